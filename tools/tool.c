@@ -1,2 +1,292 @@
-/* Shared helpers for the command-line tools (filled in with the first tools). */
+/* Helpers shared by the command-line tools (see tool.h). */
 #include "tool.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SCIML_VERSION_STRING
+#define SCIML_VERSION_STRING "unknown"
+#endif
+
+static const char *program_name = "sciml";
+static int progress_active;
+
+void tool_set_name(const char *name) {
+    program_name = name;
+}
+
+const char *tool_name(void) {
+    return program_name;
+}
+
+static void print_prefixed(const char *kind, const char *format, va_list args) {
+    if (progress_active)
+        tool_progress_done();
+    fprintf(stderr, "%s: %s: ", program_name, kind);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+}
+
+void tool_error(const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    print_prefixed("error", format, args);
+    va_end(args);
+}
+
+void tool_warning(const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    print_prefixed("warning", format, args);
+    va_end(args);
+}
+
+int tool_fail(const sciml_ctx *ctx) {
+    const char *message = sciml_ctx_message(ctx);
+    tool_error("%s", message[0] ? message : sciml_strerror(sciml_ctx_status(ctx)));
+    return TOOL_EXIT_FAILURE;
+}
+
+void tool_usage_error(tool_usage *usage, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    print_prefixed("usage", format, args);
+    va_end(args);
+    usage->error_count++;
+}
+
+int tool_usage_finish(const tool_usage *usage) {
+    if (usage->error_count == 0)
+        return 0;
+    fprintf(stderr, "Try '%s --help' for more information.\n", program_name);
+    return TOOL_EXIT_USAGE;
+}
+
+int tool_option(int argc, char **argv, int *index, const char *name, const char **value,
+                tool_usage *usage) {
+    const char *arg = argv[*index];
+    size_t length = strlen(name);
+    if (strncmp(arg, name, length) != 0)
+        return 0;
+    if (arg[length] == '=') {
+        *value = arg + length + 1;
+        return 1;
+    }
+    if (arg[length] != '\0')
+        return 0;
+    if (*index + 1 >= argc) {
+        tool_usage_error(usage, "option %s needs a value", name);
+        *value = NULL;
+        return 1;
+    }
+    *index += 1;
+    *value = argv[*index];
+    return 1;
+}
+
+int tool_parse_int64(tool_usage *usage, const char *option, const char *text, int64_t min,
+                     int64_t max, int64_t *out) {
+    if (!text)
+        return 1;
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE || value < min || value > max) {
+        tool_usage_error(usage, "%s '%s': expected an integer from %lld to %lld", option, text,
+                         (long long)min, (long long)max);
+        return 1;
+    }
+    *out = (int64_t)value;
+    return 0;
+}
+
+int tool_parse_int(tool_usage *usage, const char *option, const char *text, int min, int max,
+                   int *out) {
+    int64_t value = 0;
+    if (tool_parse_int64(usage, option, text, min, max, &value))
+        return 1;
+    *out = (int)value;
+    return 0;
+}
+
+int tool_parse_double(tool_usage *usage, const char *option, const char *text, double min,
+                      double max, double *out) {
+    if (!text)
+        return 1;
+    char *end = NULL;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(value) || value < min ||
+        value > max) {
+        tool_usage_error(usage, "%s '%s': expected a number from %g to %g", option, text, min,
+                         max);
+        return 1;
+    }
+    *out = value;
+    return 0;
+}
+
+int tool_parse_seed(tool_usage *usage, const char *option, const char *text, uint64_t *out) {
+    if (!text)
+        return 1;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE || text[0] == '-') {
+        tool_usage_error(usage, "%s '%s': expected a non-negative integer below 2^64", option,
+                         text);
+        return 1;
+    }
+    *out = (uint64_t)value;
+    return 0;
+}
+
+/* Appends s to a growing buffer; returns 0 or 1 on allocation failure. */
+static int append(char **buffer, size_t *length, size_t *capacity, const char *s, size_t n) {
+    if (*length + n + 1 > *capacity) {
+        size_t wanted = (*capacity ? *capacity * 2 : 256);
+        while (wanted < *length + n + 1)
+            wanted *= 2;
+        char *grown = realloc(*buffer, wanted);
+        if (!grown)
+            return 1;
+        *buffer = grown;
+        *capacity = wanted;
+    }
+    memcpy(*buffer + *length, s, n);
+    *length += n;
+    (*buffer)[*length] = '\0';
+    return 0;
+}
+
+char *tool_command_line(int argc, char **argv) {
+    char *buffer = NULL;
+    size_t length = 0, capacity = 0;
+    if (append(&buffer, &length, &capacity, "", 0))
+        return NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        int plain = arg[0] != '\0';
+        for (const char *p = arg; *p; p++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+@%",
+                        *p))
+                plain = 0;
+        if (i > 0 && append(&buffer, &length, &capacity, " ", 1))
+            goto fail;
+        if (plain) {
+            if (append(&buffer, &length, &capacity, arg, strlen(arg)))
+                goto fail;
+            continue;
+        }
+        if (append(&buffer, &length, &capacity, "'", 1))
+            goto fail;
+        for (const char *p = arg; *p; p++) {
+            const char *piece = *p == '\'' ? "'\\''" : p;
+            size_t n = *p == '\'' ? 4 : 1;
+            if (append(&buffer, &length, &capacity, piece, n))
+                goto fail;
+        }
+        if (append(&buffer, &length, &capacity, "'", 1))
+            goto fail;
+    }
+    return buffer;
+fail:
+    free(buffer);
+    return NULL;
+}
+
+char *tool_history_line(int argc, char **argv) {
+    char *command = tool_command_line(argc, argv);
+    if (!command)
+        return NULL;
+    char stamp[64];
+    time_t now = time(NULL);
+    struct tm utc;
+    gmtime_r(&now, &utc);
+    strftime(stamp, sizeof(stamp), "%a %b %d %H:%M:%S %Y", &utc);
+    size_t size = strlen(stamp) + strlen(command) + 4;
+    char *line = malloc(size);
+    if (line)
+        snprintf(line, size, "%s: %s", stamp, command);
+    free(command);
+    return line;
+}
+
+static sciml_ctx *interrupt_ctx;
+
+static void on_interrupt(int signal_number) {
+    if (interrupt_ctx && !sciml_ctx_interrupted(interrupt_ctx)) {
+        sciml_ctx_request_interrupt(interrupt_ctx);
+        return;
+    }
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
+}
+
+void tool_catch_interrupts(sciml_ctx *ctx) {
+    interrupt_ctx = ctx;
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+int tool_progress_wanted(int quiet) {
+    return !quiet && isatty(STDERR_FILENO);
+}
+
+void tool_progress(const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    fprintf(stderr, "\r\033[K%s: ", program_name);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fflush(stderr);
+    progress_active = 1;
+}
+
+void tool_progress_done(void) {
+    if (progress_active) {
+        fputc('\n', stderr);
+        progress_active = 0;
+    }
+}
+
+int tool_log_open(const char *path, FILE **out) {
+    *out = NULL;
+    if (!path)
+        return 0;
+    FILE *log = fopen(path, "w");
+    if (!log) {
+        tool_error("%s: cannot open log file: %s", path, strerror(errno));
+        return 1;
+    }
+    setvbuf(log, NULL, _IOLBF, 0);
+    *out = log;
+    return 0;
+}
+
+void tool_log_close(FILE **log) {
+    if (log && *log) {
+        fclose(*log);
+        *log = NULL;
+    }
+}
+
+double tool_seconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+void tool_print_version(void) {
+    printf("%s (libsciml) %s\n", program_name, SCIML_VERSION_STRING);
+}

@@ -1,4 +1,75 @@
+/* Helpers shared by the command-line tools: messages, option parsing that collects every usage
+ * error before failing once, command-line capture for `history`, Ctrl-C handling, progress and
+ * JSON-lines logs. No numerics here (DESIGN.md: tools are thin). */
 #ifndef SCIML_TOOL_H
 #define SCIML_TOOL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
 #include "sciml/core.h"
-#endif
+
+enum { TOOL_EXIT_OK = 0, TOOL_EXIT_FAILURE = 1, TOOL_EXIT_USAGE = 2 };
+
+/* Sets the program name used as the message prefix ("sciml-info"). */
+void tool_set_name(const char *name);
+const char *tool_name(void);
+
+/* "sciml-x: error: <message>" on stderr. */
+void tool_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void tool_warning(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the context's message as an error and returns TOOL_EXIT_FAILURE. */
+int tool_fail(const sciml_ctx *ctx);
+
+/* Usage errors are collected: each is printed when found; tool_usage_finish() then says how to
+ * get help and returns TOOL_EXIT_USAGE when there was any (0 otherwise). */
+typedef struct tool_usage {
+    int error_count;
+} tool_usage;
+void tool_usage_error(tool_usage *usage, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+int tool_usage_finish(const tool_usage *usage);
+
+/* Matches argv[*index] against the long option `name` ("--epochs") in either "--epochs 5" or
+ * "--epochs=5" form. Returns 1 on a match and sets *value (advancing *index past a separate
+ * value); a missing value is a usage error (*value = NULL). Returns 0 when it does not match. */
+int tool_option(int argc, char **argv, int *index, const char *name, const char **value,
+                tool_usage *usage);
+
+/* Number parsing with end and range checks; on failure records a usage error naming the
+ * option and the accepted range, and leaves *out unchanged. Return 0 on success. */
+int tool_parse_int64(tool_usage *usage, const char *option, const char *text, int64_t min,
+                     int64_t max, int64_t *out);
+int tool_parse_int(tool_usage *usage, const char *option, const char *text, int min, int max,
+                   int *out);
+int tool_parse_double(tool_usage *usage, const char *option, const char *text, double min,
+                      double max, double *out);
+int tool_parse_seed(tool_usage *usage, const char *option, const char *text, uint64_t *out);
+
+/* The command line as one shell-quoted string (malloc'd; caller frees). */
+char *tool_command_line(int argc, char **argv);
+/* "<UTC date>: <command line>" for the history attribute (malloc'd; caller frees). */
+char *tool_history_line(int argc, char **argv);
+
+/* Installs SIGINT/SIGTERM handlers that request an interrupt on ctx (a second Ctrl-C kills the
+ * process at once). The library stops at a consistent point with SCIML_ERR_INTERRUPTED. */
+void tool_catch_interrupts(sciml_ctx *ctx);
+
+/* Progress on stderr: only when stderr is a terminal and not quiet. */
+int tool_progress_wanted(int quiet);
+/* Overwrites the current stderr line with a formatted progress message. */
+void tool_progress(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void tool_progress_done(void); /* ends the progress line */
+
+/* Opens a JSON-lines log ("-" for stderr is not allowed: logs go to files). NULL path: no log.
+ * Returns 0, or 1 after printing an error. */
+int tool_log_open(const char *path, FILE **out);
+void tool_log_close(FILE **log);
+
+/* Monotonic wall-clock seconds. */
+double tool_seconds(void);
+
+/* Standard --version text: "sciml-x (libsciml) 0.1.0". */
+void tool_print_version(void);
+
+#endif /* SCIML_TOOL_H */

@@ -78,7 +78,8 @@ sciml_node sciml_tanh(sciml_graph *g, sciml_node a);
 sciml_node sciml_sin(sciml_graph *g, sciml_node a);
 sciml_node sciml_cos(sciml_graph *g, sciml_node a);
 sciml_node sciml_exp(sciml_graph *g, sciml_node a);
-sciml_node sciml_log(sciml_graph *g, sciml_node a);
+/* Natural logarithm (named so because sciml_log is the logger in core.h). */
+sciml_node sciml_logarithm(sciml_graph *g, sciml_node a);
 sciml_node sciml_relu(sciml_graph *g, sciml_node a);
 sciml_node sciml_gelu(sciml_graph *g, sciml_node a);
 sciml_node sciml_softplus(sciml_graph *g, sciml_node a);

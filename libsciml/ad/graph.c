@@ -1,0 +1,631 @@
+/* The static computation graph: construction, memory planning, scheduling, reverse mode.
+ *
+ * Nodes are appended in construction order, which is a topological order (an op can only
+ * name nodes that already exist). Build places, in one backend arena sized for max_batch,
+ *     params (P) | grads (P) | per node: value, gradient (if it needs one) | custom scratch,
+ * each block 64-byte aligned; parameter nodes point into the flat params/grads vectors.
+ * Forward evaluates the ancestors of the requested node in order. Backward seeds dL/dL = 1 and
+ * visits, in reverse order, the ancestors of L through which a parameter is reached, applying
+ * dL/dx_i += (dy/dx_i)^T dL/dy; the first contribution to a gradient overwrites (so gradients
+ * are never zeroed in bulk), parameters that receive nothing are zeroed at the end.
+ * After build nothing allocates: forward, backward, set_batch and set_input only read the
+ * planned pointers and the bookkeeping arrays made by build.
+ */
+#include "ad/graph_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN_DOUBLES 8 /* 64 bytes */
+
+static const char *const activation_names[] = {"identity", "tanh",     "relu", "gelu",
+                                               "sigmoid",  "softplus", "sin"};
+
+const char *sciml_activation_name(sciml_activation activation) {
+    if ((int)activation < 0 || (size_t)activation >= sizeof activation_names / sizeof *activation_names)
+        return "unknown";
+    return activation_names[activation];
+}
+
+sciml_status sciml_activation_parse(const char *name, sciml_activation *out) {
+    for (size_t i = 0; name && i < sizeof activation_names / sizeof *activation_names; i++)
+        if (strcmp(name, activation_names[i]) == 0) {
+            *out = (sciml_activation)i;
+            return SCIML_OK;
+        }
+    return SCIML_ERR_NOT_FOUND;
+}
+
+sciml_status sciml_graph_create(sciml_ctx *ctx, sciml_graph **out) {
+    if (!out)
+        return sciml_error(ctx, SCIML_ERR_ARG, "graph_create: out is NULL");
+    *out = NULL;
+    sciml_graph *g = calloc(1, sizeof *g);
+    if (!g)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "graph_create: out of memory");
+    g->ctx = ctx;
+    g->backend = sciml_backend_cpu();
+    *out = g;
+    return SCIML_OK;
+}
+
+void sciml_graph_destroy(sciml_graph **graph) {
+    if (!graph || !*graph)
+        return;
+    sciml_graph *g = *graph;
+    for (int32_t i = 0; i < g->node_count; i++) {
+        graph_node *node = &g->nodes[i];
+        free(node->name);
+        free(node->inputs);
+        if (node->custom && node->custom->destroy && node->custom_state)
+            node->custom->destroy(node->custom_state);
+    }
+    free(g->nodes);
+    if (g->arena)
+        g->backend->release(g->arena);
+    free(g->flags);
+    free(g->views);
+    free(g);
+    *graph = NULL;
+}
+
+/* ---- helpers shared with ops.c ------------------------------------------------------------- */
+
+static int valid_node(const sciml_graph *g, sciml_node n) {
+    return g && n >= 0 && n < g->node_count;
+}
+
+int64_t sciml_ad_count(const sciml_graph *g, sciml_node n) {
+    const graph_node *node = &g->nodes[n];
+    return node->batched ? node->fixed_count * g->batch : node->fixed_count;
+}
+
+void sciml_ad_resolved_shape(const sciml_graph *g, sciml_node n, int64_t *shape) {
+    const graph_node *node = &g->nodes[n];
+    for (int d = 0; d < node->ndim; d++)
+        shape[d] = node->shape[d] == SCIML_BATCH ? g->batch : node->shape[d];
+}
+
+const char *sciml_ad_shape_text(const sciml_graph *g, sciml_node n, char *buffer) {
+    const graph_node *node = &g->nodes[n];
+    size_t used = 0;
+    buffer[used++] = '(';
+    for (int d = 0; d < node->ndim && used < 80; d++) {
+        int written = node->shape[d] == SCIML_BATCH
+                          ? snprintf(buffer + used, 96 - used, "%sbatch", d ? ", " : "")
+                          : snprintf(buffer + used, 96 - used, "%s%lld", d ? ", " : "",
+                                     (long long)node->shape[d]);
+        if (written > 0)
+            used += (size_t)written;
+    }
+    if (used > 93)
+        used = 93;
+    buffer[used++] = ')';
+    buffer[used] = '\0';
+    return buffer;
+}
+
+sciml_node sciml_ad_fail(sciml_graph *g, sciml_status status, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    sciml_verror(g->ctx, status, format, args);
+    va_end(args);
+    if (!g->built && g->poison == SCIML_OK)
+        g->poison = status;
+    return SCIML_NO_NODE;
+}
+
+int sciml_ad_check_inputs(sciml_graph *g, const char *op_name, int count,
+                          const sciml_node *inputs) {
+    if (!g)
+        return 0;
+    if (g->poison != SCIML_OK)
+        return 0; /* the first error stays the one reported */
+    if (g->built) {
+        sciml_error(g->ctx, SCIML_ERR_STATE, "%s: the graph is already built; add nodes before "
+                                             "sciml_graph_build", op_name);
+        return 0;
+    }
+    for (int i = 0; i < count; i++)
+        if (!valid_node(g, inputs[i])) {
+            sciml_ad_fail(g, SCIML_ERR_ARG, "%s: input %d is node %d, which does not exist "
+                          "(the graph has %d nodes)", op_name, i, (int)inputs[i],
+                          (int)g->node_count);
+            return 0;
+        }
+    return 1;
+}
+
+/* Appends a node; shape entries must be >= 1 except shape[0] == SCIML_BATCH. */
+static sciml_node append_node(sciml_graph *g, graph_op op, const char *op_name, int input_count,
+                              const sciml_node *inputs, int ndim, const int64_t *shape) {
+    if (ndim < 1 || ndim > SCIML_MAX_DIMS)
+        return sciml_ad_fail(g, SCIML_ERR_SHAPE, "%s: %d dimensions, expected 1 to %d", op_name,
+                             ndim, SCIML_MAX_DIMS);
+    int64_t fixed = 1;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] == SCIML_BATCH && d == 0)
+            continue;
+        if (shape[d] < 1)
+            return sciml_ad_fail(g, SCIML_ERR_SHAPE, "%s: dimension %d is %lld; expected >= 1%s",
+                                 op_name, d, (long long)shape[d],
+                                 d == 0 ? " or SCIML_BATCH" : " (only the first may be the batch)");
+        if (sciml_mul_i64(fixed, shape[d], &fixed))
+            return sciml_ad_fail(g, SCIML_ERR_OVERFLOW, "%s: element count overflows", op_name);
+    }
+    if (g->node_count == INT32_MAX)
+        return sciml_ad_fail(g, SCIML_ERR_OVERFLOW, "%s: too many nodes", op_name);
+    if (g->node_count == g->node_capacity) {
+        int32_t capacity = g->node_capacity ? g->node_capacity * 2 : 64;
+        if (capacity < g->node_capacity)
+            capacity = INT32_MAX;
+        graph_node *grown = realloc(g->nodes, (size_t)capacity * sizeof *grown);
+        if (!grown)
+            return sciml_ad_fail(g, SCIML_ERR_NOMEM, "%s: out of memory", op_name);
+        g->nodes = grown;
+        g->node_capacity = capacity;
+    }
+    graph_node node;
+    memset(&node, 0, sizeof node);
+    node.op = op;
+    node.ndim = ndim;
+    memcpy(node.shape, shape, (size_t)ndim * sizeof *shape);
+    node.batched = shape[0] == SCIML_BATCH;
+    node.fixed_count = fixed;
+    node.param_offset = -1;
+    if (input_count > 0) {
+        node.inputs = malloc((size_t)input_count * sizeof *node.inputs);
+        if (!node.inputs)
+            return sciml_ad_fail(g, SCIML_ERR_NOMEM, "%s: out of memory", op_name);
+        memcpy(node.inputs, inputs, (size_t)input_count * sizeof *inputs);
+    }
+    node.input_count = input_count;
+    node.needs_grad = op == GRAPH_OP_PARAM;
+    for (int i = 0; i < input_count; i++)
+        node.needs_grad |= g->nodes[inputs[i]].needs_grad;
+    g->nodes[g->node_count] = node;
+    return g->node_count++;
+}
+
+sciml_node sciml_ad_add_node(sciml_graph *g, graph_op op, const char *op_name, int input_count,
+                             const sciml_node *inputs, int ndim, const int64_t *shape) {
+    return append_node(g, op, op_name, input_count, inputs, ndim, shape);
+}
+
+/* ---- leaves ------------------------------------------------------------------------------- */
+
+static sciml_node add_leaf(sciml_graph *g, graph_op op, const char *name, int ndim,
+                           const int64_t *shape) {
+    const char *kind = op == GRAPH_OP_PARAM ? "param" : "input";
+    if (!sciml_ad_check_inputs(g, kind, 0, NULL))
+        return SCIML_NO_NODE;
+    if (!name || !*name)
+        return sciml_ad_fail(g, SCIML_ERR_ARG, "%s: a leaf needs a non-empty name", kind);
+    if (!shape)
+        return sciml_ad_fail(g, SCIML_ERR_ARG, "%s '%s': shape is NULL", kind, name);
+    if (sciml_graph_find(g, name) != SCIML_NO_NODE)
+        return sciml_ad_fail(g, SCIML_ERR_ARG, "%s '%s': a leaf with this name already exists",
+                             kind, name);
+    if (op == GRAPH_OP_PARAM && ndim >= 1 && shape[0] == SCIML_BATCH)
+        return sciml_ad_fail(g, SCIML_ERR_SHAPE, "param '%s': parameters have no batch dimension",
+                             name);
+    char *copy = malloc(strlen(name) + 1);
+    if (!copy)
+        return sciml_ad_fail(g, SCIML_ERR_NOMEM, "%s '%s': out of memory", kind, name);
+    strcpy(copy, name);
+    sciml_node n = append_node(g, op, kind, 0, NULL, ndim, shape);
+    if (n == SCIML_NO_NODE) {
+        free(copy);
+        return n;
+    }
+    g->nodes[n].name = copy;
+    return n;
+}
+
+sciml_node sciml_graph_input(sciml_graph *g, const char *name, int ndim, const int64_t *shape) {
+    return add_leaf(g, GRAPH_OP_INPUT, name, ndim, shape);
+}
+
+sciml_node sciml_graph_param(sciml_graph *g, const char *name, int ndim, const int64_t *shape) {
+    return add_leaf(g, GRAPH_OP_PARAM, name, ndim, shape);
+}
+
+/* ---- build -------------------------------------------------------------------------------- */
+
+static int add_block(size_t *offset, int64_t doubles) {
+    int64_t rounded = (doubles + ALIGN_DOUBLES - 1) / ALIGN_DOUBLES * ALIGN_DOUBLES;
+    size_t bytes;
+    if (rounded < doubles || sciml_mul_size((size_t)rounded, sizeof(double), &bytes))
+        return 1;
+    if (*offset + bytes < *offset)
+        return 1;
+    *offset += bytes;
+    return 0;
+}
+
+sciml_status sciml_graph_build(sciml_graph *g, int64_t max_batch) {
+    if (!g)
+        return SCIML_ERR_ARG;
+    if (g->poison != SCIML_OK)
+        return g->poison;
+    if (g->built)
+        return sciml_error(g->ctx, SCIML_ERR_STATE, "graph_build: the graph is already built");
+    if (max_batch < 1)
+        return sciml_error(g->ctx, SCIML_ERR_RANGE, "graph_build: max_batch is %lld, expected >= 1",
+                           (long long)max_batch);
+    if (g->node_count == 0)
+        return sciml_error(g->ctx, SCIML_ERR_STATE, "graph_build: the graph has no nodes");
+
+    /* Plan: byte offsets of every block in the arena. */
+    int64_t param_count = 0;
+    int max_custom_inputs = 0;
+    size_t scratch_bytes = 0;
+    for (int32_t i = 0; i < g->node_count; i++) {
+        graph_node *node = &g->nodes[i];
+        if (node->op == GRAPH_OP_PARAM) {
+            node->param_offset = param_count;
+            if (sciml_add_i64(param_count, node->fixed_count, &param_count))
+                return sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: too many parameters");
+        }
+        if (node->op == GRAPH_OP_CUSTOM) {
+            if (node->input_count > max_custom_inputs)
+                max_custom_inputs = node->input_count;
+            if (node->scratch_bytes > scratch_bytes)
+                scratch_bytes = node->scratch_bytes;
+        }
+    }
+    size_t offset = 0;
+    if (add_block(&offset, param_count) || add_block(&offset, param_count))
+        return sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: parameter memory overflows");
+    size_t *value_offsets = calloc((size_t)g->node_count * 2, sizeof *value_offsets);
+    if (!value_offsets)
+        return sciml_error(g->ctx, SCIML_ERR_NOMEM, "graph_build: out of memory");
+    for (int32_t i = 0; i < g->node_count; i++) {
+        graph_node *node = &g->nodes[i];
+        if (node->op == GRAPH_OP_PARAM)
+            continue;
+        int64_t count = node->fixed_count;
+        if (node->batched && sciml_mul_i64(count, max_batch, &count)) {
+            free(value_offsets);
+            return sciml_error(g->ctx, SCIML_ERR_OVERFLOW,
+                               "graph_build: node %d with max_batch %lld overflows", (int)i,
+                               (long long)max_batch);
+        }
+        value_offsets[2 * i] = offset;
+        int overflow = add_block(&offset, count);
+        value_offsets[2 * i + 1] = offset;
+        if (node->needs_grad)
+            overflow |= add_block(&offset, count);
+        if (overflow) {
+            free(value_offsets);
+            return sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: memory size overflows");
+        }
+    }
+    size_t scratch_offset = offset;
+    if (offset + scratch_bytes + 64 < offset) {
+        free(value_offsets);
+        return sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: scratch size overflows");
+    }
+    offset += (scratch_bytes + 63) / 64 * 64;
+
+    /* The two allocations: the arena, and the host bookkeeping. */
+    size_t view_count = (size_t)max_custom_inputs + 1;
+    g->arena = g->backend->alloc(offset);
+    g->flags = calloc((size_t)g->node_count, 3);
+    g->views = calloc(view_count, sizeof *g->views);
+    if (!g->arena || !g->flags || !g->views) {
+        free(value_offsets);
+        if (g->arena)
+            g->backend->release(g->arena);
+        free(g->flags);
+        free(g->views);
+        g->arena = NULL;
+        g->flags = NULL;
+        g->views = NULL;
+        return sciml_error(g->ctx, SCIML_ERR_NOMEM, "graph_build: cannot allocate %zu bytes",
+                           offset);
+    }
+    char *base = g->arena;
+    g->params = (double *)base;
+    {
+        size_t grads_offset = 0;
+        add_block(&grads_offset, param_count);
+        g->grads = (double *)(base + grads_offset);
+    }
+    for (int32_t i = 0; i < g->node_count; i++) {
+        graph_node *node = &g->nodes[i];
+        if (node->op == GRAPH_OP_PARAM) {
+            node->value = g->params + node->param_offset;
+            node->grad = g->grads + node->param_offset;
+            continue;
+        }
+        node->value = (double *)(base + value_offsets[2 * i]);
+        node->grad = node->needs_grad ? (double *)(base + value_offsets[2 * i + 1]) : NULL;
+    }
+    free(value_offsets);
+    g->scratch = scratch_bytes ? base + scratch_offset : NULL;
+    g->scratch_bytes = scratch_bytes;
+    g->needed = g->flags;
+    g->on_path = g->flags + g->node_count;
+    g->grad_ready = g->flags + 2 * (size_t)g->node_count;
+    g->param_count = param_count;
+    g->max_batch = max_batch;
+    g->batch = max_batch;
+    g->built = 1;
+    g->forward_valid = 0;
+    return SCIML_OK;
+}
+
+/* ---- running -------------------------------------------------------------------------------- */
+
+static sciml_status require_built(const sciml_graph *g, const char *what) {
+    if (!g)
+        return SCIML_ERR_ARG;
+    if (!g->built)
+        return sciml_error(g->ctx, g->poison != SCIML_OK ? g->poison : SCIML_ERR_STATE,
+                           "%s: the graph is not built (call sciml_graph_build first%s)", what,
+                           g->poison != SCIML_OK ? "; construction failed" : "");
+    return SCIML_OK;
+}
+
+static sciml_status require_node(const sciml_graph *g, sciml_node n, const char *what) {
+    sciml_status status = require_built(g, what);
+    if (status != SCIML_OK)
+        return status;
+    if (!valid_node(g, n))
+        return sciml_error(g->ctx, SCIML_ERR_ARG, "%s: node %d does not exist (%d nodes)", what,
+                           (int)n, (int)g->node_count);
+    return SCIML_OK;
+}
+
+sciml_status sciml_graph_set_batch(sciml_graph *g, int64_t batch) {
+    sciml_status status = require_built(g, "graph_set_batch");
+    if (status != SCIML_OK)
+        return status;
+    if (batch < 1 || batch > g->max_batch)
+        return sciml_error(g->ctx, SCIML_ERR_RANGE,
+                           "graph_set_batch: batch %lld is outside 1..%lld (the max_batch of build)",
+                           (long long)batch, (long long)g->max_batch);
+    if (batch != g->batch)
+        g->forward_valid = 0;
+    g->batch = batch;
+    return SCIML_OK;
+}
+
+int64_t sciml_graph_batch(const sciml_graph *g) { return g && g->built ? g->batch : 0; }
+
+sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const double *values,
+                                   int64_t count) {
+    sciml_status status = require_node(g, input, "graph_set_input");
+    if (status != SCIML_OK)
+        return status;
+    const graph_node *node = &g->nodes[input];
+    if (node->op != GRAPH_OP_INPUT)
+        return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input: node %d is not an input",
+                           (int)input);
+    int64_t expected = sciml_ad_count(g, input);
+    if (count != expected) {
+        char text[96];
+        return sciml_error(g->ctx, SCIML_ERR_SHAPE,
+                           "graph_set_input: '%s' has shape %s = %lld values at batch %lld, "
+                           "given %lld", node->name, sciml_ad_shape_text(g, input, text),
+                           (long long)expected, (long long)g->batch, (long long)count);
+    }
+    if (!values && count > 0)
+        return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input: values is NULL");
+    g->backend->upload(node->value, values, count);
+    return SCIML_OK;
+}
+
+sciml_status sciml_graph_forward(sciml_graph *g, sciml_node output) {
+    sciml_status status = require_node(g, output, "graph_forward");
+    if (status != SCIML_OK)
+        return status;
+    unsigned char *needed = g->needed;
+    memset(needed, 0, (size_t)g->node_count);
+    needed[output] = 1;
+    for (sciml_node n = output; n >= 0; n--) {
+        if (!needed[n])
+            continue;
+        const graph_node *node = &g->nodes[n];
+        for (int i = 0; i < node->input_count; i++)
+            needed[node->inputs[i]] = 1;
+    }
+    g->forward_valid = 0;
+    for (sciml_node n = 0; n <= output; n++) {
+        if (!needed[n] || g->nodes[n].op == GRAPH_OP_INPUT || g->nodes[n].op == GRAPH_OP_PARAM)
+            continue;
+        status = sciml_ad_forward_node(g, n);
+        if (status != SCIML_OK)
+            return status;
+    }
+    g->forward_valid = 1;
+    return SCIML_OK;
+}
+
+sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
+    sciml_status status = require_node(g, loss, "graph_backward");
+    if (status != SCIML_OK)
+        return status;
+    if (!g->forward_valid || !g->needed[loss])
+        return sciml_error(g->ctx, SCIML_ERR_STATE,
+                           "graph_backward: run sciml_graph_forward on node %d (at this batch) "
+                           "before backward", (int)loss);
+    if (sciml_ad_count(g, loss) != 1) {
+        char text[96];
+        return sciml_error(g->ctx, SCIML_ERR_SHAPE,
+                           "graph_backward: the loss must be a scalar, node %d has shape %s",
+                           (int)loss, sciml_ad_shape_text(g, loss, text));
+    }
+    unsigned char *on_path = g->on_path;
+    memset(on_path, 0, (size_t)g->node_count);
+    memset(g->grad_ready, 0, (size_t)g->node_count);
+    on_path[loss] = g->nodes[loss].needs_grad;
+    for (sciml_node n = loss; n >= 0; n--) {
+        if (!on_path[n])
+            continue;
+        const graph_node *node = &g->nodes[n];
+        for (int i = 0; i < node->input_count; i++)
+            if (g->nodes[node->inputs[i]].needs_grad)
+                on_path[node->inputs[i]] = 1;
+    }
+    if (on_path[loss]) {
+        g->backend->fill(g->nodes[loss].grad, 0, 1, 1.0);
+        g->grad_ready[loss] = 1;
+    }
+    for (sciml_node n = loss; n >= 0; n--) {
+        graph_node *node = &g->nodes[n];
+        if (!on_path[n] || !g->grad_ready[n] || node->op == GRAPH_OP_INPUT ||
+            node->op == GRAPH_OP_PARAM)
+            continue;
+        status = sciml_ad_backward_node(g, n);
+        if (status != SCIML_OK)
+            return status;
+    }
+    /* Parameters the loss does not reach have gradient zero. */
+    for (sciml_node n = 0; n < g->node_count; n++) {
+        const graph_node *node = &g->nodes[n];
+        if (node->op == GRAPH_OP_PARAM && !g->grad_ready[n])
+            g->backend->fill(g->grads, node->param_offset, node->fixed_count, 0.0);
+    }
+    return SCIML_OK;
+}
+
+/* ---- inspection ------------------------------------------------------------------------------- */
+
+int sciml_graph_shape(const sciml_graph *g, sciml_node node, int64_t shape[SCIML_MAX_DIMS]) {
+    if (!valid_node(g, node))
+        return 0;
+    const graph_node *n = &g->nodes[node];
+    if (g->built)
+        sciml_ad_resolved_shape(g, node, shape);
+    else
+        memcpy(shape, n->shape, (size_t)n->ndim * sizeof *shape);
+    return n->ndim;
+}
+
+int64_t sciml_graph_count(const sciml_graph *g, sciml_node node) {
+    if (!valid_node(g, node))
+        return 0;
+    const graph_node *n = &g->nodes[node];
+    return n->batched ? n->fixed_count * (g->built ? g->batch : 1) : n->fixed_count;
+}
+
+sciml_status sciml_graph_get_value(const sciml_graph *g, sciml_node node, double *values,
+                                   int64_t count) {
+    sciml_status status = require_node(g, node, "graph_get_value");
+    if (status != SCIML_OK)
+        return status;
+    int64_t expected = sciml_ad_count(g, node);
+    if (count != expected)
+        return sciml_error(g->ctx, SCIML_ERR_SHAPE,
+                           "graph_get_value: node %d has %lld values at batch %lld, asked for %lld",
+                           (int)node, (long long)expected, (long long)g->batch, (long long)count);
+    if (!values && count > 0)
+        return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_get_value: values is NULL");
+    g->backend->download(values, g->nodes[node].value, count);
+    return SCIML_OK;
+}
+
+double sciml_graph_scalar(const sciml_graph *g, sciml_node node) {
+    if (!valid_node(g, node) || !g->built)
+        return NAN;
+    double value;
+    g->backend->download(&value, g->nodes[node].value, 1);
+    return value;
+}
+
+sciml_node sciml_graph_find(const sciml_graph *g, const char *name) {
+    if (!g || !name)
+        return SCIML_NO_NODE;
+    for (int32_t i = 0; i < g->node_count; i++)
+        if (g->nodes[i].name && strcmp(g->nodes[i].name, name) == 0)
+            return i;
+    return SCIML_NO_NODE;
+}
+
+const char *sciml_graph_name(const sciml_graph *g, sciml_node node) {
+    if (!valid_node(g, node))
+        return NULL;
+    return g->nodes[node].name ? g->nodes[node].name : "";
+}
+
+int64_t sciml_graph_param_count(const sciml_graph *g) {
+    if (!g)
+        return 0;
+    if (g->built)
+        return g->param_count;
+    int64_t count = 0;
+    for (int32_t i = 0; i < g->node_count; i++)
+        if (g->nodes[i].op == GRAPH_OP_PARAM)
+            count += g->nodes[i].fixed_count;
+    return count;
+}
+
+double *sciml_graph_params(sciml_graph *g) { return g && g->built ? g->params : NULL; }
+double *sciml_graph_grads(sciml_graph *g) { return g && g->built ? g->grads : NULL; }
+
+int sciml_graph_param_nodes(const sciml_graph *g, sciml_node *nodes, int capacity) {
+    int count = 0;
+    for (int32_t i = 0; g && i < g->node_count; i++)
+        if (g->nodes[i].op == GRAPH_OP_PARAM) {
+            if (nodes && count < capacity)
+                nodes[count] = i;
+            count++;
+        }
+    return count;
+}
+
+int64_t sciml_graph_param_offset(const sciml_graph *g, sciml_node param) {
+    if (!valid_node(g, param) || g->nodes[param].op != GRAPH_OP_PARAM)
+        return -1;
+    if (g->built)
+        return g->nodes[param].param_offset;
+    int64_t offset = 0;
+    for (int32_t i = 0; i < param; i++)
+        if (g->nodes[i].op == GRAPH_OP_PARAM)
+            offset += g->nodes[i].fixed_count;
+    return offset;
+}
+
+/* ---- gradient check ----------------------------------------------------------------------------- */
+
+sciml_status sciml_graph_check_gradient(sciml_graph *g, sciml_node loss, double step,
+                                        double *max_relative_error) {
+    sciml_status status = require_node(g, loss, "graph_check_gradient");
+    if (status != SCIML_OK)
+        return status;
+    if (!(step > 0.0) || !max_relative_error)
+        return sciml_error(g->ctx, SCIML_ERR_ARG,
+                           "graph_check_gradient: step must be > 0 and the result non-NULL");
+    if ((status = sciml_graph_forward(g, loss)) != SCIML_OK ||
+        (status = sciml_graph_backward(g, loss)) != SCIML_OK)
+        return status;
+    double worst = 0.0;
+    for (int64_t i = 0; i < g->param_count; i++) {
+        double saved, analytic, plus_loss, minus_loss;
+        g->backend->download(&saved, g->params + i, 1);
+        g->backend->download(&analytic, g->grads + i, 1);
+        double plus = saved + step, minus = saved - step;
+        g->backend->upload(g->params + i, &plus, 1);
+        status = sciml_graph_forward(g, loss);
+        plus_loss = sciml_graph_scalar(g, loss);
+        g->backend->upload(g->params + i, &minus, 1);
+        if (status == SCIML_OK)
+            status = sciml_graph_forward(g, loss);
+        minus_loss = sciml_graph_scalar(g, loss);
+        g->backend->upload(g->params + i, &saved, 1);
+        if (status != SCIML_OK)
+            return status;
+        double numeric = (plus_loss - minus_loss) / (plus - minus);
+        double scale = fmax(1.0, fmax(fabs(numeric), fabs(analytic)));
+        double error = fabs(numeric - analytic) / scale;
+        if (!(error <= worst)) /* NaN counts as the worst */
+            worst = isnan(error) ? INFINITY : error;
+    }
+    *max_relative_error = worst;
+    return sciml_graph_forward(g, loss);
+}

@@ -1,0 +1,46 @@
+/* libsciml models: training options and progress reports shared by every model's train
+ * function, so `sciml-train` flags mean the same in every mode (DESIGN.md). */
+#ifndef SCIML_TRAIN_H
+#define SCIML_TRAIN_H
+
+#include "sciml/core.h"
+#include "sciml/optim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a model reports after every epoch (or every `report_every` optimizer steps for
+ * full-batch methods). */
+typedef struct sciml_train_report {
+    int64_t epoch;        /* 1-based count of completed epochs */
+    int64_t step;         /* optimizer steps so far */
+    double train_loss;    /* mean training loss over the epoch (normalised units) */
+    double test_loss;     /* loss on the test set, NaN when none is given */
+    double test_error;    /* relative L2 error on the test set (physical units), NaN if none */
+    double lr;            /* learning rate used in this epoch */
+    double seconds;       /* wall time of this epoch */
+} sciml_train_report;
+
+/* Called after each epoch; return non-zero to stop training early (not an error). */
+typedef int (*sciml_train_report_fn)(void *user, const sciml_train_report *report);
+
+typedef struct sciml_train_options {
+    int64_t epochs;                  /* passes over the training data */
+    int64_t batch;                   /* samples per optimizer step */
+    sciml_optimizer_kind optimizer;  /* adam, adamw or lbfgs */
+    double weight_decay;             /* L2 (adam) or decoupled (adamw) */
+    sciml_schedule schedule;         /* learning rate per epoch (base lr inside) */
+    int64_t lbfgs_iterations;        /* lbfgs: maximum iterations (full batch) */
+    uint64_t seed;                   /* initialisation and shuffling */
+    sciml_train_report_fn report;    /* may be NULL */
+    void *report_user;
+} sciml_train_options;
+
+/* Defaults: 100 epochs, batch 32, Adam, no weight decay, constant lr 1e-3, seed 0. */
+void sciml_train_options_default(sciml_train_options *options);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SCIML_TRAIN_H */

@@ -1,0 +1,518 @@
+/* Supervised regression with a multilayer perceptron (see sciml/mlp_model.h).
+ *
+ *   loss(theta) = 1/(B m) sum_{i in batch} || MLP_theta(N_in(x_i)) - N_out(y_i) ||^2
+ *
+ * with N the per-feature standardisation fitted on the training data. Two graphs share one
+ * parameter layout: a training graph (inputs, targets, MSE loss) built for the batch size, and
+ * a prediction graph built for a fixed chunk; parameters are copied between them when
+ * predicting. Mini-batches come from a Fisher-Yates permutation drawn per epoch from the
+ * model's RNG; the RNG state at the start of the epoch and the next batch index are part of a
+ * checkpoint, so an interrupted run resumes bit for bit.
+ */
+#include "models/mlp_model_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sciml/netcdf.h"
+#include "sciml/optim.h"
+
+enum { PREDICT_CHUNK = 256 };
+
+/* Adds the MLP's parameters to g and returns MLP(input). */
+static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g,
+                                const sciml_mlp_model_config *config, sciml_node input,
+                                sciml_mlp *mlp) {
+    if (sciml_mlp_create(ctx, g, "mlp", config->input_count, config->hidden_count,
+                         config->hidden, config->output_count, config->activation, mlp))
+        return SCIML_NO_NODE;
+    return sciml_mlp_apply(g, mlp, input);
+}
+
+static sciml_status check_config(sciml_ctx *ctx, const sciml_mlp_model_config *config) {
+    if (config->input_count < 1 || config->output_count < 1)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "mlp: %lld inputs and %lld outputs: expected at least one of each",
+                           (long long)config->input_count, (long long)config->output_count);
+    if (config->hidden_count < 0 || config->hidden_count > SCIML_MLP_MAX_HIDDEN)
+        return sciml_error(ctx, SCIML_ERR_ARG, "mlp: %d hidden layers: expected 0 to %d",
+                           config->hidden_count, SCIML_MLP_MAX_HIDDEN);
+    for (int l = 0; l < config->hidden_count; l++)
+        if (config->hidden[l] < 1 || config->hidden[l] > (INT64_C(1) << 20))
+            return sciml_error(ctx, SCIML_ERR_ARG,
+                               "mlp: hidden layer %d has width %lld: expected 1 to 1048576", l,
+                               (long long)config->hidden[l]);
+    return SCIML_OK;
+}
+
+/* Builds the graph MLP(input) for batches up to max_batch; optionally with a target and the
+ * MSE loss. */
+static sciml_status build_graph(sciml_mlp_model *model, int64_t max_batch, int with_loss,
+                                sciml_graph **out, sciml_node *input, sciml_node *output,
+                                sciml_node *target, sciml_node *loss) {
+    sciml_ctx *ctx = model->ctx;
+    sciml_graph *g = NULL;
+    sciml_mlp mlp;
+    sciml_status status = sciml_graph_create(ctx, &g);
+    if (status)
+        return status;
+    int64_t in_shape[2] = {SCIML_BATCH, model->config.input_count};
+    int64_t out_shape[2] = {SCIML_BATCH, model->config.output_count};
+    *input = sciml_graph_input(g, "x", 2, in_shape);
+    *output = build_network(ctx, g, &model->config, *input, &mlp);
+    if (with_loss) {
+        *target = sciml_graph_input(g, "y", 2, out_shape);
+        *loss = sciml_mse(g, *output, *target);
+    }
+    status = sciml_graph_build(g, max_batch);
+    if (status == SCIML_OK && sciml_graph_param_count(g) != model->parameter_count &&
+        model->parameter_count != 0)
+        status = sciml_error(ctx, SCIML_ERR_INTERNAL, "mlp: parameter layout mismatch");
+    if (status) {
+        sciml_graph_destroy(&g);
+        return status;
+    }
+    *out = g;
+    return SCIML_OK;
+}
+
+sciml_status sciml_mlp_model_create(sciml_ctx *ctx, const sciml_mlp_model_config *config,
+                                    uint64_t seed, sciml_mlp_model **out) {
+    *out = NULL;
+    sciml_status status = check_config(ctx, config);
+    if (status)
+        return status;
+    sciml_mlp_model *model = calloc(1, sizeof(*model));
+    if (!model)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory");
+    model->ctx = ctx;
+    model->config = *config;
+    sciml_rng_seed(&model->epoch_rng, seed);
+    /* Build a one-sample graph once to learn the parameter layout and initialise it. */
+    sciml_graph *g = NULL;
+    sciml_mlp mlp;
+    if ((status = sciml_graph_create(ctx, &g)))
+        goto fail;
+    int64_t in_shape[2] = {SCIML_BATCH, config->input_count};
+    sciml_node input = sciml_graph_input(g, "x", 2, in_shape);
+    build_network(ctx, g, config, input, &mlp);
+    if ((status = sciml_graph_build(g, 1)))
+        goto fail;
+    model->parameter_count = sciml_graph_param_count(g);
+    model->params = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
+    if (!model->params) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory for %lld parameters",
+                             (long long)model->parameter_count);
+        goto fail;
+    }
+    sciml_rng init_rng;
+    sciml_rng_seed(&init_rng, seed ^ 0x5eed1a7e5eed1a7eULL);
+    if ((status = sciml_mlp_init(ctx, g, &mlp, SCIML_INIT_AUTO, &init_rng)))
+        goto fail;
+    memcpy(model->params, sciml_graph_params(g), (size_t)model->parameter_count * sizeof(double));
+    sciml_graph_destroy(&g);
+    *out = model;
+    return SCIML_OK;
+fail:
+    sciml_graph_destroy(&g);
+    sciml_mlp_model_destroy(&model);
+    return status;
+}
+
+void sciml_mlp_model_destroy(sciml_mlp_model **model) {
+    if (!model || !*model)
+        return;
+    sciml_mlp_model *m = *model;
+    free(m->params);
+    free(m->adam_m);
+    free(m->adam_v);
+    sciml_normalizer_destroy(&m->input_norm);
+    sciml_normalizer_destroy(&m->output_norm);
+    sciml_graph_destroy(&m->predict_graph);
+    free(m);
+    *model = NULL;
+}
+
+const sciml_mlp_model_config *sciml_mlp_model_get_config(const sciml_mlp_model *model) {
+    return &model->config;
+}
+
+int64_t sciml_mlp_model_parameter_count(const sciml_mlp_model *model) {
+    return model->parameter_count;
+}
+
+int sciml_mlp_model_is_checkpoint(const sciml_mlp_model *model) {
+    return model->has_position;
+}
+
+int64_t sciml_mlp_model_epochs_done(const sciml_mlp_model *model) {
+    return model->epochs_done;
+}
+
+/* Copies rows index[first..first+count) of a (rows, width) array, standardised, into dst. */
+static void gather_rows(sciml_ctx *ctx, const double *src, int64_t width, const int64_t *index,
+                        int64_t count, const sciml_normalizer *norm, double *dst) {
+    for (int64_t i = 0; i < count; i++)
+        memcpy(dst + i * width, src + index[i] * width, (size_t)width * sizeof(double));
+    sciml_normalizer_apply(ctx, norm, dst, count, width);
+}
+
+/* Mean MSE (standardised units) and relative L2 error (physical units) on a data set. */
+static sciml_status evaluate(sciml_mlp_model *model, const double *inputs, const double *outputs,
+                             int64_t count, double *loss, double *relative_error) {
+    int64_t m = model->config.output_count;
+    double *prediction = sciml_alloc_array((size_t)PREDICT_CHUNK * (size_t)m, sizeof(double));
+    double *scaled = sciml_alloc_array((size_t)PREDICT_CHUNK * (size_t)m, sizeof(double));
+    sciml_status status = SCIML_OK;
+    if (!prediction || !scaled) {
+        status = sciml_error(model->ctx, SCIML_ERR_NOMEM, "mlp: out of memory");
+        goto done;
+    }
+    double squared = 0.0, diff_norm = 0.0, ref_norm = 0.0;
+    for (int64_t first = 0; first < count; first += PREDICT_CHUNK) {
+        int64_t n = count - first < PREDICT_CHUNK ? count - first : PREDICT_CHUNK;
+        if ((status = sciml_mlp_model_predict(model, inputs + first * model->config.input_count,
+                                              n, prediction)))
+            goto done;
+        const double *truth = outputs + first * m;
+        for (int64_t i = 0; i < n * m; i++) {
+            double d = prediction[i] - truth[i];
+            diff_norm += d * d;
+            ref_norm += truth[i] * truth[i];
+        }
+        /* standardised-unit MSE, comparable with the training loss */
+        memcpy(scaled, prediction, (size_t)(n * m) * sizeof(double));
+        sciml_normalizer_apply(model->ctx, model->output_norm, scaled, n, m);
+        memcpy(prediction, truth, (size_t)(n * m) * sizeof(double));
+        sciml_normalizer_apply(model->ctx, model->output_norm, prediction, n, m);
+        for (int64_t i = 0; i < n * m; i++) {
+            double d = scaled[i] - prediction[i];
+            squared += d * d;
+        }
+    }
+    *loss = squared / (double)(count * m);
+    *relative_error = ref_norm > 0 ? sqrt(diff_norm / ref_norm) : sqrt(diff_norm);
+done:
+    free(prediction);
+    free(scaled);
+    return status;
+}
+
+static sciml_status fit_normalizers(sciml_mlp_model *model, const double *inputs,
+                                    const double *outputs, int64_t count) {
+    sciml_status status;
+    sciml_ctx *ctx = model->ctx;
+    int64_t n_in = model->config.input_count, n_out = model->config.output_count;
+    if ((status = sciml_normalizer_create(ctx, n_in, &model->input_norm)) ||
+        (status = sciml_normalizer_create(ctx, n_out, &model->output_norm)) ||
+        (status = sciml_normalizer_fit(ctx, model->input_norm, inputs, count, n_in,
+                                       SCIML_NORMALIZER_STD_FLOOR)) ||
+        (status = sciml_normalizer_fit(ctx, model->output_norm, outputs, count, n_out,
+                                       SCIML_NORMALIZER_STD_FLOOR))) {
+        sciml_normalizer_destroy(&model->input_norm);
+        sciml_normalizer_destroy(&model->output_norm);
+        return status;
+    }
+    return SCIML_OK;
+}
+
+/* Mini-batch Adam/AdamW training; see the file comment for resumption. */
+static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
+                               const double *outputs, int64_t count, const double *test_inputs,
+                               const double *test_outputs, int64_t test_count,
+                               const sciml_train_options *options) {
+    sciml_ctx *ctx = model->ctx;
+    int64_t batch = options->batch < count ? options->batch : count;
+    int64_t n_in = model->config.input_count, n_out = model->config.output_count;
+    int64_t batches = (count + batch - 1) / batch;
+    sciml_graph *g = NULL;
+    sciml_adam *adam = NULL;
+    sciml_node input, output, target, loss;
+    int64_t *index = sciml_alloc_array((size_t)count, sizeof(int64_t));
+    double *x_batch = sciml_alloc_array((size_t)(batch * n_in), sizeof(double));
+    double *y_batch = sciml_alloc_array((size_t)(batch * n_out), sizeof(double));
+    double *last_good = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
+    sciml_status status = SCIML_OK;
+    if (!index || !x_batch || !y_batch || !last_good) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory for training buffers");
+        goto done;
+    }
+    if ((status = build_graph(model, batch, 1, &g, &input, &output, &target, &loss)))
+        goto done;
+    sciml_adam_options adam_options;
+    sciml_adam_options_default(&adam_options, options->optimizer);
+    adam_options.weight_decay = options->weight_decay;
+    if ((status = sciml_adam_create(ctx, model->parameter_count, &adam_options, &adam)))
+        goto done;
+    if (model->adam_m && model->optimizer == options->optimizer &&
+        (status = sciml_adam_set_state(adam, model->adam_steps, model->adam_m, model->adam_v,
+                                       model->parameter_count)))
+        goto done;
+    double *params = sciml_graph_params(g);
+    const double *grads = sciml_graph_grads(g);
+    memcpy(params, model->params, (size_t)model->parameter_count * sizeof(double));
+    memcpy(last_good, params, (size_t)model->parameter_count * sizeof(double));
+
+    while (model->epochs_done < options->epochs) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int64_t epoch = model->epochs_done;
+        double lr = sciml_schedule_lr(&options->schedule, epoch);
+        sciml_rng rng = model->epoch_rng;
+        for (int64_t i = 0; i < count; i++)
+            index[i] = i;
+        sciml_rng_shuffle(&rng, index, count);
+        double loss_sum = 0.0;
+        int64_t loss_samples = 0;
+        for (int64_t b = model->next_batch; b < batches; b++) {
+            int64_t first = b * batch;
+            int64_t n = count - first < batch ? count - first : batch;
+            gather_rows(ctx, inputs, n_in, index + first, n, model->input_norm, x_batch);
+            gather_rows(ctx, outputs, n_out, index + first, n, model->output_norm, y_batch);
+            if ((status = sciml_graph_set_batch(g, n)) ||
+                (status = sciml_graph_set_input(g, input, x_batch, n * n_in)) ||
+                (status = sciml_graph_set_input(g, target, y_batch, n * n_out)) ||
+                (status = sciml_graph_forward(g, loss)) ||
+                (status = sciml_graph_backward(g, loss)))
+                goto done;
+            double value = sciml_graph_scalar(g, loss);
+            if (!isfinite(value)) {
+                memcpy(params, last_good, (size_t)model->parameter_count * sizeof(double));
+                status = sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                     "training diverged: loss is %g at epoch %lld, step %lld "
+                                     "(try a smaller --lr); parameters reset to the end of "
+                                     "epoch %lld",
+                                     value, (long long)epoch + 1, (long long)b + 1,
+                                     (long long)epoch);
+                model->next_batch = 0;
+                goto done;
+            }
+            loss_sum += value * (double)n;
+            loss_samples += n;
+            if ((status = sciml_adam_step(adam, params, grads, lr)))
+                goto done;
+            model->next_batch = b + 1;
+            if (sciml_ctx_interrupted(ctx) && b + 1 < batches) {
+                status = sciml_error(ctx, SCIML_ERR_INTERRUPTED,
+                                     "interrupted in epoch %lld after step %lld of %lld",
+                                     (long long)epoch + 1, (long long)b + 1, (long long)batches);
+                goto done;
+            }
+        }
+        model->epochs_done = epoch + 1;
+        model->next_batch = 0;
+        model->epoch_rng = rng;
+        memcpy(last_good, params, (size_t)model->parameter_count * sizeof(double));
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        sciml_train_report report = {
+            .epoch = epoch + 1,
+            .step = sciml_adam_step_count(adam),
+            .train_loss = loss_samples ? loss_sum / (double)loss_samples : NAN,
+            .test_loss = NAN,
+            .test_error = NAN,
+            .lr = lr,
+            .seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+        };
+        if (test_count > 0) {
+            memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+            sciml_graph_destroy(&model->predict_graph); /* holds the old parameters */
+            if ((status = evaluate(model, test_inputs, test_outputs, test_count,
+                                   &report.test_loss, &report.test_error)))
+                goto done;
+        }
+        if (options->report && options->report(options->report_user, &report))
+            break;
+        if (sciml_ctx_interrupted(ctx) && model->epochs_done < options->epochs) {
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after epoch %lld",
+                                 (long long)model->epochs_done);
+            goto done;
+        }
+    }
+done:
+    if (g) {
+        memcpy(model->params, sciml_graph_params(g),
+               (size_t)model->parameter_count * sizeof(double));
+        sciml_graph_destroy(&model->predict_graph); /* parameters changed */
+    }
+    if (adam) {
+        if (!model->adam_m)
+            model->adam_m = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
+        if (!model->adam_v)
+            model->adam_v = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
+        if (model->adam_m && model->adam_v)
+            sciml_adam_get_state(adam, &model->adam_steps, model->adam_m, model->adam_v,
+                                 model->parameter_count);
+        model->optimizer = options->optimizer;
+    }
+    model->has_position = 1;
+    sciml_adam_destroy(&adam);
+    sciml_graph_destroy(&g);
+    free(index);
+    free(x_batch);
+    free(y_batch);
+    free(last_good);
+    return status;
+}
+
+/* Full-batch L-BFGS: the objective is the MSE over all training samples. */
+typedef struct lbfgs_problem {
+    sciml_mlp_model *model;
+    sciml_graph *graph;
+    sciml_node loss;
+    const sciml_train_options *options;
+    struct timespec started;
+    int64_t iterations;
+} lbfgs_problem;
+
+static sciml_status lbfgs_objective(void *user, int64_t n, const double *x, double *f,
+                                    double *gradient) {
+    lbfgs_problem *p = user;
+    double *params = sciml_graph_params(p->graph);
+    memcpy(params, x, (size_t)n * sizeof(double));
+    sciml_status status;
+    if ((status = sciml_graph_forward(p->graph, p->loss)) ||
+        (status = sciml_graph_backward(p->graph, p->loss)))
+        return status;
+    *f = sciml_graph_scalar(p->graph, p->loss);
+    memcpy(gradient, sciml_graph_grads(p->graph), (size_t)n * sizeof(double));
+    return SCIML_OK;
+}
+
+static int lbfgs_iteration(void *user, const sciml_lbfgs_progress *progress) {
+    lbfgs_problem *p = user;
+    p->iterations++;
+    if (sciml_ctx_interrupted(p->model->ctx))
+        return 1;
+    if (p->options->report) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        sciml_train_report report = {
+            .epoch = p->iterations,
+            .step = p->iterations,
+            .train_loss = progress->f,
+            .test_loss = NAN,
+            .test_error = NAN,
+            .lr = NAN,
+            .seconds = (double)(now.tv_sec - p->started.tv_sec) +
+                       1e-9 * (double)(now.tv_nsec - p->started.tv_nsec),
+        };
+        p->started = now;
+        return p->options->report(p->options->report_user, &report);
+    }
+    return 0;
+}
+
+static sciml_status train_lbfgs(sciml_mlp_model *model, const double *inputs,
+                                const double *outputs, int64_t count,
+                                const sciml_train_options *options) {
+    sciml_ctx *ctx = model->ctx;
+    int64_t n_in = model->config.input_count, n_out = model->config.output_count;
+    sciml_graph *g = NULL;
+    sciml_node input, output, target, loss;
+    double *x_all = sciml_alloc_array((size_t)(count * n_in), sizeof(double));
+    double *y_all = sciml_alloc_array((size_t)(count * n_out), sizeof(double));
+    int64_t *index = sciml_alloc_array((size_t)count, sizeof(int64_t));
+    sciml_status status = SCIML_OK;
+    if (!x_all || !y_all || !index) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory for the full batch");
+        goto done;
+    }
+    for (int64_t i = 0; i < count; i++)
+        index[i] = i;
+    gather_rows(ctx, inputs, n_in, index, count, model->input_norm, x_all);
+    gather_rows(ctx, outputs, n_out, index, count, model->output_norm, y_all);
+    if ((status = build_graph(model, count, 1, &g, &input, &output, &target, &loss)) ||
+        (status = sciml_graph_set_batch(g, count)) ||
+        (status = sciml_graph_set_input(g, input, x_all, count * n_in)) ||
+        (status = sciml_graph_set_input(g, target, y_all, count * n_out)))
+        goto done;
+    sciml_lbfgs_options lbfgs_options;
+    sciml_lbfgs_options_default(&lbfgs_options);
+    lbfgs_options.max_iterations = options->lbfgs_iterations;
+    lbfgs_problem problem = {.model = model, .graph = g, .loss = loss, .options = options};
+    lbfgs_options.iteration_callback = lbfgs_iteration;
+    lbfgs_options.iteration_user = &problem;
+    clock_gettime(CLOCK_MONOTONIC, &problem.started);
+    sciml_lbfgs_result result;
+    status = sciml_lbfgs_minimize(ctx, model->parameter_count, model->params, lbfgs_objective,
+                                  &problem, &lbfgs_options, &result);
+    sciml_graph_destroy(&model->predict_graph);
+    if (status == SCIML_OK && sciml_ctx_interrupted(ctx))
+        status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld L-BFGS "
+                             "iterations", (long long)problem.iterations);
+    model->epochs_done += problem.iterations;
+    model->has_position = 1;
+done:
+    sciml_graph_destroy(&g);
+    free(x_all);
+    free(y_all);
+    free(index);
+    return status;
+}
+
+sciml_status sciml_mlp_model_train(sciml_mlp_model *model, const double *inputs,
+                                   const double *outputs, int64_t count,
+                                   const double *test_inputs, const double *test_outputs,
+                                   int64_t test_count, const sciml_train_options *options) {
+    sciml_ctx *ctx = model->ctx;
+    if (count < 1)
+        return sciml_error(ctx, SCIML_ERR_ARG, "mlp: no training samples");
+    if (options->epochs < 0 || options->batch < 1)
+        return sciml_error(ctx, SCIML_ERR_ARG, "mlp: epochs %lld, batch %lld: expected >= 0, >= 1",
+                           (long long)options->epochs, (long long)options->batch);
+    sciml_status status = sciml_schedule_check(ctx, &options->schedule);
+    if (status)
+        return status;
+    if (!model->input_norm && (status = fit_normalizers(model, inputs, outputs, count)))
+        return status;
+    if (options->optimizer == SCIML_OPTIMIZER_LBFGS)
+        return train_lbfgs(model, inputs, outputs, count, options);
+    return train_adam(model, inputs, outputs, count, test_inputs, test_outputs, test_count,
+                      options);
+}
+
+sciml_status sciml_mlp_model_predict(sciml_mlp_model *model, const double *inputs,
+                                     int64_t count, double *outputs) {
+    sciml_ctx *ctx = model->ctx;
+    if (!model->input_norm)
+        return sciml_error(ctx, SCIML_ERR_STATE, "mlp: model has no normalisation (untrained)");
+    sciml_status status;
+    if (!model->predict_graph) {
+        sciml_node unused_target, unused_loss;
+        if ((status = build_graph(model, PREDICT_CHUNK, 0, &model->predict_graph,
+                                  &model->predict_input, &model->predict_output, &unused_target,
+                                  &unused_loss)))
+            return status;
+        memcpy(sciml_graph_params(model->predict_graph), model->params,
+               (size_t)model->parameter_count * sizeof(double));
+    }
+    sciml_graph *g = model->predict_graph;
+    int64_t n_in = model->config.input_count, n_out = model->config.output_count;
+    double buffer[PREDICT_CHUNK * 8];
+    double *scratch = n_in <= 8 ? buffer : NULL;
+    double *owned = NULL;
+    if (!scratch) {
+        owned = sciml_alloc_array((size_t)(PREDICT_CHUNK * n_in), sizeof(double));
+        if (!owned)
+            return sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory");
+        scratch = owned;
+    }
+    status = SCIML_OK;
+    for (int64_t first = 0; first < count && status == SCIML_OK; first += PREDICT_CHUNK) {
+        int64_t n = count - first < PREDICT_CHUNK ? count - first : PREDICT_CHUNK;
+        memcpy(scratch, inputs + first * n_in, (size_t)(n * n_in) * sizeof(double));
+        sciml_normalizer_apply(ctx, model->input_norm, scratch, n, n_in);
+        if ((status = sciml_graph_set_batch(g, n)) ||
+            (status = sciml_graph_set_input(g, model->predict_input, scratch, n * n_in)) ||
+            (status = sciml_graph_forward(g, model->predict_output)) ||
+            (status = sciml_graph_get_value(g, model->predict_output, outputs + first * n_out,
+                                            n * n_out)))
+            break;
+        sciml_normalizer_invert(ctx, model->output_norm, outputs + first * n_out, n, n_out);
+    }
+    free(owned);
+    return status;
+}

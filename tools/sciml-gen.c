@@ -1,0 +1,339 @@
+/* sciml-gen: make data sets as netCDF files (sample = record dimension), one sample at a
+ * time so any number of samples streams through a pipe in bounded memory.
+ *
+ *   grf         Gaussian random fields, covariance sigma^2 (-Laplacian + tau^2 I)^(-alpha),
+ *               periodic on [0,1)^d, d = 1 or 2 (libsciml/gen/grf.c states the convention)
+ *   oscillator  damped harmonic oscillator: 5 parameters (A, v0, omega, zeta, c) -> x(t) + c
+ *               at P times on [0, T] (closed form)
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sciml/gen.h"
+#include "sciml/netcdf.h"
+#include "tool.h"
+
+typedef enum generator_kind { GENERATOR_GRF, GENERATOR_OSCILLATOR } generator_kind;
+
+typedef struct gen_options {
+    generator_kind kind;
+    int64_t samples;
+    int64_t resolution; /* grf: points per dimension; oscillator: time points */
+    int dims;
+    double alpha, tau, sigma;
+    double horizon;
+    uint64_t seed;
+    const char *name;   /* grf: the field variable's name */
+    const char *output;
+    int resolution_given;
+} gen_options;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: sciml-gen GENERATOR [OPTIONS]\n"
+            "Make a data set as a netCDF file: one record per sample, written as it is made.\n"
+            "\n"
+            "Generators:\n"
+            "  grf         Gaussian random fields on the periodic unit interval or square with\n"
+            "              covariance sigma^2 (-Laplacian + tau^2 I)^(-alpha); variable a(sample,\n"
+            "              x[, y]) and coordinates x[, y]\n"
+            "  oscillator  damped oscillator x'' + 2 zeta omega x' + omega^2 x = 0: inputs\n"
+            "              x(sample, parameter) = (A, v0, omega, zeta, c), outputs\n"
+            "              y(sample, time) = x(t) + c, coordinate t(time)\n"
+            "\n"
+            "Options (all generators):\n"
+            "  -n, --samples N     number of samples [100]\n"
+            "      --seed N        random seed [0]; the same seed gives the same file\n"
+            "  -o, --output FILE   output file, '-' for standard output [-]\n"
+            "  -h, --help          show this help and exit\n"
+            "      --version       show the version and exit\n"
+            "grf:\n"
+            "      --dims 1|2      spatial dimensions [1]\n"
+            "      --resolution S  grid points per dimension [1024 in 1D, 64 in 2D]\n"
+            "      --alpha A       smoothness exponent [2.5]\n"
+            "      --tau T         inverse length scale [7]\n"
+            "      --sigma S       amplitude [49]  (defaults: the FNO Burgers data set)\n"
+            "      --name NAME     name of the field variable [a]\n"
+            "oscillator:\n"
+            "      --points P      time points [150]\n"
+            "      --horizon T     final time [1]\n"
+            "\n"
+            "Exit status: 0 success, 1 failure (no output file is left), 2 usage error.\n");
+}
+
+static int parse_options(int argc, char **argv, gen_options *options) {
+    tool_usage usage_errors = {0};
+    memset(options, 0, sizeof(*options));
+    options->samples = 100;
+    options->dims = 1;
+    options->alpha = SCIML_GRF_BURGERS_ALPHA;
+    options->tau = SCIML_GRF_BURGERS_TAU;
+    options->sigma = SCIML_GRF_BURGERS_SIGMA;
+    options->horizon = SCIML_OSCILLATOR_DEFAULT_HORIZON;
+    options->name = "a";
+    options->output = "-";
+    if (argc < 2) {
+        tool_usage_error(&usage_errors, "missing GENERATOR (grf or oscillator)");
+        return tool_usage_finish(&usage_errors);
+    }
+    const char *generator = argv[1];
+    if (!strcmp(generator, "-h") || !strcmp(generator, "--help")) {
+        usage(stdout);
+        exit(TOOL_EXIT_OK);
+    } else if (!strcmp(generator, "--version")) {
+        tool_print_version();
+        exit(TOOL_EXIT_OK);
+    } else if (!strcmp(generator, "grf")) {
+        options->kind = GENERATOR_GRF;
+    } else if (!strcmp(generator, "oscillator")) {
+        options->kind = GENERATOR_OSCILLATOR;
+    } else {
+        tool_usage_error(&usage_errors, "unknown generator '%s': expected grf or oscillator",
+                         generator);
+    }
+    int grf = options->kind == GENERATOR_GRF;
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            usage(stdout);
+            exit(TOOL_EXIT_OK);
+        } else if (!strcmp(arg, "--version")) {
+            tool_print_version();
+            exit(TOOL_EXIT_OK);
+        } else if (tool_option(argc, argv, &i, "--samples", &value, &usage_errors) ||
+                   tool_option(argc, argv, &i, "-n", &value, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--samples", value, 1, INT64_C(1) << 40,
+                             &options->samples);
+        } else if (tool_option(argc, argv, &i, "--seed", &value, &usage_errors)) {
+            tool_parse_seed(&usage_errors, "--seed", value, &options->seed);
+        } else if (tool_option(argc, argv, &i, "--output", &value, &usage_errors) ||
+                   tool_option(argc, argv, &i, "-o", &value, &usage_errors)) {
+            options->output = value ? value : "-";
+        } else if (grf && tool_option(argc, argv, &i, "--dims", &value, &usage_errors)) {
+            tool_parse_int(&usage_errors, "--dims", value, 1, 2, &options->dims);
+        } else if (grf && tool_option(argc, argv, &i, "--resolution", &value, &usage_errors)) {
+            options->resolution_given =
+                !tool_parse_int64(&usage_errors, "--resolution", value, 2, INT64_C(1) << 24,
+                                  &options->resolution);
+        } else if (grf && tool_option(argc, argv, &i, "--alpha", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--alpha", value, 1e-6, 100, &options->alpha);
+        } else if (grf && tool_option(argc, argv, &i, "--tau", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--tau", value, 1e-6, 1e6, &options->tau);
+        } else if (grf && tool_option(argc, argv, &i, "--sigma", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--sigma", value, 1e-12, 1e12, &options->sigma);
+        } else if (grf && tool_option(argc, argv, &i, "--name", &value, &usage_errors)) {
+            options->name = value;
+            if (value && !sciml_nc_name_is_valid(value))
+                tool_usage_error(&usage_errors, "--name '%s' is not a valid netCDF name", value);
+        } else if (!grf && tool_option(argc, argv, &i, "--points", &value, &usage_errors)) {
+            options->resolution_given =
+                !tool_parse_int64(&usage_errors, "--points", value, 2, INT64_C(1) << 24,
+                                  &options->resolution);
+        } else if (!grf && tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--horizon", value, 1e-9, 1e9, &options->horizon);
+        } else {
+            tool_usage_error(&usage_errors, "unknown option '%s' for generator %s", arg,
+                             generator);
+        }
+    }
+    if (!options->resolution_given)
+        options->resolution = grf ? (options->dims == 2 ? 64 : 1024)
+                                  : SCIML_OSCILLATOR_DEFAULT_POINTS;
+    if (grf && options->dims == 2 && options->resolution > SCIML_GRF_MAX_RESOLUTION_2D)
+        tool_usage_error(&usage_errors, "--resolution %lld is too large in 2D (at most %lld)",
+                         (long long)options->resolution,
+                         (long long)SCIML_GRF_MAX_RESOLUTION_2D);
+    return tool_usage_finish(&usage_errors);
+}
+
+/* Common global attributes of a data set. */
+static sciml_status put_dataset_attributes(sciml_nc_writer *writer, const char *generator,
+                                           uint64_t seed, const char *command) {
+    sciml_status status;
+    char seed_text[32];
+    snprintf(seed_text, sizeof(seed_text), "%llu", (unsigned long long)seed);
+    if ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_generator", generator)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_seed", seed_text)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version",
+                                        sciml_version())))
+        return status;
+    return sciml_nc_append_history(writer, command);
+}
+
+static sciml_status write_grid(sciml_nc_writer *writer, int64_t var, int64_t points,
+                               double step) {
+    for (int64_t i = 0; i < points; i++) {
+        double x = (double)i * step;
+        sciml_status status = sciml_nc_write_var(writer, var, i, 1, &x);
+        if (status)
+            return status;
+    }
+    return SCIML_OK;
+}
+
+static sciml_status generate_grf(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
+                                 const char *command) {
+    sciml_grf *grf = NULL;
+    double *field = NULL;
+    sciml_status status = sciml_grf_create(ctx, o->dims, o->resolution, o->alpha, o->tau,
+                                           o->sigma, &grf);
+    if (status)
+        return status;
+    int64_t sample_dim, x_dim, y_dim = -1, x_var, y_var = -1, field_var;
+    int64_t field_dims[3];
+    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
+        (status = sciml_nc_def_dim(writer, "x", o->resolution, &x_dim)) ||
+        (o->dims == 2 && (status = sciml_nc_def_dim(writer, "y", o->resolution, &y_dim))))
+        goto done;
+    if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "long_name", "periodic grid, x_j = j/s")))
+        goto done;
+    if (o->dims == 2 &&
+        ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 1, &y_dim, &y_var)) ||
+         (status = sciml_nc_put_att_text(writer, y_var, "sciml_role", "coordinate"))))
+        goto done;
+    field_dims[0] = sample_dim;
+    field_dims[1] = x_dim;
+    field_dims[2] = y_dim;
+    if ((status = sciml_nc_def_var(writer, o->name, SCIML_NC_DOUBLE, o->dims + 1, field_dims,
+                                   &field_var)) ||
+        (status = sciml_nc_put_att_text(writer, field_var, "sciml_role", "input")) ||
+        (status = sciml_nc_put_att_text(writer, field_var, "long_name",
+                                        "Gaussian random field, covariance sigma^2 "
+                                        "(-Laplacian + tau^2 I)^(-alpha)")))
+        goto done;
+    if ((status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "grf_alpha", SCIML_NC_DOUBLE,
+                                          &o->alpha, 1)) ||
+        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "grf_tau", SCIML_NC_DOUBLE,
+                                          &o->tau, 1)) ||
+        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "grf_sigma", SCIML_NC_DOUBLE,
+                                          &o->sigma, 1)) ||
+        (status = put_dataset_attributes(writer, "grf", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)))
+        goto done;
+    double step = 1.0 / (double)o->resolution;
+    if ((status = write_grid(writer, x_var, o->resolution, step)) ||
+        (o->dims == 2 && (status = write_grid(writer, y_var, o->resolution, step))))
+        goto done;
+    field = sciml_alloc_array((size_t)sciml_grf_point_count(grf), sizeof(double));
+    if (!field) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for one field");
+        goto done;
+    }
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    for (int64_t n = 0; n < o->samples; n++) {
+        if (sciml_ctx_interrupted(ctx)) {
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld samples",
+                                 (long long)n);
+            goto done;
+        }
+        sciml_grf_sample(grf, &rng, field);
+        if ((status = sciml_nc_write_record(writer, field_var, n, field)))
+            goto done;
+    }
+done:
+    free(field);
+    sciml_grf_destroy(&grf);
+    return status;
+}
+
+static sciml_status generate_oscillator(sciml_ctx *ctx, const gen_options *o,
+                                        sciml_nc_writer *writer, const char *command) {
+    sciml_oscillator_config config;
+    sciml_oscillator_config_default(&config);
+    config.points = o->resolution;
+    config.horizon = o->horizon;
+    int64_t sample_dim, parameter_dim, time_dim, t_var, x_var, y_var;
+    int64_t dims[2];
+    double *times = sciml_alloc_array((size_t)config.points, sizeof(double));
+    double *trajectory = sciml_alloc_array((size_t)config.points, sizeof(double));
+    double parameters[SCIML_OSCILLATOR_PARAMETERS];
+    sciml_status status = SCIML_OK;
+    if (!times || !trajectory) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
+        (status = sciml_nc_def_dim(writer, "parameter", SCIML_OSCILLATOR_PARAMETERS,
+                                   &parameter_dim)) ||
+        (status = sciml_nc_def_dim(writer, "time", config.points, &time_dim)) ||
+        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &time_dim, &t_var)) ||
+        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+        goto done;
+    dims[0] = sample_dim;
+    dims[1] = parameter_dim;
+    if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 2, dims, &x_var)) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "input")) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "long_name",
+                                        "oscillator parameters (A, v0, omega, zeta, c)")))
+        goto done;
+    dims[1] = time_dim;
+    if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 2, dims, &y_var)) ||
+        (status = sciml_nc_put_att_text(writer, y_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, y_var, "long_name",
+                                        "x(t) + c, x'' + 2 zeta omega x' + omega^2 x = 0, "
+                                        "x(0) = A, x'(0) = v0")) ||
+        (status = put_dataset_attributes(writer, "oscillator", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)))
+        goto done;
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    for (int64_t n = 0; n < o->samples; n++) {
+        if (sciml_ctx_interrupted(ctx)) {
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld samples",
+                                 (long long)n);
+            goto done;
+        }
+        if ((status = sciml_oscillator_fill(ctx, &config, &rng, 1, parameters, trajectory,
+                                            times)))
+            goto done;
+        if (n == 0 && (status = sciml_nc_write_var(writer, t_var, 0, config.points, times)))
+            goto done;
+        if ((status = sciml_nc_write_record(writer, x_var, n, parameters)) ||
+            (status = sciml_nc_write_record(writer, y_var, n, trajectory)))
+            goto done;
+    }
+done:
+    free(times);
+    free(trajectory);
+    return status;
+}
+
+int main(int argc, char **argv) {
+    tool_set_name("sciml-gen");
+    gen_options options;
+    int usage_status = parse_options(argc, argv, &options);
+    if (usage_status)
+        return usage_status;
+    sciml_ctx *ctx = NULL;
+    char *command = tool_command_line(argc, argv);
+    if (sciml_ctx_create(&ctx) || !command) {
+        tool_error("out of memory");
+        free(command);
+        return TOOL_EXIT_FAILURE;
+    }
+    tool_catch_interrupts(ctx);
+    sciml_nc_writer_options writer_options = sciml_nc_writer_default_options();
+    writer_options.record_count = options.samples;
+    sciml_nc_writer *writer = NULL;
+    sciml_status status = sciml_nc_writer_create(ctx, options.output, &writer_options, &writer);
+    if (status == SCIML_OK)
+        status = options.kind == GENERATOR_GRF
+                     ? generate_grf(ctx, &options, writer, command)
+                     : generate_oscillator(ctx, &options, writer, command);
+    if (status == SCIML_OK)
+        status = sciml_nc_writer_close(&writer);
+    int exit_code = TOOL_EXIT_OK;
+    if (status) {
+        sciml_nc_writer_abort(&writer);
+        exit_code = tool_fail(ctx);
+    }
+    free(command);
+    sciml_ctx_destroy(&ctx);
+    return exit_code;
+}
