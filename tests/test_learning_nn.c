@@ -26,10 +26,10 @@ static void test_mlp_shapes(void) {
     sciml_node y = sciml_graph_input(g, "y", 2, y_shape);
     const int64_t hidden[2] = {64, 32};
     sciml_mlp branch, trunk;
-    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "branch", 3, 2, hidden, 5, SCIML_ACT_TANH,
-                                           &branch), SCIML_OK);
-    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "trunk", 3, 1, hidden, 5, SCIML_ACT_RELU,
-                                           &trunk), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        sciml_mlp_create(ctx, g, "branch", 3, 2, hidden, 5, SCIML_ACT_TANH, &branch), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        sciml_mlp_create(ctx, g, "trunk", 3, 1, hidden, 5, SCIML_ACT_RELU, &trunk), SCIML_OK);
     CU_ASSERT_EQUAL(branch.layer_count, 3);
     CU_ASSERT_EQUAL(sciml_mlp_param_count(&branch), 3 * 64 + 64 + 64 * 32 + 32 + 32 * 5 + 5);
     CU_ASSERT_EQUAL(sciml_mlp_param_count(&trunk), 3 * 64 + 64 + 64 * 5 + 5);
@@ -56,8 +56,8 @@ static void test_mlp_shapes(void) {
     CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
     x = sciml_graph_input(g, "x", 2, x_shape);
     y = sciml_graph_input(g, "y", 2, y_shape);
-    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "mlp", 3, 2, hidden, 1, SCIML_ACT_GELU,
-                                           &branch), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "mlp", 3, 2, hidden, 1, SCIML_ACT_GELU, &branch),
+                          SCIML_OK);
     sciml_node out = sciml_mlp_apply(g, &branch, x);
     CU_ASSERT_FATAL(out != SCIML_NO_NODE);
     CU_ASSERT_EQUAL(sciml_graph_shape(g, out, shape), 2);
@@ -74,7 +74,8 @@ static void test_mlp_shapes(void) {
                     SCIML_ERR_RANGE);
     CU_ASSERT(strstr(sciml_ctx_message(ctx), "width 0") != NULL);
     CU_ASSERT_EQUAL(sciml_mlp_create(ctx, g, "bad", 3, SCIML_MAX_HIDDEN_LAYERS + 1, hidden, 1,
-                                     SCIML_ACT_TANH, &again), SCIML_ERR_RANGE);
+                                     SCIML_ACT_TANH, &again),
+                    SCIML_ERR_RANGE);
     sciml_graph_destroy(&g);
     sciml_ctx_destroy(&ctx);
 }
@@ -153,8 +154,9 @@ static void test_init_statistics(void) {
         sciml_graph *g = NULL;
         CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
         sciml_dense layer;
-        CU_ASSERT_EQUAL_FATAL(sciml_dense_create(ctx, g, "layer", fan_in, fan_out,
-                                                 cases[c].activation, &layer), SCIML_OK);
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_dense_create(ctx, g, "layer", fan_in, fan_out, cases[c].activation, &layer),
+            SCIML_OK);
         CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
         double *p = sciml_graph_params(g);
         for (int64_t i = 0; i < count + fan_out; i++)
@@ -230,8 +232,8 @@ static void test_gradient_check(void) {
         sciml_rng rng;
         sciml_rng_seed(&rng, 5 + variant);
         if (with_fourier) {
-            CU_ASSERT_EQUAL_FATAL(sciml_dense_create(ctx, g, "front", 2, 2, SCIML_ACT_IDENTITY,
-                                                     &front), SCIML_OK);
+            CU_ASSERT_EQUAL_FATAL(
+                sciml_dense_create(ctx, g, "front", 2, 2, SCIML_ACT_IDENTITY, &front), SCIML_OK);
             sciml_node h = sciml_dense_apply(g, &front, x);
             CU_ASSERT_EQUAL(sciml_fourier_sample(ctx, &rng, 0.5, 2, 4, frequencies), SCIML_OK);
             features = sciml_fourier_features(ctx, g, h, 4, frequencies);
@@ -239,8 +241,9 @@ static void test_gradient_check(void) {
         }
         const int64_t hidden[2] = {8, 8};
         sciml_mlp mlp;
-        CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "mlp", with_fourier ? 8 : 2, 2, hidden, 1,
-                                               activation, &mlp), SCIML_OK);
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_mlp_create(ctx, g, "mlp", with_fourier ? 8 : 2, 2, hidden, 1, activation, &mlp),
+            SCIML_OK);
         sciml_node out = sciml_mlp_apply(g, &mlp, features);
         sciml_node loss = sciml_mse(g, out, y);
         CU_ASSERT_FATAL(loss != SCIML_NO_NODE);
@@ -328,8 +331,9 @@ static void test_training_sine(void) {
     int hidden_count = 0;
     CU_ASSERT_EQUAL_FATAL(sciml_parse_hidden(ctx, "32,32", hidden, 2, &hidden_count), SCIML_OK);
     sciml_mlp mlp;
-    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "mlp", 1, hidden_count, hidden, 1,
-                                           SCIML_ACT_TANH, &mlp), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        sciml_mlp_create(ctx, g, "mlp", 1, hidden_count, hidden, 1, SCIML_ACT_TANH, &mlp),
+        SCIML_OK);
     sciml_node loss = sciml_mse(g, sciml_mlp_apply(g, &mlp, x), y);
     CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, POINTS), SCIML_OK);
     sciml_rng rng;
@@ -367,9 +371,58 @@ static void test_training_sine(void) {
     double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
     CU_ASSERT(first_loss > 0.1);
     CU_ASSERT(last_loss < 1e-4);
-    fprintf(stderr, "\n    sine fit: mse %.3g -> %.3g in %d Adam steps, %.2f s CPU ",
-            first_loss, last_loss, STEPS, seconds);
+    fprintf(stderr, "\n    sine fit: mse %.3g -> %.3g in %d Adam steps, %.2f s CPU ", first_loss,
+            last_loss, STEPS, seconds);
     sciml_adam_destroy(&adam);
+    sciml_graph_destroy(&g);
+    sciml_ctx_destroy(&ctx);
+}
+
+/* The same fit by L-BFGS through sciml_graph_objective_evaluate (full batch, 400 iterations
+ * at most): MSE below 1e-5, and the graph's loss at the returned x equals result.f. */
+static void test_lbfgs_on_graph(void) {
+    enum { POINTS = 64 };
+    sciml_ctx *ctx = make_ctx();
+    sciml_graph *g = NULL;
+    CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
+    const int64_t shape[2] = {SCIML_BATCH, 1}, hidden[2] = {32, 32};
+    sciml_node x = sciml_graph_input(g, "x", 2, shape);
+    sciml_node y = sciml_graph_input(g, "y", 2, shape);
+    sciml_mlp mlp;
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "mlp", 1, 2, hidden, 1, SCIML_ACT_TANH, &mlp),
+                          SCIML_OK);
+    sciml_node loss = sciml_mse(g, sciml_mlp_apply(g, &mlp, x), y);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, POINTS), SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 2024);
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_init(ctx, g, &mlp, SCIML_INIT_AUTO, &rng), SCIML_OK);
+    double xs[POINTS], ys[POINTS];
+    for (int i = 0; i < POINTS; i++) {
+        xs[i] = i / (double)(POINTS - 1);
+        ys[i] = sin(2.0 * SCIML_PI * xs[i]);
+    }
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, x, xs, POINTS), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, y, ys, POINTS), SCIML_OK);
+    const int64_t n = sciml_graph_param_count(g);
+    double *theta = malloc((size_t)n * sizeof(double));
+    CU_ASSERT_FATAL(theta != NULL);
+    memcpy(theta, sciml_graph_params(g), (size_t)n * sizeof(double));
+    sciml_graph_objective objective = {g, loss};
+    sciml_lbfgs_options options;
+    sciml_lbfgs_options_default(&options);
+    options.max_iterations = 400;
+    sciml_lbfgs_result result;
+    CU_ASSERT_EQUAL(sciml_lbfgs_minimize(ctx, n, theta, sciml_graph_objective_evaluate, &objective,
+                                         &options, &result),
+                    SCIML_OK);
+    CU_ASSERT(result.f < 1e-5);
+    memcpy(sciml_graph_params(g), theta, (size_t)n * sizeof(double));
+    CU_ASSERT_EQUAL(sciml_graph_forward(g, loss), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_scalar(g, loss), result.f);
+    fprintf(stderr, "\n    lbfgs sine fit: mse %.3g after %lld iterations, %lld evaluations (%s) ",
+            result.f, (long long)result.iterations, (long long)result.evaluations,
+            sciml_lbfgs_reason_name(result.reason));
+    free(theta);
     sciml_graph_destroy(&g);
     sciml_ctx_destroy(&ctx);
 }
@@ -391,8 +444,9 @@ static void test_normalizer(void) {
     sciml_normalizer *norm = NULL, *streamed = NULL;
     CU_ASSERT_EQUAL_FATAL(sciml_normalizer_create(ctx, FEATURES, &norm), SCIML_OK);
     CU_ASSERT_EQUAL_FATAL(sciml_normalizer_create(ctx, FEATURES, &streamed), SCIML_OK);
-    CU_ASSERT_EQUAL(sciml_normalizer_fit(ctx, norm, data, ROWS, FEATURES,
-                                         SCIML_NORMALIZER_STD_FLOOR), SCIML_OK);
+    CU_ASSERT_EQUAL(
+        sciml_normalizer_fit(ctx, norm, data, ROWS, FEATURES, SCIML_NORMALIZER_STD_FLOOR),
+        SCIML_OK);
     /* Against a direct two-pass computation. */
     for (int j = 0; j < 2; j++) {
         double sum = 0.0, sum2 = 0.0;
@@ -410,10 +464,10 @@ static void test_normalizer(void) {
     CU_ASSERT_EQUAL(sciml_normalizer_update(ctx, streamed, data, 1, FEATURES), SCIML_OK);
     CU_ASSERT_EQUAL(sciml_normalizer_update(ctx, streamed, data + FEATURES, 400, FEATURES),
                     SCIML_OK);
-    CU_ASSERT_EQUAL(sciml_normalizer_update(ctx, streamed, data + 401 * FEATURES, ROWS - 401,
-                                            FEATURES), SCIML_OK);
-    CU_ASSERT_EQUAL(sciml_normalizer_finish(ctx, streamed, SCIML_NORMALIZER_STD_FLOOR),
-                    SCIML_OK);
+    CU_ASSERT_EQUAL(
+        sciml_normalizer_update(ctx, streamed, data + 401 * FEATURES, ROWS - 401, FEATURES),
+        SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_normalizer_finish(ctx, streamed, SCIML_NORMALIZER_STD_FLOOR), SCIML_OK);
     for (int j = 0; j < FEATURES; j++) {
         SCIML_ASSERT_CLOSE(streamed->mean[j], norm->mean[j], 1e-12 * fabs(norm->mean[j]));
         SCIML_ASSERT_CLOSE(streamed->std[j], norm->std[j], 1e-10 * norm->std[j]);
@@ -512,6 +566,7 @@ int main(void) {
         {"gradient check through mlp and fourier features", test_gradient_check},
         {"fourier feature values", test_fourier_values},
         {"training: 1-32-32-1 tanh fits sin(2 pi x)", test_training_sine},
+        {"lbfgs on a graph objective", test_lbfgs_on_graph},
         {"normalizer statistics and round trip", test_normalizer},
         {"hidden-list parsing", test_parse_hidden},
         {NULL, NULL}};

@@ -84,8 +84,8 @@ static void test_adam_matches_torch(void) {
     sciml_ctx *ctx = make_ctx();
     for (int variant = 0; variant < 3; variant++) {
         sciml_adam_options options;
-        sciml_adam_options_default(&options, variant == 2 ? SCIML_OPTIMIZER_ADAMW
-                                                          : SCIML_OPTIMIZER_ADAM);
+        sciml_adam_options_default(&options,
+                                   variant == 2 ? SCIML_OPTIMIZER_ADAMW : SCIML_OPTIMIZER_ADAM);
         options.weight_decay = variant == 0 ? 0.0 : 0.1;
         sciml_adam *adam = NULL;
         CU_ASSERT_FATAL(sciml_adam_create(ctx, 3, &options, &adam) == SCIML_OK);
@@ -200,10 +200,10 @@ static void test_adam_errors(void) {
 
 typedef struct objective_state {
     int64_t calls;
-    int64_t fail_after;       /* > 0: misbehave from this call on */
-    int fail_with_error;      /* 1: return SCIML_ERR_SOLVER, 0: return NaN */
-    int64_t nonfinite_calls;  /* how often a non-finite value was returned */
-    const double *scale;      /* quadratic: eigenvalues */
+    int64_t fail_after;      /* > 0: misbehave from this call on */
+    int fail_with_error;     /* 1: return SCIML_ERR_SOLVER, 0: return NaN */
+    int64_t nonfinite_calls; /* how often a non-finite value was returned */
+    const double *scale;     /* quadratic: eigenvalues */
 } objective_state;
 
 /* Chained Rosenbrock: sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2. */
@@ -284,15 +284,18 @@ static void run_rosenbrock(int64_t n, int64_t iteration_bound) {
     CU_ASSERT_EQUAL(record.violations, 0);
     CU_ASSERT(result.f < 1e-20);
     if (worst >= 1e-8 || result.iterations > iteration_bound)
-        fprintf(stderr, "rosenbrock %lld: |x - 1| = %g after %lld iterations (%s)\n",
-                (long long)n, worst, (long long)result.iterations,
-                sciml_lbfgs_reason_name(result.reason));
+        fprintf(stderr, "rosenbrock %lld: |x - 1| = %g after %lld iterations (%s)\n", (long long)n,
+                worst, (long long)result.iterations, sciml_lbfgs_reason_name(result.reason));
     sciml_ctx_destroy(&ctx);
 }
 
 /* Bounds: we take 38 and 89 iterations; SciPy L-BFGS-B (maxcor 10, same start) 39 and 83. */
-static void test_lbfgs_rosenbrock_2d(void) { run_rosenbrock(2, 50); }
-static void test_lbfgs_rosenbrock_10d(void) { run_rosenbrock(10, 110); }
+static void test_lbfgs_rosenbrock_2d(void) {
+    run_rosenbrock(2, 50);
+}
+static void test_lbfgs_rosenbrock_10d(void) {
+    run_rosenbrock(10, 110);
+}
 
 static sciml_status quadratic(void *user, int64_t n, const double *x, double *f, double *g) {
     objective_state *state = user;
@@ -358,8 +361,8 @@ static void test_lbfgs_ill_conditioned(void) {
     objective_state state2 = {0};
     double z[2] = {0.0, 0.0};
     options.gradient_tolerance = 1e-6;
-    CU_ASSERT_EQUAL(sciml_lbfgs_minimize(ctx, 2, z, rotated_quadratic, &state2, &options,
-                                         &result), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_lbfgs_minimize(ctx, 2, z, rotated_quadratic, &state2, &options, &result),
+                    SCIML_OK);
     CU_ASSERT(fabs(z[0] - 1.0) < 1e-8 && fabs(z[1] - 1.0) < 1e-8);
     CU_ASSERT(result.iterations <= 10);
     sciml_ctx_destroy(&ctx);
@@ -455,8 +458,7 @@ static void test_lbfgs_nan_recovers(void) {
     options.gradient_tolerance = 1e-10;
     options.function_tolerance = 0.0;
     sciml_lbfgs_result result;
-    CU_ASSERT_EQUAL(sciml_lbfgs_minimize(ctx, N, x, barrier, &state, &options, &result),
-                    SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_lbfgs_minimize(ctx, N, x, barrier, &state, &options, &result), SCIML_OK);
     CU_ASSERT_EQUAL(result.reason, SCIML_LBFGS_GRADIENT_TOLERANCE);
     CU_ASSERT(state.nonfinite_calls > 0); /* the test did exercise the non-finite path */
     for (int i = 0; i < N; i++)
@@ -534,8 +536,8 @@ static void test_schedules(void) {
     CU_ASSERT_EQUAL(sciml_schedule_check(ctx, &s), SCIML_OK);
     SCIML_ASSERT_CLOSE(sciml_schedule_lr(&s, 0), 1e-3, 1e-18);
     SCIML_ASSERT_CLOSE(sciml_schedule_lr(&s, 50), 1e-5 + (1e-3 - 1e-5) * 0.5, 1e-17);
-    SCIML_ASSERT_CLOSE(sciml_schedule_lr(&s, 25),
-                       1e-5 + (1e-3 - 1e-5) * 0.5 * (1.0 + sqrt(0.5)), 1e-17);
+    SCIML_ASSERT_CLOSE(sciml_schedule_lr(&s, 25), 1e-5 + (1e-3 - 1e-5) * 0.5 * (1.0 + sqrt(0.5)),
+                       1e-17);
     SCIML_ASSERT_CLOSE(sciml_schedule_lr(&s, 100), 1e-5, 1e-18);
     SCIML_ASSERT_CLOSE(sciml_schedule_lr(&s, 5000), 1e-5, 1e-18);
 

@@ -116,7 +116,7 @@ typedef struct sciml_backend {
 /* The CPU backend (static table, never freed). */
 const sciml_backend *sciml_backend_cpu(void);
 
-/* Vectorised elementary functions (cpu_math.c), y and x may alias. Accuracy: tanh and
+/* Vectorised elementary functions (cpu_math.c); x and y must not overlap. Accuracy: tanh and
  * sigmoid within a few ulp of the correctly rounded result (tested in test_engine_math.c);
  * NaN propagates, +-Inf give the limits. */
 void sciml_cpu_tanh(int64_t count, const double *x, double *y);

@@ -133,9 +133,17 @@ static sciml_status move_to(sciml_nc_reader *r, int64_t offset, const char *what
         int64_t step = offset - r->position;
         if (step > CHUNK_BYTES)
             step = CHUNK_BYTES;
-        sciml_status status = read_exact(r, r->scratch, step, what);
-        if (status)
-            return status;
+        size_t got = fread(r->scratch, 1, (size_t)step, r->file);
+        r->position += (int64_t)got;
+        if ((int64_t)got != step) {
+            if (ferror(r->file))
+                return sciml_error(r->ctx, SCIML_ERR_IO, "%s: read error at offset %lld: %s",
+                                   r->name, (long long)r->position, strerror(errno));
+            return sciml_error(r->ctx, SCIML_ERR_FORMAT,
+                               "%s: truncated: %s lies at offset %lld but the input ends at "
+                               "offset %lld",
+                               r->name, what, (long long)offset, (long long)r->position);
+        }
     }
     return SCIML_OK;
 }

@@ -52,8 +52,7 @@ static sciml_status fourier_forward(void *state, int input_count, const sciml_te
     return SCIML_OK;
 }
 
-static sciml_status fourier_backward(void *state, int input_count,
-                                     const sciml_tensor_view *inputs,
+static sciml_status fourier_backward(void *state, int input_count, const sciml_tensor_view *inputs,
                                      const sciml_tensor_view *out, void *scratch) {
     const fourier_state *s = state;
     double *dx = inputs[0].grad;
@@ -81,9 +80,8 @@ static sciml_status fourier_backward(void *state, int input_count,
 static const sciml_op_def fourier_op = {"fourier_features", fourier_forward, fourier_backward,
                                         fourier_destroy};
 
-sciml_status sciml_fourier_sample(sciml_ctx *ctx, sciml_rng *rng, double sigma,
-                                  int64_t input_size, int64_t feature_count,
-                                  double *frequencies) {
+sciml_status sciml_fourier_sample(sciml_ctx *ctx, sciml_rng *rng, double sigma, int64_t input_size,
+                                  int64_t feature_count, double *frequencies) {
     if (!rng || !frequencies)
         return sciml_error(ctx, SCIML_ERR_ARG, "fourier features: NULL argument");
     int64_t total;
@@ -92,8 +90,7 @@ sciml_status sciml_fourier_sample(sciml_ctx *ctx, sciml_rng *rng, double sigma,
                            "fourier features: sizes (%lld, %lld), expected positive",
                            (long long)input_size, (long long)feature_count);
     if (!(sigma > 0.0) || !isfinite(sigma))
-        return sciml_error(ctx, SCIML_ERR_RANGE, "fourier features: sigma %g, expected > 0",
-                           sigma);
+        return sciml_error(ctx, SCIML_ERR_RANGE, "fourier features: sigma %g, expected > 0", sigma);
     for (int64_t i = 0; i < total; i++)
         frequencies[i] = sigma * sciml_rng_normal(rng);
     return SCIML_OK;
@@ -110,7 +107,8 @@ sciml_node sciml_fourier_features(sciml_ctx *ctx, sciml_graph *g, sciml_node x,
     if (ndim != 2) {
         sciml_error(ctx, ndim == 0 ? SCIML_ERR_ARG : SCIML_ERR_SHAPE,
                     "fourier features: input node %d has %d dimensions, expected 2 (batch, "
-                    "coordinates)", (int)x, ndim);
+                    "coordinates)",
+                    (int)x, ndim);
         return SCIML_NO_NODE;
     }
     int64_t total;

@@ -30,8 +30,8 @@ sciml_status sciml_parse_hidden(sciml_ctx *ctx, const char *text, int64_t *sizes
             return sciml_error(ctx, SCIML_ERR_ARG, "hidden layers '%s': item %d is empty", text,
                                items + 1);
         if (!isdigit((unsigned char)*p) && *p != '-' && *p != '+')
-            return sciml_error(ctx, SCIML_ERR_ARG,
-                               "hidden layers '%s': item %d is not a number", text, items + 1);
+            return sciml_error(ctx, SCIML_ERR_ARG, "hidden layers '%s': item %d is not a number",
+                               text, items + 1);
         char *end = NULL;
         errno = 0;
         long long value = strtoll(p, &end, 10);
@@ -45,10 +45,11 @@ sciml_status sciml_parse_hidden(sciml_ctx *ctx, const char *text, int64_t *sizes
         if (errno == ERANGE || value < 1 || value > SCIML_MAX_LAYER_WIDTH)
             return sciml_error(ctx, SCIML_ERR_RANGE,
                                "hidden layers '%s': item %d is %.*s, expected a width from 1 to "
-                               "%d", text, items + 1, (int)(end - p), p, SCIML_MAX_LAYER_WIDTH);
+                               "%d",
+                               text, items + 1, (int)(end - p), p, SCIML_MAX_LAYER_WIDTH);
         if (items == limit)
-            return sciml_error(ctx, SCIML_ERR_RANGE,
-                               "hidden layers '%s': more than %d layers", text, limit);
+            return sciml_error(ctx, SCIML_ERR_RANGE, "hidden layers '%s': more than %d layers",
+                               text, limit);
         parsed[items++] = (int64_t)value;
         p = after;
         if (*p == '\0')

@@ -33,7 +33,8 @@ sciml_status sciml_init_parse(sciml_ctx *ctx, const char *name, sciml_init *out)
         }
     return sciml_error(ctx, SCIML_ERR_NOT_FOUND,
                        "unknown initialisation '%s', expected auto, glorot_uniform, "
-                       "glorot_normal, he_uniform or he_normal", name);
+                       "glorot_normal, he_uniform or he_normal",
+                       name);
 }
 
 static sciml_init resolve_init(sciml_init init, sciml_activation activation) {
@@ -103,8 +104,7 @@ sciml_status sciml_dense_init(sciml_ctx *ctx, sciml_graph *g, const sciml_dense 
     if (!g || !layer || !rng)
         return sciml_error(ctx, SCIML_ERR_ARG, "dense init: NULL argument");
     if ((int)init < 0 || init > SCIML_INIT_HE_NORMAL)
-        return sciml_error(ctx, SCIML_ERR_ARG, "dense init: unknown initialisation %d",
-                           (int)init);
+        return sciml_error(ctx, SCIML_ERR_ARG, "dense init: unknown initialisation %d", (int)init);
     double *params = sciml_graph_params(g);
     int64_t weight_offset = sciml_graph_param_offset(g, layer->weight);
     int64_t bias_offset = sciml_graph_param_offset(g, layer->bias);
@@ -148,8 +148,8 @@ sciml_status sciml_mlp_create(sciml_ctx *ctx, sciml_graph *g, const char *prefix
     for (int k = 0; k <= mlp.layer_count; k++)
         if (mlp.sizes[k] < 1 || mlp.sizes[k] > SCIML_MAX_LAYER_WIDTH)
             return sciml_error(ctx, SCIML_ERR_RANGE,
-                               "mlp '%s': layer width %lld at position %d, expected 1..%d",
-                               prefix, (long long)mlp.sizes[k], k, SCIML_MAX_LAYER_WIDTH);
+                               "mlp '%s': layer width %lld at position %d, expected 1..%d", prefix,
+                               (long long)mlp.sizes[k], k, SCIML_MAX_LAYER_WIDTH);
     for (int k = 0; k < mlp.layer_count; k++) {
         char name[SCIML_MAX_NAME];
         snprintf(name, sizeof(name), "%s.%d", prefix, k);
@@ -173,8 +173,8 @@ sciml_node sciml_mlp_apply(sciml_graph *g, const sciml_mlp *mlp, sciml_node x) {
     return h;
 }
 
-sciml_status sciml_mlp_init(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp,
-                            sciml_init init, sciml_rng *rng) {
+sciml_status sciml_mlp_init(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp, sciml_init init,
+                            sciml_rng *rng) {
     if (!mlp)
         return sciml_error(ctx, SCIML_ERR_ARG, "mlp init: NULL network");
     /* AUTO follows the hidden activation for every layer, the linear output layer included. */

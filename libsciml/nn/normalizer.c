@@ -64,8 +64,8 @@ static sciml_status check_array(sciml_ctx *ctx, const sciml_normalizer *n, const
         return sciml_error(ctx, SCIML_ERR_ARG, "normalizer %s: NULL argument", what);
     if (features != n->feature_count)
         return sciml_error(ctx, SCIML_ERR_SHAPE,
-                           "normalizer %s: data has %lld features, the statistics have %lld",
-                           what, (long long)features, (long long)n->feature_count);
+                           "normalizer %s: data has %lld features, the statistics have %lld", what,
+                           (long long)features, (long long)n->feature_count);
     int64_t total;
     if (count < 0 || sciml_mul_i64(count, features, &total))
         return sciml_error(ctx, SCIML_ERR_RANGE, "normalizer %s: bad row count %lld", what,
@@ -168,7 +168,8 @@ sciml_status sciml_normalizer_set(sciml_ctx *ctx, sciml_normalizer *n, const dou
         if (!isfinite(mean[j]) || !(std[j] > 0.0) || !isfinite(std[j]))
             return sciml_error(ctx, SCIML_ERR_RANGE,
                                "normalizer set: feature %lld has mean %g and std %g, expected "
-                               "finite values with std > 0", (long long)j, mean[j], std[j]);
+                               "finite values with std > 0",
+                               (long long)j, mean[j], std[j]);
     memcpy(n->mean, mean, (size_t)features * sizeof(double));
     memcpy(n->std, std, (size_t)features * sizeof(double));
     n->sample_count = 0;

@@ -17,19 +17,22 @@
 #include <string.h>
 
 struct sciml_adam {
-    sciml_ctx *ctx;            /* borrowed */
+    sciml_ctx *ctx; /* borrowed */
     sciml_adam_options options;
     int64_t parameter_count;
-    int64_t step_count;        /* t */
-    double *first_moment;      /* (parameter_count) m */
-    double *second_moment;     /* (parameter_count) v */
+    int64_t step_count;    /* t */
+    double *first_moment;  /* (parameter_count) m */
+    double *second_moment; /* (parameter_count) v */
 };
 
 const char *sciml_optimizer_name(sciml_optimizer_kind kind) {
     switch (kind) {
-    case SCIML_OPTIMIZER_ADAM: return "adam";
-    case SCIML_OPTIMIZER_ADAMW: return "adamw";
-    case SCIML_OPTIMIZER_LBFGS: return "lbfgs";
+    case SCIML_OPTIMIZER_ADAM:
+        return "adam";
+    case SCIML_OPTIMIZER_ADAMW:
+        return "adamw";
+    case SCIML_OPTIMIZER_LBFGS:
+        return "lbfgs";
     }
     return "unknown";
 }
@@ -69,8 +72,7 @@ static sciml_status check_options(sciml_ctx *ctx, const sciml_adam_options *o) {
         return sciml_error(ctx, SCIML_ERR_RANGE, "adam: beta2 = %g, expected 0 <= beta2 < 1",
                            o->beta2);
     if (!(o->epsilon > 0.0 && isfinite(o->epsilon)))
-        return sciml_error(ctx, SCIML_ERR_RANGE, "adam: epsilon = %g, expected > 0",
-                           o->epsilon);
+        return sciml_error(ctx, SCIML_ERR_RANGE, "adam: epsilon = %g, expected > 0", o->epsilon);
     if (!(o->weight_decay >= 0.0 && isfinite(o->weight_decay)))
         return sciml_error(ctx, SCIML_ERR_RANGE, "adam: weight decay = %g, expected >= 0",
                            o->weight_decay);
@@ -106,8 +108,10 @@ sciml_status sciml_adam_create(sciml_ctx *ctx, int64_t parameter_count,
     }
     if (!adam || !adam->first_moment || !adam->second_moment) {
         sciml_adam_destroy(&adam);
-        return sciml_error(ctx, SCIML_ERR_NOMEM, "adam: cannot allocate moments for %lld "
-                           "parameters", (long long)parameter_count);
+        return sciml_error(ctx, SCIML_ERR_NOMEM,
+                           "adam: cannot allocate moments for %lld "
+                           "parameters",
+                           (long long)parameter_count);
     }
     adam->ctx = ctx;
     adam->options = *options;
@@ -164,14 +168,18 @@ sciml_status sciml_adam_step(sciml_adam *adam, double *params, const double *gra
     return SCIML_OK;
 }
 
-int64_t sciml_adam_parameter_count(const sciml_adam *adam) { return adam->parameter_count; }
-int64_t sciml_adam_step_count(const sciml_adam *adam) { return adam->step_count; }
+int64_t sciml_adam_parameter_count(const sciml_adam *adam) {
+    return adam->parameter_count;
+}
+int64_t sciml_adam_step_count(const sciml_adam *adam) {
+    return adam->step_count;
+}
 const sciml_adam_options *sciml_adam_get_options(const sciml_adam *adam) {
     return &adam->options;
 }
 
-sciml_status sciml_adam_get_state(const sciml_adam *adam, int64_t *step_count,
-                                  double *first_moment, double *second_moment, int64_t count) {
+sciml_status sciml_adam_get_state(const sciml_adam *adam, int64_t *step_count, double *first_moment,
+                                  double *second_moment, int64_t count) {
     if (!adam)
         return SCIML_ERR_ARG;
     if (count != adam->parameter_count)
@@ -188,9 +196,8 @@ sciml_status sciml_adam_get_state(const sciml_adam *adam, int64_t *step_count,
     return SCIML_OK;
 }
 
-sciml_status sciml_adam_set_state(sciml_adam *adam, int64_t step_count,
-                                  const double *first_moment, const double *second_moment,
-                                  int64_t count) {
+sciml_status sciml_adam_set_state(sciml_adam *adam, int64_t step_count, const double *first_moment,
+                                  const double *second_moment, int64_t count) {
     if (!adam)
         return SCIML_ERR_ARG;
     if (!first_moment || !second_moment)

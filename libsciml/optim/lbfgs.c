@@ -29,18 +29,18 @@ typedef struct lbfgs_work {
     sciml_objective_fn objective;
     void *user;
     sciml_lbfgs_options options;
-    double *x;            /* (n) current iterate, owned by the caller */
-    double *g;            /* (n) its gradient */
-    double *d;            /* (n) search direction */
-    double *x_trial;      /* (n) x + alpha d */
-    double *g_trial;      /* (n) gradient at x_trial */
-    double *g_low;        /* (n) gradient at the best sufficient-decrease point of a search */
-    double *s;            /* (m, n) ring of steps */
-    double *y;            /* (m, n) ring of gradient changes */
-    double *rho;          /* (m) 1 / (y's) */
-    double *alpha;        /* (m) two-loop coefficients */
-    int history_count;    /* pairs stored, <= m */
-    int history_start;    /* ring index of the oldest pair */
+    double *x;         /* (n) current iterate, owned by the caller */
+    double *g;         /* (n) its gradient */
+    double *d;         /* (n) search direction */
+    double *x_trial;   /* (n) x + alpha d */
+    double *g_trial;   /* (n) gradient at x_trial */
+    double *g_low;     /* (n) gradient at the best sufficient-decrease point of a search */
+    double *s;         /* (m, n) ring of steps */
+    double *y;         /* (m, n) ring of gradient changes */
+    double *rho;       /* (m) 1 / (y's) */
+    double *alpha;     /* (m) two-loop coefficients */
+    int history_count; /* pairs stored, <= m */
+    int history_start; /* ring index of the oldest pair */
     int64_t evaluations;
     sciml_status callback_status;
 } lbfgs_work;
@@ -59,16 +59,26 @@ typedef struct search_point {
 
 const char *sciml_lbfgs_reason_name(sciml_lbfgs_reason reason) {
     switch (reason) {
-    case SCIML_LBFGS_RUNNING: return "running";
-    case SCIML_LBFGS_GRADIENT_TOLERANCE: return "gradient tolerance";
-    case SCIML_LBFGS_FUNCTION_TOLERANCE: return "function tolerance";
-    case SCIML_LBFGS_MAX_ITERATIONS: return "maximum iterations";
-    case SCIML_LBFGS_MAX_EVALUATIONS: return "maximum evaluations";
-    case SCIML_LBFGS_LINE_SEARCH_FAILED: return "line search failed";
-    case SCIML_LBFGS_STOPPED_BY_CALLBACK: return "stopped by callback";
-    case SCIML_LBFGS_INTERRUPTED: return "interrupted";
-    case SCIML_LBFGS_CALLBACK_ERROR: return "objective error";
-    case SCIML_LBFGS_NONFINITE: return "non-finite objective";
+    case SCIML_LBFGS_RUNNING:
+        return "running";
+    case SCIML_LBFGS_GRADIENT_TOLERANCE:
+        return "gradient tolerance";
+    case SCIML_LBFGS_FUNCTION_TOLERANCE:
+        return "function tolerance";
+    case SCIML_LBFGS_MAX_ITERATIONS:
+        return "maximum iterations";
+    case SCIML_LBFGS_MAX_EVALUATIONS:
+        return "maximum evaluations";
+    case SCIML_LBFGS_LINE_SEARCH_FAILED:
+        return "line search failed";
+    case SCIML_LBFGS_STOPPED_BY_CALLBACK:
+        return "stopped by callback";
+    case SCIML_LBFGS_INTERRUPTED:
+        return "interrupted";
+    case SCIML_LBFGS_CALLBACK_ERROR:
+        return "objective error";
+    case SCIML_LBFGS_NONFINITE:
+        return "non-finite objective";
     }
     return "unknown";
 }
@@ -220,8 +230,7 @@ static search_outcome line_search(lbfgs_work *w, const search_point *start, doub
         if (!finite) /* too long: look between the last finite point and here */
             return zoom(w, start, previous, trial, 0, used, any_finite, result);
         any_finite = 1;
-        if (trial.f > start->f + c1 * alpha * start->slope ||
-            (used > 1 && trial.f >= previous.f))
+        if (trial.f > start->f + c1 * alpha * start->slope || (used > 1 && trial.f >= previous.f))
             return zoom(w, start, previous, trial, 1, used, any_finite, result);
         if (fabs(trial.slope) <= -c2 * start->slope) {
             *result = trial;
@@ -307,12 +316,12 @@ static void push_pair(lbfgs_work *w) {
 
 static sciml_status check_options(sciml_ctx *ctx, const sciml_lbfgs_options *o) {
     if (o->history < 1 || o->history > 1000)
-        return sciml_error(ctx, SCIML_ERR_RANGE, "lbfgs: history %d, expected 1..1000",
-                           o->history);
+        return sciml_error(ctx, SCIML_ERR_RANGE, "lbfgs: history %d, expected 1..1000", o->history);
     if (o->max_iterations < 0 || o->max_evaluations < 1)
-        return sciml_error(ctx, SCIML_ERR_RANGE,
-                           "lbfgs: max iterations %lld and evaluations %lld, expected >= 0 and >= 1",
-                           (long long)o->max_iterations, (long long)o->max_evaluations);
+        return sciml_error(
+            ctx, SCIML_ERR_RANGE,
+            "lbfgs: max iterations %lld and evaluations %lld, expected >= 0 and >= 1",
+            (long long)o->max_iterations, (long long)o->max_evaluations);
     if (!(o->gradient_tolerance >= 0.0) || !(o->function_tolerance >= 0.0))
         return sciml_error(ctx, SCIML_ERR_RANGE, "lbfgs: tolerances (%g, %g), expected >= 0",
                            o->gradient_tolerance, o->function_tolerance);
@@ -369,8 +378,7 @@ static sciml_status callback_failed(lbfgs_work *w) {
 
 sciml_status sciml_lbfgs_minimize(sciml_ctx *ctx, int64_t n, double *x,
                                   sciml_objective_fn objective, void *user,
-                                  const sciml_lbfgs_options *options,
-                                  sciml_lbfgs_result *result) {
+                                  const sciml_lbfgs_options *options, sciml_lbfgs_result *result) {
     sciml_lbfgs_result local_result;
     if (!result)
         result = &local_result;
@@ -423,7 +431,8 @@ sciml_status sciml_lbfgs_minimize(sciml_ctx *ctx, int64_t n, double *x,
         free_work(&w);
         return sciml_error(ctx, SCIML_ERR_NONFINITE,
                            "lbfgs: objective is %g (or its gradient is non-finite) at the "
-                           "starting point", f);
+                           "starting point",
+                           f);
     }
     double gradient_norm = norm_inf(n, w.g);
     sciml_lbfgs_reason reason = SCIML_LBFGS_RUNNING;
@@ -496,9 +505,8 @@ sciml_status sciml_lbfgs_minimize(sciml_ctx *ctx, int64_t n, double *x,
                 .step = accepted.alpha,
                 .initial_slope = start.slope,
                 .final_slope = accepted.slope,
-                .strong_wolfe =
-                    f <= f_previous + o->c1 * accepted.alpha * start.slope &&
-                    fabs(accepted.slope) <= o->c2 * fabs(start.slope),
+                .strong_wolfe = f <= f_previous + o->c1 * accepted.alpha * start.slope &&
+                                fabs(accepted.slope) <= o->c2 * fabs(start.slope),
             };
             if (o->iteration_callback(o->iteration_user, &progress) != 0) {
                 reason = SCIML_LBFGS_STOPPED_BY_CALLBACK;

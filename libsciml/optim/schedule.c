@@ -23,9 +23,12 @@ void sciml_schedule_default(sciml_schedule *schedule, double base_lr) {
 
 const char *sciml_schedule_name(sciml_schedule_kind kind) {
     switch (kind) {
-    case SCIML_SCHEDULE_CONSTANT: return "constant";
-    case SCIML_SCHEDULE_STEP: return "step";
-    case SCIML_SCHEDULE_COSINE: return "cosine";
+    case SCIML_SCHEDULE_CONSTANT:
+        return "constant";
+    case SCIML_SCHEDULE_STEP:
+        return "step";
+    case SCIML_SCHEDULE_COSINE:
+        return "cosine";
     }
     return "unknown";
 }

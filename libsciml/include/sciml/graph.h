@@ -66,7 +66,9 @@ sciml_node sciml_graph_param(sciml_graph *g, const char *name, int ndim, const i
  * bias, a (B, n) times a (B, 1) column, or equal shapes). */
 sciml_node sciml_matmul(sciml_graph *g, sciml_node a, sciml_node b, int transpose_a,
                         int transpose_b);                              /* 2D: op(a) op(b) */
-sciml_node sciml_linear(sciml_graph *g, sciml_node x, sciml_node w, sciml_node b); /* x w + b */
+/* x (..., in) times w (in, out) plus b (out), row by row: one GEMM forward (bias pre-broadcast,
+ * beta = 1), two backward (dX skipped when x needs no gradient). b may be SCIML_NO_NODE. */
+sciml_node sciml_linear(sciml_graph *g, sciml_node x, sciml_node w, sciml_node b);
 sciml_node sciml_add(sciml_graph *g, sciml_node a, sciml_node b);
 sciml_node sciml_sub(sciml_graph *g, sciml_node a, sciml_node b);
 sciml_node sciml_mul(sciml_graph *g, sciml_node a, sciml_node b);
@@ -148,6 +150,8 @@ sciml_status sciml_graph_forward(sciml_graph *g, sciml_node output);
 sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss);
 
 /* ---- Inspection ----------------------------------------------------------------------------- */
+/* Returns ndim (0 for an invalid node); the batch entry is SCIML_BATCH before build and the
+ * current batch after. */
 int sciml_graph_shape(const sciml_graph *g, sciml_node node, int64_t shape[SCIML_MAX_DIMS]);
 int64_t sciml_graph_count(const sciml_graph *g, sciml_node node); /* elements, current batch */
 /* Copies the node's current value (count must equal its element count). */

@@ -18,9 +18,9 @@
 extern "C" {
 #endif
 
-#define SCIML_MAX_HIDDEN_LAYERS 32          /* hidden layers of one MLP */
-#define SCIML_MAX_LAYER_WIDTH (1 << 24)     /* units in one layer */
-#define SCIML_MAX_NAME 64                   /* bytes of a prefix, with the terminator */
+#define SCIML_MAX_HIDDEN_LAYERS 32      /* hidden layers of one MLP */
+#define SCIML_MAX_LAYER_WIDTH (1 << 24) /* units in one layer */
+#define SCIML_MAX_NAME 64               /* bytes of a prefix, with the terminator */
 
 /* Weight initialisation. AUTO picks by activation: He (Kaiming) normal for relu and gelu,
  * Glorot (Xavier) uniform for everything else (tanh, sigmoid, sin, softplus, identity).
@@ -65,10 +65,10 @@ sciml_status sciml_dense_init(sciml_ctx *ctx, sciml_graph *g, const sciml_dense 
  * free. */
 typedef struct sciml_mlp {
     char prefix[SCIML_MAX_NAME];
-    int layer_count;                                  /* dense layers = hidden count + 1 */
-    int64_t sizes[SCIML_MAX_HIDDEN_LAYERS + 2];       /* (layer_count + 1) widths */
+    int layer_count;                            /* dense layers = hidden count + 1 */
+    int64_t sizes[SCIML_MAX_HIDDEN_LAYERS + 2]; /* (layer_count + 1) widths */
     sciml_activation hidden_activation;
-    sciml_dense layers[SCIML_MAX_HIDDEN_LAYERS + 1];  /* (layer_count) */
+    sciml_dense layers[SCIML_MAX_HIDDEN_LAYERS + 1]; /* (layer_count) */
 } sciml_mlp;
 
 /* Adds the parameters "<prefix>.<k>.weight"/"<prefix>.<k>.bias", k = 0 .. hidden_count, to g.
@@ -82,8 +82,8 @@ sciml_status sciml_mlp_create(sciml_ctx *ctx, sciml_graph *g, const char *prefix
 sciml_node sciml_mlp_apply(sciml_graph *g, const sciml_mlp *mlp, sciml_node x);
 /* Initialises every layer (weights by `init`, AUTO from the hidden activation; the linear
  * output layer of an AUTO relu/gelu network uses He as well). Graph must be built. */
-sciml_status sciml_mlp_init(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp,
-                            sciml_init init, sciml_rng *rng);
+sciml_status sciml_mlp_init(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp, sciml_init init,
+                            sciml_rng *rng);
 int64_t sciml_mlp_param_count(const sciml_mlp *mlp); /* sum of in * out + out */
 
 /* Parses a hidden-layer list such as "64,64,64" (spaces around items allowed) into
@@ -97,9 +97,8 @@ sciml_status sciml_parse_hidden(sciml_ctx *ctx, const char *text, int64_t *sizes
  *   gamma(x) = [sin(2 pi x B), cos(2 pi x B)],  x (batch, input_size),  B (input_size, m)
  * B ~ N(0, sigma^2), fixed (not trained); the output is (batch, 2 m), sines first. */
 /* Fills frequencies (input_size, feature_count) row-major with sigma * N(0, 1). */
-sciml_status sciml_fourier_sample(sciml_ctx *ctx, sciml_rng *rng, double sigma,
-                                  int64_t input_size, int64_t feature_count,
-                                  double *frequencies);
+sciml_status sciml_fourier_sample(sciml_ctx *ctx, sciml_rng *rng, double sigma, int64_t input_size,
+                                  int64_t feature_count, double *frequencies);
 /* Adds the embedding of x (2D, (batch, input_size)) to g. frequencies (input_size,
  * feature_count) are copied into the graph, so the caller keeps (and saves) its own array.
  * Returns SCIML_NO_NODE on error with the message on ctx. */
@@ -113,22 +112,20 @@ sciml_node sciml_fourier_features(sciml_ctx *ctx, sciml_graph *g, sciml_node x,
  * std is below std_floor (constant in the data) gets std = 1: it is centred, not blown up. */
 typedef struct sciml_normalizer {
     int64_t feature_count;
-    double *mean;   /* (feature_count), owned */
-    double *std;    /* (feature_count), owned; > 0 after finish */
-    double *m2;     /* (feature_count), owned: sum of squared deviations while accumulating */
+    double *mean;         /* (feature_count), owned */
+    double *std;          /* (feature_count), owned; > 0 after finish */
+    double *m2;           /* (feature_count), owned: sum of squared deviations while accumulating */
     int64_t sample_count; /* rows accumulated since reset */
 } sciml_normalizer;
 
 #define SCIML_NORMALIZER_STD_FLOOR 1e-12
 
 /* Creates an identity normaliser (mean 0, std 1) for feature_count >= 1 features. */
-sciml_status sciml_normalizer_create(sciml_ctx *ctx, int64_t feature_count,
-                                     sciml_normalizer **out);
+sciml_status sciml_normalizer_create(sciml_ctx *ctx, int64_t feature_count, sciml_normalizer **out);
 void sciml_normalizer_destroy(sciml_normalizer **normalizer); /* accepts NULL, sets NULL */
 /* fit = reset + update(data) + finish(std_floor). data (count, features), count >= 1. */
-sciml_status sciml_normalizer_fit(sciml_ctx *ctx, sciml_normalizer *normalizer,
-                                  const double *data, int64_t count, int64_t features,
-                                  double std_floor);
+sciml_status sciml_normalizer_fit(sciml_ctx *ctx, sciml_normalizer *normalizer, const double *data,
+                                  int64_t count, int64_t features, double std_floor);
 void sciml_normalizer_reset(sciml_normalizer *normalizer); /* forget accumulated rows */
 /* Adds count rows; SCIML_ERR_NONFINITE (nothing accumulated) when a value is NaN/Inf. */
 sciml_status sciml_normalizer_update(sciml_ctx *ctx, sciml_normalizer *normalizer,
@@ -142,8 +139,21 @@ sciml_status sciml_normalizer_apply(sciml_ctx *ctx, const sciml_normalizer *norm
 sciml_status sciml_normalizer_invert(sciml_ctx *ctx, const sciml_normalizer *normalizer,
                                      double *data, int64_t count, int64_t features);
 /* Sets mean and std (copied; std must be > 0) e.g. when loading a model file. */
-sciml_status sciml_normalizer_set(sciml_ctx *ctx, sciml_normalizer *normalizer,
-                                  const double *mean, const double *std, int64_t features);
+sciml_status sciml_normalizer_set(sciml_ctx *ctx, sciml_normalizer *normalizer, const double *mean,
+                                  const double *std, int64_t features);
+
+/* ---- Graph loss as an optimiser objective (for sciml_lbfgs_minimize) ------------------------
+ * user points to a sciml_graph_objective. Each call copies x (n = the graph's parameter count)
+ * into the graph's parameters, runs forward and backward from `loss` (inputs already set) and
+ * returns f = loss and grad = the flat gradient. Leaves the graph's parameters at x: after the
+ * minimisation copy the returned x back into sciml_graph_params(). */
+typedef struct sciml_graph_objective {
+    sciml_graph *graph; /* borrowed, built */
+    sciml_node loss;    /* scalar */
+} sciml_graph_objective;
+
+sciml_status sciml_graph_objective_evaluate(void *user, int64_t n, const double *x, double *f,
+                                            double *grad);
 
 #ifdef __cplusplus
 }

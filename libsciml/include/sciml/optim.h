@@ -65,17 +65,16 @@ void sciml_adam_destroy(sciml_adam **adam); /* accepts NULL, sets *adam to NULL 
 sciml_status sciml_adam_step(sciml_adam *adam, double *params, const double *grads, double lr);
 
 int64_t sciml_adam_parameter_count(const sciml_adam *adam);
-int64_t sciml_adam_step_count(const sciml_adam *adam); /* completed steps t */
+int64_t sciml_adam_step_count(const sciml_adam *adam);                    /* completed steps t */
 const sciml_adam_options *sciml_adam_get_options(const sciml_adam *adam); /* points inside */
 
 /* Checkpointing: copies the step count and the moment vectors m and v (count must equal the
  * parameter count) out of / into the optimiser, so that a resumed run continues bit for bit.
  * set_state validates everything first and changes nothing on error. */
-sciml_status sciml_adam_get_state(const sciml_adam *adam, int64_t *step_count,
-                                  double *first_moment, double *second_moment, int64_t count);
-sciml_status sciml_adam_set_state(sciml_adam *adam, int64_t step_count,
-                                  const double *first_moment, const double *second_moment,
-                                  int64_t count);
+sciml_status sciml_adam_get_state(const sciml_adam *adam, int64_t *step_count, double *first_moment,
+                                  double *second_moment, int64_t count);
+sciml_status sciml_adam_set_state(sciml_adam *adam, int64_t step_count, const double *first_moment,
+                                  const double *second_moment, int64_t count);
 
 /* ---------------------------------------------------------------------------------------
  * L-BFGS (Nocedal and Wright, Numerical Optimization, 2nd ed.: algorithm 7.4 two-loop
@@ -91,16 +90,16 @@ typedef sciml_status (*sciml_objective_fn)(void *user, int64_t n, const double *
                                            double *grad);
 
 typedef enum sciml_lbfgs_reason {
-    SCIML_LBFGS_RUNNING = 0,          /* (only seen by the iteration callback) */
-    SCIML_LBFGS_GRADIENT_TOLERANCE,   /* ||g||_inf <= gradient_tolerance */
-    SCIML_LBFGS_FUNCTION_TOLERANCE,   /* |f_k - f_k+1| <= function_tolerance max(|f_k|,|f_k+1|,1) */
+    SCIML_LBFGS_RUNNING = 0,        /* (only seen by the iteration callback) */
+    SCIML_LBFGS_GRADIENT_TOLERANCE, /* ||g||_inf <= gradient_tolerance */
+    SCIML_LBFGS_FUNCTION_TOLERANCE, /* |f_k - f_k+1| <= function_tolerance max(|f_k|,|f_k+1|,1) */
     SCIML_LBFGS_MAX_ITERATIONS,
     SCIML_LBFGS_MAX_EVALUATIONS,
-    SCIML_LBFGS_LINE_SEARCH_FAILED,   /* no strong Wolfe step, even along -g (at round-off) */
-    SCIML_LBFGS_STOPPED_BY_CALLBACK,  /* the iteration callback returned non-zero */
-    SCIML_LBFGS_INTERRUPTED,          /* sciml_ctx_interrupted() was set */
-    SCIML_LBFGS_CALLBACK_ERROR,       /* the objective returned an error status */
-    SCIML_LBFGS_NONFINITE             /* only non-finite values along the search direction */
+    SCIML_LBFGS_LINE_SEARCH_FAILED,  /* no strong Wolfe step, even along -g (at round-off) */
+    SCIML_LBFGS_STOPPED_BY_CALLBACK, /* the iteration callback returned non-zero */
+    SCIML_LBFGS_INTERRUPTED,         /* sciml_ctx_interrupted() was set */
+    SCIML_LBFGS_CALLBACK_ERROR,      /* the objective returned an error status */
+    SCIML_LBFGS_NONFINITE            /* only non-finite values along the search direction */
 } sciml_lbfgs_reason;
 
 const char *sciml_lbfgs_reason_name(sciml_lbfgs_reason reason); /* e.g. "gradient tolerance" */
@@ -111,31 +110,31 @@ const char *sciml_lbfgs_reason_name(sciml_lbfgs_reason reason); /* e.g. "gradien
  * strong Wolfe conditions read f <= f_previous + c1 step initial and
  * |final| <= c2 |initial|. */
 typedef struct sciml_lbfgs_progress {
-    int64_t iteration;              /* 1 for the first accepted step */
-    int64_t evaluations;            /* objective calls so far */
+    int64_t iteration;   /* 1 for the first accepted step */
+    int64_t evaluations; /* objective calls so far */
     int64_t n;
-    const double *x;                /* (n) the new iterate */
-    const double *grad;             /* (n) its gradient */
+    const double *x;    /* (n) the new iterate */
+    const double *grad; /* (n) its gradient */
     double f, f_previous;
-    double gradient_norm;           /* ||grad||_inf */
-    double step;                    /* alpha */
-    double initial_slope;           /* g_k' d (< 0) */
-    double final_slope;             /* g_k+1' d */
-    int strong_wolfe;               /* 1 when the accepted step satisfies both conditions */
+    double gradient_norm; /* ||grad||_inf */
+    double step;          /* alpha */
+    double initial_slope; /* g_k' d (< 0) */
+    double final_slope;   /* g_k+1' d */
+    int strong_wolfe;     /* 1 when the accepted step satisfies both conditions */
 } sciml_lbfgs_progress;
 
 /* Returns 0 to continue, non-zero to stop (reason SCIML_LBFGS_STOPPED_BY_CALLBACK). */
 typedef int (*sciml_lbfgs_iteration_fn)(void *user, const sciml_lbfgs_progress *progress);
 
 typedef struct sciml_lbfgs_options {
-    int history;                   /* m, correction pairs kept; default 10 */
-    int64_t max_iterations;        /* default 1000 */
-    int64_t max_evaluations;       /* objective calls in all; default 2500 */
-    double gradient_tolerance;     /* on ||g||_inf; default 1e-9 */
-    double function_tolerance;     /* relative change of f; default 1e-12 (0 disables) */
-    double c1;                     /* sufficient decrease; default 1e-4 */
-    double c2;                     /* curvature; default 0.9 (c1 < c2 < 1) */
-    int max_line_search;           /* objective calls per line search; default 25 */
+    int history;               /* m, correction pairs kept; default 10 */
+    int64_t max_iterations;    /* default 1000 */
+    int64_t max_evaluations;   /* objective calls in all; default 2500 */
+    double gradient_tolerance; /* on ||g||_inf; default 1e-9 */
+    double function_tolerance; /* relative change of f; default 1e-12 (0 disables) */
+    double c1;                 /* sufficient decrease; default 1e-4 */
+    double c2;                 /* curvature; default 0.9 (c1 < c2 < 1) */
+    int max_line_search;       /* objective calls per line search; default 25 */
     sciml_lbfgs_iteration_fn iteration_callback; /* may be NULL */
     void *iteration_user;
 } sciml_lbfgs_options;
@@ -143,10 +142,10 @@ typedef struct sciml_lbfgs_options {
 void sciml_lbfgs_options_default(sciml_lbfgs_options *options);
 
 typedef struct sciml_lbfgs_result {
-    int64_t iterations;            /* accepted steps */
-    int64_t evaluations;           /* objective calls */
-    double f;                      /* objective at the returned x */
-    double gradient_norm;          /* ||g||_inf at the returned x */
+    int64_t iterations;   /* accepted steps */
+    int64_t evaluations;  /* objective calls */
+    double f;             /* objective at the returned x */
+    double gradient_norm; /* ||g||_inf at the returned x */
     sciml_lbfgs_reason reason;
 } sciml_lbfgs_result;
 
@@ -160,8 +159,7 @@ typedef struct sciml_lbfgs_result {
  * arguments or memory (x unchanged). options NULL means defaults; result may be NULL. */
 sciml_status sciml_lbfgs_minimize(sciml_ctx *ctx, int64_t n, double *x,
                                   sciml_objective_fn objective, void *user,
-                                  const sciml_lbfgs_options *options,
-                                  sciml_lbfgs_result *result);
+                                  const sciml_lbfgs_options *options, sciml_lbfgs_result *result);
 
 /* ---------------------------------------------------------------------------------------
  * Learning-rate schedules, pure functions of the step (or epoch) index k = 0, 1, 2, ...
@@ -180,17 +178,17 @@ typedef enum sciml_schedule_kind {
 
 typedef struct sciml_schedule {
     sciml_schedule_kind kind;
-    double base_lr;        /* > 0 */
-    int64_t step_size;     /* step: >= 1 */
-    double gamma;          /* step: (0, 1] */
-    int64_t period;        /* cosine: T >= 1 */
-    double min_lr;         /* cosine: [0, base_lr] */
-    int64_t warmup;        /* >= 0 steps of linear warm-up (0: none) */
+    double base_lr;    /* > 0 */
+    int64_t step_size; /* step: >= 1 */
+    double gamma;      /* step: (0, 1] */
+    int64_t period;    /* cosine: T >= 1 */
+    double min_lr;     /* cosine: [0, base_lr] */
+    int64_t warmup;    /* >= 0 steps of linear warm-up (0: none) */
 } sciml_schedule;
 
 /* Constant schedule at base_lr with the other fields set to harmless values. */
 void sciml_schedule_default(sciml_schedule *schedule, double base_lr);
-const char *sciml_schedule_name(sciml_schedule_kind kind);   /* "constant", "step", "cosine" */
+const char *sciml_schedule_name(sciml_schedule_kind kind); /* "constant", "step", "cosine" */
 sciml_status sciml_schedule_parse(sciml_ctx *ctx, const char *name, sciml_schedule_kind *out);
 /* SCIML_ERR_RANGE with a message naming the field when the fields do not fit the kind. */
 sciml_status sciml_schedule_check(sciml_ctx *ctx, const sciml_schedule *schedule);
