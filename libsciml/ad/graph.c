@@ -420,6 +420,33 @@ sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const doubl
     return SCIML_OK;
 }
 
+sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const double *table,
+                                        int64_t table_rows, const int64_t *rows,
+                                        int64_t count) {
+    sciml_status status = require_node(g, input, "graph_set_input_rows");
+    if (status != SCIML_OK)
+        return status;
+    const graph_node *node = &g->nodes[input];
+    if (node->op != GRAPH_OP_INPUT)
+        return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input_rows: node %d is not an input",
+                           (int)input);
+    int64_t total = sciml_ad_count(g, input);
+    if (count != g->batch || count <= 0 || total % count != 0)
+        return sciml_error(g->ctx, SCIML_ERR_SHAPE,
+                           "graph_set_input_rows: '%s' takes %lld rows at batch %lld, given %lld",
+                           node->name, (long long)g->batch, (long long)g->batch,
+                           (long long)count);
+    if (!table || !rows)
+        return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input_rows: NULL table or rows");
+    for (int64_t r = 0; r < count; r++)
+        if (rows[r] < 0 || rows[r] >= table_rows)
+            return sciml_error(g->ctx, SCIML_ERR_RANGE,
+                               "graph_set_input_rows: row %lld is outside the table of %lld rows",
+                               (long long)rows[r], (long long)table_rows);
+    g->backend->upload_rows(node->value, table, total / count, rows, count);
+    return SCIML_OK;
+}
+
 sciml_status sciml_graph_forward(sciml_graph *g, sciml_node output) {
     sciml_status status = require_node(g, output, "graph_forward");
     if (status != SCIML_OK)

@@ -33,6 +33,13 @@ static void *cpu_alloc(size_t bytes) {
 
 static void cpu_release(void *memory) { free(memory); }
 
+static void cpu_upload_rows(double *device, const double *host, int64_t row_length,
+                            const int64_t *rows, int64_t count) {
+    size_t bytes = (size_t)row_length * sizeof(double);
+    for (int64_t r = 0; r < count; r++)
+        memcpy(device + r * row_length, host + rows[r] * row_length, bytes);
+}
+
 static void cpu_upload(double *device, const double *host, int64_t count) {
     if (count > 0)
         memcpy(device, host, (size_t)count * sizeof(double));
@@ -466,6 +473,7 @@ static const sciml_backend cpu_backend = {
     .alloc = cpu_alloc,
     .release = cpu_release,
     .upload = cpu_upload,
+    .upload_rows = cpu_upload_rows,
     .download = cpu_download,
     .fill = cpu_fill,
     .gemm = cpu_gemm,

@@ -62,6 +62,10 @@ typedef struct sciml_backend {
     /* Host <-> tensor memory, count elements. */
     void (*upload)(double *device, const double *host, int64_t count);
     void (*download)(double *host, const double *device, int64_t count);
+    /* Gathers rows: device (count, row_length) = host rows rows[0..count) of a row-major
+     * (any, row_length) table (mini-batch assembly without an intermediate copy). */
+    void (*upload_rows)(double *device, const double *host, int64_t row_length,
+                        const int64_t *rows, int64_t count);
     /* x[offset + i] = value for i < count. */
     void (*fill)(double *x, int64_t offset, int64_t count, double value);
 

@@ -1189,8 +1189,8 @@ sciml_status sciml_nc_has_record(sciml_nc_reader *r, int64_t record, int *availa
         *available = record < r->record_count;
         return SCIML_OK;
     }
-    if (r->record_var_count == 0)
-        return SCIML_OK;
+    if (r->record_var_count == 0 || r->record_size == 0)
+        return SCIML_OK; /* with the marker, empty records cannot be counted: none */
     return buffer_record(r, record, available);
 }
 

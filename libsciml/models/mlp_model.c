@@ -232,14 +232,19 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
     sciml_adam *adam = NULL;
     sciml_node input, output, target, loss;
     int64_t *index = sciml_alloc_array((size_t)count, sizeof(int64_t));
-    double *x_batch = sciml_alloc_array((size_t)(batch * n_in), sizeof(double));
-    double *y_batch = sciml_alloc_array((size_t)(batch * n_out), sizeof(double));
+    /* standardised copies of the data, (count, n_in) and (count, n_out) */
+    double *x_all = sciml_alloc_array((size_t)count * (size_t)n_in, sizeof(double));
+    double *y_all = sciml_alloc_array((size_t)count * (size_t)n_out, sizeof(double));
     double *last_good = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
     sciml_status status = SCIML_OK;
-    if (!index || !x_batch || !y_batch || !last_good) {
+    if (!index || !x_all || !y_all || !last_good) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory for training buffers");
         goto done;
     }
+    for (int64_t i = 0; i < count; i++)
+        index[i] = i;
+    gather_rows(ctx, inputs, n_in, index, count, model->input_norm, x_all);
+    gather_rows(ctx, outputs, n_out, index, count, model->output_norm, y_all);
     if ((status = build_graph(model, batch, 1, &g, &input, &output, &target, &loss)))
         goto done;
     sciml_adam_options adam_options;
@@ -270,11 +275,10 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
         for (int64_t b = model->next_batch; b < batches; b++) {
             int64_t first = b * batch;
             int64_t n = count - first < batch ? count - first : batch;
-            gather_rows(ctx, inputs, n_in, index + first, n, model->input_norm, x_batch);
-            gather_rows(ctx, outputs, n_out, index + first, n, model->output_norm, y_batch);
             if ((status = sciml_graph_set_batch(g, n)) ||
-                (status = sciml_graph_set_input(g, input, x_batch, n * n_in)) ||
-                (status = sciml_graph_set_input(g, target, y_batch, n * n_out)) ||
+                (status = sciml_graph_set_input_rows(g, input, x_all, count, index + first, n)) ||
+                (status = sciml_graph_set_input_rows(g, target, y_all, count, index + first,
+                                                     n)) ||
                 (status = sciml_graph_forward(g, loss)) ||
                 (status = sciml_graph_backward(g, loss)))
                 goto done;
@@ -351,8 +355,8 @@ done:
     sciml_adam_destroy(&adam);
     sciml_graph_destroy(&g);
     free(index);
-    free(x_batch);
-    free(y_batch);
+    free(x_all);
+    free(y_all);
     free(last_good);
     return status;
 }

@@ -143,6 +143,12 @@ int64_t sciml_graph_batch(const sciml_graph *g);
 /* Copies count values (must equal the node's element count at the current batch). */
 sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const double *values,
                                    int64_t count);
+/* Mini-batch gather: sets the input (current batch rows, each of the node's per-sample size)
+ * to rows[0..count) of the row-major table (table_rows, per-sample size); count must equal
+ * the current batch and every row index lie in [0, table_rows). */
+sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const double *table,
+                                        int64_t table_rows, const int64_t *rows,
+                                        int64_t count);
 /* Evaluates every node that `output` depends on. */
 sciml_status sciml_graph_forward(sciml_graph *g, sciml_node output);
 /* Zeroes all gradients, then back-propagates from the scalar `loss` (forward must have run).
