@@ -223,3 +223,17 @@ rel_l2_of() {
 small_oscillator() {
     sciml-gen oscillator --samples "$2" --seed "$3" --points "${4:-20}" -o "$1"
 }
+
+# ncdump_values FILE VAR: the values of one variable as ncdump prints them, one per line.
+ncdump_values() {
+    ncdump -v "$2" "$1" | awk -v var="$2" '
+        !found && $0 ~ "^ " var " = " { found = 1; sub("^ " var " = ", "") }
+        found {
+            line = $0
+            done = (line ~ /;[ \t]*$/)
+            sub(/;[ \t]*$/, "", line)
+            n = split(line, parts, ",")
+            for (i = 1; i <= n; i++) { v = parts[i]; gsub(/[ \t]/, "", v); if (v != "") print v }
+            if (done) exit
+        }'
+}
