@@ -227,7 +227,7 @@ small_oscillator() {
 # ncdump_values FILE VAR: the values of one variable as ncdump prints them, one per line.
 ncdump_values() {
     ncdump -v "$2" "$1" | awk -v var="$2" '
-        !found && $0 ~ "^ " var " = " { found = 1; sub("^ " var " = ", "") }
+        !found && $0 ~ "^ " var " =( |$)" { found = 1; sub("^ " var " =", "") }
         found {
             line = $0
             done = (line ~ /;[ \t]*$/)
