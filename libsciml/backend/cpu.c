@@ -401,11 +401,22 @@ static void cpu_transpose(int64_t rows, int64_t cols, const double *restrict src
 
 static void cpu_mse_forward(int64_t count, const double *restrict p, const double *restrict t,
                             double *out) {
+    /* Eight interleaved partial sums (a fixed order, so results stay reproducible) let the
+     * compiler vectorise what a single running sum would serialise. */
+    double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t blocked = count - count % 8;
+    for (int64_t i = 0; i < blocked; i += 8)
+        for (int j = 0; j < 8; j++) {
+            double d = p[i + j] - t[i + j];
+            partial[j] += d * d;
+        }
     double sum = 0.0;
-    for (int64_t i = 0; i < count; i++) {
+    for (int64_t i = blocked; i < count; i++) {
         double d = p[i] - t[i];
         sum += d * d;
     }
+    for (int j = 0; j < 8; j++)
+        sum += partial[j];
     out[0] = count > 0 ? sum / (double)count : 0.0;
 }
 
