@@ -237,3 +237,28 @@ ncdump_values() {
             if (done) exit
         }'
 }
+
+# memcheck WHAT EXPECTED_RC CMD...: when valgrind is installed, runs CMD under memcheck and
+# fails on any invalid read/write/free or use of uninitialised memory (leaks are not counted);
+# then checks the exit status. Without valgrind it runs the command plainly.
+memcheck() {
+    local what=$1 expected=$2
+    shift 2
+    if ! command -v valgrind >/dev/null 2>&1; then
+        run "$@"
+        expect_rc "$expected" "$what"
+        return
+    fi
+    LAST_CMD="valgrind $*"
+    : >"$T/.valgrind"
+    valgrind -q --error-exitcode=99 --leak-check=no --log-file="$T/.valgrind" "$@" \
+        </dev/null >"$T/.stdout" 2>"$T/.stderr"
+    RC=$?
+    if [ "$RC" -eq 99 ] || [ -s "$T/.valgrind" ]; then
+        fail "$what: valgrind reports memory errors"
+        head -n 12 "$T/.valgrind" | sed 's/^/    /' >&2
+    else
+        ok
+        expect_rc "$expected" "$what"
+    fi
+}
