@@ -340,6 +340,10 @@ int main(int argc, char **argv) {
         }
     }
 done:
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        tool_error("standard output: write failed");
+        exit_code = TOOL_EXIT_FAILURE;
+    }
     free(list);
     sciml_nc_close(&readers[0]);
     sciml_nc_close(&readers[1]);

@@ -44,7 +44,7 @@ static void usage(FILE *out) {
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
-            "      --seed N        random seed [0]; the same seed gives the same file\n"
+            "      --seed N        random seed [0]; the same seed gives the same data\n"
             "  -o, --output FILE   output file, '-' for standard output [-]\n"
             "  -h, --help          show this help and exit\n"
             "      --version       show the version and exit\n"
@@ -60,6 +60,18 @@ static void usage(FILE *out) {
             "      --horizon T     final time [1]\n"
             "\n"
             "Exit status: 0 success, 1 failure (no output file is left), 2 usage error.\n");
+}
+
+/* 1 when arg is a value-taking option of some generator ("--dims", "--points=5", ...). */
+static int is_generator_option(const char *arg) {
+    static const char *names[] = {"--dims", "--resolution", "--alpha", "--tau", "--sigma",
+                                  "--name", "--points", "--horizon"};
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        size_t length = strlen(names[k]);
+        if (!strncmp(arg, names[k], length) && (arg[length] == '\0' || arg[length] == '='))
+            return 1;
+    }
+    return 0;
 }
 
 static int parse_options(int argc, char **argv, gen_options *options) {
@@ -133,6 +145,11 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                                   &options->resolution);
         } else if (!grf && tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
             tool_parse_double(&usage_errors, "--horizon", value, 1e-9, 1e9, &options->horizon);
+        } else if (is_generator_option(arg)) {
+            tool_usage_error(&usage_errors, "option %s does not apply to generator %s", arg,
+                             generator);
+            if (!strchr(arg, '=') && i + 1 < argc)
+                i++; /* skip its value */
         } else {
             tool_usage_error(&usage_errors, "unknown option '%s' for generator %s", arg,
                              generator);

@@ -41,13 +41,13 @@ static void usage(FILE *out) {
             "\n"
             "Data:\n"
             "  --data FILE           training data, '-' for standard input (required)\n"
-            "  --test FILE           held-out data, evaluated after every epoch\n"
+            "  --test FILE           held-out data, evaluated after every epoch (L-BFGS: iteration)\n"
             "  --input NAME          input variable [the one with sciml_role = \"input\"]\n"
             "  --output NAME         output variable [the one with sciml_role = \"output\"]\n"
             "Training:\n"
-            "  --epochs N            passes over the data [100]\n"
-            "  --iterations N        L-BFGS iterations (--optimizer lbfgs) [1000]\n"
-            "  --batch N             samples per step [32]\n"
+            "  --epochs N            passes over the data (adam, adamw) [100]\n"
+            "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs) [1000]\n"
+            "  --batch N             samples per step (adam, adamw) [32]\n"
             "  --lr X                learning rate [0.001]\n"
             "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
             "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
@@ -60,7 +60,7 @@ static void usage(FILE *out) {
             "  --threads N           BLAS threads [1]\n"
             "Architecture (mlp):\n"
             "  --hidden LIST         hidden layer widths [64,64,64]\n"
-            "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin [tanh]\n"
+            "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity [tanh]\n"
             "Output:\n"
             "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
             "  --checkpoint FILE     where Ctrl-C or divergence saves a checkpoint\n"
@@ -201,6 +201,11 @@ static int parse_options(int argc, char **argv, train_options *o) {
             tool_usage_error(&usage_errors, "--hidden: %s", sciml_ctx_message(ctx));
         sciml_ctx_destroy(&ctx);
     }
+    if (!strcmp(o->schedule ? o->schedule : "", "cosine") && o->min_lr > o->lr)
+        tool_usage_error(&usage_errors, "--min-lr %g is larger than --lr %g", o->min_lr, o->lr);
+    if (o->warmup > 0 && o->warmup >= o->epochs && o->epochs > 0)
+        tool_usage_error(&usage_errors, "--warmup %lld must be shorter than --epochs %lld",
+                         (long long)o->warmup, (long long)o->epochs);
     if (o->model_path && o->log_path && !strcmp(o->model_path, o->log_path))
         tool_usage_error(&usage_errors, "--log and -o name the same file");
     return tool_usage_finish(&usage_errors);
@@ -241,11 +246,11 @@ static int on_report(void *user, const sciml_train_report *r) {
         double eta = r->epoch > 0 ? elapsed / (double)r->epoch * (double)(s->epochs - r->epoch)
                                   : 0.0;
         if (isfinite(r->test_error))
-            tool_progress("epoch %lld/%lld  loss %.4e  test rel L2 %.4e  %.3f s/epoch  ETA %.0f s",
+            tool_progress("%lld/%lld  loss %.4e  test rel L2 %.4e  %.3f s/epoch  ETA %.0f s",
                           (long long)r->epoch, (long long)s->epochs, r->train_loss,
                           r->test_error, r->seconds, eta);
         else
-            tool_progress("epoch %lld/%lld  loss %.4e  %.3f s/epoch  ETA %.0f s",
+            tool_progress("%lld/%lld  loss %.4e  %.3f s/epoch  ETA %.0f s",
                           (long long)r->epoch, (long long)s->epochs, r->train_loss, r->seconds,
                           eta);
     }
@@ -269,7 +274,7 @@ static int build_train_options(sciml_ctx *ctx, const train_options *o, sciml_tra
         return 1;
     t->schedule.step_size = o->step_size;
     t->schedule.gamma = o->gamma;
-    t->schedule.period = o->epochs > 0 ? o->epochs : 1;
+    t->schedule.period = o->epochs - o->warmup > 0 ? o->epochs - o->warmup : 1;
     t->schedule.min_lr = o->min_lr;
     t->schedule.warmup = o->warmup;
     return sciml_schedule_check(ctx, &t->schedule) != SCIML_OK;
@@ -404,8 +409,9 @@ static int train_mlp(sciml_ctx *ctx, const train_options *o, int argc, char **ar
         goto done;
     }
     if (!o->quiet) {
-        fprintf(stderr, "%s: %lld epochs, %lld parameters, final loss %.4e", tool_name(),
+        fprintf(stderr, "%s: %lld %s, %lld parameters, final loss %.4e", tool_name(),
                 (long long)sciml_mlp_model_epochs_done(model),
+                options.optimizer == SCIML_OPTIMIZER_LBFGS ? "L-BFGS iterations" : "epochs",
                 (long long)sciml_mlp_model_parameter_count(model), report.last_loss);
         if (o->test)
             fprintf(stderr, ", test relative L2 %.4e", report.last_test_error);

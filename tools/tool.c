@@ -138,7 +138,7 @@ int tool_parse_seed(tool_usage *usage, const char *option, const char *text, uin
     char *end = NULL;
     errno = 0;
     unsigned long long value = strtoull(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE || text[0] == '-') {
+    if (end == text || *end != '\0' || errno == ERANGE || text[0] < '0' || text[0] > '9') {
         tool_usage_error(usage, "%s '%s': expected a non-negative integer below 2^64", option,
                          text);
         return 1;

@@ -80,8 +80,8 @@ static sciml_status read_variables(sciml_ctx *ctx, sciml_nc_reader *reader, int 
     sciml_nc_var_info infos[MAX_VARIABLES];
     int64_t capacity[MAX_VARIABLES] = {0};
     sciml_status status = SCIML_OK;
+    memset(arrays, 0, (size_t)count * sizeof(*arrays));
     for (int k = 0; k < count; k++) {
-        memset(&arrays[k], 0, sizeof(arrays[k]));
         if ((status = sciml_nc_find_var(reader, names[k], &vars[k])) != SCIML_OK) {
             sciml_ctx_clear_error(ctx);
             return sciml_error(ctx, SCIML_ERR_NOT_FOUND, "%s: no variable '%s'",
@@ -187,6 +187,7 @@ sciml_status sciml_dataset_read(sciml_ctx *ctx, const char *path, const char *in
         goto done;
     const char *names[2] = {input_name, output_name};
     sciml_array arrays[2];
+    memset(arrays, 0, sizeof(arrays)); /* read_variables may stop before reaching both */
     status = read_variables(ctx, reader, 2, names, arrays);
     *inputs = arrays[0];
     *outputs = arrays[1];

@@ -160,6 +160,13 @@ static void gather_rows(sciml_ctx *ctx, const double *src, int64_t width, const 
     sciml_normalizer_apply(ctx, norm, dst, count, width);
 }
 
+/* Copies the model's parameters into the prediction graph (when it exists). */
+static void sync_predict_params(sciml_mlp_model *model) {
+    if (model->predict_graph)
+        memcpy(sciml_graph_params(model->predict_graph), model->params,
+               (size_t)model->parameter_count * sizeof(double));
+}
+
 /* Mean MSE (standardised units) and relative L2 error (physical units) on a data set. */
 static sciml_status evaluate(sciml_mlp_model *model, const double *inputs, const double *outputs,
                              int64_t count, double *loss, double *relative_error) {
@@ -270,8 +277,8 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
         for (int64_t i = 0; i < count; i++)
             index[i] = i;
         sciml_rng_shuffle(&rng, index, count);
-        double loss_sum = 0.0;
-        int64_t loss_samples = 0;
+        double loss_sum = model->next_batch > 0 ? model->epoch_loss_sum : 0.0;
+        int64_t loss_samples = model->next_batch > 0 ? model->epoch_loss_samples : 0;
         for (int64_t b = model->next_batch; b < batches; b++) {
             int64_t first = b * batch;
             int64_t n = count - first < batch ? count - first : batch;
@@ -299,6 +306,8 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
             if ((status = sciml_adam_step(adam, params, grads, lr)))
                 goto done;
             model->next_batch = b + 1;
+            model->epoch_loss_sum = loss_sum;
+            model->epoch_loss_samples = loss_samples;
             if (sciml_ctx_interrupted(ctx) && b + 1 < batches) {
                 status = sciml_error(ctx, SCIML_ERR_INTERRUPTED,
                                      "interrupted in epoch %lld after step %lld of %lld",
@@ -308,6 +317,8 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
         }
         model->epochs_done = epoch + 1;
         model->next_batch = 0;
+        model->epoch_loss_sum = 0.0;
+        model->epoch_loss_samples = 0;
         model->epoch_rng = rng;
         memcpy(last_good, params, (size_t)model->parameter_count * sizeof(double));
         clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -322,7 +333,7 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
         };
         if (test_count > 0) {
             memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-            sciml_graph_destroy(&model->predict_graph); /* holds the old parameters */
+            sync_predict_params(model);
             if ((status = evaluate(model, test_inputs, test_outputs, test_count,
                                    &report.test_loss, &report.test_error)))
                 goto done;
@@ -339,7 +350,7 @@ done:
     if (g) {
         memcpy(model->params, sciml_graph_params(g),
                (size_t)model->parameter_count * sizeof(double));
-        sciml_graph_destroy(&model->predict_graph); /* parameters changed */
+        sync_predict_params(model);
     }
     if (adam) {
         if (!model->adam_m)
@@ -364,6 +375,8 @@ done:
 /* Full-batch L-BFGS: the objective is the MSE over all training samples. */
 typedef struct lbfgs_problem {
     sciml_mlp_model *model;
+    const double *test_inputs, *test_outputs;
+    int64_t test_count;
     sciml_graph *graph;
     sciml_node loss;
     const sciml_train_options *options;
@@ -404,13 +417,21 @@ static int lbfgs_iteration(void *user, const sciml_lbfgs_progress *progress) {
                        1e-9 * (double)(now.tv_nsec - p->started.tv_nsec),
         };
         p->started = now;
+        if (p->test_count > 0) {
+            memcpy(p->model->params, progress->x, (size_t)progress->n * sizeof(double));
+            sync_predict_params(p->model);
+            if (evaluate(p->model, p->test_inputs, p->test_outputs, p->test_count,
+                         &report.test_loss, &report.test_error))
+                return 1;
+        }
         return p->options->report(p->options->report_user, &report);
     }
     return 0;
 }
 
 static sciml_status train_lbfgs(sciml_mlp_model *model, const double *inputs,
-                                const double *outputs, int64_t count,
+                                const double *outputs, int64_t count, const double *test_inputs,
+                                const double *test_outputs, int64_t test_count,
                                 const sciml_train_options *options) {
     sciml_ctx *ctx = model->ctx;
     int64_t n_in = model->config.input_count, n_out = model->config.output_count;
@@ -436,14 +457,21 @@ static sciml_status train_lbfgs(sciml_mlp_model *model, const double *inputs,
     sciml_lbfgs_options lbfgs_options;
     sciml_lbfgs_options_default(&lbfgs_options);
     lbfgs_options.max_iterations = options->lbfgs_iterations;
-    lbfgs_problem problem = {.model = model, .graph = g, .loss = loss, .options = options};
+    lbfgs_options.max_evaluations = 2 * options->lbfgs_iterations + 100;
+    lbfgs_problem problem = {.model = model,
+                             .test_inputs = test_inputs,
+                             .test_outputs = test_outputs,
+                             .test_count = test_count,
+                             .graph = g,
+                             .loss = loss,
+                             .options = options};
     lbfgs_options.iteration_callback = lbfgs_iteration;
     lbfgs_options.iteration_user = &problem;
     clock_gettime(CLOCK_MONOTONIC, &problem.started);
     sciml_lbfgs_result result;
     status = sciml_lbfgs_minimize(ctx, model->parameter_count, model->params, lbfgs_objective,
                                   &problem, &lbfgs_options, &result);
-    sciml_graph_destroy(&model->predict_graph);
+    sync_predict_params(model);
     if (status == SCIML_OK && sciml_ctx_interrupted(ctx))
         status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld L-BFGS "
                              "iterations", (long long)problem.iterations);
@@ -473,7 +501,8 @@ sciml_status sciml_mlp_model_train(sciml_mlp_model *model, const double *inputs,
     if (!model->input_norm && (status = fit_normalizers(model, inputs, outputs, count)))
         return status;
     if (options->optimizer == SCIML_OPTIMIZER_LBFGS)
-        return train_lbfgs(model, inputs, outputs, count, options);
+        return train_lbfgs(model, inputs, outputs, count, test_inputs, test_outputs, test_count,
+                           options);
     return train_adam(model, inputs, outputs, count, test_inputs, test_outputs, test_count,
                       options);
 }

@@ -123,6 +123,10 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
                                            model->next_batch)) ||
             (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "adam_steps",
                                            model->adam_steps)) ||
+            (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "epoch_loss_sum",
+                                              SCIML_NC_DOUBLE, &model->epoch_loss_sum, 1)) ||
+            (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "epoch_loss_samples",
+                                           model->epoch_loss_samples)) ||
             (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "optimizer",
                                             sciml_optimizer_name(model->optimizer))) ||
             (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "rng_state", rng_text)))
@@ -346,6 +350,10 @@ sciml_status sciml_mlp_model_read(sciml_ctx *ctx, const char *path, sciml_mlp_mo
                                    &model->next_batch)) ||
             (status = read_int_att(ctx, reader, "adam_steps", 0, INT64_C(1) << 50,
                                    &model->adam_steps)) ||
+            (status = read_int_att(ctx, reader, "epoch_loss_samples", 0, INT64_C(1) << 50,
+                                   &model->epoch_loss_samples)) ||
+            (status = sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "epoch_loss_sum",
+                                              &model->epoch_loss_sum, 1, NULL)) ||
             (status = read_text_att(ctx, reader, "optimizer", &optimizer)) ||
             (status = read_text_att(ctx, reader, "rng_state", &rng_text)) ||
             (status = read_exact(ctx, reader, "adam_m", model->parameter_count,

@@ -21,6 +21,8 @@ struct sciml_mlp_model {
     int has_position;
     int64_t epochs_done;            /* completed epochs */
     int64_t next_batch;             /* batch index within the current epoch */
+    double epoch_loss_sum;          /* sum of batch loss * batch size so far in that epoch */
+    int64_t epoch_loss_samples;     /* samples behind epoch_loss_sum */
     sciml_rng epoch_rng;            /* RNG state at the start of the current epoch */
     double *adam_m, *adam_v;        /* (parameter_count) optimizer moments, NULL if none */
     int64_t adam_steps;

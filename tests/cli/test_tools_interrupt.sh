@@ -1,0 +1,203 @@
+# Ctrl-C during training: sciml-train exits 1 with a message naming the checkpoint, writes the
+# checkpoint and no model; --resume continues to the end, and the result equals an
+# uninterrupted run with the same seed and flags bit for bit (DESIGN.md: "Ctrl-C during
+# training saves a checkpoint; --resume continues", "--seed N makes a run reproducible bit for
+# bit").
+. "$(dirname "$0")/lib.sh"
+
+small_oscillator train.nc 300 1 20 2>/dev/null || fail "sciml-gen"
+small_oscillator test.nc 60 2 20 2>/dev/null || fail "sciml-gen"
+
+# Many epochs of a small network: long enough to be interrupted, short enough to finish in
+# about a second when not.
+EPOCHS=2000
+FLAGS=(--data train.nc --test test.nc --epochs $EPOCHS --batch 32 --seed 5 --hidden 16,16 -q)
+
+lines_of() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+
+# start_and_interrupt SIGNAL LOG OUT_STDERR ARGS...: starts sciml-train mlp ARGS in the
+# background, waits until LOG shows a few epochs (at most 10 s), sends SIGNAL, waits for it;
+# sets RC.
+start_and_interrupt() {
+    local signal=$1 log=$2 errfile=$3
+    shift 3
+    rm -f "$log"
+    LAST_CMD="sciml-train mlp $* (then kill -$signal)"
+    sciml-train mlp "$@" --log "$log" 2>"$errfile" &
+    local pid=$! waited=0
+    while [ "$(lines_of "$log")" -lt 3 ] && [ $waited -lt 500 ] &&
+        kill -0 $pid 2>/dev/null; do
+        sleep 0.02
+        waited=$((waited + 1))
+    done
+    sleep 0.05
+    kill -"$signal" $pid 2>/dev/null
+    wait $pid
+    RC=$?
+    cp "$errfile" "$T/.stderr"
+}
+
+# weights FILE: every layer's weights and biases as ncdump prints them (17 significant digits
+# are not guaranteed by ncdump, so python compares the arrays exactly when it can).
+weights() {
+    ncdump -v layer_0_weight,layer_0_bias,layer_1_weight,layer_1_bias,layer_2_weight,layer_2_bias \
+        "$1" | sed -n '/^data:/,$p'
+}
+
+# same_weights A B WHAT: bit-for-bit equal parameters (python ==), else ncdump text equal.
+same_weights() {
+    if have_python; then
+        LAST_CMD="python3 compare weights $1 $2"
+        "$PYTHON" - "$1" "$2" >"$T/.stdout" 2>"$T/.stderr" <<'EOF'
+import sys, numpy as np, netCDF4
+a, b = netCDF4.Dataset(sys.argv[1]), netCDF4.Dataset(sys.argv[2])
+bad = []
+names = [n for n in a.variables if n.startswith("layer_") or n.endswith(("_mean", "_std"))]
+if not names:
+    bad.append("no layer variables")
+for n in names:
+    x, y = a.variables[n][:], b.variables[n][:]
+    if x.shape != y.shape or not np.array_equal(np.asarray(x), np.asarray(y)):
+        diff = np.max(np.abs(np.asarray(x, float) - np.asarray(y, float))) if x.shape == y.shape else "shape"
+        bad.append(f"{n}: differs (max abs diff {diff})")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+        RC=$?
+        if [ $RC -eq 0 ]; then ok; else fail "$3: $(cat "$T/.stdout")"; fi
+    elif have_ncdump; then
+        if cmp -s <(weights "$1") <(weights "$2"); then ok; else fail "$3: ncdump weights differ"; fi
+    else
+        cmp -s "$1" "$2" && ok || fail "$3: files differ (no ncdump/python to compare weights)"
+    fi
+}
+
+section "the uninterrupted reference run"
+rm -f ref.nc
+run sciml-train mlp "${FLAGS[@]}" --log ref.log -o ref.nc
+expect_rc 0 "uninterrupted run"
+[ -s ref.nc ] || { fail "no reference model"; finish; }
+
+section "SIGINT during training"
+rm -f int.nc int.nc.ckpt
+start_and_interrupt INT int1.log int1.err "${FLAGS[@]}" -o int.nc
+if [ "$RC" -eq 0 ]; then
+    fail "training finished before the interrupt arrived: raise EPOCHS in this test"
+    finish
+fi
+expect_rc 1 "SIGINT exits 1"
+expect_no_crash "SIGINT"
+expect_stderr_has "checkpoint" "the message mentions the checkpoint"
+expect_stderr_has "int.nc.ckpt" "the message names the checkpoint file"
+expect_stderr_has "--resume" "the message says how to continue"
+if grep -q "^sciml-train: " "$T/.stderr"; then ok; else fail "message does not start with sciml-train:"; fi
+[ -s int.nc.ckpt ] && ok || fail "no checkpoint int.nc.ckpt"
+[ ! -e int.nc ] && ok || fail "the interrupted run wrote the model int.nc"
+run sciml-info -H int.nc.ckpt
+expect_rc 0 "the checkpoint is a readable netCDF file"
+expect_stdout_has ':sciml_kind = "checkpoint" ;' "checkpoint kind"
+done_epochs=$(sed -n 's/.*:epochs_done = \([0-9]*\) ;.*/\1/p' "$T/.stdout")
+if [ -n "$done_epochs" ] && [ "$done_epochs" -lt $EPOCHS ]; then ok; else
+    fail "checkpoint epochs_done '$done_epochs' is not below $EPOCHS"
+fi
+# a checkpoint is not a finished model, but sciml-mlp may use its weights: at least no crash
+run sciml-mlp -m int.nc.ckpt test.nc ckpt-pred.nc
+expect_no_crash "sciml-mlp -m CHECKPOINT"
+
+section "--resume to completion equals the uninterrupted run"
+cp int.nc.ckpt int-first.ckpt
+run sciml-train mlp "${FLAGS[@]}" --log resume1.log --resume int.nc.ckpt -o int.nc
+expect_rc 0 "--resume to completion"
+[ -s int.nc ] && ok || fail "--resume wrote no model"
+run sciml-info -H int.nc
+expect_stdout_has ":epochs_done = $EPOCHS ;" "resumed model has all $EPOCHS epochs"
+expect_stdout_has ':sciml_kind = "model" ;' "resumed file is a model"
+# BUG CHECK: bit-for-bit identical weights after interrupt + resume
+same_weights int.nc ref.nc "interrupted + resumed weights equal the uninterrupted run's"
+run sciml-mlp -m int.nc test.nc int-pred.nc
+run sciml-mlp -m ref.nc test.nc ref-pred.nc
+run sciml-cmp --tol 0 int-pred.nc ref-pred.nc
+expect_rc 0 "resumed and uninterrupted models predict the same (--tol 0)"
+# the log continues where it stopped, and the epochs after the resumed one match the reference
+first=$(head -n 1 resume1.log | sed 's/^{"epoch":\([0-9]*\),.*/\1/')
+last_interrupted=$(tail -n 1 int1.log | sed 's/^{"epoch":\([0-9]*\),.*/\1/')
+if [ "$first" = $((last_interrupted + 1)) ]; then ok; else
+    fail "resumed log starts at epoch $first, expected $((last_interrupted + 1))"
+fi
+strip_seconds() { sed 's/,"seconds":[^,}]*//' "$1"; }
+if cmp -s <(strip_seconds resume1.log | tail -n +2) \
+    <(strip_seconds ref.log | tail -n +$((first + 1))); then
+    ok
+else
+    fail "log lines after the resumed epoch differ from the uninterrupted run's"
+fi
+# the interrupted run's log equals the reference's first epochs
+if cmp -s <(strip_seconds int1.log) <(strip_seconds ref.log | head -n "$last_interrupted"); then
+    ok
+else
+    fail "log lines before the interrupt differ from the uninterrupted run's"
+fi
+# the epoch that was cut: its loss should be the epoch's mean, as in the uninterrupted run
+# (only testable when the signal arrived inside an epoch: next_batch > 0 in the checkpoint)
+next_batch=$(sciml-info -H int-first.ckpt | sed -n 's/.*:next_batch = \([0-9]*\) ;.*/\1/p')
+echo "interrupted in epoch $first at batch ${next_batch:-?}"
+LAST_CMD=
+if [ "${next_batch:-0}" -eq 0 ]; then
+    echo "the interrupt came between two epochs: the partial-epoch log check is not exercised"
+elif cmp -s <(strip_seconds resume1.log | head -n 1) <(strip_seconds ref.log | sed -n "${first}p"); then
+    ok
+else
+    fail "log line of the interrupted epoch $first differs after --resume: '$(strip_seconds resume1.log | head -n 1)' vs '$(strip_seconds ref.log | sed -n "${first}p")'"
+fi
+
+section "interrupted twice (SIGTERM, custom --checkpoint), resumed twice"
+rm -f twice.nc my.ckpt
+start_and_interrupt TERM twice1.log twice1.err "${FLAGS[@]}" --checkpoint my.ckpt -o twice.nc
+expect_rc 1 "SIGTERM exits 1"
+expect_stderr_has "my.ckpt" "SIGTERM: the message names --checkpoint my.ckpt"
+[ -s my.ckpt ] && ok || fail "SIGTERM: no checkpoint my.ckpt"
+[ ! -e twice.nc ] && [ ! -e twice.nc.ckpt ] && ok || fail "SIGTERM: model or default checkpoint written"
+start_and_interrupt INT twice2.log twice2.err "${FLAGS[@]}" --resume my.ckpt --checkpoint my2.ckpt \
+    -o twice.nc
+if [ "$RC" -eq 1 ] && [ -s my2.ckpt ]; then
+    ok
+    run sciml-train mlp "${FLAGS[@]}" --resume my2.ckpt -o twice.nc
+    expect_rc 0 "second --resume"
+else
+    # the resumed run was too quick to interrupt: then it must have finished normally
+    expect_rc 0 "resumed run (finished before the second interrupt)"
+fi
+[ -s twice.nc ] && same_weights twice.nc ref.nc "twice interrupted + resumed equals the uninterrupted run" ||
+    fail "no model after two resumes"
+
+section "resuming the same checkpoint twice gives the same model"
+run sciml-train mlp "${FLAGS[@]}" --resume int-first.ckpt -o again.nc
+expect_rc 0 "resume the saved first checkpoint again"
+same_weights again.nc int.nc "resuming one checkpoint twice"
+
+section "the model on stdout: the checkpoint goes to sciml-train.ckpt"
+rm -f sciml-train.ckpt
+LAST_CMD="sciml-train mlp ... -o - > stdout-model.nc (then kill -INT)"
+rm -f stdout.log
+sciml-train mlp "${FLAGS[@]}" --log stdout.log -o - >stdout-model.nc 2>stdout.err &
+pid=$!
+waited=0
+while [ "$(lines_of stdout.log)" -lt 3 ] && [ $waited -lt 500 ]; do
+    sleep 0.02
+    waited=$((waited + 1))
+done
+kill -INT $pid 2>/dev/null
+wait $pid
+RC=$?
+cp stdout.err "$T/.stderr"
+if [ "$RC" -ne 0 ]; then
+    expect_rc 1 "SIGINT with -o -"
+    [ -s sciml-train.ckpt ] && ok || fail "with -o -: no checkpoint sciml-train.ckpt"
+    [ ! -s stdout-model.nc ] && ok || fail "with -o -: an interrupted run wrote a model to stdout"
+fi
+
+section "no temporary files left"
+leftovers=$(find "$T" -maxdepth 1 -name '.*' ! -name . ! -name .stdout ! -name .stderr ! -name .valgrind)
+[ -z "$leftovers" ] && ok || fail "temporary files left: $leftovers"
+
+finish
