@@ -12,6 +12,7 @@ packages=(
     python3-netcdf4 python3-xarray              # interop tests (reading our files from Python)
     clang libclang-rt-14-dev                    # libFuzzer harness
     time                                        # /usr/bin/time for memory checks
+    groff-base                                  # man page rendering check
 )
 missing=()
 for p in "${packages[@]}"; do
