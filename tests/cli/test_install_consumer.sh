@@ -53,7 +53,9 @@ int main(int argc, char **argv) {
 }
 C
 
-export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$work/prefix/lib64/pkgconfig"
+pc=$(find "$work/prefix" -name sciml.pc | head -1)
+[ -n "$pc" ] || { echo "FAIL: no sciml.pc installed"; exit 1; }
+export PKG_CONFIG_PATH="$(dirname "$pc")"
 # shellcheck disable=SC2046
 cc -std=c11 -o "$work/consumer-pc" "$work/consumer.c" $(pkg-config --static --cflags --libs sciml)
 out=$("$work/consumer-pc" "$SCIML_DATA/oscillator.nc")
