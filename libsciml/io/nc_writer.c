@@ -297,6 +297,16 @@ sciml_status sciml_nc_def_dim(sciml_nc_writer *w, const char *name, int64_t leng
     return SCIML_OK;
 }
 
+sciml_status sciml_nc_writer_find_var(sciml_nc_writer *w, const char *name, int64_t *var) {
+    for (int64_t i = 0; i < w->var_count; i++)
+        if (strcmp(w->vars[i].name, name) == 0) {
+            *var = i;
+            return SCIML_OK;
+        }
+    return sciml_error(w->ctx, SCIML_ERR_NOT_FOUND, "%s: no variable '%s' was defined", w->name,
+                       name);
+}
+
 sciml_status sciml_nc_def_var(sciml_nc_writer *w, const char *name, sciml_nc_type type, int rank,
                               const int64_t *dim_ids, int64_t *var) {
     sciml_status status = require_defining(w, "sciml_nc_def_var");

@@ -90,7 +90,7 @@ sciml_status sciml_mlp_model_create(sciml_ctx *ctx, const sciml_mlp_model_config
         return sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory");
     model->ctx = ctx;
     model->config = *config;
-    sciml_rng_seed(&model->epoch_rng, seed);
+    sciml_train_state_init(&model->state, seed);
     /* Build a one-sample graph once to learn the parameter layout and initialise it. */
     sciml_graph *g = NULL;
     sciml_mlp mlp;
@@ -127,8 +127,7 @@ void sciml_mlp_model_destroy(sciml_mlp_model **model) {
         return;
     sciml_mlp_model *m = *model;
     free(m->params);
-    free(m->adam_m);
-    free(m->adam_v);
+    sciml_train_state_free(&m->state);
     sciml_normalizer_destroy(&m->input_norm);
     sciml_normalizer_destroy(&m->output_norm);
     sciml_graph_destroy(&m->predict_graph);
@@ -145,11 +144,11 @@ int64_t sciml_mlp_model_parameter_count(const sciml_mlp_model *model) {
 }
 
 int sciml_mlp_model_is_checkpoint(const sciml_mlp_model *model) {
-    return model->has_position;
+    return model->state.has_position;
 }
 
 int64_t sciml_mlp_model_epochs_done(const sciml_mlp_model *model) {
-    return model->epochs_done;
+    return model->state.epochs_done;
 }
 
 /* Copies rows index[first..first+count) of a (rows, width) array, standardised, into dst. */
@@ -226,7 +225,26 @@ static sciml_status fit_normalizers(sciml_mlp_model *model, const double *inputs
     return SCIML_OK;
 }
 
-/* Mini-batch Adam/AdamW training; see the file comment for resumption. */
+/* Test-set evaluation after each epoch (the trainer's callback). */
+typedef struct mlp_test_set {
+    sciml_mlp_model *model;
+    const double *inputs, *outputs;
+    int64_t count;
+} mlp_test_set;
+
+static sciml_status evaluate_test_set(void *user, const double *params,
+                                      sciml_train_report *report) {
+    mlp_test_set *test = user;
+    if (test->count == 0)
+        return SCIML_OK;
+    sciml_mlp_model *model = test->model;
+    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+    sync_predict_params(model);
+    return evaluate(model, test->inputs, test->outputs, test->count, &report->test_loss,
+                    &report->test_error);
+}
+
+/* Mini-batch Adam/AdamW training on standardised copies of the data (sciml/trainer.h). */
 static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
                                const double *outputs, int64_t count, const double *test_inputs,
                                const double *test_outputs, int64_t test_count,
@@ -234,17 +252,14 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
     sciml_ctx *ctx = model->ctx;
     int64_t batch = options->batch < count ? options->batch : count;
     int64_t n_in = model->config.input_count, n_out = model->config.output_count;
-    int64_t batches = (count + batch - 1) / batch;
     sciml_graph *g = NULL;
-    sciml_adam *adam = NULL;
     sciml_node input, output, target, loss;
     int64_t *index = sciml_alloc_array((size_t)count, sizeof(int64_t));
     /* standardised copies of the data, (count, n_in) and (count, n_out) */
     double *x_all = sciml_alloc_array((size_t)count * (size_t)n_in, sizeof(double));
     double *y_all = sciml_alloc_array((size_t)count * (size_t)n_out, sizeof(double));
-    double *last_good = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
     sciml_status status = SCIML_OK;
-    if (!index || !x_all || !y_all || !last_good) {
+    if (!index || !x_all || !y_all) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory for training buffers");
         goto done;
     }
@@ -254,121 +269,26 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
     gather_rows(ctx, outputs, n_out, index, count, model->output_norm, y_all);
     if ((status = build_graph(model, batch, 1, &g, &input, &output, &target, &loss)))
         goto done;
-    sciml_adam_options adam_options;
-    sciml_adam_options_default(&adam_options, options->optimizer);
-    adam_options.weight_decay = options->weight_decay;
-    if ((status = sciml_adam_create(ctx, model->parameter_count, &adam_options, &adam)))
-        goto done;
-    if (model->adam_m && model->optimizer == options->optimizer &&
-        (status = sciml_adam_set_state(adam, model->adam_steps, model->adam_m, model->adam_v,
-                                       model->parameter_count)))
-        goto done;
-    double *params = sciml_graph_params(g);
-    const double *grads = sciml_graph_grads(g);
-    memcpy(params, model->params, (size_t)model->parameter_count * sizeof(double));
-    memcpy(last_good, params, (size_t)model->parameter_count * sizeof(double));
-
-    while (model->epochs_done < options->epochs) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        int64_t epoch = model->epochs_done;
-        double lr = sciml_schedule_lr(&options->schedule, epoch);
-        sciml_rng rng = model->epoch_rng;
-        for (int64_t i = 0; i < count; i++)
-            index[i] = i;
-        sciml_rng_shuffle(&rng, index, count);
-        double loss_sum = model->next_batch > 0 ? model->epoch_loss_sum : 0.0;
-        int64_t loss_samples = model->next_batch > 0 ? model->epoch_loss_samples : 0;
-        for (int64_t b = model->next_batch; b < batches; b++) {
-            int64_t first = b * batch;
-            int64_t n = count - first < batch ? count - first : batch;
-            if ((status = sciml_graph_set_batch(g, n)) ||
-                (status = sciml_graph_set_input_rows(g, input, x_all, count, index + first, n)) ||
-                (status = sciml_graph_set_input_rows(g, target, y_all, count, index + first,
-                                                     n)) ||
-                (status = sciml_graph_forward(g, loss)) ||
-                (status = sciml_graph_backward(g, loss)))
-                goto done;
-            double value = sciml_graph_scalar(g, loss);
-            if (!isfinite(value)) {
-                memcpy(params, last_good, (size_t)model->parameter_count * sizeof(double));
-                status = sciml_error(ctx, SCIML_ERR_NONFINITE,
-                                     "training diverged: loss is %g at epoch %lld, step %lld "
-                                     "(try a smaller --lr); parameters reset to the end of "
-                                     "epoch %lld",
-                                     value, (long long)epoch + 1, (long long)b + 1,
-                                     (long long)epoch);
-                model->next_batch = 0;
-                goto done;
-            }
-            loss_sum += value * (double)n;
-            loss_samples += n;
-            if ((status = sciml_adam_step(adam, params, grads, lr)))
-                goto done;
-            model->next_batch = b + 1;
-            model->epoch_loss_sum = loss_sum;
-            model->epoch_loss_samples = loss_samples;
-            if (sciml_ctx_interrupted(ctx) && b + 1 < batches) {
-                status = sciml_error(ctx, SCIML_ERR_INTERRUPTED,
-                                     "interrupted in epoch %lld after step %lld of %lld",
-                                     (long long)epoch + 1, (long long)b + 1, (long long)batches);
-                goto done;
-            }
-        }
-        model->epochs_done = epoch + 1;
-        model->next_batch = 0;
-        model->epoch_loss_sum = 0.0;
-        model->epoch_loss_samples = 0;
-        model->epoch_rng = rng;
-        memcpy(last_good, params, (size_t)model->parameter_count * sizeof(double));
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        sciml_train_report report = {
-            .epoch = epoch + 1,
-            .step = sciml_adam_step_count(adam),
-            .train_loss = loss_samples ? loss_sum / (double)loss_samples : NAN,
-            .test_loss = NAN,
-            .test_error = NAN,
-            .lr = lr,
-            .seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
-        };
-        if (test_count > 0) {
-            memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-            sync_predict_params(model);
-            if ((status = evaluate(model, test_inputs, test_outputs, test_count,
-                                   &report.test_loss, &report.test_error)))
-                goto done;
-        }
-        if (options->report && options->report(options->report_user, &report))
-            break;
-        if (sciml_ctx_interrupted(ctx) && model->epochs_done < options->epochs) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after epoch %lld",
-                                 (long long)model->epochs_done);
-            goto done;
-        }
-    }
+    memcpy(sciml_graph_params(g), model->params, (size_t)model->parameter_count * sizeof(double));
+    mlp_test_set test = {model, test_inputs, test_outputs, test_count};
+    sciml_minibatch_problem problem = {
+        .graph = g,
+        .loss = loss,
+        .table_count = 2,
+        .inputs = {input, target},
+        .tables = {x_all, y_all},
+        .sample_count = count,
+        .evaluate = evaluate_test_set,
+        .user = &test,
+    };
+    status = sciml_train_minibatch(ctx, &problem, &model->state, options);
+    memcpy(model->params, sciml_graph_params(g), (size_t)model->parameter_count * sizeof(double));
+    sync_predict_params(model);
 done:
-    if (g) {
-        memcpy(model->params, sciml_graph_params(g),
-               (size_t)model->parameter_count * sizeof(double));
-        sync_predict_params(model);
-    }
-    if (adam) {
-        if (!model->adam_m)
-            model->adam_m = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
-        if (!model->adam_v)
-            model->adam_v = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
-        if (model->adam_m && model->adam_v)
-            sciml_adam_get_state(adam, &model->adam_steps, model->adam_m, model->adam_v,
-                                 model->parameter_count);
-        model->optimizer = options->optimizer;
-    }
-    model->has_position = 1;
-    sciml_adam_destroy(&adam);
     sciml_graph_destroy(&g);
     free(index);
     free(x_all);
     free(y_all);
-    free(last_good);
     return status;
 }
 
@@ -475,8 +395,7 @@ static sciml_status train_lbfgs(sciml_mlp_model *model, const double *inputs,
     if (status == SCIML_OK && sciml_ctx_interrupted(ctx))
         status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld L-BFGS "
                              "iterations", (long long)problem.iterations);
-    model->epochs_done += problem.iterations;
-    model->has_position = 1;
+    model->state.epochs_done += problem.iterations;
 done:
     sciml_graph_destroy(&g);
     free(x_all);

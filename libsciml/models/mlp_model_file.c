@@ -43,7 +43,7 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
     int layers = layer_sizes(config, sizes);
     int64_t size_dims[SCIML_MLP_MAX_HIDDEN + 2];
     int64_t weight_vars[SCIML_MLP_MAX_HIDDEN + 1], bias_vars[SCIML_MLP_MAX_HIDDEN + 1];
-    int64_t input_mean, input_std, output_mean, output_std, parameter_dim, m_var = -1, v_var = -1;
+    int64_t input_mean, input_std, output_mean, output_std;
     sciml_nc_writer *writer = NULL;
     sciml_status status = sciml_nc_writer_create(ctx, path, NULL, &writer);
     if (status)
@@ -89,7 +89,7 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "activation",
                                         sciml_activation_name(config->activation))) ||
         (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "epochs_done",
-                                       model->epochs_done)))
+                                       model->state.epochs_done)))
         goto fail;
     if (provenance) {
         char seed[32];
@@ -104,33 +104,10 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
              (status = sciml_nc_append_history(writer, provenance->command))))
             goto fail;
     }
-    if (checkpoint) {
-        if (!model->adam_m || !model->adam_v) {
+    if (checkpoint && (status = sciml_train_state_define(writer, &model->state))) {
+        if (status == SCIML_ERR_STATE)
             status = sciml_error(ctx, SCIML_ERR_STATE, "mlp: no optimizer state to checkpoint");
-            goto fail;
-        }
-        char rng_text[128];
-        snprintf(rng_text, sizeof(rng_text), "%016" PRIx64 " %016" PRIx64 " %016" PRIx64
-                 " %016" PRIx64, model->epoch_rng.state[0], model->epoch_rng.state[1],
-                 model->epoch_rng.state[2], model->epoch_rng.state[3]);
-        if ((status = sciml_nc_def_dim(writer, "parameter", model->parameter_count,
-                                       &parameter_dim)) ||
-            (status = sciml_nc_def_var(writer, "adam_m", SCIML_NC_DOUBLE, 1, &parameter_dim,
-                                       &m_var)) ||
-            (status = sciml_nc_def_var(writer, "adam_v", SCIML_NC_DOUBLE, 1, &parameter_dim,
-                                       &v_var)) ||
-            (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "next_batch",
-                                           model->next_batch)) ||
-            (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "adam_steps",
-                                           model->adam_steps)) ||
-            (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "epoch_loss_sum",
-                                              SCIML_NC_DOUBLE, &model->epoch_loss_sum, 1)) ||
-            (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "epoch_loss_samples",
-                                           model->epoch_loss_samples)) ||
-            (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "optimizer",
-                                            sciml_optimizer_name(model->optimizer))) ||
-            (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "rng_state", rng_text)))
-            goto fail;
+        goto fail;
     }
     if ((status = sciml_nc_end_def(writer)))
         goto fail;
@@ -151,9 +128,7 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
         (status = sciml_nc_write_var(writer, output_std, 0, sizes[layers],
                                      model->output_norm->std)))
         goto fail;
-    if (checkpoint &&
-        ((status = sciml_nc_write_var(writer, m_var, 0, model->parameter_count, model->adam_m)) ||
-         (status = sciml_nc_write_var(writer, v_var, 0, model->parameter_count, model->adam_v))))
+    if (checkpoint && (status = sciml_train_state_write(writer, &model->state)))
         goto fail;
     return sciml_nc_writer_close(&writer);
 fail:
@@ -335,48 +310,13 @@ sciml_status sciml_mlp_model_read(sciml_ctx *ctx, const char *path, sciml_mlp_mo
             (status = sciml_normalizer_set(ctx, *norm, stats, stats + n, n)))
             goto done;
     }
-    if ((status = read_int_att(ctx, reader, "epochs_done", 0, INT64_C(1) << 40,
-                               &model->epochs_done)))
-        goto done;
     if (checkpoint) {
-        const char *optimizer = NULL, *rng_text = NULL;
-        model->adam_m = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
-        model->adam_v = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
-        if (!model->adam_m || !model->adam_v) {
-            status = sciml_error(ctx, SCIML_ERR_NOMEM, "%s: out of memory", path);
+        if ((status = sciml_train_state_read(ctx, reader, model->parameter_count,
+                                             &model->state)))
             goto done;
-        }
-        if ((status = read_int_att(ctx, reader, "next_batch", 0, INT64_C(1) << 40,
-                                   &model->next_batch)) ||
-            (status = read_int_att(ctx, reader, "adam_steps", 0, INT64_C(1) << 50,
-                                   &model->adam_steps)) ||
-            (status = read_int_att(ctx, reader, "epoch_loss_samples", 0, INT64_C(1) << 50,
-                                   &model->epoch_loss_samples)) ||
-            (status = sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "epoch_loss_sum",
-                                              &model->epoch_loss_sum, 1, NULL)) ||
-            (status = read_text_att(ctx, reader, "optimizer", &optimizer)) ||
-            (status = read_text_att(ctx, reader, "rng_state", &rng_text)) ||
-            (status = read_exact(ctx, reader, "adam_m", model->parameter_count,
-                                 model->adam_m)) ||
-            (status = read_exact(ctx, reader, "adam_v", model->parameter_count, model->adam_v)))
-            goto done;
-        if (sciml_optimizer_parse(ctx, optimizer, &model->optimizer)) {
-            status = sciml_error(ctx, SCIML_ERR_FORMAT, "%s: unknown optimizer '%s'", path,
-                                 optimizer);
-            goto done;
-        }
-        uint64_t s[4];
-        if (sscanf(rng_text, "%" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64, &s[0], &s[1], &s[2],
-                   &s[3]) != 4 ||
-            (s[0] | s[1] | s[2] | s[3]) == 0) {
-            status = sciml_error(ctx, SCIML_ERR_FORMAT,
-                                 "%s: rng_state '%s': expected four 64-bit hex words", path,
-                                 rng_text);
-            goto done;
-        }
-        memcpy(model->epoch_rng.state, s, sizeof(s));
-        model->epoch_rng.has_spare = 0;
-        model->has_position = 1;
+    } else if ((status = read_int_att(ctx, reader, "epochs_done", 0, INT64_C(1) << 40,
+                                      &model->state.epochs_done))) {
+        goto done;
     }
     if (input_variable)
         *input_variable = copy_optional_text(reader, "input_variable");

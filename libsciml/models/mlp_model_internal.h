@@ -6,6 +6,7 @@
 #include "sciml/mlp_model.h"
 #include "sciml/nn.h"
 #include "sciml/optim.h"
+#include "sciml/trainer.h"
 
 struct sciml_mlp_model {
     sciml_ctx *ctx;                 /* borrowed */
@@ -17,16 +18,7 @@ struct sciml_mlp_model {
     /* prediction graph, built lazily */
     sciml_graph *predict_graph;
     sciml_node predict_input, predict_output;
-    /* training position */
-    int has_position;
-    int64_t epochs_done;            /* completed epochs */
-    int64_t next_batch;             /* batch index within the current epoch */
-    double epoch_loss_sum;          /* sum of batch loss * batch size so far in that epoch */
-    int64_t epoch_loss_samples;     /* samples behind epoch_loss_sum */
-    sciml_rng epoch_rng;            /* RNG state at the start of the current epoch */
-    double *adam_m, *adam_v;        /* (parameter_count) optimizer moments, NULL if none */
-    int64_t adam_steps;
-    sciml_optimizer_kind optimizer;
+    sciml_train_state state;        /* training position and optimizer moments */
 };
 
 #endif /* SCIML_MLP_MODEL_INTERNAL_H */

@@ -208,6 +208,8 @@ sciml_status sciml_nc_def_dim(sciml_nc_writer *writer, const char *name, int64_t
 /* Defines a variable over dims (rank, copied); only dim_ids[0] may be the record dim. */
 sciml_status sciml_nc_def_var(sciml_nc_writer *writer, const char *name, sciml_nc_type type,
                               int rank, const int64_t *dim_ids, int64_t *var);
+/* Id of the variable defined as `name`, or SCIML_ERR_NOT_FOUND (message recorded). */
+sciml_status sciml_nc_writer_find_var(sciml_nc_writer *writer, const char *name, int64_t *var);
 /* Attributes of a variable or SCIML_NC_GLOBAL; a second put of the same name replaces it. */
 sciml_status sciml_nc_put_att_text(sciml_nc_writer *writer, int64_t var, const char *name,
                                    const char *text);
