@@ -2,7 +2,8 @@
  *
  *   sciml-train MODE --data FILE [--test FILE] [training options] [architecture] -o MODEL
  *
- * Modes: mlp (supervised regression). Training flags mean the same in every mode (DESIGN.md);
+ * Modes: mlp (supervised regression), fno (Fourier neural operator). Training flags mean the
+ * same in every mode (DESIGN.md);
  * option parsing collects every usage error before failing. Ctrl-C finishes the current step,
  * writes a checkpoint and exits; --resume CHECKPOINT continues bit for bit. */
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "sciml/dataset.h"
+#include "sciml/fno_model.h"
 #include "sciml/mlp_model.h"
 #include "sciml/nn.h"
 #include "tool.h"
@@ -27,6 +29,11 @@ typedef struct train_options {
     /* mlp architecture */
     const char *hidden;
     const char *activation;
+    /* fno architecture */
+    int64_t modes[2];
+    int modes_count;
+    int64_t width, projection, padding;
+    int layers;
     int architecture_given;
 } train_options;
 
@@ -38,6 +45,8 @@ static void usage(FILE *out) {
             "\n"
             "Modes:\n"
             "  mlp   supervised regression y = MLP(x) with standardised inputs and outputs\n"
+            "  fno   Fourier neural operator a(x) -> u(x) on 1D (sample, x) or 2D\n"
+            "        (sample, x, y) fields; relative L2 loss; any resolution the modes fit\n"
             "\n"
             "Data:\n"
             "  --data FILE           training data, '-' for standard input (required)\n"
@@ -61,6 +70,12 @@ static void usage(FILE *out) {
             "Architecture (mlp):\n"
             "  --hidden LIST         hidden layer widths [64,64,64]\n"
             "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity [tanh]\n"
+            "Architecture (fno):\n"
+            "  --modes N[,M]         Fourier modes kept per dimension [16]\n"
+            "  --width N             channels in the Fourier layers [64]\n"
+            "  --layers N            Fourier layers [4]\n"
+            "  --projection N        hidden width of the projection [128]\n"
+            "  --padding N           zeros appended per dimension, for non-periodic data [0]\n"
             "Output:\n"
             "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
             "  --checkpoint FILE     where Ctrl-C or divergence saves a checkpoint\n"
@@ -73,6 +88,18 @@ static void usage(FILE *out) {
             "\n"
             "Exit status: 0 success, 1 failure or interrupted (a checkpoint is written),\n"
             "2 usage error.\n");
+}
+
+/* 1 when arg is an architecture option of some mode ("--hidden", "--modes=8", ...). */
+static int is_architecture_option(const char *arg) {
+    static const char *names[] = {"--hidden", "--activation", "--modes",  "--width",
+                                  "--layers", "--projection", "--padding"};
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        size_t length = strlen(names[k]);
+        if (!strncmp(arg, names[k], length) && (arg[length] == '\0' || arg[length] == '='))
+            return 1;
+    }
+    return 0;
 }
 
 static int parse_options(int argc, char **argv, train_options *o) {
@@ -90,6 +117,10 @@ static int parse_options(int argc, char **argv, train_options *o) {
     o->threads = 1;
     o->hidden = "64,64,64";
     o->activation = "tanh";
+    o->modes[0] = o->modes[1] = 16;
+    o->width = 64;
+    o->layers = 4;
+    o->projection = 128;
     int first = 1;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage(stdout);
@@ -102,11 +133,12 @@ static int parse_options(int argc, char **argv, train_options *o) {
     if (argc >= 2 && argv[1][0] != '-') {
         o->mode = argv[1];
         first = 2;
-        if (strcmp(o->mode, "mlp"))
-            tool_usage_error(&usage_errors, "unknown mode '%s': expected mlp", o->mode);
+        if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno"))
+            tool_usage_error(&usage_errors, "unknown mode '%s': expected mlp or fno", o->mode);
     } else {
-        tool_usage_error(&usage_errors, "missing MODE (mlp)");
+        tool_usage_error(&usage_errors, "missing MODE (mlp or fno)");
     }
+    const int fno = o->mode && !strcmp(o->mode, "fno");
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
         const char *v = NULL;
@@ -153,12 +185,38 @@ static int parse_options(int argc, char **argv, train_options *o) {
             tool_parse_seed(&usage_errors, "--seed", v, &o->seed);
         } else if (tool_option(argc, argv, &i, "--threads", &v, &usage_errors)) {
             tool_parse_int(&usage_errors, "--threads", v, 1, 4096, &o->threads);
-        } else if (tool_option(argc, argv, &i, "--hidden", &v, &usage_errors)) {
+        } else if (!fno && tool_option(argc, argv, &i, "--hidden", &v, &usage_errors)) {
             o->hidden = v;
             o->architecture_given = 1;
-        } else if (tool_option(argc, argv, &i, "--activation", &v, &usage_errors)) {
+        } else if (!fno && tool_option(argc, argv, &i, "--activation", &v, &usage_errors)) {
             o->activation = v;
             o->architecture_given = 1;
+        } else if (fno && tool_option(argc, argv, &i, "--modes", &v, &usage_errors)) {
+            o->architecture_given = 1;
+            if (v) {
+                char first_mode[64];
+                const char *comma = strchr(v, ',');
+                size_t length = comma ? (size_t)(comma - v) : strlen(v);
+                snprintf(first_mode, sizeof(first_mode), "%.*s", (int)(length < 63 ? length : 63), v);
+                o->modes_count = comma ? 2 : 1;
+                tool_parse_int64(&usage_errors, "--modes", first_mode, 1, 1 << 20, &o->modes[0]);
+                o->modes[1] = o->modes[0];
+                if (comma)
+                    tool_parse_int64(&usage_errors, "--modes", comma + 1, 1, 1 << 20,
+                                     &o->modes[1]);
+            }
+        } else if (fno && tool_option(argc, argv, &i, "--width", &v, &usage_errors)) {
+            o->architecture_given = 1;
+            tool_parse_int64(&usage_errors, "--width", v, 1, 1 << 16, &o->width);
+        } else if (fno && tool_option(argc, argv, &i, "--layers", &v, &usage_errors)) {
+            o->architecture_given = 1;
+            tool_parse_int(&usage_errors, "--layers", v, 1, SCIML_FNO_MAX_LAYERS, &o->layers);
+        } else if (fno && tool_option(argc, argv, &i, "--projection", &v, &usage_errors)) {
+            o->architecture_given = 1;
+            tool_parse_int64(&usage_errors, "--projection", v, 1, 1 << 16, &o->projection);
+        } else if (fno && tool_option(argc, argv, &i, "--padding", &v, &usage_errors)) {
+            o->architecture_given = 1;
+            tool_parse_int64(&usage_errors, "--padding", v, 0, 1 << 16, &o->padding);
         } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
                    tool_option(argc, argv, &i, "-o", &v, &usage_errors)) {
             o->model_path = v;
@@ -168,6 +226,11 @@ static int parse_options(int argc, char **argv, train_options *o) {
             o->resume = v;
         } else if (tool_option(argc, argv, &i, "--log", &v, &usage_errors)) {
             o->log_path = v;
+        } else if (is_architecture_option(arg)) {
+            tool_usage_error(&usage_errors, "option %s does not apply to mode %s", arg,
+                             o->mode ? o->mode : "(none)");
+            if (!strchr(arg, '=') && i + 1 < argc)
+                i++; /* skip its value */
         } else {
             tool_usage_error(&usage_errors, "unknown option '%s'", arg);
         }
@@ -178,6 +241,9 @@ static int parse_options(int argc, char **argv, train_options *o) {
         tool_usage_error(&usage_errors, "-o MODEL is required");
     if (o->data && o->test && !strcmp(o->data, "-") && !strcmp(o->test, "-"))
         tool_usage_error(&usage_errors, "--data and --test cannot both be standard input");
+    if (fno && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
+        tool_usage_error(&usage_errors, "--optimizer lbfgs is not available for fno: use adam "
+                                        "or adamw");
     if (o->optimizer && strcmp(o->optimizer, "adam") && strcmp(o->optimizer, "adamw") &&
         strcmp(o->optimizer, "lbfgs"))
         tool_usage_error(&usage_errors, "--optimizer '%s': expected adam, adamw or lbfgs",
@@ -280,31 +346,174 @@ static int build_train_options(sciml_ctx *ctx, const train_options *o, sciml_tra
     return sciml_schedule_check(ctx, &t->schedule) != SCIML_OK;
 }
 
-static int train_mlp(sciml_ctx *ctx, const train_options *o, int argc, char **argv) {
-    sciml_array x = {0}, y = {0}, test_x = {0}, test_y = {0};
-    sciml_mlp_model *model = NULL;
-    report_state report = {0};
-    char *command = tool_command_line(argc, argv);
-    char checksum[17] = "";
+/* What the shared driver needs of a model, whatever its kind. */
+typedef struct model_handle {
+    void *model;
+    sciml_status (*write)(void *model, const char *path, const sciml_model_provenance *p,
+                          int checkpoint);
+    int64_t (*epochs_done)(const void *model);
+    int64_t (*parameter_count)(const void *model);
+} model_handle;
+
+static sciml_status write_mlp(void *m, const char *path, const sciml_model_provenance *p,
+                              int checkpoint) {
+    return sciml_mlp_model_write(m, path, p, checkpoint);
+}
+static int64_t mlp_epochs(const void *m) {
+    return sciml_mlp_model_epochs_done(m);
+}
+static int64_t mlp_parameters(const void *m) {
+    return sciml_mlp_model_parameter_count(m);
+}
+static sciml_status write_fno(void *m, const char *path, const sciml_model_provenance *p,
+                              int checkpoint) {
+    return sciml_fno_model_write(m, path, p, checkpoint);
+}
+static int64_t fno_epochs(const void *m) {
+    return sciml_fno_model_epochs_done(m);
+}
+static int64_t fno_parameters(const void *m) {
+    return sciml_fno_model_parameter_count(m);
+}
+
+/* Everything a training run shares across modes: data, provenance, log and reporting. */
+typedef struct training_run {
+    sciml_ctx *ctx;
+    const train_options *o;
+    sciml_train_options options;
+    sciml_array x, y, test_x, test_y;
+    report_state report;
+    char *command;
+    char checksum[17];
+    const char *checkpoint;
     char default_checkpoint[4096];
-    int exit_code = TOOL_EXIT_FAILURE;
-    const char *checkpoint = o->checkpoint_path;
-    if (!checkpoint) {
+    char *stored_input, *stored_output; /* variable names kept in a resumed model */
+} training_run;
+
+static void run_free(training_run *run) {
+    tool_log_close(&run->report.log);
+    sciml_array_free(&run->x);
+    sciml_array_free(&run->y);
+    sciml_array_free(&run->test_x);
+    sciml_array_free(&run->test_y);
+    free(run->command);
+    free(run->stored_input);
+    free(run->stored_output);
+}
+
+/* Options, the checkpoint path and the command line; 0 or 1 after printing an error. */
+static int run_setup(training_run *run, sciml_ctx *ctx, const train_options *o, int argc,
+                     char **argv) {
+    memset(run, 0, sizeof(*run));
+    run->ctx = ctx;
+    run->o = o;
+    run->command = tool_command_line(argc, argv);
+    run->checkpoint = o->checkpoint_path;
+    if (!run->checkpoint) {
         if (!strcmp(o->model_path, "-"))
-            checkpoint = "sciml-train.ckpt";
+            run->checkpoint = "sciml-train.ckpt";
         else {
-            snprintf(default_checkpoint, sizeof(default_checkpoint), "%s.ckpt", o->model_path);
-            checkpoint = default_checkpoint;
+            snprintf(run->default_checkpoint, sizeof(run->default_checkpoint), "%s.ckpt",
+                     o->model_path);
+            run->checkpoint = run->default_checkpoint;
         }
     }
-    sciml_train_options options;
-    if (!command || build_train_options(ctx, o, &options)) {
+    if (!run->command || build_train_options(ctx, o, &run->options)) {
         tool_fail(ctx);
-        goto done;
+        return 1;
     }
-    char *stored_input = NULL, *stored_output = NULL;
+    return 0;
+}
+
+/* Reads the training (and test) data, defaulting the names to those a resumed model stored. */
+static int run_read_data(training_run *run) {
+    const train_options *o = run->o;
+    const char *input_name = o->input ? o->input : run->stored_input;
+    const char *output_name = o->output_variable ? o->output_variable : run->stored_output;
+    if (sciml_dataset_read(run->ctx, o->data, input_name, output_name, &run->x, &run->y) ||
+        (o->test && sciml_dataset_read(run->ctx, o->test, run->x.name, run->y.name,
+                                       &run->test_x, &run->test_y))) {
+        tool_fail(run->ctx);
+        return 1;
+    }
+    if (o->test && (run->test_x.feature_count != run->x.feature_count ||
+                    run->test_y.feature_count != run->y.feature_count)) {
+        tool_error("%s: '%s' and '%s' have %lld and %lld values per sample, the training data "
+                   "%lld and %lld",
+                   o->test, run->x.name, run->y.name, (long long)run->test_x.feature_count,
+                   (long long)run->test_y.feature_count, (long long)run->x.feature_count,
+                   (long long)run->y.feature_count);
+        return 1;
+    }
+    if (strcmp(o->data, "-") && sciml_file_checksum(run->ctx, o->data, run->checksum))
+        run->checksum[0] = '\0';
+    return 0;
+}
+
+/* Log, progress and Ctrl-C handling just before the first step. */
+static int run_start(training_run *run) {
+    if (tool_log_open(run->o->log_path, &run->report.log))
+        return 1;
+    run->report.progress = tool_progress_wanted(run->o->quiet);
+    run->report.epochs = run->options.optimizer == SCIML_OPTIMIZER_LBFGS ? run->o->iterations
+                                                                          : run->o->epochs;
+    run->report.started = tool_seconds();
+    run->report.last_loss = NAN;
+    run->report.last_test_error = NAN;
+    run->options.report = on_report;
+    run->options.report_user = &run->report;
+    tool_catch_interrupts(run->ctx);
+    return 0;
+}
+
+/* After training: a checkpoint on interruption or divergence, else the model; the summary. */
+static int run_finish(training_run *run, sciml_status status, const model_handle *handle) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    tool_progress_done();
+    sciml_model_provenance provenance = {
+        .input_variable = run->x.name,
+        .output_variable = run->y.name,
+        .command = run->command,
+        .source_checksum = run->checksum[0] ? run->checksum : NULL,
+        .seed = o->seed,
+    };
+    if (status == SCIML_ERR_INTERRUPTED || status == SCIML_ERR_NONFINITE) {
+        char message[1024];
+        snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
+        sciml_ctx_clear_error(ctx);
+        sciml_ctx_clear_interrupt(ctx);
+        if (handle->write(handle->model, run->checkpoint, &provenance, 1))
+            tool_error("%s; writing the checkpoint failed too: %s", message,
+                       sciml_ctx_message(ctx));
+        else
+            tool_error("%s; checkpoint written to %s (continue with --resume %s)", message,
+                       run->checkpoint, run->checkpoint);
+        return TOOL_EXIT_FAILURE;
+    }
+    if (status || handle->write(handle->model, o->model_path, &provenance, 0))
+        return tool_fail(ctx);
+    if (!o->quiet) {
+        fprintf(stderr, "%s: %lld %s, %lld parameters, final loss %.4e", tool_name(),
+                (long long)handle->epochs_done(handle->model),
+                run->options.optimizer == SCIML_OPTIMIZER_LBFGS ? "L-BFGS iterations" : "epochs",
+                (long long)handle->parameter_count(handle->model), run->report.last_loss);
+        if (o->test)
+            fprintf(stderr, ", test relative L2 %.4e", run->report.last_test_error);
+        fprintf(stderr, ", %.1f s; model written to %s\n", tool_seconds() - run->report.started,
+                o->model_path);
+    }
+    return TOOL_EXIT_OK;
+}
+
+static int train_mlp(training_run *run) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    sciml_mlp_model *model = NULL;
+    int exit_code = TOOL_EXIT_FAILURE;
     if (o->resume) {
-        if (sciml_mlp_model_read(ctx, o->resume, &model, &stored_input, &stored_output)) {
+        if (sciml_mlp_model_read(ctx, o->resume, &model, &run->stored_input,
+                                 &run->stored_output)) {
             tool_fail(ctx);
             goto done;
         }
@@ -313,40 +522,17 @@ static int train_mlp(sciml_ctx *ctx, const train_options *o, int argc, char **ar
                          "weights with a fresh optimizer",
                          o->resume);
         if (o->architecture_given)
-            tool_warning("--hidden/--activation are ignored with --resume: the architecture "
+            tool_warning("architecture options are ignored with --resume: the architecture "
                          "comes from %s",
                          o->resume);
     }
-    const char *input_name = o->input ? o->input : stored_input;
-    const char *output_name = o->output_variable ? o->output_variable : stored_output;
-    if (sciml_dataset_read(ctx, o->data, input_name, output_name, &x, &y)) {
-        tool_fail(ctx);
-        free(stored_input);
-        free(stored_output);
+    if (run_read_data(run))
         goto done;
-    }
-    free(stored_input);
-    free(stored_output);
-    if (o->test && sciml_dataset_read(ctx, o->test, x.name, y.name, &test_x, &test_y)) {
-        tool_fail(ctx);
-        goto done;
-    }
-    if (o->test && (test_x.feature_count != x.feature_count ||
-                    test_y.feature_count != y.feature_count)) {
-        tool_error("%s: '%s' and '%s' have %lld and %lld values per sample, the training data "
-                   "%lld and %lld",
-                   o->test, x.name, y.name, (long long)test_x.feature_count,
-                   (long long)test_y.feature_count, (long long)x.feature_count,
-                   (long long)y.feature_count);
-        goto done;
-    }
-    if (strcmp(o->data, "-") && sciml_file_checksum(ctx, o->data, checksum))
-        checksum[0] = '\0';
     if (!model) {
         sciml_mlp_model_config config;
         memset(&config, 0, sizeof(config));
-        config.input_count = x.feature_count;
-        config.output_count = y.feature_count;
+        config.input_count = run->x.feature_count;
+        config.output_count = run->y.feature_count;
         sciml_activation_parse(o->activation, &config.activation);
         if (sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MLP_MAX_HIDDEN,
                                &config.hidden_count) ||
@@ -356,77 +542,103 @@ static int train_mlp(sciml_ctx *ctx, const train_options *o, int argc, char **ar
         }
     } else {
         const sciml_mlp_model_config *config = sciml_mlp_model_get_config(model);
-        if (config->input_count != x.feature_count || config->output_count != y.feature_count) {
+        if (config->input_count != run->x.feature_count ||
+            config->output_count != run->y.feature_count) {
             tool_error("%s: data has %lld inputs and %lld outputs per sample, the checkpoint "
                        "%s expects %lld and %lld",
-                       o->data, (long long)x.feature_count, (long long)y.feature_count,
-                       o->resume, (long long)config->input_count,
-                       (long long)config->output_count);
+                       o->data, (long long)run->x.feature_count,
+                       (long long)run->y.feature_count, o->resume,
+                       (long long)config->input_count, (long long)config->output_count);
             goto done;
         }
     }
-    if (tool_log_open(o->log_path, &report.log))
+    if (run_start(run))
         goto done;
-    report.progress = tool_progress_wanted(o->quiet);
-    report.epochs = options.optimizer == SCIML_OPTIMIZER_LBFGS ? o->iterations : o->epochs;
-    report.started = tool_seconds();
-    report.last_loss = NAN;
-    report.last_test_error = NAN;
-    options.report = on_report;
-    options.report_user = &report;
-    tool_catch_interrupts(ctx);
-    sciml_status status = sciml_mlp_model_train(model, x.values, y.values, x.sample_count,
-                                                test_x.values, test_y.values,
-                                                test_x.sample_count, &options);
-    tool_progress_done();
-    sciml_model_provenance provenance = {
-        .input_variable = x.name,
-        .output_variable = y.name,
-        .command = command,
-        .source_checksum = checksum[0] ? checksum : NULL,
-        .seed = o->seed,
-    };
-    if (status == SCIML_ERR_INTERRUPTED || status == SCIML_ERR_NONFINITE) {
-        char message[1024];
-        snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
-        sciml_ctx_clear_error(ctx);
-        sciml_ctx_clear_interrupt(ctx);
-        if (sciml_mlp_model_write(model, checkpoint, &provenance, 1)) {
-            tool_error("%s; writing the checkpoint failed too: %s", message,
-                       sciml_ctx_message(ctx));
-        } else {
-            tool_error("%s; checkpoint written to %s (continue with --resume %s)", message,
-                       checkpoint, checkpoint);
-        }
-        goto done;
-    }
-    if (status) {
-        tool_fail(ctx);
-        goto done;
-    }
-    if (sciml_mlp_model_write(model, o->model_path, &provenance, 0)) {
-        tool_fail(ctx);
-        goto done;
-    }
-    if (!o->quiet) {
-        fprintf(stderr, "%s: %lld %s, %lld parameters, final loss %.4e", tool_name(),
-                (long long)sciml_mlp_model_epochs_done(model),
-                options.optimizer == SCIML_OPTIMIZER_LBFGS ? "L-BFGS iterations" : "epochs",
-                (long long)sciml_mlp_model_parameter_count(model), report.last_loss);
-        if (o->test)
-            fprintf(stderr, ", test relative L2 %.4e", report.last_test_error);
-        fprintf(stderr, ", %.1f s; model written to %s\n", tool_seconds() - report.started,
-                o->model_path);
-    }
-    exit_code = TOOL_EXIT_OK;
+    sciml_status status = sciml_mlp_model_train(
+        model, run->x.values, run->y.values, run->x.sample_count, run->test_x.values,
+        run->test_y.values, run->test_x.sample_count, &run->options);
+    model_handle handle = {model, write_mlp, mlp_epochs, mlp_parameters};
+    exit_code = run_finish(run, status, &handle);
 done:
-    tool_log_close(&report.log);
     sciml_mlp_model_destroy(&model);
-    sciml_array_free(&x);
-    sciml_array_free(&y);
-    sciml_array_free(&test_x);
-    sciml_array_free(&test_y);
-    free(command);
+    return exit_code;
+}
+
+/* A data variable as FNO fields: (sample, x) is 1D and (sample, x, y) 2D, one channel. */
+static int as_fields(const sciml_array *array, const char *path, sciml_field_set *fields) {
+    if (array->rank != 2 && array->rank != 3) {
+        tool_error("%s: variable '%s' has %d dimensions: the fno mode needs (sample, x) or "
+                   "(sample, x, y)",
+                   path, array->name, array->rank);
+        return 1;
+    }
+    fields->values = array->values;
+    fields->count = array->sample_count;
+    fields->size[0] = array->shape[1];
+    fields->size[1] = array->rank == 3 ? array->shape[2] : 1;
+    fields->channels = 1;
+    return 0;
+}
+
+static int train_fno(training_run *run) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    sciml_fno_model *model = NULL;
+    int exit_code = TOOL_EXIT_FAILURE;
+    if (o->resume) {
+        if (sciml_fno_model_read(ctx, o->resume, &model, &run->stored_input,
+                                 &run->stored_output)) {
+            tool_fail(ctx);
+            goto done;
+        }
+        if (!sciml_fno_model_is_checkpoint(model))
+            tool_warning("%s is a model, not a checkpoint: training continues from its "
+                         "weights with a fresh optimizer",
+                         o->resume);
+        if (o->architecture_given)
+            tool_warning("architecture options are ignored with --resume: the architecture "
+                         "comes from %s",
+                         o->resume);
+    }
+    if (run_read_data(run))
+        goto done;
+    sciml_field_set a, u, test_a, test_u;
+    if (as_fields(&run->x, o->data, &a) || as_fields(&run->y, o->data, &u) ||
+        (o->test && (as_fields(&run->test_x, o->test, &test_a) ||
+                     as_fields(&run->test_y, o->test, &test_u))))
+        goto done;
+    if (a.size[0] != u.size[0] || a.size[1] != u.size[1] || run->x.rank != run->y.rank) {
+        tool_error("%s: '%s' and '%s' are on different grids: expected the same shape",
+                   o->data, run->x.name, run->y.name);
+        goto done;
+    }
+    if (!model) {
+        sciml_fno_config config;
+        sciml_fno_config_default(&config);
+        config.dims = run->x.rank - 1;
+        config.modes[0] = o->modes[0];
+        config.modes[1] = o->modes[1];
+        config.width = o->width;
+        config.layers = o->layers;
+        config.projection = o->projection;
+        config.padding = o->padding;
+        if (sciml_fno_model_create(ctx, &config, o->seed, &model)) {
+            tool_fail(ctx);
+            goto done;
+        }
+    } else if (sciml_fno_model_get_config(model)->dims != run->x.rank - 1) {
+        tool_error("%s: the data is %dD, the checkpoint %s is a %dD model", o->data,
+                   run->x.rank - 1, o->resume, sciml_fno_model_get_config(model)->dims);
+        goto done;
+    }
+    if (run_start(run))
+        goto done;
+    sciml_status status = sciml_fno_model_train(model, &a, &u, o->test ? &test_a : NULL,
+                                                o->test ? &test_u : NULL, &run->options);
+    model_handle handle = {model, write_fno, fno_epochs, fno_parameters};
+    exit_code = run_finish(run, status, &handle);
+done:
+    sciml_fno_model_destroy(&model);
     return exit_code;
 }
 
@@ -446,7 +658,11 @@ int main(int argc, char **argv) {
         sciml_ctx_destroy(&ctx);
         return exit_code;
     }
-    int exit_code = train_mlp(ctx, &options, argc, argv);
+    training_run run;
+    int exit_code = TOOL_EXIT_FAILURE;
+    if (run_setup(&run, ctx, &options, argc, argv) == 0)
+        exit_code = !strcmp(options.mode, "fno") ? train_fno(&run) : train_mlp(&run);
+    run_free(&run);
     sciml_ctx_destroy(&ctx);
     return exit_code;
 }

@@ -60,14 +60,6 @@ sciml_status sciml_mlp_model_train(sciml_mlp_model *model, const double *inputs,
 sciml_status sciml_mlp_model_predict(sciml_mlp_model *model, const double *inputs,
                                      int64_t count, double *outputs);
 
-/* Metadata stored with a model (strings copied at write time; any may be NULL). */
-typedef struct sciml_model_provenance {
-    const char *input_variable;   /* data variable names, used as defaults when predicting */
-    const char *output_variable;
-    const char *command;          /* the training command line (goes into history) */
-    const char *source_checksum;  /* checksum of the training data file */
-    uint64_t seed;
-} sciml_model_provenance;
 
 /* Writes the model (and, when `checkpoint` is non-zero, the optimizer state and training
  * position) to path ("-" for stdout) atomically. */

@@ -37,6 +37,15 @@ typedef struct sciml_train_options {
     void *report_user;
 } sciml_train_options;
 
+/* Metadata stored with a model (strings copied at write time; any may be NULL). */
+typedef struct sciml_model_provenance {
+    const char *input_variable;   /* data variable names, used as defaults when predicting */
+    const char *output_variable;
+    const char *command;          /* the training command line (goes into history) */
+    const char *source_checksum;  /* checksum of the training data file */
+    uint64_t seed;
+} sciml_model_provenance;
+
 /* Defaults: 100 epochs, batch 32, Adam, no weight decay, constant lr 1e-3, seed 0. */
 void sciml_train_options_default(sciml_train_options *options);
 

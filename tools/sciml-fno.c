@@ -1,0 +1,269 @@
+/* sciml-fno: apply a trained Fourier neural operator (from `sciml-train fno`) to the fields of
+ * a netCDF file or stream, batch by batch, at the fields' own resolution (which may differ
+ * from the training resolution: zero-shot super-resolution), and write the predicted fields.
+ *
+ *   sciml-fno -m MODEL [IN] [OUT]        (IN and OUT default to '-')
+ *
+ * Memory is bounded by one batch of fields: any number of samples can be piped through.
+ * Coordinate variables of the input's spatial dimensions (x, y) are copied to the output. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sciml/dataset.h"
+#include "sciml/fno_model.h"
+#include "sciml/netcdf.h"
+#include "tool.h"
+
+enum { BATCH_DEFAULT = 20 };
+
+typedef struct fno_options {
+    const char *model_path, *input_path, *output_path;
+    const char *input_name, *output_name;
+    int64_t batch;
+} fno_options;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: sciml-fno -m MODEL [OPTIONS] [IN] [OUT]\n"
+            "Apply a Fourier neural operator made by 'sciml-train fno' to every field of IN\n"
+            "and write the predicted fields to OUT (netCDF), at IN's resolution (any size the\n"
+            "model's modes fit). IN and OUT default to '-' (standard input/output).\n"
+            "\n"
+            "Options:\n"
+            "  -m, --model FILE   the model (required)\n"
+            "  --input NAME       input variable [the name stored in the model, else the one\n"
+            "                     with sciml_role = \"input\"]\n"
+            "  --output NAME      name of the predicted variable [the model's output name]\n"
+            "  --batch N          fields per batch [%d]\n"
+            "  -h, --help         show this help and exit\n"
+            "  --version          show the version and exit\n"
+            "\n"
+            "Exit status: 0 success, 1 failure (no output file is left), 2 usage error.\n",
+            BATCH_DEFAULT);
+}
+
+static int parse_options(int argc, char **argv, fno_options *o) {
+    tool_usage usage_errors = {0};
+    memset(o, 0, sizeof(*o));
+    o->batch = BATCH_DEFAULT;
+    int positional = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v = NULL;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            usage(stdout);
+            exit(TOOL_EXIT_OK);
+        } else if (!strcmp(arg, "--version")) {
+            tool_print_version();
+            exit(TOOL_EXIT_OK);
+        } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
+                   tool_option(argc, argv, &i, "-m", &v, &usage_errors)) {
+            o->model_path = v;
+        } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
+            o->input_name = v;
+        } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
+            o->output_name = v;
+            if (v && !sciml_nc_name_is_valid(v))
+                tool_usage_error(&usage_errors, "--output '%s' is not a valid netCDF name", v);
+        } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 16, &o->batch);
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            tool_usage_error(&usage_errors, "unknown option '%s'", arg);
+        } else if (positional == 0) {
+            o->input_path = arg;
+            positional++;
+        } else if (positional == 1) {
+            o->output_path = arg;
+            positional++;
+        } else {
+            tool_usage_error(&usage_errors, "too many files: expected [IN] [OUT]");
+        }
+    }
+    if (!o->model_path)
+        tool_usage_error(&usage_errors, "-m MODEL is required");
+    if (!o->input_path)
+        o->input_path = "-";
+    if (!o->output_path)
+        o->output_path = "-";
+    if (o->model_path && !strcmp(o->model_path, "-") && !strcmp(o->input_path, "-"))
+        tool_usage_error(&usage_errors, "the model and the input cannot both be standard input");
+    return tool_usage_finish(&usage_errors);
+}
+
+/* A coordinate variable of the input (1D, fixed, over the dimension `dim`), or -1. */
+static int64_t coordinate_of(sciml_nc_reader *reader, int64_t dim) {
+    int64_t var;
+    const char *name = sciml_nc_dim_name(reader, dim);
+    sciml_nc_var_info info;
+    if (!name || sciml_nc_find_var(reader, name, &var) != SCIML_OK ||
+        sciml_nc_var_get_info(reader, var, &info) != SCIML_OK || info.rank != 1 ||
+        info.is_record || info.dim_ids[0] != dim || info.type == SCIML_NC_CHAR)
+        return -1;
+    return var;
+}
+
+static int run(sciml_ctx *ctx, const fno_options *o, const char *command) {
+    sciml_fno_model *model = NULL;
+    sciml_nc_reader *reader = NULL;
+    sciml_nc_writer *writer = NULL;
+    char *stored_input = NULL, *stored_output = NULL;
+    double *a = NULL, *u = NULL, *coordinates[2] = {NULL, NULL};
+    sciml_status status;
+    if ((status = sciml_fno_model_read(ctx, o->model_path, &model, &stored_input,
+                                       &stored_output)) ||
+        (status = sciml_nc_open(ctx, o->input_path, &reader)))
+        goto done;
+    const sciml_fno_config *config = sciml_fno_model_get_config(model);
+    const char *input_name = o->input_name;
+    if (!input_name && stored_input) {
+        int64_t unused;
+        if (sciml_nc_find_var(reader, stored_input, &unused) == SCIML_OK)
+            input_name = stored_input;
+        else
+            sciml_ctx_clear_error(ctx);
+    }
+    if (!input_name && (status = sciml_dataset_find_role(ctx, reader, "input", &input_name)))
+        goto done;
+    const char *output_name = o->output_name ? o->output_name
+                                             : (stored_output ? stored_output : "prediction");
+    int64_t var;
+    sciml_nc_var_info info;
+    if ((status = sciml_nc_find_var(reader, input_name, &var)) ||
+        (status = sciml_nc_var_get_info(reader, var, &info)))
+        goto done;
+    if (!info.is_record || info.rank != config->dims + 1 || info.type == SCIML_NC_CHAR) {
+        status = sciml_error(ctx, SCIML_ERR_SHAPE,
+                             "%s: variable '%s' has %d dimensions%s: the model needs %s",
+                             o->input_path, input_name, info.rank,
+                             info.is_record ? "" : " and no sample (record) dimension",
+                             config->dims == 1 ? "(sample, x)" : "(sample, x, y)");
+        goto done;
+    }
+    sciml_field_set fields = {NULL, 0, {info.shape[1], config->dims == 2 ? info.shape[2] : 1},
+                              1};
+    const int64_t points = info.element_count;
+    /* output: sample, the input's spatial dimensions and their coordinates */
+    sciml_nc_writer_options writer_options = sciml_nc_writer_default_options();
+    writer_options.record_count = sciml_nc_record_count(reader);
+    int64_t dims[3], coordinate_vars[2] = {-1, -1}, out_coordinates[2] = {-1, -1}, out_var;
+    if ((status = sciml_nc_writer_create(ctx, o->output_path, &writer_options, &writer)) ||
+        (status = sciml_nc_def_dim(writer, "sample", 0, &dims[0])))
+        goto done;
+    for (int d = 0; d < config->dims; d++) {
+        const char *dim_name = sciml_nc_dim_name(reader, info.dim_ids[d + 1]);
+        if ((status = sciml_nc_def_dim(writer, dim_name, info.shape[d + 1], &dims[d + 1])))
+            goto done;
+        coordinate_vars[d] = coordinate_of(reader, info.dim_ids[d + 1]);
+        if (coordinate_vars[d] >= 0 &&
+            ((status = sciml_nc_def_var(writer, dim_name, SCIML_NC_DOUBLE, 1, &dims[d + 1],
+                                        &out_coordinates[d])) ||
+             (status = sciml_nc_put_att_text(writer, out_coordinates[d], "sciml_role",
+                                             "coordinate"))))
+            goto done;
+    }
+    const char *history = NULL;
+    if ((status = sciml_nc_def_var(writer, output_name, SCIML_NC_DOUBLE, config->dims + 1, dims,
+                                   &out_var)) ||
+        (status = sciml_nc_put_att_text(writer, out_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, out_var, "long_name",
+                                        "Fourier neural operator prediction")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
+        (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "history", &history, NULL) == SCIML_OK &&
+         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "history", history))) ||
+        (status = sciml_nc_append_history(writer, command)) ||
+        (status = sciml_nc_end_def(writer)))
+        goto done;
+    /* coordinates come before the records in both files */
+    for (int d = 0; d < config->dims; d++) {
+        if (coordinate_vars[d] < 0)
+            continue;
+        coordinates[d] = sciml_alloc_array((size_t)info.shape[d + 1], sizeof(double));
+        if (!coordinates[d]) {
+            status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    for (int pass = 0; pass < 2; pass++) { /* read in file order, then write in ours */
+        for (int d = 0; d < config->dims; d++) {
+            if (coordinate_vars[d] < 0)
+                continue;
+            if (pass == 0)
+                status = sciml_nc_read_var(reader, coordinate_vars[d], 0, info.shape[d + 1],
+                                           coordinates[d]);
+            else
+                status = sciml_nc_write_var(writer, out_coordinates[d], 0, info.shape[d + 1],
+                                            coordinates[d]);
+            if (status)
+                goto done;
+        }
+    }
+    a = sciml_alloc_array((size_t)(o->batch * points), sizeof(double));
+    u = sciml_alloc_array((size_t)(o->batch * points * config->output_channels), sizeof(double));
+    if (!a || !u) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for a batch of %lld fields",
+                             (long long)o->batch);
+        goto done;
+    }
+    int64_t written = 0;
+    for (int finished = 0; !finished;) {
+        int64_t n = 0;
+        while (n < o->batch) {
+            int available = 0;
+            if ((status = sciml_nc_has_record(reader, written + n, &available)))
+                goto done;
+            if (!available) {
+                finished = 1;
+                break;
+            }
+            if ((status = sciml_nc_read_record(reader, var, written + n, a + n * points)))
+                goto done;
+            n++;
+        }
+        if (n == 0)
+            break;
+        fields.values = a;
+        fields.count = n;
+        if ((status = sciml_fno_model_predict(model, &fields, o->batch, u)) ||
+            (status = sciml_nc_write_records(writer, out_var, written, n, u)))
+            goto done;
+        written += n;
+        if (sciml_ctx_interrupted(ctx)) {
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld fields",
+                                 (long long)written);
+            goto done;
+        }
+    }
+    status = sciml_nc_writer_close(&writer);
+done:
+    if (status)
+        sciml_nc_writer_abort(&writer);
+    free(a);
+    free(u);
+    free(coordinates[0]);
+    free(coordinates[1]);
+    free(stored_input);
+    free(stored_output);
+    sciml_nc_close(&reader);
+    sciml_fno_model_destroy(&model);
+    return status ? tool_fail(ctx) : TOOL_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+    tool_set_name("sciml-fno");
+    fno_options options;
+    int usage_status = parse_options(argc, argv, &options);
+    if (usage_status)
+        return usage_status;
+    sciml_ctx *ctx = NULL;
+    char *command = tool_command_line(argc, argv);
+    if (sciml_ctx_create(&ctx) || !command) {
+        tool_error("out of memory");
+        free(command);
+        return TOOL_EXIT_FAILURE;
+    }
+    tool_catch_interrupts(ctx);
+    int exit_code = run(ctx, &options, command);
+    free(command);
+    sciml_ctx_destroy(&ctx);
+    return exit_code;
+}
