@@ -5,16 +5,27 @@
  *               periodic on [0,1)^d, d = 1 or 2 (libsciml/gen/grf.c states the convention)
  *   oscillator  damped harmonic oscillator: 5 parameters (A, v0, omega, zeta, c) -> x(t) + c
  *               at P times on [0, T] (closed form)
+ *   burgers     1D viscous Burgers u_t + (u^2/2)_x = nu u_xx, periodic: u0 from a GRF -> u(., T)
+ *               (pseudo-spectral reference solver on a fine grid, subsampled)
+ *   darcy       2D Darcy flow -div(a grad u) = 1, u = 0 on the boundary: a piecewise-constant
+ *               coefficient from a thresholded GRF -> u (finite differences)
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sciml/burgers.h"
+#include "sciml/darcy.h"
 #include "sciml/gen.h"
 #include "sciml/netcdf.h"
 #include "tool.h"
 
-typedef enum generator_kind { GENERATOR_GRF, GENERATOR_OSCILLATOR } generator_kind;
+typedef enum generator_kind {
+    GENERATOR_GRF,
+    GENERATOR_OSCILLATOR,
+    GENERATOR_BURGERS,
+    GENERATOR_DARCY
+} generator_kind;
 
 typedef struct gen_options {
     generator_kind kind;
@@ -27,6 +38,14 @@ typedef struct gen_options {
     const char *name;   /* grf: the field variable's name */
     const char *output;
     int resolution_given;
+    int quiet;
+    /* burgers and darcy */
+    int64_t fine;             /* points per side of the solve before subsampling (0: same) */
+    double viscosity, final_time, tolerance;
+    const char *burgers_case; /* "released" or "paper" */
+    int viscosity_given, grf_given[3];
+    double high, low;
+    const char *method;
 } gen_options;
 
 static void usage(FILE *out) {
@@ -41,10 +60,16 @@ static void usage(FILE *out) {
             "  oscillator  damped oscillator x'' + 2 zeta omega x' + omega^2 x = 0: inputs\n"
             "              x(sample, parameter) = (A, v0, omega, zeta, c), outputs\n"
             "              y(sample, time) = x(t) + c, coordinate t(time)\n"
+            "  burgers     viscous Burgers u_t + (u^2/2)_x = nu u_xx on the periodic unit\n"
+            "              interval: a(sample, x) = u0 from a GRF, u(sample, x) = u(x, T)\n"
+            "  darcy       Darcy flow -div(a grad u) = 1 on the unit square, u = 0 on the\n"
+            "              boundary: a(sample, x, y) in {high, low} from a thresholded GRF,\n"
+            "              u(sample, x, y)\n"
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
             "      --seed N        random seed [0]; the same seed gives the same data\n"
+            "  -q, --quiet         no progress on stderr\n"
             "  -o, --output FILE   output file, '-' for standard output [-]\n"
             "  -h, --help          show this help and exit\n"
             "      --version       show the version and exit\n"
@@ -55,6 +80,20 @@ static void usage(FILE *out) {
             "      --tau T         inverse length scale [7]\n"
             "      --sigma S       amplitude [49]  (defaults: the FNO Burgers data set)\n"
             "      --name NAME     name of the field variable [a]\n"
+            "burgers (the GRF options above apply; defaults: the released FNO data set):\n"
+            "      --case NAME     released (nu 0.001, alpha 2.5, tau 7, sigma 49) or paper\n"
+            "                      (nu 0.1, alpha 2, tau 5, sigma 25) [released]\n"
+            "      --nu X          viscosity [by --case]\n"
+            "      --fine N        points of the reference solve, a multiple of\n"
+            "                      --resolution [8192]\n"
+            "      --time T        final time [1]\n"
+            "      --tolerance X   relative error tolerance of the time stepping [1e-6]\n"
+            "darcy (--resolution [85], --alpha [2], --tau [3], --sigma [3]):\n"
+            "      --fine N        points per side of the solve; (N-1) a multiple of\n"
+            "                      (--resolution - 1) [--resolution]\n"
+            "      --high X        coefficient where the GRF is >= 0 [12]\n"
+            "      --low X         coefficient elsewhere [3]\n"
+            "      --method NAME   auto, banded or pcg [auto]\n"
             "oscillator:\n"
             "      --points P      time points [150]\n"
             "      --horizon T     final time [1]\n"
@@ -64,8 +103,10 @@ static void usage(FILE *out) {
 
 /* 1 when arg is a value-taking option of some generator ("--dims", "--points=5", ...). */
 static int is_generator_option(const char *arg) {
-    static const char *names[] = {"--dims", "--resolution", "--alpha", "--tau", "--sigma",
-                                  "--name", "--points", "--horizon"};
+    static const char *names[] = {"--dims",  "--resolution", "--alpha", "--tau",
+                                  "--sigma", "--name",       "--points", "--horizon",
+                                  "--fine",  "--case",       "--nu",     "--time",
+                                  "--tolerance", "--high",   "--low",    "--method"};
     for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
         size_t length = strlen(names[k]);
         if (!strncmp(arg, names[k], length) && (arg[length] == '\0' || arg[length] == '='))
@@ -100,11 +141,32 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         options->kind = GENERATOR_GRF;
     } else if (!strcmp(generator, "oscillator")) {
         options->kind = GENERATOR_OSCILLATOR;
+    } else if (!strcmp(generator, "burgers")) {
+        options->kind = GENERATOR_BURGERS;
+    } else if (!strcmp(generator, "darcy")) {
+        options->kind = GENERATOR_DARCY;
     } else {
-        tool_usage_error(&usage_errors, "unknown generator '%s': expected grf or oscillator",
+        tool_usage_error(&usage_errors,
+                         "unknown generator '%s': expected grf, oscillator, burgers or darcy",
                          generator);
     }
-    int grf = options->kind == GENERATOR_GRF;
+    const int grf = options->kind == GENERATOR_GRF;
+    const int oscillator = options->kind == GENERATOR_OSCILLATOR;
+    const int burgers = options->kind == GENERATOR_BURGERS;
+    const int darcy = options->kind == GENERATOR_DARCY;
+    const int fields = !oscillator; /* generators with a GRF and a --resolution */
+    options->viscosity = SCIML_BURGERS_VISCOSITY;
+    options->final_time = SCIML_BURGERS_DEFAULT_FINAL_TIME;
+    options->tolerance = SCIML_BURGERS_DEFAULT_RELATIVE_TOLERANCE;
+    options->burgers_case = "released";
+    options->high = SCIML_DARCY_HIGH;
+    options->low = SCIML_DARCY_LOW;
+    options->method = "auto";
+    if (darcy) {
+        options->alpha = SCIML_DARCY_ALPHA;
+        options->tau = SCIML_DARCY_TAU;
+        options->sigma = SCIML_DARCY_SIGMA;
+    }
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = NULL;
@@ -125,25 +187,56 @@ static int parse_options(int argc, char **argv, gen_options *options) {
             options->output = value ? value : "-";
         } else if (grf && tool_option(argc, argv, &i, "--dims", &value, &usage_errors)) {
             tool_parse_int(&usage_errors, "--dims", value, 1, 2, &options->dims);
-        } else if (grf && tool_option(argc, argv, &i, "--resolution", &value, &usage_errors)) {
+        } else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
+            options->quiet = 1;
+        } else if (fields && tool_option(argc, argv, &i, "--resolution", &value, &usage_errors)) {
             options->resolution_given =
                 !tool_parse_int64(&usage_errors, "--resolution", value, 2, INT64_C(1) << 24,
                                   &options->resolution);
-        } else if (grf && tool_option(argc, argv, &i, "--alpha", &value, &usage_errors)) {
+        } else if (fields && tool_option(argc, argv, &i, "--alpha", &value, &usage_errors)) {
+            options->grf_given[0] = 1;
             tool_parse_double(&usage_errors, "--alpha", value, 1e-6, 100, &options->alpha);
-        } else if (grf && tool_option(argc, argv, &i, "--tau", &value, &usage_errors)) {
+        } else if (fields && tool_option(argc, argv, &i, "--tau", &value, &usage_errors)) {
+            options->grf_given[1] = 1;
             tool_parse_double(&usage_errors, "--tau", value, 1e-6, 1e6, &options->tau);
-        } else if (grf && tool_option(argc, argv, &i, "--sigma", &value, &usage_errors)) {
+        } else if (fields && tool_option(argc, argv, &i, "--sigma", &value, &usage_errors)) {
+            options->grf_given[2] = 1;
             tool_parse_double(&usage_errors, "--sigma", value, 1e-12, 1e12, &options->sigma);
+        } else if ((burgers || darcy) &&
+                   tool_option(argc, argv, &i, "--fine", &value, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--fine", value, 3, INT64_C(1) << 24,
+                             &options->fine);
+        } else if (burgers && tool_option(argc, argv, &i, "--case", &value, &usage_errors)) {
+            options->burgers_case = value;
+            if (value && strcmp(value, "released") && strcmp(value, "paper"))
+                tool_usage_error(&usage_errors, "--case '%s': expected released or paper", value);
+        } else if (burgers && tool_option(argc, argv, &i, "--nu", &value, &usage_errors)) {
+            options->viscosity_given = 1;
+            tool_parse_double(&usage_errors, "--nu", value, 1e-12, 1e6, &options->viscosity);
+        } else if (burgers && tool_option(argc, argv, &i, "--time", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--time", value, 1e-12, 1e6, &options->final_time);
+        } else if (burgers && tool_option(argc, argv, &i, "--tolerance", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--tolerance", value, 1e-14, 1e-1,
+                              &options->tolerance);
+        } else if (darcy && tool_option(argc, argv, &i, "--high", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--high", value, 1e-12, 1e12, &options->high);
+        } else if (darcy && tool_option(argc, argv, &i, "--low", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--low", value, 1e-12, 1e12, &options->low);
+        } else if (darcy && tool_option(argc, argv, &i, "--method", &value, &usage_errors)) {
+            options->method = value;
+            if (value && strcmp(value, "auto") && strcmp(value, "banded") && strcmp(value, "pcg"))
+                tool_usage_error(&usage_errors, "--method '%s': expected auto, banded or pcg",
+                                 value);
         } else if (grf && tool_option(argc, argv, &i, "--name", &value, &usage_errors)) {
             options->name = value;
             if (value && !sciml_nc_name_is_valid(value))
                 tool_usage_error(&usage_errors, "--name '%s' is not a valid netCDF name", value);
-        } else if (!grf && tool_option(argc, argv, &i, "--points", &value, &usage_errors)) {
+        } else if (oscillator && tool_option(argc, argv, &i, "--points", &value, &usage_errors)) {
             options->resolution_given =
                 !tool_parse_int64(&usage_errors, "--points", value, 2, INT64_C(1) << 24,
                                   &options->resolution);
-        } else if (!grf && tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
+        } else if (oscillator &&
+                   tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
             tool_parse_double(&usage_errors, "--horizon", value, 1e-9, 1e9, &options->horizon);
         } else if (is_generator_option(arg)) {
             tool_usage_error(&usage_errors, "option %s does not apply to generator %s", arg,
@@ -157,7 +250,42 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     }
     if (!options->resolution_given)
         options->resolution = grf ? (options->dims == 2 ? 64 : 1024)
-                                  : SCIML_OSCILLATOR_DEFAULT_POINTS;
+                              : burgers ? 1024
+                              : darcy   ? SCIML_DARCY_RESOLUTION
+                                        : SCIML_OSCILLATOR_DEFAULT_POINTS;
+    if (burgers && options->burgers_case && !strcmp(options->burgers_case, "paper")) {
+        if (!options->viscosity_given)
+            options->viscosity = SCIML_BURGERS_PAPER_VISCOSITY;
+        if (!options->grf_given[0])
+            options->alpha = SCIML_GRF_BURGERS_PAPER_ALPHA;
+        if (!options->grf_given[1])
+            options->tau = SCIML_GRF_BURGERS_PAPER_TAU;
+        if (!options->grf_given[2])
+            options->sigma = SCIML_GRF_BURGERS_PAPER_SIGMA;
+    }
+    if (burgers) {
+        if (!options->fine)
+            options->fine = options->resolution > SCIML_BURGERS_DEFAULT_POINTS
+                                ? options->resolution
+                                : SCIML_BURGERS_DEFAULT_POINTS;
+        if (options->fine % options->resolution || options->fine % 2)
+            tool_usage_error(&usage_errors,
+                             "--fine %lld must be even and a multiple of --resolution %lld",
+                             (long long)options->fine, (long long)options->resolution);
+    }
+    if (darcy) {
+        if (!options->fine)
+            options->fine = options->resolution;
+        if (options->resolution < 3 ||
+            sciml_darcy_subsampled_resolution(options->fine, options->resolution > 1
+                                                                 ? (options->fine - 1) /
+                                                                       (options->resolution - 1)
+                                                                 : 1) != options->resolution)
+            tool_usage_error(&usage_errors,
+                             "--fine %lld: (fine - 1) must be a multiple of (--resolution %lld "
+                             "- 1), e.g. --fine 421 --resolution 85",
+                             (long long)options->fine, (long long)options->resolution);
+    }
     if (grf && options->dims == 2 && options->resolution > SCIML_GRF_MAX_RESOLUTION_2D)
         tool_usage_error(&usage_errors, "--resolution %lld is too large in 2D (at most %lld)",
                          (long long)options->resolution,
@@ -321,6 +449,186 @@ done:
     return status;
 }
 
+/* Progress on a terminal: "sample 12/1000, 0.4 s each, ETA 6 min". */
+static void show_progress(const gen_options *o, int64_t done, double started) {
+    if (!tool_progress_wanted(o->quiet))
+        return;
+    double elapsed = tool_seconds() - started;
+    double each = done > 0 ? elapsed / (double)done : 0.0;
+    tool_progress("sample %lld/%lld, %.3f s each, ETA %.0f s", (long long)done,
+                  (long long)o->samples, each, each * (double)(o->samples - done));
+}
+
+/* Dimensions x (and y) with coordinate variables and the input/output field variables. */
+static sciml_status define_fields(sciml_nc_writer *writer, int dims, int64_t resolution,
+                                  int64_t *coordinate_vars, int64_t *input_var,
+                                  int64_t *output_var, const char *input_text,
+                                  const char *output_text) {
+    int64_t sample_dim, field_dims[3];
+    const char *names[2] = {"x", "y"};
+    sciml_status status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim);
+    field_dims[0] = sample_dim;
+    for (int d = 0; d < dims && status == SCIML_OK; d++) {
+        if ((status = sciml_nc_def_dim(writer, names[d], resolution, &field_dims[d + 1])) ||
+            (status = sciml_nc_def_var(writer, names[d], SCIML_NC_DOUBLE, 1, &field_dims[d + 1],
+                                       &coordinate_vars[d])) ||
+            (status = sciml_nc_put_att_text(writer, coordinate_vars[d], "sciml_role",
+                                            "coordinate")))
+            break;
+    }
+    if (status == SCIML_OK &&
+        ((status = sciml_nc_def_var(writer, "a", SCIML_NC_DOUBLE, dims + 1, field_dims,
+                                    input_var)) ||
+         (status = sciml_nc_put_att_text(writer, *input_var, "sciml_role", "input")) ||
+         (status = sciml_nc_put_att_text(writer, *input_var, "long_name", input_text)) ||
+         (status = sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, dims + 1, field_dims,
+                                    output_var)) ||
+         (status = sciml_nc_put_att_text(writer, *output_var, "sciml_role", "output")) ||
+         (status = sciml_nc_put_att_text(writer, *output_var, "long_name", output_text))))
+        return status;
+    return status;
+}
+
+static sciml_status put_doubles(sciml_nc_writer *writer, const char **names,
+                                const double *values, int count) {
+    for (int k = 0; k < count; k++) {
+        sciml_status status =
+            sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, names[k], SCIML_NC_DOUBLE,
+                                    &values[k], 1);
+        if (status)
+            return status;
+    }
+    return SCIML_OK;
+}
+
+static sciml_status generate_burgers(sciml_ctx *ctx, const gen_options *o,
+                                     sciml_nc_writer *writer, const char *command) {
+    sciml_burgers_config config;
+    sciml_burgers_config_default(&config);
+    config.points = o->fine;
+    config.viscosity = o->viscosity;
+    config.final_time = o->final_time;
+    config.relative_tolerance = o->tolerance;
+    sciml_burgers *solver = NULL;
+    sciml_grf *grf = NULL;
+    double *a = NULL, *u = NULL;
+    int64_t x_var, a_var, u_var;
+    sciml_status status;
+    if ((status = sciml_burgers_create(ctx, &config, &solver)) ||
+        (status = sciml_grf_create(ctx, 1, o->fine, o->alpha, o->tau, o->sigma, &grf)))
+        goto done;
+    const char *names[] = {"nu", "final_time", "grf_alpha", "grf_tau", "grf_sigma",
+                           "solver_points", "solver_tolerance"};
+    const double values[] = {o->viscosity, o->final_time, o->alpha, o->tau, o->sigma,
+                             (double)o->fine, o->tolerance};
+    if ((status = define_fields(writer, 1, o->resolution, &x_var, &a_var, &u_var,
+                                "initial condition u(x, 0), a Gaussian random field",
+                                "solution u(x, T) of u_t + (u^2/2)_x = nu u_xx")) ||
+        (status = put_doubles(writer, names, values, 7)) ||
+        (status = put_dataset_attributes(writer, "burgers", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)) ||
+        (status = write_grid(writer, x_var, o->resolution, 1.0 / (double)o->resolution)))
+        goto done;
+    a = sciml_alloc_array((size_t)o->resolution, sizeof(double));
+    u = sciml_alloc_array((size_t)o->resolution, sizeof(double));
+    if (!a || !u) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    double started = tool_seconds();
+    for (int64_t n = 0; n < o->samples; n++) {
+        if ((status = sciml_burgers_sample(ctx, solver, grf, &rng, o->resolution, a, u, NULL,
+                                           NULL))) {
+            char message[1024];
+            snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
+            status = sciml_error(ctx, status, "sample %lld: %s", (long long)n, message);
+            goto done;
+        }
+        if ((status = sciml_nc_write_record(writer, a_var, n, a)) ||
+            (status = sciml_nc_write_record(writer, u_var, n, u)))
+            goto done;
+        show_progress(o, n + 1, started);
+    }
+done:
+    tool_progress_done();
+    free(a);
+    free(u);
+    sciml_grf_destroy(&grf);
+    sciml_burgers_destroy(&solver);
+    return status;
+}
+
+static sciml_status generate_darcy(sciml_ctx *ctx, const gen_options *o,
+                                   sciml_nc_writer *writer, const char *command) {
+    sciml_darcy_options options;
+    sciml_darcy_options_default(&options);
+    options.alpha = o->alpha;
+    options.tau = o->tau;
+    options.sigma = o->sigma;
+    options.high = o->high;
+    options.low = o->low;
+    options.method = !strcmp(o->method, "banded") ? SCIML_DARCY_BANDED
+                     : !strcmp(o->method, "pcg")  ? SCIML_DARCY_PCG
+                                                  : SCIML_DARCY_AUTO;
+    const int64_t s = o->resolution, fine = o->fine;
+    const int64_t stride = s > 1 ? (fine - 1) / (s - 1) : 1;
+    sciml_darcy *darcy = NULL;
+    double *fine_a = NULL, *fine_u = NULL, *a = NULL, *u = NULL;
+    int64_t coordinates[2], a_var, u_var;
+    sciml_status status;
+    if ((status = sciml_darcy_create(ctx, fine, &options, &darcy)))
+        goto done;
+    const char *names[] = {"grf_alpha", "grf_tau", "grf_sigma", "coefficient_high",
+                           "coefficient_low", "forcing", "solver_points"};
+    const double values[] = {o->alpha, o->tau, o->sigma, o->high, o->low, options.forcing,
+                             (double)fine};
+    if ((status = define_fields(writer, 2, s, coordinates, &a_var, &u_var,
+                                "coefficient a(x, y): high where a Gaussian random field is "
+                                ">= 0, low elsewhere",
+                                "solution of -div(a grad u) = 1, u = 0 on the boundary")) ||
+        (status = put_doubles(writer, names, values, 7)) ||
+        (status = put_dataset_attributes(writer, "darcy", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)) ||
+        (status = write_grid(writer, coordinates[0], s, 1.0 / (double)(s - 1))) ||
+        (status = write_grid(writer, coordinates[1], s, 1.0 / (double)(s - 1))))
+        goto done;
+    fine_a = sciml_alloc_array((size_t)(fine * fine), sizeof(double));
+    fine_u = sciml_alloc_array((size_t)(fine * fine), sizeof(double));
+    a = sciml_alloc_array((size_t)(s * s), sizeof(double));
+    u = sciml_alloc_array((size_t)(s * s), sizeof(double));
+    if (!fine_a || !fine_u || !a || !u) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    double started = tool_seconds();
+    for (int64_t n = 0; n < o->samples; n++) {
+        if ((status = sciml_darcy_sample(ctx, darcy, &rng, fine_a, fine_u))) {
+            char message[1024];
+            snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
+            status = sciml_error(ctx, status, "sample %lld: %s", (long long)n, message);
+            goto done;
+        }
+        if ((status = sciml_darcy_subsample(ctx, fine_a, fine, stride, a)) ||
+            (status = sciml_darcy_subsample(ctx, fine_u, fine, stride, u)) ||
+            (status = sciml_nc_write_record(writer, a_var, n, a)) ||
+            (status = sciml_nc_write_record(writer, u_var, n, u)))
+            goto done;
+        show_progress(o, n + 1, started);
+    }
+done:
+    tool_progress_done();
+    free(fine_a);
+    free(fine_u);
+    free(a);
+    free(u);
+    sciml_darcy_destroy(&darcy);
+    return status;
+}
+
 int main(int argc, char **argv) {
     tool_set_name("sciml-gen");
     gen_options options;
@@ -339,10 +647,22 @@ int main(int argc, char **argv) {
     writer_options.record_count = options.samples;
     sciml_nc_writer *writer = NULL;
     sciml_status status = sciml_nc_writer_create(ctx, options.output, &writer_options, &writer);
-    if (status == SCIML_OK)
-        status = options.kind == GENERATOR_GRF
-                     ? generate_grf(ctx, &options, writer, command)
-                     : generate_oscillator(ctx, &options, writer, command);
+    if (status == SCIML_OK) {
+        switch (options.kind) {
+        case GENERATOR_GRF:
+            status = generate_grf(ctx, &options, writer, command);
+            break;
+        case GENERATOR_OSCILLATOR:
+            status = generate_oscillator(ctx, &options, writer, command);
+            break;
+        case GENERATOR_BURGERS:
+            status = generate_burgers(ctx, &options, writer, command);
+            break;
+        case GENERATOR_DARCY:
+            status = generate_darcy(ctx, &options, writer, command);
+            break;
+        }
+    }
     if (status == SCIML_OK)
         status = sciml_nc_writer_close(&writer);
     int exit_code = TOOL_EXIT_OK;

@@ -48,6 +48,9 @@ sciml_status sciml_ctx_create(sciml_ctx **out) {
         return SCIML_ERR_NOMEM;
     ctx->threads = 1;
     ctx->log_level = SCIML_LOG_INFO;
+    /* The context's thread count governs BLAS: one until told otherwise (OpenBLAS would
+     * otherwise start a thread per core, which fights a process pinned to one core). */
+    openblas_set_num_threads(1);
     *out = ctx;
     return SCIML_OK;
 }
