@@ -71,7 +71,7 @@ static void usage(FILE *out) {
             "  --hidden LIST         hidden layer widths [64,64,64]\n"
             "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity [tanh]\n"
             "Architecture (fno):\n"
-            "  --modes N[,M]         Fourier modes kept per dimension [16]\n"
+            "  --modes LIST          Fourier modes kept per dimension, N or N,M [16]\n"
             "  --width N             channels in the Fourier layers [64]\n"
             "  --layers N            Fourier layers [4]\n"
             "  --projection N        hidden width of the projection [128]\n"

@@ -43,9 +43,9 @@ expect_rc 2 "sciml-gen fft (unknown generator)"
 expect_stderr_has "fft" "sciml-gen fft names the generator"
 run sciml-train
 expect_rc 2 "sciml-train without mode"
-run sciml-train fno --data a.nc -o m.nc
-expect_rc 2 "sciml-train fno (unknown mode)"
-expect_stderr_has "fno" "sciml-train fno names the mode"
+run sciml-train deeponet-x --data a.nc -o m.nc
+expect_rc 2 "sciml-train deeponet-x (unknown mode)"
+expect_stderr_has "deeponet-x" "sciml-train names the unknown mode"
 
 section "usage errors are collected before exiting"
 # count_usage_lines: lines of the form "tool: usage: ..." in stderr
