@@ -25,7 +25,7 @@ typedef struct cmp_options {
 } cmp_options;
 
 typedef struct comparison {
-    int64_t var[2];          /* index in each file */
+    int64_t var[2]; /* index in each file */
     const char *name;
     int is_record;
     int64_t element_count;   /* all elements (fixed) or per record */
@@ -34,7 +34,7 @@ typedef struct comparison {
     double sample_error_sum; /* sum over records of ||a_r - b_r|| / ||b_r|| */
     int64_t sample_count;
     double max_abs;
-    int64_t nonfinite;       /* elements where a or b is NaN/Inf */
+    int64_t nonfinite; /* elements where a or b is NaN/Inf */
 } comparison;
 
 static void usage(FILE *out) {
@@ -158,12 +158,11 @@ static sciml_status match_variables(sciml_ctx *ctx, sciml_nc_reader **readers,
         if (same && mine.is_record && sciml_nc_record_count(readers[0]) >= 0 &&
             sciml_nc_record_count(readers[1]) >= 0 &&
             sciml_nc_record_count(readers[0]) != sciml_nc_record_count(readers[1]))
-            return sciml_error(ctx, SCIML_ERR_SHAPE,
-                               "%s has %lld samples but %s has %lld: expected the same count",
-                               sciml_nc_name(readers[0]),
-                               (long long)sciml_nc_record_count(readers[0]),
-                               sciml_nc_name(readers[1]),
-                               (long long)sciml_nc_record_count(readers[1]));
+            return sciml_error(
+                ctx, SCIML_ERR_SHAPE,
+                "%s has %lld samples but %s has %lld: expected the same count",
+                sciml_nc_name(readers[0]), (long long)sciml_nc_record_count(readers[0]),
+                sciml_nc_name(readers[1]), (long long)sciml_nc_record_count(readers[1]));
         if (!same)
             return sciml_error(ctx, SCIML_ERR_SHAPE,
                                "variable '%s' has %lld values per %s in %s but %lld in %s: "

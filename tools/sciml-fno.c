@@ -16,12 +16,6 @@
 
 enum { BATCH_DEFAULT = 20 };
 
-typedef struct fno_options {
-    const char *model_path, *input_path, *output_path;
-    const char *input_name, *output_name;
-    int64_t batch;
-} fno_options;
-
 static void usage(FILE *out) {
     fprintf(out,
             "Usage: sciml-fno -m MODEL [OPTIONS] [IN] [OUT]\n"
@@ -42,75 +36,27 @@ static void usage(FILE *out) {
             BATCH_DEFAULT);
 }
 
-static int parse_options(int argc, char **argv, fno_options *o) {
-    tool_usage usage_errors = {0};
-    memset(o, 0, sizeof(*o));
-    o->batch = BATCH_DEFAULT;
-    int positional = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *v = NULL;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            usage(stdout);
-            exit(TOOL_EXIT_OK);
-        } else if (!strcmp(arg, "--version")) {
-            tool_print_version();
-            exit(TOOL_EXIT_OK);
-        } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
-                   tool_option(argc, argv, &i, "-m", &v, &usage_errors)) {
-            o->model_path = v;
-        } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
-            o->input_name = v;
-        } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
-            o->output_name = v;
-            if (v && !sciml_nc_name_is_valid(v))
-                tool_usage_error(&usage_errors, "--output '%s' is not a valid netCDF name", v);
-        } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 16, &o->batch);
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            tool_usage_error(&usage_errors, "unknown option '%s'", arg);
-        } else if (positional == 0) {
-            o->input_path = arg;
-            positional++;
-        } else if (positional == 1) {
-            o->output_path = arg;
-            positional++;
-        } else {
-            tool_usage_error(&usage_errors, "too many files: expected [IN] [OUT]");
-        }
-    }
-    if (!o->model_path)
-        tool_usage_error(&usage_errors, "-m MODEL is required");
-    if (!o->input_path)
-        o->input_path = "-";
-    if (!o->output_path)
-        o->output_path = "-";
-    if (o->model_path && !strcmp(o->model_path, "-") && !strcmp(o->input_path, "-"))
-        tool_usage_error(&usage_errors, "the model and the input cannot both be standard input");
-    return tool_usage_finish(&usage_errors);
-}
-
 /* A coordinate variable of the input (1D, fixed, over the dimension `dim`), or -1. */
 static int64_t coordinate_of(sciml_nc_reader *reader, int64_t dim) {
     int64_t var;
     const char *name = sciml_nc_dim_name(reader, dim);
     sciml_nc_var_info info;
     if (!name || sciml_nc_find_var(reader, name, &var) != SCIML_OK ||
-        sciml_nc_var_get_info(reader, var, &info) != SCIML_OK || info.rank != 1 ||
-        info.is_record || info.dim_ids[0] != dim || info.type == SCIML_NC_CHAR)
+        sciml_nc_var_get_info(reader, var, &info) != SCIML_OK || info.rank != 1 || info.is_record ||
+        info.dim_ids[0] != dim || info.type == SCIML_NC_CHAR)
         return -1;
     return var;
 }
 
-static int run(sciml_ctx *ctx, const fno_options *o, const char *command) {
+static int run(sciml_ctx *ctx, const tool_apply_options *o, const char *command) {
     sciml_fno_model *model = NULL;
     sciml_nc_reader *reader = NULL;
     sciml_nc_writer *writer = NULL;
     char *stored_input = NULL, *stored_output = NULL;
     double *a = NULL, *u = NULL, *coordinates[2] = {NULL, NULL};
     sciml_status status;
-    if ((status = sciml_fno_model_read(ctx, o->model_path, &model, &stored_input,
-                                       &stored_output)) ||
+    if ((status =
+             sciml_fno_model_read(ctx, o->model_path, &model, &stored_input, &stored_output)) ||
         (status = sciml_nc_open(ctx, o->input_path, &reader)))
         goto done;
     const sciml_fno_config *config = sciml_fno_model_get_config(model);
@@ -124,8 +70,8 @@ static int run(sciml_ctx *ctx, const fno_options *o, const char *command) {
     }
     if (!input_name && (status = sciml_dataset_find_role(ctx, reader, "input", &input_name)))
         goto done;
-    const char *output_name = o->output_name ? o->output_name
-                                             : (stored_output ? stored_output : "prediction");
+    const char *output_name =
+        o->output_name ? o->output_name : (stored_output ? stored_output : "prediction");
     int64_t var;
     sciml_nc_var_info info;
     if ((status = sciml_nc_find_var(reader, input_name, &var)) ||
@@ -139,8 +85,7 @@ static int run(sciml_ctx *ctx, const fno_options *o, const char *command) {
                              config->dims == 1 ? "(sample, x)" : "(sample, x, y)");
         goto done;
     }
-    sciml_field_set fields = {NULL, 0, {info.shape[1], config->dims == 2 ? info.shape[2] : 1},
-                              1};
+    sciml_field_set fields = {NULL, 0, {info.shape[1], config->dims == 2 ? info.shape[2] : 1}, 1};
     const int64_t points = info.element_count;
     /* output: sample, the input's spatial dimensions and their coordinates */
     sciml_nc_writer_options writer_options = sciml_nc_writer_default_options();
@@ -157,8 +102,8 @@ static int run(sciml_ctx *ctx, const fno_options *o, const char *command) {
         if (coordinate_vars[d] >= 0 &&
             ((status = sciml_nc_def_var(writer, dim_name, SCIML_NC_DOUBLE, 1, &dims[d + 1],
                                         &out_coordinates[d])) ||
-             (status = sciml_nc_put_att_text(writer, out_coordinates[d], "sciml_role",
-                                             "coordinate"))))
+             (status =
+                  sciml_nc_put_att_text(writer, out_coordinates[d], "sciml_role", "coordinate"))))
             goto done;
     }
     const char *history = NULL;
@@ -170,8 +115,7 @@ static int run(sciml_ctx *ctx, const fno_options *o, const char *command) {
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
         (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "history", &history, NULL) == SCIML_OK &&
          (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "history", history))) ||
-        (status = sciml_nc_append_history(writer, command)) ||
-        (status = sciml_nc_end_def(writer)))
+        (status = sciml_nc_append_history(writer, command)) || (status = sciml_nc_end_def(writer)))
         goto done;
     /* coordinates come before the records in both files */
     for (int d = 0; d < config->dims; d++) {
@@ -250,8 +194,8 @@ done:
 
 int main(int argc, char **argv) {
     tool_set_name("sciml-fno");
-    fno_options options;
-    int usage_status = parse_options(argc, argv, &options);
+    tool_apply_options options;
+    int usage_status = tool_parse_apply_options(argc, argv, usage, BATCH_DEFAULT, &options);
     if (usage_status)
         return usage_status;
     sciml_ctx *ctx = NULL;

@@ -35,12 +35,12 @@ typedef struct gen_options {
     double alpha, tau, sigma;
     double horizon;
     uint64_t seed;
-    const char *name;   /* grf: the field variable's name */
+    const char *name; /* grf: the field variable's name */
     const char *output;
     int resolution_given;
     int quiet;
     /* burgers and darcy */
-    int64_t fine;             /* points per side of the solve before subsampling (0: same) */
+    int64_t fine; /* points per side of the solve before subsampling (0: same) */
     double viscosity, final_time, tolerance;
     const char *burgers_case; /* "released" or "paper" */
     int viscosity_given, grf_given[3];
@@ -101,19 +101,10 @@ static void usage(FILE *out) {
             "Exit status: 0 success, 1 failure (no output file is left), 2 usage error.\n");
 }
 
-/* 1 when arg is a value-taking option of some generator ("--dims", "--points=5", ...). */
-static int is_generator_option(const char *arg) {
-    static const char *names[] = {"--dims",  "--resolution", "--alpha", "--tau",
-                                  "--sigma", "--name",       "--points", "--horizon",
-                                  "--fine",  "--case",       "--nu",     "--time",
-                                  "--tolerance", "--high",   "--low",    "--method"};
-    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-        size_t length = strlen(names[k]);
-        if (!strncmp(arg, names[k], length) && (arg[length] == '\0' || arg[length] == '='))
-            return 1;
-    }
-    return 0;
-}
+/* Value-taking options of some generator ("--dims", "--points", ...). */
+static const char *const generator_options[] = {
+    "--dims", "--resolution", "--alpha", "--tau",  "--sigma",     "--name", "--points", "--horizon",
+    "--fine", "--case",       "--nu",    "--time", "--tolerance", "--high", "--low",    "--method"};
 
 static int parse_options(int argc, char **argv, gen_options *options) {
     tool_usage usage_errors = {0};
@@ -190,9 +181,8 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         } else if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
             options->quiet = 1;
         } else if (fields && tool_option(argc, argv, &i, "--resolution", &value, &usage_errors)) {
-            options->resolution_given =
-                !tool_parse_int64(&usage_errors, "--resolution", value, 2, INT64_C(1) << 24,
-                                  &options->resolution);
+            options->resolution_given = !tool_parse_int64(&usage_errors, "--resolution", value, 2,
+                                                          INT64_C(1) << 24, &options->resolution);
         } else if (fields && tool_option(argc, argv, &i, "--alpha", &value, &usage_errors)) {
             options->grf_given[0] = 1;
             tool_parse_double(&usage_errors, "--alpha", value, 1e-6, 100, &options->alpha);
@@ -204,8 +194,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
             tool_parse_double(&usage_errors, "--sigma", value, 1e-12, 1e12, &options->sigma);
         } else if ((burgers || darcy) &&
                    tool_option(argc, argv, &i, "--fine", &value, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--fine", value, 3, INT64_C(1) << 24,
-                             &options->fine);
+            tool_parse_int64(&usage_errors, "--fine", value, 3, INT64_C(1) << 24, &options->fine);
         } else if (burgers && tool_option(argc, argv, &i, "--case", &value, &usage_errors)) {
             options->burgers_case = value;
             if (value && strcmp(value, "released") && strcmp(value, "paper"))
@@ -232,24 +221,22 @@ static int parse_options(int argc, char **argv, gen_options *options) {
             if (value && !sciml_nc_name_is_valid(value))
                 tool_usage_error(&usage_errors, "--name '%s' is not a valid netCDF name", value);
         } else if (oscillator && tool_option(argc, argv, &i, "--points", &value, &usage_errors)) {
-            options->resolution_given =
-                !tool_parse_int64(&usage_errors, "--points", value, 2, INT64_C(1) << 24,
-                                  &options->resolution);
-        } else if (oscillator &&
-                   tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
+            options->resolution_given = !tool_parse_int64(&usage_errors, "--points", value, 2,
+                                                          INT64_C(1) << 24, &options->resolution);
+        } else if (oscillator && tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
             tool_parse_double(&usage_errors, "--horizon", value, 1e-9, 1e9, &options->horizon);
-        } else if (is_generator_option(arg)) {
+        } else if (tool_is_option(arg, generator_options,
+                                  sizeof(generator_options) / sizeof(generator_options[0]))) {
             tool_usage_error(&usage_errors, "option %s does not apply to generator %s", arg,
                              generator);
             if (!strchr(arg, '=') && i + 1 < argc)
                 i++; /* skip its value */
         } else {
-            tool_usage_error(&usage_errors, "unknown option '%s' for generator %s", arg,
-                             generator);
+            tool_usage_error(&usage_errors, "unknown option '%s' for generator %s", arg, generator);
         }
     }
     if (!options->resolution_given)
-        options->resolution = grf ? (options->dims == 2 ? 64 : 1024)
+        options->resolution = grf       ? (options->dims == 2 ? 64 : 1024)
                               : burgers ? 1024
                               : darcy   ? SCIML_DARCY_RESOLUTION
                                         : SCIML_OSCILLATOR_DEFAULT_POINTS;
@@ -277,10 +264,10 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         if (!options->fine)
             options->fine = options->resolution;
         if (options->resolution < 3 ||
-            sciml_darcy_subsampled_resolution(options->fine, options->resolution > 1
-                                                                 ? (options->fine - 1) /
-                                                                       (options->resolution - 1)
-                                                                 : 1) != options->resolution)
+            sciml_darcy_subsampled_resolution(options->fine,
+                                              options->resolution > 1
+                                                  ? (options->fine - 1) / (options->resolution - 1)
+                                                  : 1) != options->resolution)
             tool_usage_error(&usage_errors,
                              "--fine %lld: (fine - 1) must be a multiple of (--resolution %lld "
                              "- 1), e.g. --fine 421 --resolution 85",
@@ -288,8 +275,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     }
     if (grf && options->dims == 2 && options->resolution > SCIML_GRF_MAX_RESOLUTION_2D)
         tool_usage_error(&usage_errors, "--resolution %lld is too large in 2D (at most %lld)",
-                         (long long)options->resolution,
-                         (long long)SCIML_GRF_MAX_RESOLUTION_2D);
+                         (long long)options->resolution, (long long)SCIML_GRF_MAX_RESOLUTION_2D);
     return tool_usage_finish(&usage_errors);
 }
 
@@ -302,14 +288,12 @@ static sciml_status put_dataset_attributes(sciml_nc_writer *writer, const char *
     if ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_generator", generator)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_seed", seed_text)) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version",
-                                        sciml_version())))
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())))
         return status;
     return sciml_nc_append_history(writer, command);
 }
 
-static sciml_status write_grid(sciml_nc_writer *writer, int64_t var, int64_t points,
-                               double step) {
+static sciml_status write_grid(sciml_nc_writer *writer, int64_t var, int64_t points, double step) {
     for (int64_t i = 0; i < points; i++) {
         double x = (double)i * step;
         sciml_status status = sciml_nc_write_var(writer, var, i, 1, &x);
@@ -323,8 +307,8 @@ static sciml_status generate_grf(sciml_ctx *ctx, const gen_options *o, sciml_nc_
                                  const char *command) {
     sciml_grf *grf = NULL;
     double *field = NULL;
-    sciml_status status = sciml_grf_create(ctx, o->dims, o->resolution, o->alpha, o->tau,
-                                           o->sigma, &grf);
+    sciml_status status =
+        sciml_grf_create(ctx, o->dims, o->resolution, o->alpha, o->tau, o->sigma, &grf);
     if (status)
         return status;
     int64_t sample_dim, x_dim, y_dim = -1, x_var, y_var = -1, field_var;
@@ -404,8 +388,8 @@ static sciml_status generate_oscillator(sciml_ctx *ctx, const gen_options *o,
         goto done;
     }
     if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
-        (status = sciml_nc_def_dim(writer, "parameter", SCIML_OSCILLATOR_PARAMETERS,
-                                   &parameter_dim)) ||
+        (status =
+             sciml_nc_def_dim(writer, "parameter", SCIML_OSCILLATOR_PARAMETERS, &parameter_dim)) ||
         (status = sciml_nc_def_dim(writer, "time", config.points, &time_dim)) ||
         (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &time_dim, &t_var)) ||
         (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
@@ -434,8 +418,7 @@ static sciml_status generate_oscillator(sciml_ctx *ctx, const gen_options *o,
                                  (long long)n);
             goto done;
         }
-        if ((status = sciml_oscillator_fill(ctx, &config, &rng, 1, parameters, trajectory,
-                                            times)))
+        if ((status = sciml_oscillator_fill(ctx, &config, &rng, 1, parameters, trajectory, times)))
             goto done;
         if (n == 0 && (status = sciml_nc_write_var(writer, t_var, 0, config.points, times)))
             goto done;
@@ -461,9 +444,8 @@ static void show_progress(const gen_options *o, int64_t done, double started) {
 
 /* Dimensions x (and y) with coordinate variables and the input/output field variables. */
 static sciml_status define_fields(sciml_nc_writer *writer, int dims, int64_t resolution,
-                                  int64_t *coordinate_vars, int64_t *input_var,
-                                  int64_t *output_var, const char *input_text,
-                                  const char *output_text) {
+                                  int64_t *coordinate_vars, int64_t *input_var, int64_t *output_var,
+                                  const char *input_text, const char *output_text) {
     int64_t sample_dim, field_dims[3];
     const char *names[2] = {"x", "y"};
     sciml_status status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim);
@@ -472,37 +454,36 @@ static sciml_status define_fields(sciml_nc_writer *writer, int dims, int64_t res
         if ((status = sciml_nc_def_dim(writer, names[d], resolution, &field_dims[d + 1])) ||
             (status = sciml_nc_def_var(writer, names[d], SCIML_NC_DOUBLE, 1, &field_dims[d + 1],
                                        &coordinate_vars[d])) ||
-            (status = sciml_nc_put_att_text(writer, coordinate_vars[d], "sciml_role",
-                                            "coordinate")))
+            (status =
+                 sciml_nc_put_att_text(writer, coordinate_vars[d], "sciml_role", "coordinate")))
             break;
     }
     if (status == SCIML_OK &&
-        ((status = sciml_nc_def_var(writer, "a", SCIML_NC_DOUBLE, dims + 1, field_dims,
-                                    input_var)) ||
+        ((status =
+              sciml_nc_def_var(writer, "a", SCIML_NC_DOUBLE, dims + 1, field_dims, input_var)) ||
          (status = sciml_nc_put_att_text(writer, *input_var, "sciml_role", "input")) ||
          (status = sciml_nc_put_att_text(writer, *input_var, "long_name", input_text)) ||
-         (status = sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, dims + 1, field_dims,
-                                    output_var)) ||
+         (status =
+              sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, dims + 1, field_dims, output_var)) ||
          (status = sciml_nc_put_att_text(writer, *output_var, "sciml_role", "output")) ||
          (status = sciml_nc_put_att_text(writer, *output_var, "long_name", output_text))))
         return status;
     return status;
 }
 
-static sciml_status put_doubles(sciml_nc_writer *writer, const char **names,
-                                const double *values, int count) {
+static sciml_status put_doubles(sciml_nc_writer *writer, const char **names, const double *values,
+                                int count) {
     for (int k = 0; k < count; k++) {
-        sciml_status status =
-            sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, names[k], SCIML_NC_DOUBLE,
-                                    &values[k], 1);
+        sciml_status status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, names[k],
+                                                      SCIML_NC_DOUBLE, &values[k], 1);
         if (status)
             return status;
     }
     return SCIML_OK;
 }
 
-static sciml_status generate_burgers(sciml_ctx *ctx, const gen_options *o,
-                                     sciml_nc_writer *writer, const char *command) {
+static sciml_status generate_burgers(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
+                                     const char *command) {
     sciml_burgers_config config;
     sciml_burgers_config_default(&config);
     config.points = o->fine;
@@ -517,10 +498,10 @@ static sciml_status generate_burgers(sciml_ctx *ctx, const gen_options *o,
     if ((status = sciml_burgers_create(ctx, &config, &solver)) ||
         (status = sciml_grf_create(ctx, 1, o->fine, o->alpha, o->tau, o->sigma, &grf)))
         goto done;
-    const char *names[] = {"nu", "final_time", "grf_alpha", "grf_tau", "grf_sigma",
-                           "solver_points", "solver_tolerance"};
-    const double values[] = {o->viscosity, o->final_time, o->alpha, o->tau, o->sigma,
-                             (double)o->fine, o->tolerance};
+    const char *names[] = {"nu",        "final_time",    "grf_alpha",       "grf_tau",
+                           "grf_sigma", "solver_points", "solver_tolerance"};
+    const double values[] = {o->viscosity, o->final_time,   o->alpha,    o->tau,
+                             o->sigma,     (double)o->fine, o->tolerance};
     if ((status = define_fields(writer, 1, o->resolution, &x_var, &a_var, &u_var,
                                 "initial condition u(x, 0), a Gaussian random field",
                                 "solution u(x, T) of u_t + (u^2/2)_x = nu u_xx")) ||
@@ -539,8 +520,8 @@ static sciml_status generate_burgers(sciml_ctx *ctx, const gen_options *o,
     sciml_rng_seed(&rng, o->seed);
     double started = tool_seconds();
     for (int64_t n = 0; n < o->samples; n++) {
-        if ((status = sciml_burgers_sample(ctx, solver, grf, &rng, o->resolution, a, u, NULL,
-                                           NULL))) {
+        if ((status =
+                 sciml_burgers_sample(ctx, solver, grf, &rng, o->resolution, a, u, NULL, NULL))) {
             char message[1024];
             snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
             status = sciml_error(ctx, status, "sample %lld: %s", (long long)n, message);
@@ -560,8 +541,8 @@ done:
     return status;
 }
 
-static sciml_status generate_darcy(sciml_ctx *ctx, const gen_options *o,
-                                   sciml_nc_writer *writer, const char *command) {
+static sciml_status generate_darcy(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
+                                   const char *command) {
     sciml_darcy_options options;
     sciml_darcy_options_default(&options);
     options.alpha = o->alpha;
@@ -580,10 +561,10 @@ static sciml_status generate_darcy(sciml_ctx *ctx, const gen_options *o,
     sciml_status status;
     if ((status = sciml_darcy_create(ctx, fine, &options, &darcy)))
         goto done;
-    const char *names[] = {"grf_alpha", "grf_tau", "grf_sigma", "coefficient_high",
+    const char *names[] = {"grf_alpha",       "grf_tau", "grf_sigma",    "coefficient_high",
                            "coefficient_low", "forcing", "solver_points"};
-    const double values[] = {o->alpha, o->tau, o->sigma, o->high, o->low, options.forcing,
-                             (double)fine};
+    const double values[] = {o->alpha, o->tau,          o->sigma,    o->high,
+                             o->low,   options.forcing, (double)fine};
     if ((status = define_fields(writer, 2, s, coordinates, &a_var, &u_var,
                                 "coefficient a(x, y): high where a Gaussian random field is "
                                 ">= 0, low elsewhere",

@@ -49,19 +49,18 @@ static void stats_add(variable_stats *s, const double *values, int64_t count) {
 }
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "Usage: sciml-info [OPTIONS] [FILE]\n"
-            "Print the header of a netCDF classic file (CDF-1, CDF-2, CDF-5) in CDL, like\n"
-            "'ncdump -h', followed by min, max, mean and NaN/Inf counts of every variable.\n"
-            "FILE '-' or no FILE reads standard input (one forward pass, bounded memory).\n"
-            "\n"
-            "Options:\n"
-            "  -H, --header-only   print the header only, read no data\n"
-            "  -s, --stats-only    print the statistics table only\n"
-            "  -h, --help          show this help and exit\n"
-            "      --version       show the version and exit\n"
-            "\n"
-            "Exit status: 0 success, 1 unreadable or malformed file, 2 usage error.\n");
+    fprintf(out, "Usage: sciml-info [OPTIONS] [FILE]\n"
+                 "Print the header of a netCDF classic file (CDF-1, CDF-2, CDF-5) in CDL, like\n"
+                 "'ncdump -h', followed by min, max, mean and NaN/Inf counts of every variable.\n"
+                 "FILE '-' or no FILE reads standard input (one forward pass, bounded memory).\n"
+                 "\n"
+                 "Options:\n"
+                 "  -H, --header-only   print the header only, read no data\n"
+                 "  -s, --stats-only    print the statistics table only\n"
+                 "  -h, --help          show this help and exit\n"
+                 "      --version       show the version and exit\n"
+                 "\n"
+                 "Exit status: 0 success, 1 unreadable or malformed file, 2 usage error.\n");
 }
 
 static int parse_options(int argc, char **argv, info_options *options) {
@@ -273,9 +272,9 @@ static sciml_status gather_stats(sciml_ctx *ctx, sciml_nc_reader *reader, variab
     if (largest_record > 0) {
         record = sciml_alloc_array((size_t)largest_record, sizeof(double));
         if (!record) {
-            status = sciml_error(ctx, SCIML_ERR_NOMEM,
-                                 "%s: out of memory for one record of %lld values",
-                                 sciml_nc_name(reader), (long long)largest_record);
+            status =
+                sciml_error(ctx, SCIML_ERR_NOMEM, "%s: out of memory for one record of %lld values",
+                            sciml_nc_name(reader), (long long)largest_record);
             goto done;
         }
         for (int64_t r = 0;; r++) {

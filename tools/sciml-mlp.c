@@ -16,12 +16,6 @@
 
 enum { BATCH_DEFAULT = 256 };
 
-typedef struct mlp_options {
-    const char *model_path, *input_path, *output_path;
-    const char *input_name, *output_name;
-    int64_t batch;
-} mlp_options;
-
 static void usage(FILE *out) {
     fprintf(out,
             "Usage: sciml-mlp -m MODEL [OPTIONS] [IN] [OUT]\n"
@@ -41,54 +35,6 @@ static void usage(FILE *out) {
             BATCH_DEFAULT);
 }
 
-static int parse_options(int argc, char **argv, mlp_options *o) {
-    tool_usage usage_errors = {0};
-    memset(o, 0, sizeof(*o));
-    o->batch = BATCH_DEFAULT;
-    int positional = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *v = NULL;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            usage(stdout);
-            exit(TOOL_EXIT_OK);
-        } else if (!strcmp(arg, "--version")) {
-            tool_print_version();
-            exit(TOOL_EXIT_OK);
-        } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
-                   tool_option(argc, argv, &i, "-m", &v, &usage_errors)) {
-            o->model_path = v;
-        } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
-            o->input_name = v;
-        } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
-            o->output_name = v;
-            if (v && !sciml_nc_name_is_valid(v))
-                tool_usage_error(&usage_errors, "--output '%s' is not a valid netCDF name", v);
-        } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 20, &o->batch);
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            tool_usage_error(&usage_errors, "unknown option '%s'", arg);
-        } else if (positional == 0) {
-            o->input_path = arg;
-            positional++;
-        } else if (positional == 1) {
-            o->output_path = arg;
-            positional++;
-        } else {
-            tool_usage_error(&usage_errors, "too many files: expected [IN] [OUT]");
-        }
-    }
-    if (!o->model_path)
-        tool_usage_error(&usage_errors, "-m MODEL is required");
-    if (!o->input_path)
-        o->input_path = "-";
-    if (!o->output_path)
-        o->output_path = "-";
-    if (o->model_path && !strcmp(o->model_path, "-") && !strcmp(o->input_path, "-"))
-        tool_usage_error(&usage_errors, "the model and the input cannot both be standard input");
-    return tool_usage_finish(&usage_errors);
-}
-
 /* Copies the input's history (if any) so the output carries the whole lineage. */
 static sciml_status copy_history(sciml_nc_reader *reader, sciml_nc_writer *writer) {
     const char *history = NULL;
@@ -97,15 +43,15 @@ static sciml_status copy_history(sciml_nc_reader *reader, sciml_nc_writer *write
     return sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "history", history);
 }
 
-static int run(sciml_ctx *ctx, const mlp_options *o, const char *command) {
+static int run(sciml_ctx *ctx, const tool_apply_options *o, const char *command) {
     sciml_mlp_model *model = NULL;
     sciml_nc_reader *reader = NULL;
     sciml_nc_writer *writer = NULL;
     char *stored_input = NULL, *stored_output = NULL;
     double *x = NULL, *y = NULL;
     sciml_status status;
-    if ((status = sciml_mlp_model_read(ctx, o->model_path, &model, &stored_input,
-                                       &stored_output)) ||
+    if ((status =
+             sciml_mlp_model_read(ctx, o->model_path, &model, &stored_input, &stored_output)) ||
         (status = sciml_nc_open(ctx, o->input_path, &reader)))
         goto done;
     const sciml_mlp_model_config *config = sciml_mlp_model_get_config(model);
@@ -119,8 +65,8 @@ static int run(sciml_ctx *ctx, const mlp_options *o, const char *command) {
     }
     if (!input_name && (status = sciml_dataset_find_role(ctx, reader, "input", &input_name)))
         goto done;
-    const char *output_name = o->output_name ? o->output_name
-                                             : (stored_output ? stored_output : "prediction");
+    const char *output_name =
+        o->output_name ? o->output_name : (stored_output ? stored_output : "prediction");
     int64_t var;
     sciml_nc_var_info info;
     if ((status = sciml_nc_find_var(reader, input_name, &var)) ||
@@ -157,8 +103,7 @@ static int run(sciml_ctx *ctx, const mlp_options *o, const char *command) {
         (status = sciml_nc_put_att_text(writer, out_var, "long_name", "MLP prediction")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
         (status = copy_history(reader, writer)) ||
-        (status = sciml_nc_append_history(writer, command)) ||
-        (status = sciml_nc_end_def(writer)))
+        (status = sciml_nc_append_history(writer, command)) || (status = sciml_nc_end_def(writer)))
         goto done;
     x = sciml_alloc_array((size_t)(o->batch * config->input_count), sizeof(double));
     y = sciml_alloc_array((size_t)(o->batch * config->output_count), sizeof(double));
@@ -180,8 +125,8 @@ static int run(sciml_ctx *ctx, const mlp_options *o, const char *command) {
                     finished = 1;
                     break;
                 }
-                if ((status = sciml_nc_read_record(reader, var, sample,
-                                                   x + n * config->input_count)))
+                if ((status =
+                         sciml_nc_read_record(reader, var, sample, x + n * config->input_count)))
                     goto done;
             } else {
                 if (sample >= samples) {
@@ -221,8 +166,8 @@ done:
 
 int main(int argc, char **argv) {
     tool_set_name("sciml-mlp");
-    mlp_options options;
-    int usage_status = parse_options(argc, argv, &options);
+    tool_apply_options options;
+    int usage_status = tool_parse_apply_options(argc, argv, usage, BATCH_DEFAULT, &options);
     if (usage_status)
         return usage_status;
     sciml_ctx *ctx = NULL;

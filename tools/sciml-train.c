@@ -38,69 +38,62 @@ typedef struct train_options {
 } train_options;
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "Usage: sciml-train MODE --data FILE -o MODEL [OPTIONS]\n"
-            "Train a model on a netCDF data set (sample = record dimension) and write it as a\n"
-            "netCDF model file.\n"
-            "\n"
-            "Modes:\n"
-            "  mlp   supervised regression y = MLP(x) with standardised inputs and outputs\n"
-            "  fno   Fourier neural operator a(x) -> u(x) on 1D (sample, x) or 2D\n"
-            "        (sample, x, y) fields; relative L2 loss; any resolution the modes fit\n"
-            "\n"
-            "Data:\n"
-            "  --data FILE           training data, '-' for standard input (required)\n"
-            "  --test FILE           held-out data, evaluated after every epoch (L-BFGS: iteration)\n"
-            "  --input NAME          input variable [the one with sciml_role = \"input\"]\n"
-            "  --output NAME         output variable [the one with sciml_role = \"output\"]\n"
-            "Training:\n"
-            "  --epochs N            passes over the data (adam, adamw) [100]\n"
-            "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs) [1000]\n"
-            "  --batch N             samples per step (adam, adamw) [32]\n"
-            "  --lr X                learning rate [0.001]\n"
-            "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
-            "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
-            "  --schedule NAME       constant, step or cosine, per epoch [constant]\n"
-            "  --step-size N         step schedule: epochs between decays [50]\n"
-            "  --gamma X             step schedule: decay factor [0.5]\n"
-            "  --min-lr X            cosine schedule: final learning rate [0]\n"
-            "  --warmup N            epochs of linear warm-up [0]\n"
-            "  --seed N              initialisation and shuffling seed [0]\n"
-            "  --threads N           BLAS threads [1]\n"
-            "Architecture (mlp):\n"
-            "  --hidden LIST         hidden layer widths [64,64,64]\n"
-            "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity [tanh]\n"
-            "Architecture (fno):\n"
-            "  --modes LIST          Fourier modes kept per dimension, N or N,M [16]\n"
-            "  --width N             channels in the Fourier layers [64]\n"
-            "  --layers N            Fourier layers [4]\n"
-            "  --projection N        hidden width of the projection [128]\n"
-            "  --padding N           zeros appended per dimension, for non-periodic data [0]\n"
-            "Output:\n"
-            "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
-            "  --checkpoint FILE     where Ctrl-C or divergence saves a checkpoint\n"
-            "                        [MODEL.ckpt, or sciml-train.ckpt when MODEL is '-']\n"
-            "  --resume FILE         continue training from a checkpoint\n"
-            "  --log FILE            one JSON object per epoch\n"
-            "  -q, --quiet           no progress or summary on stderr\n"
-            "  -h, --help            show this help and exit\n"
-            "  --version             show the version and exit\n"
-            "\n"
-            "Exit status: 0 success, 1 failure or interrupted (a checkpoint is written),\n"
-            "2 usage error.\n");
+    fprintf(
+        out,
+        "Usage: sciml-train MODE --data FILE -o MODEL [OPTIONS]\n"
+        "Train a model on a netCDF data set (sample = record dimension) and write it as a\n"
+        "netCDF model file.\n"
+        "\n"
+        "Modes:\n"
+        "  mlp   supervised regression y = MLP(x) with standardised inputs and outputs\n"
+        "  fno   Fourier neural operator a(x) -> u(x) on 1D (sample, x) or 2D\n"
+        "        (sample, x, y) fields; relative L2 loss; any resolution the modes fit\n"
+        "\n"
+        "Data:\n"
+        "  --data FILE           training data, '-' for standard input (required)\n"
+        "  --test FILE           held-out data, evaluated after every epoch (L-BFGS: iteration)\n"
+        "  --input NAME          input variable [the one with sciml_role = \"input\"]\n"
+        "  --output NAME         output variable [the one with sciml_role = \"output\"]\n"
+        "Training:\n"
+        "  --epochs N            passes over the data (adam, adamw) [100]\n"
+        "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs) [1000]\n"
+        "  --batch N             samples per step (adam, adamw) [32]\n"
+        "  --lr X                learning rate [0.001]\n"
+        "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
+        "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
+        "  --schedule NAME       constant, step or cosine, per epoch [constant]\n"
+        "  --step-size N         step schedule: epochs between decays [50]\n"
+        "  --gamma X             step schedule: decay factor [0.5]\n"
+        "  --min-lr X            cosine schedule: final learning rate [0]\n"
+        "  --warmup N            epochs of linear warm-up [0]\n"
+        "  --seed N              initialisation and shuffling seed [0]\n"
+        "  --threads N           BLAS threads [1]\n"
+        "Architecture (mlp):\n"
+        "  --hidden LIST         hidden layer widths [64,64,64]\n"
+        "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity [tanh]\n"
+        "Architecture (fno):\n"
+        "  --modes LIST          Fourier modes kept per dimension, N or N,M [16]\n"
+        "  --width N             channels in the Fourier layers [64]\n"
+        "  --layers N            Fourier layers [4]\n"
+        "  --projection N        hidden width of the projection [128]\n"
+        "  --padding N           zeros appended per dimension, for non-periodic data [0]\n"
+        "Output:\n"
+        "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
+        "  --checkpoint FILE     where Ctrl-C or divergence saves a checkpoint\n"
+        "                        [MODEL.ckpt, or sciml-train.ckpt when MODEL is '-']\n"
+        "  --resume FILE         continue training from a checkpoint\n"
+        "  --log FILE            one JSON object per epoch\n"
+        "  -q, --quiet           no progress or summary on stderr\n"
+        "  -h, --help            show this help and exit\n"
+        "  --version             show the version and exit\n"
+        "\n"
+        "Exit status: 0 success, 1 failure or interrupted (a checkpoint is written),\n"
+        "2 usage error.\n");
 }
 
-/* 1 when arg is an architecture option of some mode ("--hidden", "--modes=8", ...). */
-static int is_architecture_option(const char *arg) {
-    static const char *names[] = {"--hidden", "--activation", "--modes",  "--width",
-                                  "--layers", "--projection", "--padding"};
-    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-        size_t length = strlen(names[k]);
-        if (!strncmp(arg, names[k], length) && (arg[length] == '\0' || arg[length] == '='))
-            return 1;
-    }
-    return 0;
-}
+/* Architecture options of some mode. */
+static const char *const architecture_options[] = {
+    "--hidden", "--activation", "--modes", "--width", "--layers", "--projection", "--padding"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -161,8 +154,7 @@ static int parse_options(int argc, char **argv, train_options *o) {
         } else if (tool_option(argc, argv, &i, "--epochs", &v, &usage_errors)) {
             tool_parse_int64(&usage_errors, "--epochs", v, 0, INT64_C(1) << 40, &o->epochs);
         } else if (tool_option(argc, argv, &i, "--iterations", &v, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--iterations", v, 0, INT64_C(1) << 40,
-                             &o->iterations);
+            tool_parse_int64(&usage_errors, "--iterations", v, 0, INT64_C(1) << 40, &o->iterations);
         } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
             tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 30, &o->batch);
         } else if (tool_option(argc, argv, &i, "--lr", &v, &usage_errors)) {
@@ -197,13 +189,13 @@ static int parse_options(int argc, char **argv, train_options *o) {
                 char first_mode[64];
                 const char *comma = strchr(v, ',');
                 size_t length = comma ? (size_t)(comma - v) : strlen(v);
-                snprintf(first_mode, sizeof(first_mode), "%.*s", (int)(length < 63 ? length : 63), v);
+                snprintf(first_mode, sizeof(first_mode), "%.*s", (int)(length < 63 ? length : 63),
+                         v);
                 o->modes_count = comma ? 2 : 1;
                 tool_parse_int64(&usage_errors, "--modes", first_mode, 1, 1 << 20, &o->modes[0]);
                 o->modes[1] = o->modes[0];
                 if (comma)
-                    tool_parse_int64(&usage_errors, "--modes", comma + 1, 1, 1 << 20,
-                                     &o->modes[1]);
+                    tool_parse_int64(&usage_errors, "--modes", comma + 1, 1, 1 << 20, &o->modes[1]);
             }
         } else if (fno && tool_option(argc, argv, &i, "--width", &v, &usage_errors)) {
             o->architecture_given = 1;
@@ -226,7 +218,8 @@ static int parse_options(int argc, char **argv, train_options *o) {
             o->resume = v;
         } else if (tool_option(argc, argv, &i, "--log", &v, &usage_errors)) {
             o->log_path = v;
-        } else if (is_architecture_option(arg)) {
+        } else if (tool_is_option(arg, architecture_options,
+                                  sizeof(architecture_options) / sizeof(architecture_options[0]))) {
             tool_usage_error(&usage_errors, "option %s does not apply to mode %s", arg,
                              o->mode ? o->mode : "(none)");
             if (!strchr(arg, '=') && i + 1 < argc)
@@ -309,16 +302,15 @@ static int on_report(void *user, const sciml_train_report *r) {
     }
     if (s->progress) {
         double elapsed = tool_seconds() - s->started;
-        double eta = r->epoch > 0 ? elapsed / (double)r->epoch * (double)(s->epochs - r->epoch)
-                                  : 0.0;
+        double eta =
+            r->epoch > 0 ? elapsed / (double)r->epoch * (double)(s->epochs - r->epoch) : 0.0;
         if (isfinite(r->test_error))
             tool_progress("%lld/%lld  loss %.4e  test rel L2 %.4e  %.3f s/epoch  ETA %.0f s",
-                          (long long)r->epoch, (long long)s->epochs, r->train_loss,
-                          r->test_error, r->seconds, eta);
+                          (long long)r->epoch, (long long)s->epochs, r->train_loss, r->test_error,
+                          r->seconds, eta);
         else
-            tool_progress("%lld/%lld  loss %.4e  %.3f s/epoch  ETA %.0f s",
-                          (long long)r->epoch, (long long)s->epochs, r->train_loss, r->seconds,
-                          eta);
+            tool_progress("%lld/%lld  loss %.4e  %.3f s/epoch  ETA %.0f s", (long long)r->epoch,
+                          (long long)s->epochs, r->train_loss, r->seconds, eta);
     }
     return 0;
 }
@@ -431,8 +423,8 @@ static int run_read_data(training_run *run) {
     const char *input_name = o->input ? o->input : run->stored_input;
     const char *output_name = o->output_variable ? o->output_variable : run->stored_output;
     if (sciml_dataset_read(run->ctx, o->data, input_name, output_name, &run->x, &run->y) ||
-        (o->test && sciml_dataset_read(run->ctx, o->test, run->x.name, run->y.name,
-                                       &run->test_x, &run->test_y))) {
+        (o->test && sciml_dataset_read(run->ctx, o->test, run->x.name, run->y.name, &run->test_x,
+                                       &run->test_y))) {
         tool_fail(run->ctx);
         return 1;
     }
@@ -455,8 +447,8 @@ static int run_start(training_run *run) {
     if (tool_log_open(run->o->log_path, &run->report.log))
         return 1;
     run->report.progress = tool_progress_wanted(run->o->quiet);
-    run->report.epochs = run->options.optimizer == SCIML_OPTIMIZER_LBFGS ? run->o->iterations
-                                                                          : run->o->epochs;
+    run->report.epochs =
+        run->options.optimizer == SCIML_OPTIMIZER_LBFGS ? run->o->iterations : run->o->epochs;
     run->report.started = tool_seconds();
     run->report.last_loss = NAN;
     run->report.last_test_error = NAN;
@@ -506,25 +498,29 @@ static int run_finish(training_run *run, sciml_status status, const model_handle
     return TOOL_EXIT_OK;
 }
 
+/* Warnings for --resume from a plain model or with architecture options. */
+static void warn_about_resume(const train_options *o, int is_checkpoint) {
+    if (!is_checkpoint)
+        tool_warning("%s is a model, not a checkpoint: training continues from its "
+                     "weights with a fresh optimizer",
+                     o->resume);
+    if (o->architecture_given)
+        tool_warning("architecture options are ignored with --resume: the architecture "
+                     "comes from %s",
+                     o->resume);
+}
+
 static int train_mlp(training_run *run) {
     sciml_ctx *ctx = run->ctx;
     const train_options *o = run->o;
     sciml_mlp_model *model = NULL;
     int exit_code = TOOL_EXIT_FAILURE;
     if (o->resume) {
-        if (sciml_mlp_model_read(ctx, o->resume, &model, &run->stored_input,
-                                 &run->stored_output)) {
+        if (sciml_mlp_model_read(ctx, o->resume, &model, &run->stored_input, &run->stored_output)) {
             tool_fail(ctx);
             goto done;
         }
-        if (!sciml_mlp_model_is_checkpoint(model))
-            tool_warning("%s is a model, not a checkpoint: training continues from its "
-                         "weights with a fresh optimizer",
-                         o->resume);
-        if (o->architecture_given)
-            tool_warning("architecture options are ignored with --resume: the architecture "
-                         "comes from %s",
-                         o->resume);
+        warn_about_resume(o, sciml_mlp_model_is_checkpoint(model));
     }
     if (run_read_data(run))
         goto done;
@@ -546,9 +542,8 @@ static int train_mlp(training_run *run) {
             config->output_count != run->y.feature_count) {
             tool_error("%s: data has %lld inputs and %lld outputs per sample, the checkpoint "
                        "%s expects %lld and %lld",
-                       o->data, (long long)run->x.feature_count,
-                       (long long)run->y.feature_count, o->resume,
-                       (long long)config->input_count, (long long)config->output_count);
+                       o->data, (long long)run->x.feature_count, (long long)run->y.feature_count,
+                       o->resume, (long long)config->input_count, (long long)config->output_count);
             goto done;
         }
     }
@@ -586,30 +581,22 @@ static int train_fno(training_run *run) {
     sciml_fno_model *model = NULL;
     int exit_code = TOOL_EXIT_FAILURE;
     if (o->resume) {
-        if (sciml_fno_model_read(ctx, o->resume, &model, &run->stored_input,
-                                 &run->stored_output)) {
+        if (sciml_fno_model_read(ctx, o->resume, &model, &run->stored_input, &run->stored_output)) {
             tool_fail(ctx);
             goto done;
         }
-        if (!sciml_fno_model_is_checkpoint(model))
-            tool_warning("%s is a model, not a checkpoint: training continues from its "
-                         "weights with a fresh optimizer",
-                         o->resume);
-        if (o->architecture_given)
-            tool_warning("architecture options are ignored with --resume: the architecture "
-                         "comes from %s",
-                         o->resume);
+        warn_about_resume(o, sciml_fno_model_is_checkpoint(model));
     }
     if (run_read_data(run))
         goto done;
     sciml_field_set a, u, test_a, test_u;
     if (as_fields(&run->x, o->data, &a) || as_fields(&run->y, o->data, &u) ||
-        (o->test && (as_fields(&run->test_x, o->test, &test_a) ||
-                     as_fields(&run->test_y, o->test, &test_u))))
+        (o->test &&
+         (as_fields(&run->test_x, o->test, &test_a) || as_fields(&run->test_y, o->test, &test_u))))
         goto done;
     if (a.size[0] != u.size[0] || a.size[1] != u.size[1] || run->x.rank != run->y.rank) {
-        tool_error("%s: '%s' and '%s' are on different grids: expected the same shape",
-                   o->data, run->x.name, run->y.name);
+        tool_error("%s: '%s' and '%s' are on different grids: expected the same shape", o->data,
+                   run->x.name, run->y.name);
         goto done;
     }
     if (!model) {

@@ -1,6 +1,8 @@
 /* Helpers shared by the command-line tools (see tool.h). */
 #include "tool.h"
 
+#include "sciml/netcdf.h"
+
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -90,6 +92,61 @@ int tool_option(int argc, char **argv, int *index, const char *name, const char 
     return 1;
 }
 
+int tool_is_option(const char *arg, const char *const *names, size_t count) {
+    for (size_t k = 0; k < count; k++) {
+        size_t length = strlen(names[k]);
+        if (!strncmp(arg, names[k], length) && (arg[length] == '\0' || arg[length] == '='))
+            return 1;
+    }
+    return 0;
+}
+
+int tool_parse_apply_options(int argc, char **argv, void (*usage)(FILE *out), int64_t default_batch,
+                             tool_apply_options *o) {
+    tool_usage usage_errors = {0};
+    memset(o, 0, sizeof(*o));
+    o->batch = default_batch;
+    int positional = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v = NULL;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            usage(stdout);
+            exit(TOOL_EXIT_OK);
+        } else if (!strcmp(arg, "--version")) {
+            tool_print_version();
+            exit(TOOL_EXIT_OK);
+        } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
+                   tool_option(argc, argv, &i, "-m", &v, &usage_errors)) {
+            o->model_path = v;
+        } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
+            o->input_name = v;
+        } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
+            o->output_name = v;
+            if (v && !sciml_nc_name_is_valid(v))
+                tool_usage_error(&usage_errors, "--output '%s' is not a valid netCDF name", v);
+        } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 20, &o->batch);
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            tool_usage_error(&usage_errors, "unknown option '%s'", arg);
+        } else if (positional < 2) {
+            *(positional == 0 ? &o->input_path : &o->output_path) = arg;
+            positional++;
+        } else {
+            tool_usage_error(&usage_errors, "too many files: expected [IN] [OUT]");
+        }
+    }
+    if (!o->model_path)
+        tool_usage_error(&usage_errors, "-m MODEL is required");
+    if (!o->input_path)
+        o->input_path = "-";
+    if (!o->output_path)
+        o->output_path = "-";
+    if (o->model_path && !strcmp(o->model_path, "-") && !strcmp(o->input_path, "-"))
+        tool_usage_error(&usage_errors, "the model and the input cannot both be standard input");
+    return tool_usage_finish(&usage_errors);
+}
+
 int tool_parse_int64(tool_usage *usage, const char *option, const char *text, int64_t min,
                      int64_t max, int64_t *out) {
     if (!text)
@@ -124,8 +181,7 @@ int tool_parse_double(tool_usage *usage, const char *option, const char *text, d
     double value = strtod(text, &end);
     if (end == text || *end != '\0' || errno == ERANGE || !isfinite(value) || value < min ||
         value > max) {
-        tool_usage_error(usage, "%s '%s': expected a number from %g to %g", option, text, min,
-                         max);
+        tool_usage_error(usage, "%s '%s': expected a number from %g to %g", option, text, min, max);
         return 1;
     }
     *out = value;

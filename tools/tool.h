@@ -36,6 +36,20 @@ int tool_usage_finish(const tool_usage *usage);
 int tool_option(int argc, char **argv, int *index, const char *name, const char **value,
                 tool_usage *usage);
 
+/* 1 when arg is one of names[0..count) as "--name" or "--name=value". */
+int tool_is_option(const char *arg, const char *const *names, size_t count);
+
+/* Options of the tools that apply a model to a stream (sciml-mlp, sciml-fno):
+ *   -m MODEL [--input NAME] [--output NAME] [--batch N] [IN] [OUT]
+ * usage() prints the tool's help. Returns 0, or TOOL_EXIT_USAGE after printing the errors. */
+typedef struct tool_apply_options {
+    const char *model_path, *input_path, *output_path;
+    const char *input_name, *output_name;
+    int64_t batch;
+} tool_apply_options;
+int tool_parse_apply_options(int argc, char **argv, void (*usage)(FILE *out), int64_t default_batch,
+                             tool_apply_options *options);
+
 /* Number parsing with end and range checks; on failure records a usage error naming the
  * option and the accepted range, and leaves *out unchanged. Return 0 on success. */
 int tool_parse_int64(tool_usage *usage, const char *option, const char *text, int64_t min,

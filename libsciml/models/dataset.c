@@ -109,9 +109,8 @@ static sciml_status read_variables(sciml_ctx *ctx, sciml_nc_reader *reader, int 
             a->sample_count = infos[k].shape[0];
         }
         if (a->feature_count == 0)
-            return sciml_error(ctx, SCIML_ERR_SHAPE,
-                               "%s: variable '%s' has no values per sample", sciml_nc_name(reader),
-                               names[k]);
+            return sciml_error(ctx, SCIML_ERR_SHAPE, "%s: variable '%s' has no values per sample",
+                               sciml_nc_name(reader), names[k]);
     }
     /* fixed variables, in increasing file offset */
     for (int pass = 0; pass < count; pass++) {
@@ -150,8 +149,8 @@ static sciml_status read_variables(sciml_ctx *ctx, sciml_nc_reader *reader, int 
                 return status;
             double *row = a->values + r * a->feature_count;
             if ((status = sciml_nc_read_record(reader, vars[k], r, row)) ||
-                (status = check_finite(ctx, reader, a, row, a->feature_count,
-                                       r * a->feature_count)))
+                (status =
+                     check_finite(ctx, reader, a, row, a->feature_count, r * a->feature_count)))
                 return status;
             a->sample_count = r + 1;
             a->shape[0] = r + 1;

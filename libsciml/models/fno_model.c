@@ -19,6 +19,8 @@
 #include "sciml/spectral.h"
 #include "sciml/trainer.h"
 
+#include "models/model_file.h"
+
 enum { MAX_CHANNELS = 4096 };
 
 /* A graph at one resolution with the nodes the model feeds and reads. */
@@ -36,11 +38,11 @@ struct sciml_fno_model {
     sciml_ctx *ctx; /* borrowed */
     sciml_fno_config config;
     int64_t parameter_count;
-    double *params;                 /* (parameter_count) */
-    int normalized;                 /* statistics fitted or read */
+    double *params; /* (parameter_count) */
+    int normalized; /* statistics fitted or read */
     double input_mean[MAX_CHANNELS], input_std[MAX_CHANNELS];
     double output_mean[MAX_CHANNELS], output_std[MAX_CHANNELS];
-    fno_graph predict;              /* cached prediction graph (graph NULL when none) */
+    fno_graph predict; /* cached prediction graph (graph NULL when none) */
     sciml_train_state state;
 };
 
@@ -63,8 +65,9 @@ static sciml_status check_config(sciml_ctx *ctx, const sciml_fno_config *c) {
                            c->dims);
     if (c->input_channels < 1 || c->input_channels > MAX_CHANNELS || c->output_channels < 1 ||
         c->output_channels > MAX_CHANNELS)
-        return sciml_error(ctx, SCIML_ERR_ARG, "fno: %lld input and %lld output channels: "
-                                               "expected 1 to %d",
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "fno: %lld input and %lld output channels: "
+                           "expected 1 to %d",
                            (long long)c->input_channels, (long long)c->output_channels,
                            MAX_CHANNELS);
     for (int d = 0; d < c->dims; d++)
@@ -72,8 +75,9 @@ static sciml_status check_config(sciml_ctx *ctx, const sciml_fno_config *c) {
             return sciml_error(ctx, SCIML_ERR_ARG, "fno: %lld modes: expected at least 1",
                                (long long)c->modes[d]);
     if (c->width < 1 || c->width > (1 << 16) || c->projection < 1 || c->projection > (1 << 16))
-        return sciml_error(ctx, SCIML_ERR_ARG, "fno: width %lld, projection %lld: expected 1 to "
-                                               "65536",
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "fno: width %lld, projection %lld: expected 1 to "
+                           "65536",
                            (long long)c->width, (long long)c->projection);
     if (c->layers < 1 || c->layers > SCIML_FNO_MAX_LAYERS)
         return sciml_error(ctx, SCIML_ERR_ARG, "fno: %d layers: expected 1 to %d", c->layers,
@@ -96,8 +100,8 @@ static void fno_graph_free(fno_graph *fg) {
 }
 
 /* The network on a graph; parameters in a fixed order. */
-static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_graph *fg,
-                                  int init, sciml_rng *rng) {
+static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_graph *fg, int init,
+                                  sciml_rng *rng) {
     sciml_ctx *ctx = model->ctx;
     const sciml_fno_config *c = &model->config;
     const int dims = c->dims;
@@ -127,8 +131,8 @@ static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_gr
         return status;
     for (int l = 0; l < c->layers; l++) {
         snprintf(name, sizeof(name), "fourier.%d", l);
-        if ((status = sciml_spectral_conv_create(ctx, g, name, dims, c->modes, c->width,
-                                                 c->width, &spectral[l])))
+        if ((status = sciml_spectral_conv_create(ctx, g, name, dims, c->modes, c->width, c->width,
+                                                 &spectral[l])))
             return status;
         snprintf(name, sizeof(name), "pointwise.%d", l);
         if ((status = sciml_dense_create(ctx, g, name, c->width, c->width, SCIML_ACT_IDENTITY,
@@ -248,10 +252,10 @@ static sciml_status build_graph(sciml_fno_model *model, const int64_t *size, int
                 row[d] = closed ? (double)index[d] / (double)(fg->size[d] - 1)
                                 : (double)index[d] / (double)fg->size[d];
         }
-    if ((status = sciml_graph_set_input(g, fg->output_mean, model->output_mean,
-                                        c->output_channels)) ||
-        (status = sciml_graph_set_input(g, fg->output_std, model->output_std,
-                                        c->output_channels)) ||
+    if ((status =
+             sciml_graph_set_input(g, fg->output_mean, model->output_mean, c->output_channels)) ||
+        (status =
+             sciml_graph_set_input(g, fg->output_std, model->output_std, c->output_channels)) ||
         (status = sciml_graph_set_batch(g, max_batch)))
         goto fail;
     for (int d = 0; d < 2; d++)
@@ -273,8 +277,8 @@ fail:
     return status;
 }
 
-sciml_status sciml_fno_model_create(sciml_ctx *ctx, const sciml_fno_config *config,
-                                    uint64_t seed, sciml_fno_model **out) {
+sciml_status sciml_fno_model_create(sciml_ctx *ctx, const sciml_fno_config *config, uint64_t seed,
+                                    sciml_fno_model **out) {
     *out = NULL;
     sciml_status status = check_config(ctx, config);
     if (status)
@@ -408,12 +412,12 @@ static sciml_status evaluate_test(void *user, const double *params, sciml_train_
     if (model->predict.graph)
         memcpy(sciml_graph_params(model->predict.graph), model->params,
                (size_t)model->parameter_count * sizeof(double));
-    sciml_status status = sciml_fno_model_predict(model, t->test_in, t->train->max_batch,
-                                                  t->test_prediction);
+    sciml_status status =
+        sciml_fno_model_predict(model, t->test_in, t->train->max_batch, t->test_prediction);
     if (status)
         return status;
-    const int64_t per_sample = point_count(&model->config, t->test_out->size) *
-                               t->test_out->channels;
+    const int64_t per_sample =
+        point_count(&model->config, t->test_out->size) * t->test_out->channels;
     double sum = 0.0;
     for (int64_t n = 0; n < t->test_out->count; n++) {
         double diff = 0.0, ref = 0.0;
@@ -452,9 +456,9 @@ sciml_status sciml_fno_model_train(sciml_fno_model *model, const sciml_field_set
                            "fno: --optimizer lbfgs is not supported, use adam or adamw");
     if (test_in && (!test_out || test_in->count != test_out->count))
         return sciml_error(ctx, SCIML_ERR_SHAPE, "fno: test inputs and outputs differ in count");
-    if (test_in && ((status = check_fields(model, test_in, c->input_channels, "the test input")) ||
-                    (status = check_fields(model, test_out, c->output_channels,
-                                           "the test output"))))
+    if (test_in &&
+        ((status = check_fields(model, test_in, c->input_channels, "the test input")) ||
+         (status = check_fields(model, test_out, c->output_channels, "the test output"))))
         return status;
     if ((status = sciml_schedule_check(ctx, &options->schedule)))
         return status;
@@ -580,17 +584,16 @@ sciml_status sciml_fno_model_write(sciml_fno_model *model, const char *path,
         (status = sciml_nc_def_dim(writer, "output_channel", c->output_channels, &out_dim)) ||
         (status = sciml_nc_def_var(writer, "input_mean", SCIML_NC_DOUBLE, 1, &in_dim, &vars[0])) ||
         (status = sciml_nc_def_var(writer, "input_std", SCIML_NC_DOUBLE, 1, &in_dim, &vars[1])) ||
-        (status = sciml_nc_def_var(writer, "output_mean", SCIML_NC_DOUBLE, 1, &out_dim,
-                                   &vars[2])) ||
-        (status = sciml_nc_def_var(writer, "output_std", SCIML_NC_DOUBLE, 1, &out_dim,
-                                   &vars[3])) ||
+        (status =
+             sciml_nc_def_var(writer, "output_mean", SCIML_NC_DOUBLE, 1, &out_dim, &vars[2])) ||
+        (status = sciml_nc_def_var(writer, "output_std", SCIML_NC_DOUBLE, 1, &out_dim, &vars[3])) ||
         (status = sciml_params_define(writer, fg.graph)))
         goto done;
     if ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind",
                                         checkpoint ? "checkpoint" : "model")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "fno")) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version",
-                                        sciml_version())) ||
+        (status =
+             sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())) ||
         (status = put_count(writer, "dims", c->dims)) ||
         (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "modes", SCIML_NC_INT, modes,
                                           c->dims)) ||
@@ -627,10 +630,8 @@ sciml_status sciml_fno_model_write(sciml_fno_model *model, const char *path,
     if ((status = sciml_nc_end_def(writer)) ||
         (status = sciml_nc_write_var(writer, vars[0], 0, c->input_channels, model->input_mean)) ||
         (status = sciml_nc_write_var(writer, vars[1], 0, c->input_channels, model->input_std)) ||
-        (status = sciml_nc_write_var(writer, vars[2], 0, c->output_channels,
-                                     model->output_mean)) ||
-        (status = sciml_nc_write_var(writer, vars[3], 0, c->output_channels,
-                                     model->output_std)) ||
+        (status = sciml_nc_write_var(writer, vars[2], 0, c->output_channels, model->output_mean)) ||
+        (status = sciml_nc_write_var(writer, vars[3], 0, c->output_channels, model->output_std)) ||
         (status = sciml_params_write(writer, fg.graph)) ||
         (checkpoint && (status = sciml_train_state_write(writer, &model->state))))
         goto done;
@@ -639,75 +640,6 @@ done:
     sciml_nc_writer_abort(&writer);
     fno_graph_free(&fg);
     return status;
-}
-
-/* A numeric global attribute holding `count` integers within [min, max]. */
-static sciml_status read_integers(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
-                                  int count, int64_t min, int64_t max, int64_t *out) {
-    double values[2] = {0, 0};
-    int64_t length = 0;
-    sciml_status status =
-        sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, name, values, count, &length);
-    if (status == SCIML_ERR_NOT_FOUND)
-        return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: model attribute '%s' is missing",
-                           sciml_nc_name(reader), name);
-    if (status)
-        return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: model attribute '%s' is not numeric",
-                           sciml_nc_name(reader), name);
-    if (length != count)
-        return sciml_error(ctx, SCIML_ERR_FORMAT,
-                           "%s: model attribute '%s' has %lld values: expected %d",
-                           sciml_nc_name(reader), name, (long long)length, count);
-    for (int k = 0; k < count; k++) {
-        if (!(values[k] >= (double)min && values[k] <= (double)max) ||
-            values[k] != floor(values[k]))
-            return sciml_error(ctx, SCIML_ERR_FORMAT,
-                               "%s: model attribute '%s' is %g: expected an integer in [%lld, "
-                               "%lld]",
-                               sciml_nc_name(reader), name, values[k], (long long)min,
-                               (long long)max);
-        out[k] = (int64_t)values[k];
-    }
-    return SCIML_OK;
-}
-
-static sciml_status read_statistics(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
-                                    int64_t count, int positive, double *values) {
-    int64_t var;
-    sciml_nc_var_info info;
-    if (sciml_nc_find_var(reader, name, &var)) {
-        sciml_ctx_clear_error(ctx);
-        return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: model variable '%s' is missing",
-                           sciml_nc_name(reader), name);
-    }
-    sciml_status status = sciml_nc_var_get_info(reader, var, &info);
-    if (status)
-        return status;
-    if (info.is_record || info.element_count != count)
-        return sciml_error(ctx, SCIML_ERR_FORMAT,
-                           "%s: model variable '%s' has %lld values but the model has %lld "
-                           "channels",
-                           sciml_nc_name(reader), name, (long long)info.element_count,
-                           (long long)count);
-    if ((status = sciml_nc_read_var(reader, var, 0, count, values)))
-        return status;
-    for (int64_t k = 0; k < count; k++)
-        if (!isfinite(values[k]) || (positive && !(values[k] > 0)))
-            return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: %s[%lld] is %g: expected a %s value",
-                               sciml_nc_name(reader), name, (long long)k, values[k],
-                               positive ? "positive" : "finite");
-    return SCIML_OK;
-}
-
-static char *copy_text(sciml_nc_reader *reader, const char *name) {
-    const char *text = NULL;
-    if (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, name, &text, NULL) != SCIML_OK)
-        return NULL;
-    size_t length = strlen(text);
-    char *copy = malloc(length + 1);
-    if (copy)
-        memcpy(copy, text, length + 1);
-    return copy;
 }
 
 sciml_status sciml_fno_model_read(sciml_ctx *ctx, const char *path, sciml_fno_model **out,
@@ -738,15 +670,18 @@ sciml_status sciml_fno_model_read(sciml_ctx *ctx, const char *path, sciml_fno_mo
     sciml_fno_config config;
     sciml_fno_config_default(&config);
     int64_t value[2] = {0, 0};
-    if ((status = read_integers(ctx, reader, "dims", 1, 1, 2, value)))
+    if ((status = sciml_model_read_integers(ctx, reader, "dims", 1, 1, 2, value)))
         goto done;
     config.dims = (int)value[0];
-    if ((status = read_integers(ctx, reader, "modes", config.dims, 1, INT64_C(1) << 20,
-                                config.modes)) ||
-        (status = read_integers(ctx, reader, "width", 1, 1, 1 << 16, &config.width)) ||
-        (status = read_integers(ctx, reader, "projection", 1, 1, 1 << 16, &config.projection)) ||
-        (status = read_integers(ctx, reader, "padding", 1, 0, 1 << 16, &config.padding)) ||
-        (status = read_integers(ctx, reader, "layers", 1, 1, SCIML_FNO_MAX_LAYERS, value)))
+    if ((status = sciml_model_read_integers(ctx, reader, "modes", config.dims, 1, INT64_C(1) << 20,
+                                            config.modes)) ||
+        (status = sciml_model_read_integers(ctx, reader, "width", 1, 1, 1 << 16, &config.width)) ||
+        (status = sciml_model_read_integers(ctx, reader, "projection", 1, 1, 1 << 16,
+                                            &config.projection)) ||
+        (status =
+             sciml_model_read_integers(ctx, reader, "padding", 1, 0, 1 << 16, &config.padding)) ||
+        (status =
+             sciml_model_read_integers(ctx, reader, "layers", 1, 1, SCIML_FNO_MAX_LAYERS, value)))
         goto done;
     config.layers = (int)value[0];
     int64_t dim;
@@ -758,14 +693,14 @@ sciml_status sciml_fno_model_read(sciml_ctx *ctx, const char *path, sciml_fno_mo
     config.output_channels = sciml_nc_dim_length(reader, dim);
     if ((status = sciml_fno_model_create(ctx, &config, 0, &model)))
         goto done;
-    if ((status = read_statistics(ctx, reader, "input_mean", config.input_channels, 0,
-                                  model->input_mean)) ||
-        (status = read_statistics(ctx, reader, "input_std", config.input_channels, 1,
-                                  model->input_std)) ||
-        (status = read_statistics(ctx, reader, "output_mean", config.output_channels, 0,
-                                  model->output_mean)) ||
-        (status = read_statistics(ctx, reader, "output_std", config.output_channels, 1,
-                                  model->output_std)))
+    if ((status = sciml_model_read_vector(ctx, reader, "input_mean", config.input_channels, 0,
+                                          model->input_mean)) ||
+        (status = sciml_model_read_vector(ctx, reader, "input_std", config.input_channels, 1,
+                                          model->input_std)) ||
+        (status = sciml_model_read_vector(ctx, reader, "output_mean", config.output_channels, 0,
+                                          model->output_mean)) ||
+        (status = sciml_model_read_vector(ctx, reader, "output_std", config.output_channels, 1,
+                                          model->output_std)))
         goto done;
     model->normalized = 1;
     int64_t size[2] = {2 * config.modes[0], 2 * config.modes[1]};
@@ -775,17 +710,16 @@ sciml_status sciml_fno_model_read(sciml_ctx *ctx, const char *path, sciml_fno_mo
     memcpy(model->params, sciml_graph_params(fg.graph),
            (size_t)model->parameter_count * sizeof(double));
     if (checkpoint) {
-        if ((status = sciml_train_state_read(ctx, reader, model->parameter_count,
-                                             &model->state)))
+        if ((status = sciml_train_state_read(ctx, reader, model->parameter_count, &model->state)))
             goto done;
-    } else if ((status = read_integers(ctx, reader, "epochs_done", 1, 0, INT64_C(1) << 40,
-                                       &model->state.epochs_done))) {
+    } else if ((status = sciml_model_read_integers(ctx, reader, "epochs_done", 1, 0,
+                                                   INT64_C(1) << 40, &model->state.epochs_done))) {
         goto done;
     }
     if (input_variable)
-        *input_variable = copy_text(reader, "input_variable");
+        *input_variable = sciml_model_copy_text(reader, "input_variable");
     if (output_variable)
-        *output_variable = copy_text(reader, "output_variable");
+        *output_variable = sciml_model_copy_text(reader, "output_variable");
 done:
     fno_graph_free(&fg);
     sciml_nc_close(&reader);

@@ -26,8 +26,8 @@ enum { PREDICT_CHUNK = 256 };
 static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g,
                                 const sciml_mlp_model_config *config, sciml_node input,
                                 sciml_mlp *mlp) {
-    if (sciml_mlp_create(ctx, g, "mlp", config->input_count, config->hidden_count,
-                         config->hidden, config->output_count, config->activation, mlp))
+    if (sciml_mlp_create(ctx, g, "mlp", config->input_count, config->hidden_count, config->hidden,
+                         config->output_count, config->activation, mlp))
         return SCIML_NO_NODE;
     return sciml_mlp_apply(g, mlp, input);
 }
@@ -180,8 +180,8 @@ static sciml_status evaluate(sciml_mlp_model *model, const double *inputs, const
     double squared = 0.0, diff_norm = 0.0, ref_norm = 0.0;
     for (int64_t first = 0; first < count; first += PREDICT_CHUNK) {
         int64_t n = count - first < PREDICT_CHUNK ? count - first : PREDICT_CHUNK;
-        if ((status = sciml_mlp_model_predict(model, inputs + first * model->config.input_count,
-                                              n, prediction)))
+        if ((status = sciml_mlp_model_predict(model, inputs + first * model->config.input_count, n,
+                                              prediction)))
             goto done;
         const double *truth = outputs + first * m;
         for (int64_t i = 0; i < n * m; i++) {
@@ -245,10 +245,9 @@ static sciml_status evaluate_test_set(void *user, const double *params,
 }
 
 /* Mini-batch Adam/AdamW training on standardised copies of the data (sciml/trainer.h). */
-static sciml_status train_adam(sciml_mlp_model *model, const double *inputs,
-                               const double *outputs, int64_t count, const double *test_inputs,
-                               const double *test_outputs, int64_t test_count,
-                               const sciml_train_options *options) {
+static sciml_status train_adam(sciml_mlp_model *model, const double *inputs, const double *outputs,
+                               int64_t count, const double *test_inputs, const double *test_outputs,
+                               int64_t test_count, const sciml_train_options *options) {
     sciml_ctx *ctx = model->ctx;
     int64_t batch = options->batch < count ? options->batch : count;
     int64_t n_in = model->config.input_count, n_out = model->config.output_count;
@@ -349,8 +348,8 @@ static int lbfgs_iteration(void *user, const sciml_lbfgs_progress *progress) {
     return 0;
 }
 
-static sciml_status train_lbfgs(sciml_mlp_model *model, const double *inputs,
-                                const double *outputs, int64_t count, const double *test_inputs,
+static sciml_status train_lbfgs(sciml_mlp_model *model, const double *inputs, const double *outputs,
+                                int64_t count, const double *test_inputs,
                                 const double *test_outputs, int64_t test_count,
                                 const sciml_train_options *options) {
     sciml_ctx *ctx = model->ctx;
@@ -393,8 +392,10 @@ static sciml_status train_lbfgs(sciml_mlp_model *model, const double *inputs,
                                   &problem, &lbfgs_options, &result);
     sync_predict_params(model);
     if (status == SCIML_OK && sciml_ctx_interrupted(ctx))
-        status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld L-BFGS "
-                             "iterations", (long long)problem.iterations);
+        status = sciml_error(ctx, SCIML_ERR_INTERRUPTED,
+                             "interrupted after %lld L-BFGS "
+                             "iterations",
+                             (long long)problem.iterations);
     model->state.epochs_done += problem.iterations;
 done:
     sciml_graph_destroy(&g);
@@ -405,9 +406,9 @@ done:
 }
 
 sciml_status sciml_mlp_model_train(sciml_mlp_model *model, const double *inputs,
-                                   const double *outputs, int64_t count,
-                                   const double *test_inputs, const double *test_outputs,
-                                   int64_t test_count, const sciml_train_options *options) {
+                                   const double *outputs, int64_t count, const double *test_inputs,
+                                   const double *test_outputs, int64_t test_count,
+                                   const sciml_train_options *options) {
     sciml_ctx *ctx = model->ctx;
     if (count < 1)
         return sciml_error(ctx, SCIML_ERR_ARG, "mlp: no training samples");
@@ -426,17 +427,17 @@ sciml_status sciml_mlp_model_train(sciml_mlp_model *model, const double *inputs,
                       options);
 }
 
-sciml_status sciml_mlp_model_predict(sciml_mlp_model *model, const double *inputs,
-                                     int64_t count, double *outputs) {
+sciml_status sciml_mlp_model_predict(sciml_mlp_model *model, const double *inputs, int64_t count,
+                                     double *outputs) {
     sciml_ctx *ctx = model->ctx;
     if (!model->input_norm)
         return sciml_error(ctx, SCIML_ERR_STATE, "mlp: model has no normalisation (untrained)");
     sciml_status status;
     if (!model->predict_graph) {
         sciml_node unused_target, unused_loss;
-        if ((status = build_graph(model, PREDICT_CHUNK, 0, &model->predict_graph,
-                                  &model->predict_input, &model->predict_output, &unused_target,
-                                  &unused_loss)))
+        if ((status =
+                 build_graph(model, PREDICT_CHUNK, 0, &model->predict_graph, &model->predict_input,
+                             &model->predict_output, &unused_target, &unused_loss)))
             return status;
         memcpy(sciml_graph_params(model->predict_graph), model->params,
                (size_t)model->parameter_count * sizeof(double));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/mlp_model_internal.h"
+#include "models/model_file.h"
 #include "sciml/netcdf.h"
 
 /* Layer widths: input, hidden..., output. Returns the layer count (hidden_count + 1). */
@@ -83,8 +84,8 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
     if ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind",
                                         checkpoint ? "checkpoint" : "model")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "mlp")) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version",
-                                        sciml_version())) ||
+        (status =
+             sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "hidden", hidden)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "activation",
                                         sciml_activation_name(config->activation))) ||
@@ -97,8 +98,7 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
         if ((status = put_text_if(writer, "input_variable", provenance->input_variable)) ||
             (status = put_text_if(writer, "output_variable", provenance->output_variable)) ||
             (status = put_text_if(writer, "sciml_command", provenance->command)) ||
-            (status = put_text_if(writer, "sciml_source_checksum",
-                                  provenance->source_checksum)) ||
+            (status = put_text_if(writer, "sciml_source_checksum", provenance->source_checksum)) ||
             (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_seed", seed)) ||
             (provenance->command &&
              (status = sciml_nc_append_history(writer, provenance->command))))
@@ -114,8 +114,8 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
     int64_t offset = 0;
     for (int l = 0; l < layers; l++) {
         int64_t weights = sizes[l] * sizes[l + 1];
-        if ((status = sciml_nc_write_var(writer, weight_vars[l], 0, weights,
-                                         model->params + offset)) ||
+        if ((status =
+                 sciml_nc_write_var(writer, weight_vars[l], 0, weights, model->params + offset)) ||
             (status = sciml_nc_write_var(writer, bias_vars[l], 0, sizes[l + 1],
                                          model->params + offset + weights)))
             goto fail;
@@ -123,10 +123,10 @@ sciml_status sciml_mlp_model_write(sciml_mlp_model *model, const char *path,
     }
     if ((status = sciml_nc_write_var(writer, input_mean, 0, sizes[0], model->input_norm->mean)) ||
         (status = sciml_nc_write_var(writer, input_std, 0, sizes[0], model->input_norm->std)) ||
-        (status = sciml_nc_write_var(writer, output_mean, 0, sizes[layers],
-                                     model->output_norm->mean)) ||
-        (status = sciml_nc_write_var(writer, output_std, 0, sizes[layers],
-                                     model->output_norm->std)))
+        (status =
+             sciml_nc_write_var(writer, output_mean, 0, sizes[layers], model->output_norm->mean)) ||
+        (status =
+             sciml_nc_write_var(writer, output_std, 0, sizes[layers], model->output_norm->std)))
         goto fail;
     if (checkpoint && (status = sciml_train_state_write(writer, &model->state)))
         goto fail;
@@ -136,26 +136,6 @@ fail:
     return status;
 }
 
-/* Reads an integer-valued numeric global attribute in [min, max]. */
-static sciml_status read_int_att(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
-                                 int64_t min, int64_t max, int64_t *out) {
-    double value = 0;
-    int64_t length = 0;
-    sciml_status status =
-        sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, name, &value, 1, &length);
-    if (status == SCIML_ERR_NOT_FOUND)
-        return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: model attribute '%s' is missing",
-                           sciml_nc_name(reader), name);
-    if (status)
-        return status;
-    if (length != 1 || !(value >= (double)min && value <= (double)max) || value != floor(value))
-        return sciml_error(ctx, SCIML_ERR_FORMAT,
-                           "%s: model attribute '%s' is %g: expected one integer in [%lld, %lld]",
-                           sciml_nc_name(reader), name, value, (long long)min, (long long)max);
-    *out = (int64_t)value;
-    return SCIML_OK;
-}
-
 static sciml_status read_text_att(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
                                   const char **text) {
     sciml_status status = sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, name, text, NULL);
@@ -163,46 +143,6 @@ static sciml_status read_text_att(sciml_ctx *ctx, sciml_nc_reader *reader, const
         return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: model attribute '%s' is missing",
                            sciml_nc_name(reader), name);
     return status;
-}
-
-/* Reads variable `name`, which must be a fixed variable with exactly `count` values. */
-static sciml_status read_exact(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
-                               int64_t count, double *values) {
-    int64_t var;
-    sciml_nc_var_info info;
-    sciml_status status = sciml_nc_find_var(reader, name, &var);
-    if (status) {
-        sciml_ctx_clear_error(ctx);
-        return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: model variable '%s' is missing",
-                           sciml_nc_name(reader), name);
-    }
-    if ((status = sciml_nc_var_get_info(reader, var, &info)))
-        return status;
-    if (info.is_record || info.element_count != count)
-        return sciml_error(ctx, SCIML_ERR_FORMAT,
-                           "%s: model variable '%s' has %lld values but the attributes say "
-                           "%lld",
-                           sciml_nc_name(reader), name, (long long)info.element_count,
-                           (long long)count);
-    if ((status = sciml_nc_read_var(reader, var, 0, count, values)))
-        return status;
-    for (int64_t i = 0; i < count; i++)
-        if (!isfinite(values[i]))
-            return sciml_error(ctx, SCIML_ERR_NONFINITE,
-                               "%s: model variable '%s' element %lld is not finite",
-                               sciml_nc_name(reader), name, (long long)i);
-    return SCIML_OK;
-}
-
-static char *copy_optional_text(sciml_nc_reader *reader, const char *name) {
-    const char *text = NULL;
-    if (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, name, &text, NULL) != SCIML_OK)
-        return NULL;
-    size_t length = strlen(text);
-    char *copy = malloc(length + 1);
-    if (copy)
-        memcpy(copy, text, length + 1);
-    return copy;
 }
 
 sciml_status sciml_mlp_model_read(sciml_ctx *ctx, const char *path, sciml_mlp_model **out,
@@ -225,8 +165,8 @@ sciml_status sciml_mlp_model_read(sciml_ctx *ctx, const char *path, sciml_mlp_mo
     int checkpoint = !strcmp(kind, "checkpoint");
     if ((strcmp(kind, "model") && !checkpoint) || strcmp(model_name, "mlp")) {
         status = sciml_error(ctx, SCIML_ERR_FORMAT,
-                             "%s: sciml_kind '%s', sciml_model '%s': expected an mlp model",
-                             path, kind, model_name);
+                             "%s: sciml_kind '%s', sciml_model '%s': expected an mlp model", path,
+                             kind, model_name);
         goto done;
     }
     sciml_mlp_model_config config;
@@ -277,11 +217,12 @@ sciml_status sciml_mlp_model_read(sciml_ctx *ctx, const char *path, sciml_mlp_mo
         char name[32];
         int64_t weights = sizes[l] * sizes[l + 1];
         snprintf(name, sizeof(name), "layer_%d_weight", l);
-        if ((status = read_exact(ctx, reader, name, weights, model->params + offset)))
+        if ((status =
+                 sciml_model_read_vector(ctx, reader, name, weights, 0, model->params + offset)))
             goto done;
         snprintf(name, sizeof(name), "layer_%d_bias", l);
-        if ((status = read_exact(ctx, reader, name, sizes[l + 1], model->params + offset +
-                                                                      weights)))
+        if ((status = sciml_model_read_vector(ctx, reader, name, sizes[l + 1], 0,
+                                              model->params + offset + weights)))
             goto done;
         offset += weights + sizes[l + 1];
     }
@@ -295,8 +236,8 @@ sciml_status sciml_mlp_model_read(sciml_ctx *ctx, const char *path, sciml_mlp_mo
     for (int side = 0; side < 2; side++) {
         int64_t n = side ? n_out : n_in;
         sciml_normalizer **norm = side ? &model->output_norm : &model->input_norm;
-        if ((status = read_exact(ctx, reader, names[side][0], n, stats)) ||
-            (status = read_exact(ctx, reader, names[side][1], n, stats + n)))
+        if ((status = sciml_model_read_vector(ctx, reader, names[side][0], n, 0, stats)) ||
+            (status = sciml_model_read_vector(ctx, reader, names[side][1], n, 0, stats + n)))
             goto done;
         for (int64_t i = 0; i < n; i++)
             if (!(stats[n + i] > 0)) {
@@ -311,17 +252,16 @@ sciml_status sciml_mlp_model_read(sciml_ctx *ctx, const char *path, sciml_mlp_mo
             goto done;
     }
     if (checkpoint) {
-        if ((status = sciml_train_state_read(ctx, reader, model->parameter_count,
-                                             &model->state)))
+        if ((status = sciml_train_state_read(ctx, reader, model->parameter_count, &model->state)))
             goto done;
-    } else if ((status = read_int_att(ctx, reader, "epochs_done", 0, INT64_C(1) << 40,
-                                      &model->state.epochs_done))) {
+    } else if ((status = sciml_model_read_integers(ctx, reader, "epochs_done", 1, 0,
+                                                   INT64_C(1) << 40, &model->state.epochs_done))) {
         goto done;
     }
     if (input_variable)
-        *input_variable = copy_optional_text(reader, "input_variable");
+        *input_variable = sciml_model_copy_text(reader, "input_variable");
     if (output_variable)
-        *output_variable = copy_optional_text(reader, "output_variable");
+        *output_variable = sciml_model_copy_text(reader, "output_variable");
 done:
     free(stats);
     sciml_nc_close(&reader);

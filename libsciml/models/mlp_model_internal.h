@@ -9,16 +9,16 @@
 #include "sciml/trainer.h"
 
 struct sciml_mlp_model {
-    sciml_ctx *ctx;                 /* borrowed */
+    sciml_ctx *ctx; /* borrowed */
     sciml_mlp_model_config config;
     int64_t parameter_count;
-    double *params;                 /* (parameter_count) the model's own copy, graph layout */
-    sciml_normalizer *input_norm;   /* NULL until fitted */
+    double *params;               /* (parameter_count) the model's own copy, graph layout */
+    sciml_normalizer *input_norm; /* NULL until fitted */
     sciml_normalizer *output_norm;
     /* prediction graph, built lazily */
     sciml_graph *predict_graph;
     sciml_node predict_input, predict_output;
-    sciml_train_state state;        /* training position and optimizer moments */
+    sciml_train_state state; /* training position and optimizer moments */
 };
 
 #endif /* SCIML_MLP_MODEL_INTERNAL_H */

@@ -47,8 +47,8 @@ sciml_status sciml_params_define(sciml_nc_writer *writer, const sciml_graph *g) 
             var_dims[r] = dims[k];
         }
         if (status == SCIML_OK)
-            status = sciml_nc_def_var(writer, sciml_graph_name(g, nodes[p]), SCIML_NC_DOUBLE,
-                                      rank, var_dims, &var);
+            status = sciml_nc_def_var(writer, sciml_graph_name(g, nodes[p]), SCIML_NC_DOUBLE, rank,
+                                      var_dims, &var);
         if (status == SCIML_OK)
             status = sciml_nc_put_att_text(writer, var, "sciml_role", "parameter");
     }
@@ -85,8 +85,8 @@ sciml_status sciml_params_read(sciml_ctx *ctx, sciml_nc_reader *reader, sciml_gr
         return sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory");
     int count = list_params(g, nodes);
     double *params = sciml_graph_params(g);
-    sciml_status status = count < 0 ? sciml_error(ctx, SCIML_ERR_RANGE, "too many parameters")
-                                    : SCIML_OK;
+    sciml_status status =
+        count < 0 ? sciml_error(ctx, SCIML_ERR_RANGE, "too many parameters") : SCIML_OK;
     for (int p = 0; p < count && status == SCIML_OK; p++) {
         const char *name = sciml_graph_name(g, nodes[p]);
         int64_t shape[SCIML_MAX_DIMS], elements = 1, var;
@@ -111,12 +111,12 @@ sciml_status sciml_params_read(sciml_ctx *ctx, sciml_nc_reader *reader, sciml_gr
             char want[128] = "", have[128] = "";
             size_t used = 0;
             for (int r = 0; r < rank && used < sizeof(want); r++)
-                used += (size_t)snprintf(want + used, sizeof(want) - used, "%s%lld",
-                                         r ? ", " : "", (long long)shape[r]);
+                used += (size_t)snprintf(want + used, sizeof(want) - used, "%s%lld", r ? ", " : "",
+                                         (long long)shape[r]);
             used = 0;
             for (int r = 0; r < info.rank && used < sizeof(have); r++)
-                used += (size_t)snprintf(have + used, sizeof(have) - used, "%s%lld",
-                                         r ? ", " : "", (long long)info.shape[r]);
+                used += (size_t)snprintf(have + used, sizeof(have) - used, "%s%lld", r ? ", " : "",
+                                         (long long)info.shape[r]);
             status = sciml_error(ctx, SCIML_ERR_FORMAT,
                                  "%s: parameter '%s' has shape (%s) but the model attributes "
                                  "need (%s)",

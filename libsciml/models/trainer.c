@@ -11,6 +11,8 @@
 
 #include "sciml/optim.h"
 
+#include "models/model_file.h"
+
 void sciml_train_state_init(sciml_train_state *state, uint64_t seed) {
     memset(state, 0, sizeof(*state));
     sciml_rng_seed(&state->epoch_rng, seed);
@@ -42,8 +44,7 @@ static void save_moments(sciml_train_state *state, const sciml_adam *adam,
 }
 
 sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem *problem,
-                                   sciml_train_state *state,
-                                   const sciml_train_options *options) {
+                                   sciml_train_state *state, const sciml_train_options *options) {
     sciml_graph *g = problem->graph;
     const int64_t count = problem->sample_count;
     const int64_t n_params = sciml_graph_param_count(g);
@@ -73,8 +74,8 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
     if ((status = sciml_adam_create(ctx, n_params, &adam_options, &adam)))
         goto done;
     if (state->adam_m && state->adam_v && state->optimizer == options->optimizer &&
-        (status = sciml_adam_set_state(adam, state->adam_steps, state->adam_m, state->adam_v,
-                                       n_params)))
+        (status =
+             sciml_adam_set_state(adam, state->adam_steps, state->adam_m, state->adam_v, n_params)))
         goto done;
     double *params = sciml_graph_params(g);
     const double *grads = sciml_graph_grads(g);
@@ -109,12 +110,12 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
             if (!isfinite(value)) {
                 memcpy(params, last_good, (size_t)n_params * sizeof(double));
                 state->next_batch = 0;
-                status = sciml_error(ctx, SCIML_ERR_NONFINITE,
-                                     "training diverged: loss is %g at epoch %lld, step %lld "
-                                     "(try a smaller --lr); parameters reset to the end of "
-                                     "epoch %lld",
-                                     value, (long long)epoch + 1, (long long)b + 1,
-                                     (long long)epoch);
+                status =
+                    sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                "training diverged: loss is %g at epoch %lld, step %lld "
+                                "(try a smaller --lr); parameters reset to the end of "
+                                "epoch %lld",
+                                value, (long long)epoch + 1, (long long)b + 1, (long long)epoch);
                 goto done;
             }
             loss_sum += value * (double)n;
@@ -171,20 +172,17 @@ sciml_status sciml_train_state_define(sciml_nc_writer *writer, const sciml_train
         return SCIML_ERR_STATE;
     const sciml_rng *r = &state->epoch_rng;
     char rng_text[128];
-    snprintf(rng_text, sizeof(rng_text),
-             "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64, r->state[0],
-             r->state[1], r->state[2], r->state[3]);
+    snprintf(rng_text, sizeof(rng_text), "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64,
+             r->state[0], r->state[1], r->state[2], r->state[3]);
     int64_t dim, var;
     sciml_status status;
     if ((status = sciml_nc_def_dim(writer, "parameter", state->parameter_count, &dim)) ||
         (status = sciml_nc_def_var(writer, "adam_m", SCIML_NC_DOUBLE, 1, &dim, &var)) ||
         (status = sciml_nc_def_var(writer, "adam_v", SCIML_NC_DOUBLE, 1, &dim, &var)) ||
-        (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "epochs_done",
-                                       state->epochs_done)) ||
-        (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "next_batch",
-                                       state->next_batch)) ||
-        (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "adam_steps",
-                                       state->adam_steps)) ||
+        (status =
+             sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "epochs_done", state->epochs_done)) ||
+        (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "next_batch", state->next_batch)) ||
+        (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "adam_steps", state->adam_steps)) ||
         (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "epoch_loss_sum",
                                           SCIML_NC_DOUBLE, &state->epoch_loss_sum, 1)) ||
         (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "epoch_loss_samples",
@@ -207,56 +205,6 @@ sciml_status sciml_train_state_write(sciml_nc_writer *writer, const sciml_train_
     return SCIML_OK;
 }
 
-/* An integer-valued numeric global attribute in [min, max]. */
-static sciml_status read_count(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
-                               int64_t max, int64_t *out) {
-    double value = 0;
-    int64_t length = 0;
-    sciml_status status =
-        sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, name, &value, 1, &length);
-    if (status == SCIML_ERR_NOT_FOUND)
-        return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: checkpoint attribute '%s' is missing",
-                           sciml_nc_name(reader), name);
-    if (status)
-        return status;
-    if (length != 1 || !(value >= 0 && value <= (double)max) || value != floor(value))
-        return sciml_error(ctx, SCIML_ERR_FORMAT,
-                           "%s: checkpoint attribute '%s' is %g: expected one integer in [0, "
-                           "%lld]",
-                           sciml_nc_name(reader), name, value, (long long)max);
-    *out = (int64_t)value;
-    return SCIML_OK;
-}
-
-/* A fixed variable of exactly n finite values. */
-static sciml_status read_vector(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
-                                int64_t n, double *values) {
-    int64_t var;
-    sciml_nc_var_info info;
-    if (sciml_nc_find_var(reader, name, &var)) {
-        sciml_ctx_clear_error(ctx);
-        return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: checkpoint variable '%s' is missing",
-                           sciml_nc_name(reader), name);
-    }
-    sciml_status status = sciml_nc_var_get_info(reader, var, &info);
-    if (status)
-        return status;
-    if (info.is_record || info.element_count != n)
-        return sciml_error(ctx, SCIML_ERR_FORMAT,
-                           "%s: checkpoint variable '%s' has %lld values, the model has %lld "
-                           "parameters",
-                           sciml_nc_name(reader), name, (long long)info.element_count,
-                           (long long)n);
-    if ((status = sciml_nc_read_var(reader, var, 0, n, values)))
-        return status;
-    for (int64_t i = 0; i < n; i++)
-        if (!isfinite(values[i]))
-            return sciml_error(ctx, SCIML_ERR_NONFINITE,
-                               "%s: checkpoint variable '%s' element %lld is not finite",
-                               sciml_nc_name(reader), name, (long long)i);
-    return SCIML_OK;
-}
-
 sciml_status sciml_train_state_read(sciml_ctx *ctx, sciml_nc_reader *reader,
                                     int64_t parameter_count, sciml_train_state *state) {
     const char *name = sciml_nc_name(reader);
@@ -267,17 +215,21 @@ sciml_status sciml_train_state_read(sciml_ctx *ctx, sciml_nc_reader *reader,
     state->adam_v = sciml_alloc_array((size_t)parameter_count, sizeof(double));
     if (!state->adam_m || !state->adam_v)
         return sciml_error(ctx, SCIML_ERR_NOMEM, "%s: out of memory", name);
-    if ((status = read_count(ctx, reader, "epochs_done", INT64_C(1) << 40,
-                             &state->epochs_done)) ||
-        (status = read_count(ctx, reader, "next_batch", INT64_C(1) << 40, &state->next_batch)) ||
-        (status = read_count(ctx, reader, "adam_steps", INT64_C(1) << 50, &state->adam_steps)) ||
-        (status = read_count(ctx, reader, "epoch_loss_samples", INT64_C(1) << 50,
-                             &state->epoch_loss_samples)) ||
-        (status = read_vector(ctx, reader, "adam_m", parameter_count, state->adam_m)) ||
-        (status = read_vector(ctx, reader, "adam_v", parameter_count, state->adam_v)))
+    if ((status = sciml_model_read_integers(ctx, reader, "epochs_done", 1, 0, INT64_C(1) << 40,
+                                            &state->epochs_done)) ||
+        (status = sciml_model_read_integers(ctx, reader, "next_batch", 1, 0, INT64_C(1) << 40,
+                                            &state->next_batch)) ||
+        (status = sciml_model_read_integers(ctx, reader, "adam_steps", 1, 0, INT64_C(1) << 50,
+                                            &state->adam_steps)) ||
+        (status = sciml_model_read_integers(ctx, reader, "epoch_loss_samples", 1, 0,
+                                            INT64_C(1) << 50, &state->epoch_loss_samples)) ||
+        (status =
+             sciml_model_read_vector(ctx, reader, "adam_m", parameter_count, 0, state->adam_m)) ||
+        (status =
+             sciml_model_read_vector(ctx, reader, "adam_v", parameter_count, 0, state->adam_v)))
         return status;
-    if (sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "epoch_loss_sum",
-                                &state->epoch_loss_sum, 1, NULL) ||
+    if (sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "epoch_loss_sum", &state->epoch_loss_sum,
+                                1, NULL) ||
         sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "optimizer", &optimizer, NULL) ||
         sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "rng_state", &rng_text, NULL))
         return sciml_error(ctx, SCIML_ERR_FORMAT,
