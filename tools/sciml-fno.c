@@ -48,7 +48,8 @@ static int64_t coordinate_of(sciml_nc_reader *reader, int64_t dim) {
     return var;
 }
 
-static int run(sciml_ctx *ctx, const tool_apply_options *o, const char *command) {
+static int run(sciml_ctx *ctx, const void *options, const char *command) {
+    const tool_apply_options *o = options;
     sciml_fno_model *model = NULL;
     sciml_nc_reader *reader = NULL;
     sciml_nc_writer *writer = NULL;
@@ -60,15 +61,9 @@ static int run(sciml_ctx *ctx, const tool_apply_options *o, const char *command)
         (status = sciml_nc_open(ctx, o->input_path, &reader)))
         goto done;
     const sciml_fno_config *config = sciml_fno_model_get_config(model);
-    const char *input_name = o->input_name;
-    if (!input_name && stored_input) {
-        int64_t unused;
-        if (sciml_nc_find_var(reader, stored_input, &unused) == SCIML_OK)
-            input_name = stored_input;
-        else
-            sciml_ctx_clear_error(ctx);
-    }
-    if (!input_name && (status = sciml_dataset_find_role(ctx, reader, "input", &input_name)))
+    const char *input_name = NULL;
+    if ((status =
+             sciml_dataset_choose_input(ctx, reader, o->input_name, stored_input, &input_name)))
         goto done;
     const char *output_name =
         o->output_name ? o->output_name : (stored_output ? stored_output : "prediction");
@@ -198,16 +193,5 @@ int main(int argc, char **argv) {
     int usage_status = tool_parse_apply_options(argc, argv, usage, BATCH_DEFAULT, &options);
     if (usage_status)
         return usage_status;
-    sciml_ctx *ctx = NULL;
-    char *command = tool_command_line(argc, argv);
-    if (sciml_ctx_create(&ctx) || !command) {
-        tool_error("out of memory");
-        free(command);
-        return TOOL_EXIT_FAILURE;
-    }
-    tool_catch_interrupts(ctx);
-    int exit_code = run(ctx, &options, command);
-    free(command);
-    sciml_ctx_destroy(&ctx);
-    return exit_code;
+    return tool_run(argc, argv, run, &options);
 }

@@ -147,6 +147,23 @@ int tool_parse_apply_options(int argc, char **argv, void (*usage)(FILE *out), in
     return tool_usage_finish(&usage_errors);
 }
 
+int tool_run(int argc, char **argv,
+             int (*run)(sciml_ctx *ctx, const void *options, const char *command),
+             const void *options) {
+    sciml_ctx *ctx = NULL;
+    char *command = tool_command_line(argc, argv);
+    if (sciml_ctx_create(&ctx) || !command) {
+        tool_error("out of memory");
+        free(command);
+        return TOOL_EXIT_FAILURE;
+    }
+    tool_catch_interrupts(ctx);
+    int exit_code = run(ctx, options, command);
+    free(command);
+    sciml_ctx_destroy(&ctx);
+    return exit_code;
+}
+
 int tool_parse_int64(tool_usage *usage, const char *option, const char *text, int64_t min,
                      int64_t max, int64_t *out) {
     if (!text)

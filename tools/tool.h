@@ -50,6 +50,12 @@ typedef struct tool_apply_options {
 int tool_parse_apply_options(int argc, char **argv, void (*usage)(FILE *out), int64_t default_batch,
                              tool_apply_options *options);
 
+/* The body of a tool's main after option parsing: makes the context and the command line,
+ * catches Ctrl-C, calls run(ctx, options, command) and frees both; returns run's exit code. */
+int tool_run(int argc, char **argv,
+             int (*run)(sciml_ctx *ctx, const void *options, const char *command),
+             const void *options);
+
 /* Number parsing with end and range checks; on failure records a usage error naming the
  * option and the accepted range, and leaves *out unchanged. Return 0 on success. */
 int tool_parse_int64(tool_usage *usage, const char *option, const char *text, int64_t min,

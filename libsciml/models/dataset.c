@@ -33,6 +33,21 @@ sciml_status sciml_dataset_find_role(sciml_ctx *ctx, sciml_nc_reader *reader, co
                        sciml_nc_name(reader), role, role, role);
 }
 
+sciml_status sciml_dataset_choose_input(sciml_ctx *ctx, sciml_nc_reader *reader, const char *given,
+                                        const char *stored, const char **name) {
+    int64_t unused;
+    if (given) {
+        *name = given;
+        return SCIML_OK;
+    }
+    if (stored && sciml_nc_find_var(reader, stored, &unused) == SCIML_OK) {
+        *name = stored;
+        return SCIML_OK;
+    }
+    sciml_ctx_clear_error(ctx);
+    return sciml_dataset_find_role(ctx, reader, "input", name);
+}
+
 void sciml_array_free(sciml_array *array) {
     if (!array)
         return;

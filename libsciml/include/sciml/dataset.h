@@ -17,11 +17,11 @@ extern "C" {
 #endif
 
 typedef struct sciml_array {
-    double *values;          /* (sample_count, feature_count) row-major; owned */
+    double *values; /* (sample_count, feature_count) row-major; owned */
     int64_t sample_count;
     int64_t feature_count;
-    int rank;                /* rank of the variable in the file, sample axis included */
-    int64_t shape[8];        /* its shape (shape[0] = sample_count); rank <= 8 */
+    int rank;         /* rank of the variable in the file, sample axis included */
+    int64_t shape[8]; /* its shape (shape[0] = sample_count); rank <= 8 */
     char name[SCIML_NC_MAX_NAME + 1];
 } sciml_array;
 
@@ -29,6 +29,13 @@ typedef struct sciml_array {
  * with a message naming the file and the role. *name points into the reader. */
 sciml_status sciml_dataset_find_role(sciml_ctx *ctx, sciml_nc_reader *reader, const char *role,
                                      const char **name);
+
+/* The input variable to use in `reader`: `given` when not NULL, else `stored` (the name a model
+ * was trained on) when the file has it, else the variable with sciml_role = "input".
+ * *name points into given, stored or the reader. */
+sciml_status sciml_dataset_choose_input(sciml_ctx *ctx, sciml_nc_reader *reader,
+                                        const char *given, const char *stored,
+                                        const char **name);
 
 /* Reads all samples of variable `name` as doubles into out (allocated; free with
  * sciml_array_free). Fails with SCIML_ERR_NONFINITE naming the sample when a value is NaN or
@@ -42,8 +49,7 @@ void sciml_array_free(sciml_array *array); /* frees values, zeroes the struct; N
  * they have the same sample count. Reading two variables from a pipe requires them to be both
  * record variables or both fixed. */
 sciml_status sciml_dataset_read(sciml_ctx *ctx, const char *path, const char *input_name,
-                                const char *output_name, sciml_array *inputs,
-                                sciml_array *outputs);
+                                const char *output_name, sciml_array *inputs, sciml_array *outputs);
 
 /* 64-bit FNV-1a checksum of a file's bytes as 16 hex digits (for provenance). "-" or an
  * unreadable path gives SCIML_ERR_IO. */

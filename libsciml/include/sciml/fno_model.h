@@ -30,14 +30,14 @@ extern "C" {
 #define SCIML_FNO_MAX_LAYERS 16
 
 typedef struct sciml_fno_config {
-    int dims;                  /* 1 or 2 spatial dimensions */
-    int64_t input_channels;    /* fields per point in a (>= 1) */
-    int64_t output_channels;   /* fields per point in u (>= 1) */
-    int64_t modes[2];          /* kept Fourier modes per dimension */
-    int64_t width;             /* channels inside the Fourier layers */
-    int layers;                /* Fourier layers, 1..SCIML_FNO_MAX_LAYERS */
-    int64_t projection;        /* hidden width of the projection */
-    int64_t padding;           /* zeros appended per spatial dimension (0: periodic) */
+    int dims;                /* 1 or 2 spatial dimensions */
+    int64_t input_channels;  /* fields per point in a (>= 1) */
+    int64_t output_channels; /* fields per point in u (>= 1) */
+    int64_t modes[2];        /* kept Fourier modes per dimension */
+    int64_t width;           /* channels inside the Fourier layers */
+    int layers;              /* Fourier layers, 1..SCIML_FNO_MAX_LAYERS */
+    int64_t projection;      /* hidden width of the projection */
+    int64_t padding;         /* zeros appended per spatial dimension (0: periodic) */
 } sciml_fno_config;
 
 /* Defaults of the paper's 1D set-up: modes 16, width 64, 4 layers, projection 128, periodic,
@@ -46,8 +46,8 @@ void sciml_fno_config_default(sciml_fno_config *config);
 
 typedef struct sciml_fno_model sciml_fno_model;
 
-sciml_status sciml_fno_model_create(sciml_ctx *ctx, const sciml_fno_config *config,
-                                    uint64_t seed, sciml_fno_model **out);
+sciml_status sciml_fno_model_create(sciml_ctx *ctx, const sciml_fno_config *config, uint64_t seed,
+                                    sciml_fno_model **out);
 void sciml_fno_model_destroy(sciml_fno_model **model);
 const sciml_fno_config *sciml_fno_model_get_config(const sciml_fno_model *model);
 int64_t sciml_fno_model_parameter_count(const sciml_fno_model *model);
@@ -58,7 +58,7 @@ int sciml_fno_model_is_checkpoint(const sciml_fno_model *model);
 typedef struct sciml_field_set {
     const double *values;
     int64_t count;
-    int64_t size[2];   /* spatial sizes (size[1] unused in 1D) */
+    int64_t size[2]; /* spatial sizes (size[1] unused in 1D) */
     int64_t channels;
 } sciml_field_set;
 

@@ -27,11 +27,11 @@ extern "C" {
 #define SCIML_MLP_MAX_HIDDEN 32
 
 typedef struct sciml_mlp_model_config {
-    int64_t input_count;                   /* features per sample in */
-    int64_t output_count;                  /* features per sample out */
-    int hidden_count;                      /* hidden layers, 0..SCIML_MLP_MAX_HIDDEN */
-    int64_t hidden[SCIML_MLP_MAX_HIDDEN];  /* widths */
-    sciml_activation activation;           /* of hidden layers */
+    int64_t input_count;                  /* features per sample in */
+    int64_t output_count;                 /* features per sample out */
+    int hidden_count;                     /* hidden layers, 0..SCIML_MLP_MAX_HIDDEN */
+    int64_t hidden[SCIML_MLP_MAX_HIDDEN]; /* widths */
+    sciml_activation activation;          /* of hidden layers */
 } sciml_mlp_model_config;
 
 typedef struct sciml_mlp_model sciml_mlp_model;
@@ -52,14 +52,13 @@ int64_t sciml_mlp_model_parameter_count(const sciml_mlp_model *model);
  * SCIML_ERR_NONFINITE naming the epoch and step when the loss becomes NaN or Inf (the
  * parameters are then restored to the last finite epoch). */
 sciml_status sciml_mlp_model_train(sciml_mlp_model *model, const double *inputs,
-                                   const double *outputs, int64_t count,
-                                   const double *test_inputs, const double *test_outputs,
-                                   int64_t test_count, const sciml_train_options *options);
+                                   const double *outputs, int64_t count, const double *test_inputs,
+                                   const double *test_outputs, int64_t test_count,
+                                   const sciml_train_options *options);
 
 /* outputs (count, output_count) = model(inputs (count, input_count)); batches internally. */
-sciml_status sciml_mlp_model_predict(sciml_mlp_model *model, const double *inputs,
-                                     int64_t count, double *outputs);
-
+sciml_status sciml_mlp_model_predict(sciml_mlp_model *model, const double *inputs, int64_t count,
+                                     double *outputs);
 
 /* Writes the model (and, when `checkpoint` is non-zero, the optimizer state and training
  * position) to path ("-" for stdout) atomically. */

@@ -13,36 +13,36 @@ extern "C" {
 /* What a model reports after every epoch (or every `report_every` optimizer steps for
  * full-batch methods). */
 typedef struct sciml_train_report {
-    int64_t epoch;        /* 1-based count of completed epochs */
-    int64_t step;         /* optimizer steps so far */
-    double train_loss;    /* mean training loss over the epoch (normalised units) */
-    double test_loss;     /* loss on the test set, NaN when none is given */
-    double test_error;    /* relative L2 error on the test set (physical units), NaN if none */
-    double lr;            /* learning rate used in this epoch */
-    double seconds;       /* wall time of this epoch */
+    int64_t epoch;     /* 1-based count of completed epochs */
+    int64_t step;      /* optimizer steps so far */
+    double train_loss; /* mean training loss over the epoch (normalised units) */
+    double test_loss;  /* loss on the test set, NaN when none is given */
+    double test_error; /* relative L2 error on the test set (physical units), NaN if none */
+    double lr;         /* learning rate used in this epoch */
+    double seconds;    /* wall time of this epoch */
 } sciml_train_report;
 
 /* Called after each epoch; return non-zero to stop training early (not an error). */
 typedef int (*sciml_train_report_fn)(void *user, const sciml_train_report *report);
 
 typedef struct sciml_train_options {
-    int64_t epochs;                  /* passes over the training data */
-    int64_t batch;                   /* samples per optimizer step */
-    sciml_optimizer_kind optimizer;  /* adam, adamw or lbfgs */
-    double weight_decay;             /* L2 (adam) or decoupled (adamw) */
-    sciml_schedule schedule;         /* learning rate per epoch (base lr inside) */
-    int64_t lbfgs_iterations;        /* lbfgs: maximum iterations (full batch) */
-    uint64_t seed;                   /* initialisation and shuffling */
-    sciml_train_report_fn report;    /* may be NULL */
+    int64_t epochs;                 /* passes over the training data */
+    int64_t batch;                  /* samples per optimizer step */
+    sciml_optimizer_kind optimizer; /* adam, adamw or lbfgs */
+    double weight_decay;            /* L2 (adam) or decoupled (adamw) */
+    sciml_schedule schedule;        /* learning rate per epoch (base lr inside) */
+    int64_t lbfgs_iterations;       /* lbfgs: maximum iterations (full batch) */
+    uint64_t seed;                  /* initialisation and shuffling */
+    sciml_train_report_fn report;   /* may be NULL */
     void *report_user;
 } sciml_train_options;
 
 /* Metadata stored with a model (strings copied at write time; any may be NULL). */
 typedef struct sciml_model_provenance {
-    const char *input_variable;   /* data variable names, used as defaults when predicting */
+    const char *input_variable; /* data variable names, used as defaults when predicting */
     const char *output_variable;
-    const char *command;          /* the training command line (goes into history) */
-    const char *source_checksum;  /* checksum of the training data file */
+    const char *command;         /* the training command line (goes into history) */
+    const char *source_checksum; /* checksum of the training data file */
     uint64_t seed;
 } sciml_model_provenance;
 

@@ -27,7 +27,7 @@ typedef struct sciml_train_state {
     int64_t epoch_loss_samples; /* samples behind epoch_loss_sum */
     sciml_rng epoch_rng;        /* RNG state at the start of the current epoch */
     int64_t parameter_count;
-    double *adam_m, *adam_v;    /* (parameter_count) optimizer moments, owned; NULL if none */
+    double *adam_m, *adam_v; /* (parameter_count) optimizer moments, owned; NULL if none */
     int64_t adam_steps;
     sciml_optimizer_kind optimizer;
 } sciml_train_state;
@@ -42,9 +42,9 @@ enum { SCIML_TRAIN_MAX_TABLES = 4 };
  * gathered into graph inputs (first dimension SCIML_BATCH), a scalar loss, and two optional
  * callbacks. */
 typedef struct sciml_minibatch_problem {
-    sciml_graph *graph;                              /* built for batches up to options->batch */
+    sciml_graph *graph; /* built for batches up to options->batch */
     sciml_node loss;
-    int table_count;                                 /* 1..SCIML_TRAIN_MAX_TABLES */
+    int table_count; /* 1..SCIML_TRAIN_MAX_TABLES */
     sciml_node inputs[SCIML_TRAIN_MAX_TABLES];
     const double *tables[SCIML_TRAIN_MAX_TABLES];
     int64_t sample_count;
