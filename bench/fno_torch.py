@@ -1,0 +1,454 @@
+#!/usr/bin/python3
+"""Plain-PyTorch reference for the FNO benchmark (bench/fno.sh).
+
+The 1-D Fourier neural operator of Li et al. (arXiv:2010.08895) as in the authors' reference
+implementation, fourier_1d.py of github.com/zongyi-li/fourier_neural_operator (the torch.fft
+version, classes SpectralConv1d and FNO1d, with LpLoss and UnitGaussianNormalizer from its
+utilities3.py). Followed exactly:
+
+  - input (a(x), x) of shape (batch, s, 2), lifted by fc0 = Linear(2, width);
+  - `--layers` Fourier layers (the reference has 4), each x <- K(x) + W(x) with
+    K = SpectralConv1d: rfft along x, keep the lowest `modes` coefficients, multiply by a
+    complex (in, out, modes) weight (einsum "bix,iox->box"), zero the other coefficients,
+    irfft back to s points; W = Conv1d(width, width, 1); GELU between layers, not after the
+    last; no domain padding (commented out in the reference for Burgers);
+  - projection fc1 = Linear(width, 128), GELU, fc2 = Linear(128, 1);
+  - initialisation: spectral weights scale * U[0,1) in both real and imaginary parts with
+    scale = 1 / (in * out); Linear and Conv1d PyTorch's defaults; modules created in the
+    reference's order (fc0, conv0..conv3, w0..w3, fc1, fc2) so one seed gives one model;
+  - loss: relative L2 (LpLoss, p = 2) per sample, ||pred - y|| / ||y||; the reference sums it
+    over the batch (size_average=False), here it is averaged over the batch by default (the
+    same as `sciml-train fno`; --loss-sum gives the reference's sum: with Adam this only
+    changes how strong the weight decay is relative to the gradient);
+  - Adam(lr, weight_decay) with StepLR(step_size, gamma) stepped once per epoch (the
+    reference's paper schedule: lr 1e-3, weight decay 1e-4, halved every 50 (or 100) epochs);
+  - Burgers: no normalisation (as the reference); --normalize: per-point Gaussian normaliser
+    (UnitGaussianNormalizer: mean and std over the training samples at each point, eps 1e-5)
+    on the input a and the output u, the loss taken on decoded outputs against raw targets
+    (as the reference's Darcy script).
+
+Differences from the reference, none of which change the arithmetic: the grid channel is
+concatenated once up front instead of in every forward; data come from netCDF (a(sample, x),
+u(sample, x), coordinate x(x) if present, else linspace(0, 1, s) without the end point; the
+reference uses linspace(0, 1, s) with it); the model runs in --dtype (complex weights in the
+matching complex type); mini-batches come from torch.randperm each epoch (the reference's
+shuffled DataLoader).
+
+Prints one JSON object per epoch {"epoch", "loss", "test_rel_l2", "lr", "seconds",
+"cpu_seconds", "test_seconds"} (loss: mean per-sample relative L2 over the epoch's batches;
+seconds: that epoch's training wall time, shuffling included, test evaluation excluded;
+cpu_seconds: the process CPU time of the same, steadier on a shared core), then a summary
+object. --inference-samples N times inference (no_grad, eval) on N samples at --inference-batch
+(the test inputs repeated) after training; --profile splits forward+backward time between
+torch.fft ops, matrix products (mm, addmm, bmm, conv) and the rest with torch.profiler.
+
+Run with Debian's /usr/bin/python3 (it has torch and netCDF4), pinned to one core:
+    taskset -c 0 env OMP_NUM_THREADS=1 /usr/bin/python3 bench/fno_torch.py --data train.nc \\
+        --test test.nc --epochs 5 --dtype float64
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import netCDF4
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PROG = "fno_torch.py"
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    data = parser.add_argument_group("data")
+    data.add_argument("--data", required=True, help="training netCDF file")
+    data.add_argument("--test", help="test netCDF file, evaluated after every epoch")
+    data.add_argument("--input", default="a", help="input variable (sample, x) [%(default)s]")
+    data.add_argument("--output", default="u", help="output variable (sample, x) [%(default)s]")
+    data.add_argument("--train-samples", type=int, help="use the first N training records [all]")
+    data.add_argument("--test-samples", type=int, help="use the first N test records [all]")
+    data.add_argument("--normalize", action="store_true",
+                      help="per-point Gaussian normaliser on input and output (Darcy) [off]")
+    model = parser.add_argument_group("model")
+    model.add_argument("--modes", type=int, default=16, help="Fourier modes kept [%(default)s]")
+    model.add_argument("--width", type=int, default=64, help="channels [%(default)s]")
+    model.add_argument("--layers", type=int, default=4, help="Fourier layers [%(default)s]")
+    model.add_argument("--dtype", default="float64", choices=["float64", "float32"],
+                       help="precision [%(default)s]")
+    train = parser.add_argument_group("training")
+    train.add_argument("--epochs", type=int, default=5, help="passes over the data [%(default)s]")
+    train.add_argument("--batch", type=int, default=20, help="mini-batch size [%(default)s]")
+    train.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate [%(default)s]")
+    train.add_argument("--weight-decay", type=float, default=1e-4,
+                       help="Adam (L2) weight decay [%(default)s]")
+    train.add_argument("--step-size", type=int, default=50,
+                       help="StepLR: epochs between decays [%(default)s]")
+    train.add_argument("--gamma", type=float, default=0.5, help="StepLR decay [%(default)s]")
+    train.add_argument("--loss-sum", action="store_true",
+                       help="sum the relative L2 over the batch as the reference does "
+                            "(default: mean)")
+    train.add_argument("--seed", type=int, default=1, help="torch seed [%(default)s]")
+    train.add_argument("--threads", type=int, default=1,
+                       help="torch intra-op threads [%(default)s]")
+    measure = parser.add_argument_group("measurements")
+    measure.add_argument("--inference-samples", type=int, default=0,
+                         help="after training, time inference on N samples [%(default)s: skip]")
+    measure.add_argument("--inference-batch", type=int, default=20,
+                         help="inference batch size [%(default)s]")
+    measure.add_argument("--profile", action="store_true",
+                         help="after training, profile forward+backward: FFT vs matmul split")
+    measure.add_argument("--profile-steps", type=int, default=10,
+                         help="batches profiled with --profile [%(default)s]")
+    arguments = parser.parse_args()
+    errors = []
+    for name in ("modes", "width", "layers", "epochs", "batch", "step_size", "threads",
+                 "inference_batch", "profile_steps"):
+        if getattr(arguments, name) < 1:
+            errors.append(f"--{name.replace('_', '-')} must be >= 1")
+    for name in ("train_samples", "test_samples"):
+        value = getattr(arguments, name)
+        if value is not None and value < 1:
+            errors.append(f"--{name.replace('_', '-')} must be >= 1")
+    if arguments.inference_samples < 0:
+        errors.append("--inference-samples must be >= 0")
+    if not arguments.lr > 0:
+        errors.append("--lr must be > 0")
+    if not arguments.weight_decay >= 0:
+        errors.append("--weight-decay must be >= 0")
+    if not arguments.gamma > 0:
+        errors.append("--gamma must be > 0")
+    if arguments.inference_samples > 0 and not arguments.test:
+        errors.append("--inference-samples needs --test (its inputs are timed)")
+    if errors:
+        for error in errors:
+            print(f"{PROG}: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    return arguments
+
+
+def read_dataset(path, input_name, output_name, limit):
+    """(a, u, x) as float64 numpy arrays: a and u (samples, s), x (s,)."""
+    try:
+        dataset = netCDF4.Dataset(path)
+    except OSError as error:
+        sys.exit(f"{PROG}: {path}: {error}")
+    with dataset:
+        dataset.set_auto_mask(False)
+        fields = []
+        for name in (input_name, output_name):
+            if name not in dataset.variables:
+                sys.exit(f"{PROG}: {path}: no variable '{name}' "
+                         f"(has: {', '.join(dataset.variables)})")
+            variable = dataset.variables[name]
+            if variable.ndim != 2:
+                sys.exit(f"{PROG}: {path}: variable '{name}' has {variable.ndim} dimensions, "
+                         "expected 2 (sample, x); this script is the 1-D FNO")
+            count = variable.shape[0] if limit is None else min(limit, variable.shape[0])
+            if limit is not None and limit > variable.shape[0]:
+                sys.exit(f"{PROG}: {path}: asked for {limit} samples, '{name}' has "
+                         f"{variable.shape[0]}")
+            fields.append(np.asarray(variable[:count], dtype=np.float64))
+        a, u = fields
+        if a.shape != u.shape:
+            sys.exit(f"{PROG}: {path}: '{input_name}' is {a.shape} but '{output_name}' is "
+                     f"{u.shape}")
+        s = a.shape[1]
+        x_name = dataset.variables[input_name].dimensions[1]
+        if x_name in dataset.variables and dataset.variables[x_name].shape == (s,):
+            x = np.asarray(dataset.variables[x_name][:], dtype=np.float64)
+        else:
+            x = np.linspace(0.0, 1.0, s, endpoint=False)
+    return a, u, x
+
+
+class UnitGaussianNormalizer:
+    """utilities3.UnitGaussianNormalizer: per-point mean and std over the samples."""
+
+    def __init__(self, values, eps=1e-5):
+        self.mean = values.mean(0)
+        self.std = values.std(0)  # unbiased, as torch.std
+        self.eps = eps
+
+    def encode(self, values):
+        return (values - self.mean) / (self.std + self.eps)
+
+    def decode(self, values):
+        return values * (self.std + self.eps) + self.mean
+
+
+class SpectralConv1d(nn.Module):
+    def __init__(self, in_channels, out_channels, modes, complex_dtype):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.modes = modes
+        self.scale = 1.0 / (in_channels * out_channels)
+        self.weights1 = nn.Parameter(
+            self.scale * torch.rand(in_channels, out_channels, modes, dtype=complex_dtype))
+
+    def forward(self, x):
+        batchsize = x.shape[0]
+        x_ft = torch.fft.rfft(x)
+        out_ft = torch.zeros(batchsize, self.out_channels, x.size(-1) // 2 + 1,
+                             device=x.device, dtype=self.weights1.dtype)
+        out_ft[:, :, :self.modes] = torch.einsum("bix,iox->box", x_ft[:, :, :self.modes],
+                                                 self.weights1)
+        return torch.fft.irfft(out_ft, n=x.size(-1))
+
+
+class FNO1d(nn.Module):
+    def __init__(self, modes, width, layers, dtype):
+        super().__init__()
+        complex_dtype = torch.complex128 if dtype == torch.float64 else torch.complex64
+        self.modes = modes
+        self.width = width
+        self.fc0 = nn.Linear(2, width, dtype=dtype)  # input channels: (a(x), x)
+        self.convs = nn.ModuleList(SpectralConv1d(width, width, modes, complex_dtype)
+                                   for _ in range(layers))
+        self.ws = nn.ModuleList(nn.Conv1d(width, width, 1, dtype=dtype) for _ in range(layers))
+        self.fc1 = nn.Linear(width, 128, dtype=dtype)
+        self.fc2 = nn.Linear(128, 1, dtype=dtype)
+
+    def forward(self, x):  # x: (batch, s, 2) = (a, grid)
+        x = self.fc0(x)
+        x = x.permute(0, 2, 1)
+        last = len(self.convs) - 1
+        for index, (conv, w) in enumerate(zip(self.convs, self.ws)):
+            x = conv(x) + w(x)
+            if index < last:
+                x = F.gelu(x)
+        x = x.permute(0, 2, 1)
+        x = self.fc1(x)
+        x = F.gelu(x)
+        x = self.fc2(x)
+        return x.squeeze(-1)  # (batch, s)
+
+
+def relative_l2(prediction, target):
+    """Per-sample ||prediction - target||_2 / ||target||_2, shape (batch,)."""
+    difference = torch.linalg.vector_norm(prediction - target, 2, dim=1)
+    return difference / torch.linalg.vector_norm(target, 2, dim=1)
+
+
+def with_grid(a, grid):
+    """(samples, s) and (s,) -> (samples, s, 2)."""
+    return torch.stack([a, grid.expand_as(a)], dim=-1).contiguous()
+
+
+def evaluate(model, inputs, targets, batch, decode):
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for first in range(0, inputs.shape[0], batch):
+            prediction = decode(model(inputs[first:first + batch]))
+            total += relative_l2(prediction, targets[first:first + batch]).sum().item()
+    model.train()
+    return total / inputs.shape[0]
+
+
+def time_inference(model, inputs, samples, batch):
+    """samples/s of model(x) under no_grad on `samples` rows cycled from inputs."""
+    model.eval()
+    rows = inputs.shape[0]
+    index = torch.arange(samples) % rows
+    stream = inputs[index]  # materialised up front: only the forward is timed
+    with torch.no_grad():
+        model(stream[:batch])  # warm-up (plans, allocator)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for first in range(0, samples, batch):
+            model(stream[first:first + batch])
+        seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
+    model.train()
+    return samples / seconds, seconds, cpu_seconds
+
+
+FFT_OPS = ("fft",)
+MATMUL_OPS = {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::addbmm",
+              "aten::dot", "aten::mv", "aten::addmv"}
+
+
+def classify(name):
+    lowered = name.lower()
+    if any(key in lowered for key in FFT_OPS):
+        return "fft"
+    if name in MATMUL_OPS:
+        return "matmul"
+    if "conv" in lowered and not lowered.endswith("backward0"):
+        return "conv"
+    return "other"
+
+
+def profile(model, inputs, targets, batch, steps, loss_of):
+    """Self CPU time of forward+backward by category over `steps` batches (no optimizer)."""
+    from torch.profiler import ProfilerActivity, profile as torch_profile
+
+    def step(first):
+        model.zero_grad(set_to_none=True)
+        loss = loss_of(model(inputs[first:first + batch]), targets[first:first + batch])
+        loss.backward()
+
+    firsts = [(i * batch) % max(1, inputs.shape[0] - batch + 1) for i in range(steps)]
+    for first in firsts[:2]:
+        step(first)  # warm-up
+    start = time.perf_counter()
+    for first in firsts:
+        step(first)
+    plain_seconds = time.perf_counter() - start
+    with torch_profile(activities=[ProfilerActivity.CPU]) as profiler:
+        for first in firsts:
+            step(first)
+    model.zero_grad(set_to_none=True)
+    categories = {"fft": 0.0, "matmul": 0.0, "conv": 0.0, "other": 0.0}
+    operators = []
+    for event in profiler.key_averages():
+        microseconds = event.self_cpu_time_total
+        categories[classify(event.key)] += microseconds
+        operators.append((microseconds, event.key, event.count))
+    total = sum(categories.values())
+    operators.sort(reverse=True)
+    return {
+        "profile_steps": steps,
+        "profile_batch": batch,
+        "forward_backward_seconds_per_batch": plain_seconds / steps,
+        "profiled_seconds_per_batch": total * 1e-6 / steps,
+        "fraction_fft": categories["fft"] / total,
+        "fraction_matmul": categories["matmul"] / total,
+        "fraction_conv": categories["conv"] / total,
+        "fraction_gemm": (categories["matmul"] + categories["conv"]) / total,
+        "fraction_other": categories["other"] / total,
+        "top_ops": [{"op": key, "calls": count, "fraction": microseconds / total}
+                    for microseconds, key, count in operators[:12]],
+    }
+
+
+def main():
+    arguments = parse_arguments()
+    torch.set_num_threads(arguments.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    torch.manual_seed(arguments.seed)
+    dtype = torch.float64 if arguments.dtype == "float64" else torch.float32
+
+    a_train, u_train, x_train = read_dataset(arguments.data, arguments.input, arguments.output,
+                                             arguments.train_samples)
+    s = a_train.shape[1]
+    if arguments.modes > s // 2 + 1:
+        sys.exit(f"{PROG}: --modes {arguments.modes} exceeds s/2 + 1 = {s // 2 + 1}")
+    if arguments.test:
+        a_test, u_test, _ = read_dataset(arguments.test, arguments.input, arguments.output,
+                                         arguments.test_samples)
+        if a_test.shape[1] != s:
+            sys.exit(f"{PROG}: {arguments.test}: resolution {a_test.shape[1]}, training data {s}")
+
+    def tensor(values):
+        return torch.from_numpy(values).to(dtype)
+
+    grid = tensor(x_train)
+    a_train_t, u_train_t = tensor(a_train), tensor(u_train)
+    if arguments.normalize:
+        x_normalizer = UnitGaussianNormalizer(a_train_t)
+        y_normalizer = UnitGaussianNormalizer(u_train_t)
+        encode_input = x_normalizer.encode
+        decode_output = y_normalizer.decode
+    else:
+        encode_input = decode_output = lambda values: values
+    train_inputs = with_grid(encode_input(a_train_t), grid)
+    train_targets = u_train_t  # the loss compares decoded outputs with raw targets
+    if arguments.test:
+        test_inputs = with_grid(encode_input(tensor(a_test)), grid)
+        test_targets = tensor(u_test)
+
+    model = FNO1d(arguments.modes, arguments.width, arguments.layers, dtype)
+    optimizer = torch.optim.Adam(model.parameters(), lr=arguments.lr,
+                                 weight_decay=arguments.weight_decay)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=arguments.step_size,
+                                                gamma=arguments.gamma)
+
+    def loss_of(output, target):
+        errors = relative_l2(decode_output(output), target)
+        return errors.sum() if arguments.loss_sum else errors.mean()
+
+    samples = train_inputs.shape[0]
+    epoch_seconds = []
+    epoch_cpu_seconds = []  # process CPU time: less sensitive to a shared core than wall time
+    test_error = None
+    loss = None
+    for epoch in range(1, arguments.epochs + 1):
+        lr = optimizer.param_groups[0]["lr"]
+        start, cpu_start = time.perf_counter(), time.process_time()
+        permutation = torch.randperm(samples)
+        error_sum = 0.0
+        for first in range(0, samples, arguments.batch):
+            index = permutation[first:first + arguments.batch]
+            batch_x, batch_y = train_inputs[index], train_targets[index]
+            optimizer.zero_grad(set_to_none=True)
+            errors = relative_l2(decode_output(model(batch_x)), batch_y)
+            batch_loss = errors.sum() if arguments.loss_sum else errors.mean()
+            batch_loss.backward()
+            optimizer.step()
+            error_sum += errors.detach().sum().item()
+        scheduler.step()
+        seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
+        epoch_seconds.append(seconds)
+        epoch_cpu_seconds.append(cpu_seconds)
+        loss = error_sum / samples
+        record = {"epoch": epoch, "loss": loss}
+        if arguments.test:
+            test_start = time.perf_counter()
+            test_error = evaluate(model, test_inputs, test_targets, arguments.batch, decode_output)
+            record["test_rel_l2"] = test_error
+            record["test_seconds"] = time.perf_counter() - test_start
+        record.update({"lr": lr, "seconds": seconds, "cpu_seconds": cpu_seconds})
+        print(json.dumps(record), flush=True)
+
+    summary = {
+        "summary": True,
+        "median_epoch_seconds": statistics.median(epoch_seconds),
+        "median_epoch_cpu_seconds": statistics.median(epoch_cpu_seconds),
+        "epochs": arguments.epochs,
+        "final_loss": loss,
+        "final_test_rel_l2": test_error,
+        "dtype": arguments.dtype,
+        "s": s,
+        "train_samples": samples,
+        "test_samples": test_inputs.shape[0] if arguments.test else 0,
+        "batch": arguments.batch,
+        "modes": arguments.modes,
+        "width": arguments.width,
+        "layers": arguments.layers,
+        "lr": arguments.lr,
+        "weight_decay": arguments.weight_decay,
+        "step_size": arguments.step_size,
+        "gamma": arguments.gamma,
+        "loss_reduction": "sum" if arguments.loss_sum else "mean",
+        "normalize": arguments.normalize,
+        # Real parameters, a complex weight counting two (as the reference's count_params).
+        "parameters": sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters()),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "affinity": sorted(os.sched_getaffinity(0)),
+    }
+    if arguments.inference_samples > 0:
+        rate, seconds, cpu_seconds = time_inference(
+            model, test_inputs, arguments.inference_samples, arguments.inference_batch)
+        summary.update({"inference_samples": arguments.inference_samples,
+                        "inference_batch": arguments.inference_batch,
+                        "inference_seconds": seconds,
+                        "inference_cpu_seconds": cpu_seconds,
+                        "inference_samples_per_second": rate})
+    if arguments.profile:
+        summary.update(profile(model, train_inputs, train_targets, arguments.batch,
+                               arguments.profile_steps, loss_of))
+    print(json.dumps(summary), flush=True)
+
+
+if __name__ == "__main__":
+    main()
