@@ -118,7 +118,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     options->name = "a";
     options->output = "-";
     if (argc < 2) {
-        tool_usage_error(&usage_errors, "missing GENERATOR (grf or oscillator)");
+        tool_usage_error(&usage_errors, "missing GENERATOR (grf, oscillator, burgers or darcy)");
         return tool_usage_finish(&usage_errors);
     }
     const char *generator = argv[1];
@@ -260,10 +260,17 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                              "--fine %lld must be even and a multiple of --resolution %lld",
                              (long long)options->fine, (long long)options->resolution);
     }
+    if (darcy && (options->resolution < 3 || options->resolution > SCIML_DARCY_MAX_RESOLUTION ||
+                  options->fine > SCIML_DARCY_MAX_RESOLUTION))
+        tool_usage_error(&usage_errors, "darcy: --resolution and --fine must lie in 3..%lld",
+                         (long long)SCIML_DARCY_MAX_RESOLUTION);
+    if (burgers && options->fine && options->fine < SCIML_BURGERS_MIN_POINTS)
+        tool_usage_error(&usage_errors, "burgers: --fine %lld is below the minimum %d",
+                         (long long)options->fine, (int)SCIML_BURGERS_MIN_POINTS);
     if (darcy) {
         if (!options->fine)
             options->fine = options->resolution;
-        if (options->resolution < 3 ||
+        if (options->resolution >= 3 &&
             sciml_darcy_subsampled_resolution(options->fine,
                                               options->resolution > 1
                                                   ? (options->fine - 1) / (options->resolution - 1)
