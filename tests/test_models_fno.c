@@ -133,8 +133,8 @@ static void test_zero_shot_super_resolution(void) {
     sciml_fno_model *model = trained_model(shared_ctx);
     double coarse = mean_relative_error(model, coarse_a + TRAIN * FINE / 2,
                                         coarse_u + TRAIN * FINE / 2, TEST, FINE / 2);
-    double fine = mean_relative_error(model, fine_a + TRAIN * FINE, fine_u + TRAIN * FINE, TEST,
-                                      FINE);
+    double fine =
+        mean_relative_error(model, fine_a + TRAIN * FINE, fine_u + TRAIN * FINE, TEST, FINE);
     printf("\n    relative L2 at s = %d: %.4f, at s = %d: %.4f\n", FINE / 2, coarse, FINE, fine);
     CU_ASSERT(fine < 1.5 * coarse + 1e-3);
 }
@@ -148,8 +148,7 @@ static void test_file_round_trip_and_resume(void) {
     sciml_fno_model *straight = NULL, *part = NULL, *resumed = NULL, *loaded = NULL;
     CU_ASSERT_EQUAL_FATAL(sciml_fno_model_create(ctx, &config, 9, &straight), SCIML_OK);
     sciml_train_options options = options_for(3);
-    CU_ASSERT_EQUAL_FATAL(sciml_fno_model_train(straight, &a, &u, NULL, NULL, &options),
-                          SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_fno_model_train(straight, &a, &u, NULL, NULL, &options), SCIML_OK);
     /* interrupted after its first step, checkpointed, read back and finished */
     CU_ASSERT_EQUAL_FATAL(sciml_fno_model_create(ctx, &config, 9, &part), SCIML_OK);
     sciml_ctx_request_interrupt(ctx);
@@ -161,8 +160,7 @@ static void test_file_round_trip_and_resume(void) {
     CU_ASSERT_EQUAL_FATAL(sciml_fno_model_write(part, path, NULL, 1), SCIML_OK);
     CU_ASSERT_EQUAL_FATAL(sciml_fno_model_read(ctx, path, &resumed, NULL, NULL), SCIML_OK);
     CU_ASSERT(sciml_fno_model_is_checkpoint(resumed));
-    CU_ASSERT_EQUAL_FATAL(sciml_fno_model_train(resumed, &a, &u, NULL, NULL, &options),
-                          SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_fno_model_train(resumed, &a, &u, NULL, NULL, &options), SCIML_OK);
     double p1[10 * FINE / 2], p2[10 * FINE / 2], p3[10 * FINE / 2];
     sciml_field_set probe = fields(coarse_a, TRAIN, 10, FINE / 2);
     CU_ASSERT_EQUAL(sciml_fno_model_predict(straight, &probe, 10, p1), SCIML_OK);
@@ -215,8 +213,7 @@ static void test_two_dimensional(void) {
     sciml_field_set in = {a, COUNT, {S, S}, 1}, out = {u, COUNT, {S, S}, 1};
     double losses[2] = {0, 0};
     sciml_train_options options = options_for(1);
-    CU_ASSERT_EQUAL_FATAL(sciml_fno_model_train(model, &in, &out, &in, &out, &options),
-                          SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_fno_model_train(model, &in, &out, &in, &out, &options), SCIML_OK);
     double prediction[COUNT * S * S];
     for (int phase = 0; phase < 2; phase++) {
         CU_ASSERT_EQUAL(sciml_fno_model_predict(model, &in, 8, prediction), SCIML_OK);

@@ -26,8 +26,8 @@ static void make_data(void) {
     config.points = POINTS;
     sciml_rng rng;
     sciml_rng_seed(&rng, 7);
-    CU_ASSERT_EQUAL_FATAL(
-        sciml_oscillator_fill(NULL, &config, &rng, TRAIN, train_x, train_y, NULL), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_oscillator_fill(NULL, &config, &rng, TRAIN, train_x, train_y, NULL),
+                          SCIML_OK);
     CU_ASSERT_EQUAL_FATAL(sciml_oscillator_fill(NULL, &config, &rng, TEST, test_x, test_y, NULL),
                           SCIML_OK);
     made = 1;
@@ -76,9 +76,9 @@ static void test_training_reaches_bound(void) {
     sciml_mlp_model *model = NULL;
     CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_create(ctx, &config, 1, &model), SCIML_OK);
     sciml_train_options options = options_for(400);
-    CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_train(model, train_x, train_y, TRAIN, test_x, test_y,
-                                                TEST, &options),
-                          SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        sciml_mlp_model_train(model, train_x, train_y, TRAIN, test_x, test_y, TEST, &options),
+        SCIML_OK);
     double error = relative_error(model, test_x, test_y, TEST);
     printf("\n    test relative L2 after 400 epochs: %.4f\n", error);
     CU_ASSERT(error < 0.13); /* the mean prediction alone gives about 1.0 */
@@ -89,7 +89,8 @@ static void test_training_reaches_bound(void) {
 
 static int same_predictions(sciml_mlp_model *a, sciml_mlp_model *b) {
     double pa[TEST * POINTS], pb[TEST * POINTS];
-    if (sciml_mlp_model_predict(a, test_x, TEST, pa) || sciml_mlp_model_predict(b, test_x, TEST, pb))
+    if (sciml_mlp_model_predict(a, test_x, TEST, pa) ||
+        sciml_mlp_model_predict(b, test_x, TEST, pb))
         return 0;
     return memcmp(pa, pb, sizeof(pa)) == 0;
 }
@@ -106,8 +107,8 @@ static void test_file_round_trip(void) {
         sciml_mlp_model_train(model, train_x, train_y, TRAIN, NULL, NULL, 0, &options), SCIML_OK);
     char path[512];
     snprintf(path, sizeof(path), "%s/model.nc", sciml_test_tmpdir());
-    sciml_model_provenance provenance = {.input_variable = "x", .output_variable = "y",
-                                         .command = "test", .seed = 3};
+    sciml_model_provenance provenance = {
+        .input_variable = "x", .output_variable = "y", .command = "test", .seed = 3};
     CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_write(model, path, &provenance, 0), SCIML_OK);
     char *input = NULL, *output = NULL;
     CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_read(ctx, path, &loaded, &input, &output), SCIML_OK);
@@ -158,8 +159,7 @@ static void check_resume(int64_t first) {
     CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_read(ctx, path, &resumed, NULL, NULL), SCIML_OK);
     CU_ASSERT(sciml_mlp_model_is_checkpoint(resumed));
     CU_ASSERT_EQUAL_FATAL(
-        sciml_mlp_model_train(resumed, train_x, train_y, TRAIN, NULL, NULL, 0, &options),
-        SCIML_OK);
+        sciml_mlp_model_train(resumed, train_x, train_y, TRAIN, NULL, NULL, 0, &options), SCIML_OK);
     CU_ASSERT_EQUAL(sciml_mlp_model_epochs_done(resumed), epochs);
     CU_ASSERT(same_predictions(straight, resumed)); /* bit for bit */
     sciml_mlp_model_destroy(&straight);
