@@ -31,7 +31,8 @@ typedef struct fno_graph {
     sciml_node input, grid, target, output, loss;
     sciml_node output_mean, output_std;
     sciml_node zeros[2];
-    double *grid_values; /* (max_batch, points, dims) */
+    double *scratch; /* (max_batch, points, max(dims, input_channels)): the grid at build,
+                        then standardised input batches in predict */
 } fno_graph;
 
 struct sciml_fno_model {
@@ -95,7 +96,7 @@ static int64_t point_count(const sciml_fno_config *c, const int64_t *size) {
 
 static void fno_graph_free(fno_graph *fg) {
     sciml_graph_destroy(&fg->graph);
-    free(fg->grid_values);
+    free(fg->scratch);
     memset(fg, 0, sizeof(*fg));
 }
 
@@ -235,17 +236,19 @@ static sciml_status build_graph(sciml_fno_model *model, const int64_t *size, int
         memcpy(sciml_graph_params(g), model->params,
                (size_t)model->parameter_count * sizeof(double));
     }
-    /* grid coordinates, the same for every sample */
+    /* Constant inputs are set once at the largest batch: a node's memory does not move with
+     * the batch size, so smaller batches see the first rows. */
     const int64_t points = point_count(c, fg->size);
-    fg->grid_values = sciml_alloc_array((size_t)(max_batch * points * c->dims), sizeof(double));
-    if (!fg->grid_values) {
-        status = sciml_error(ctx, SCIML_ERR_NOMEM, "fno: out of memory for the grid");
+    const int64_t width = c->dims > c->input_channels ? c->dims : c->input_channels;
+    fg->scratch = sciml_alloc_array((size_t)(max_batch * points * width), sizeof(double));
+    if (!fg->scratch) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "fno: out of memory for a batch");
         goto fail;
     }
     const int closed = c->padding > 0;
     for (int64_t b = 0; b < max_batch; b++)
         for (int64_t p = 0; p < points; p++) {
-            double *row = fg->grid_values + (b * points + p) * c->dims;
+            double *row = fg->scratch + (b * points + p) * c->dims;
             int64_t index[2] = {c->dims == 2 ? p / fg->size[1] : p,
                                 c->dims == 2 ? p % fg->size[1] : 0};
             for (int d = 0; d < c->dims; d++)
@@ -256,7 +259,8 @@ static sciml_status build_graph(sciml_fno_model *model, const int64_t *size, int
              sciml_graph_set_input(g, fg->output_mean, model->output_mean, c->output_channels)) ||
         (status =
              sciml_graph_set_input(g, fg->output_std, model->output_std, c->output_channels)) ||
-        (status = sciml_graph_set_batch(g, max_batch)))
+        (status = sciml_graph_set_batch(g, max_batch)) ||
+        (status = sciml_graph_set_input(g, fg->grid, fg->scratch, max_batch * points * c->dims)))
         goto fail;
     for (int d = 0; d < 2; d++)
         if (fg->zeros[d] != SCIML_NO_NODE) {
@@ -384,24 +388,12 @@ static double *standardise(const sciml_field_set *set, int64_t points, const dou
     return copy;
 }
 
-/* Fills the grid input for the current batch (the trainer's prepare callback). */
-static sciml_status prepare_grid(void *user, sciml_graph *g, int64_t batch) {
-    fno_graph *fg = user;
-    return sciml_graph_set_input(g, fg->grid, fg->grid_values,
-                                 sciml_graph_count(g, fg->grid) / sciml_graph_batch(g) * batch);
-}
-
 typedef struct fno_training {
     fno_graph *train;
     sciml_fno_model *model;
     const sciml_field_set *test_in, *test_out;
     double *test_prediction;
 } fno_training;
-
-static sciml_status prepare_training(void *user, sciml_graph *g, int64_t batch) {
-    fno_training *t = user;
-    return prepare_grid(t->train, g, batch);
-}
 
 static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
     fno_training *t = user;
@@ -497,7 +489,6 @@ sciml_status sciml_fno_model_train(sciml_fno_model *model, const sciml_field_set
         .inputs = {train.input, train.target},
         .tables = {a, outputs->values},
         .sample_count = inputs->count,
-        .prepare = prepare_training,
         .evaluate = evaluate_test,
         .user = &context,
     };
@@ -516,7 +507,6 @@ done:
 
 sciml_status sciml_fno_model_predict(sciml_fno_model *model, const sciml_field_set *inputs,
                                      int64_t max_batch, double *outputs) {
-    sciml_ctx *ctx = model->ctx;
     const sciml_fno_config *c = &model->config;
     sciml_status status = check_fields(model, inputs, c->input_channels, "the input");
     if (status)
@@ -532,9 +522,7 @@ sciml_status sciml_fno_model_predict(sciml_fno_model *model, const sciml_field_s
     }
     const int64_t points = point_count(c, inputs->size);
     const int64_t in_row = points * c->input_channels, out_row = points * c->output_channels;
-    double *scaled = sciml_alloc_array((size_t)(fg->max_batch * in_row), sizeof(double));
-    if (!scaled)
-        return sciml_error(ctx, SCIML_ERR_NOMEM, "fno: out of memory for a batch");
+    double *scaled = fg->scratch; /* the grid is already in the graph */
     for (int64_t first = 0; first < inputs->count && status == SCIML_OK; first += fg->max_batch) {
         int64_t n = inputs->count - first < fg->max_batch ? inputs->count - first : fg->max_batch;
         sciml_field_set chunk = *inputs;
@@ -547,13 +535,11 @@ sciml_status sciml_fno_model_predict(sciml_fno_model *model, const sciml_field_s
                     model->input_std[k];
         if ((status = sciml_graph_set_batch(fg->graph, n)) ||
             (status = sciml_graph_set_input(fg->graph, fg->input, scaled, n * in_row)) ||
-            (status = prepare_grid(fg, fg->graph, n)) ||
             (status = sciml_graph_forward(fg->graph, fg->output)) ||
             (status = sciml_graph_get_value(fg->graph, fg->output, outputs + first * out_row,
                                             n * out_row)))
             break;
     }
-    free(scaled);
     return status;
 }
 

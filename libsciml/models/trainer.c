@@ -102,8 +102,7 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
                 if ((status = sciml_graph_set_input_rows(g, problem->inputs[t], problem->tables[t],
                                                          count, index + first, n)))
                     goto done;
-            if ((problem->prepare && (status = problem->prepare(problem->user, g, n))) ||
-                (status = sciml_graph_forward(g, problem->loss)) ||
+            if ((status = sciml_graph_forward(g, problem->loss)) ||
                 (status = sciml_graph_backward(g, problem->loss)))
                 goto done;
             const double value = sciml_graph_scalar(g, problem->loss);

@@ -39,8 +39,9 @@ void sciml_train_state_free(sciml_train_state *state); /* frees the moments, kee
 enum { SCIML_TRAIN_MAX_TABLES = 4 };
 
 /* What the loop trains: per-sample tables (row-major (sample_count, row_length), borrowed)
- * gathered into graph inputs (first dimension SCIML_BATCH), a scalar loss, and two optional
- * callbacks. */
+ * gathered into graph inputs (first dimension SCIML_BATCH), a scalar loss, and an optional
+ * test-set callback. Inputs that are the same for every sample (a grid) are set once by the
+ * model at the largest batch; node memory does not move with the batch size. */
 typedef struct sciml_minibatch_problem {
     sciml_graph *graph; /* built for batches up to options->batch */
     sciml_node loss;
@@ -48,9 +49,6 @@ typedef struct sciml_minibatch_problem {
     sciml_node inputs[SCIML_TRAIN_MAX_TABLES];
     const double *tables[SCIML_TRAIN_MAX_TABLES];
     int64_t sample_count;
-    /* Called after the batch size is set and before forward, e.g. to fill inputs that are
-     * the same for every sample (a grid); may be NULL. */
-    sciml_status (*prepare)(void *user, sciml_graph *graph, int64_t batch);
     /* Called after each epoch with the current parameters to fill the report's test_loss
      * and test_error; may be NULL. */
     sciml_status (*evaluate)(void *user, const double *params, sciml_train_report *report);
