@@ -131,6 +131,7 @@ void sciml_mlp_model_destroy(sciml_mlp_model **model) {
     sciml_normalizer_destroy(&m->input_norm);
     sciml_normalizer_destroy(&m->output_norm);
     sciml_graph_destroy(&m->predict_graph);
+    free(m->predict_scratch);
     free(m);
     *model = NULL;
 }
@@ -151,12 +152,15 @@ int64_t sciml_mlp_model_epochs_done(const sciml_mlp_model *model) {
     return model->state.epochs_done;
 }
 
-/* Copies rows index[first..first+count) of a (rows, width) array, standardised, into dst. */
-static void gather_rows(sciml_ctx *ctx, const double *src, int64_t width, const int64_t *index,
-                        int64_t count, const sciml_normalizer *norm, double *dst) {
-    for (int64_t i = 0; i < count; i++)
-        memcpy(dst + i * width, src + index[i] * width, (size_t)width * sizeof(double));
-    sciml_normalizer_apply(ctx, norm, dst, count, width);
+/* A standardised copy of a (rows, width) array (malloc'd; NULL when out of memory). */
+static double *standardised_copy(sciml_ctx *ctx, const double *src, int64_t rows, int64_t width,
+                                 const sciml_normalizer *norm) {
+    double *copy = sciml_alloc_array((size_t)rows * (size_t)width, sizeof(double));
+    if (copy) {
+        memcpy(copy, src, (size_t)rows * (size_t)width * sizeof(double));
+        sciml_normalizer_apply(ctx, norm, copy, rows, width);
+    }
+    return copy;
 }
 
 /* Copies the model's parameters into the prediction graph (when it exists). */
@@ -253,19 +257,14 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs, con
     int64_t n_in = model->config.input_count, n_out = model->config.output_count;
     sciml_graph *g = NULL;
     sciml_node input, output, target, loss;
-    int64_t *index = sciml_alloc_array((size_t)count, sizeof(int64_t));
     /* standardised copies of the data, (count, n_in) and (count, n_out) */
-    double *x_all = sciml_alloc_array((size_t)count * (size_t)n_in, sizeof(double));
-    double *y_all = sciml_alloc_array((size_t)count * (size_t)n_out, sizeof(double));
+    double *x_all = standardised_copy(ctx, inputs, count, n_in, model->input_norm);
+    double *y_all = standardised_copy(ctx, outputs, count, n_out, model->output_norm);
     sciml_status status = SCIML_OK;
-    if (!index || !x_all || !y_all) {
+    if (!x_all || !y_all) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory for training buffers");
         goto done;
     }
-    for (int64_t i = 0; i < count; i++)
-        index[i] = i;
-    gather_rows(ctx, inputs, n_in, index, count, model->input_norm, x_all);
-    gather_rows(ctx, outputs, n_out, index, count, model->output_norm, y_all);
     if ((status = build_graph(model, batch, 1, &g, &input, &output, &target, &loss)))
         goto done;
     memcpy(sciml_graph_params(g), model->params, (size_t)model->parameter_count * sizeof(double));
@@ -285,7 +284,6 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs, con
     sync_predict_params(model);
 done:
     sciml_graph_destroy(&g);
-    free(index);
     free(x_all);
     free(y_all);
     return status;
@@ -356,18 +354,13 @@ static sciml_status train_lbfgs(sciml_mlp_model *model, const double *inputs, co
     int64_t n_in = model->config.input_count, n_out = model->config.output_count;
     sciml_graph *g = NULL;
     sciml_node input, output, target, loss;
-    double *x_all = sciml_alloc_array((size_t)(count * n_in), sizeof(double));
-    double *y_all = sciml_alloc_array((size_t)(count * n_out), sizeof(double));
-    int64_t *index = sciml_alloc_array((size_t)count, sizeof(int64_t));
+    double *x_all = standardised_copy(ctx, inputs, count, n_in, model->input_norm);
+    double *y_all = standardised_copy(ctx, outputs, count, n_out, model->output_norm);
     sciml_status status = SCIML_OK;
-    if (!x_all || !y_all || !index) {
+    if (!x_all || !y_all) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory for the full batch");
         goto done;
     }
-    for (int64_t i = 0; i < count; i++)
-        index[i] = i;
-    gather_rows(ctx, inputs, n_in, index, count, model->input_norm, x_all);
-    gather_rows(ctx, outputs, n_out, index, count, model->output_norm, y_all);
     if ((status = build_graph(model, count, 1, &g, &input, &output, &target, &loss)) ||
         (status = sciml_graph_set_batch(g, count)) ||
         (status = sciml_graph_set_input(g, input, x_all, count * n_in)) ||
@@ -401,7 +394,6 @@ done:
     sciml_graph_destroy(&g);
     free(x_all);
     free(y_all);
-    free(index);
     return status;
 }
 
@@ -441,18 +433,16 @@ sciml_status sciml_mlp_model_predict(sciml_mlp_model *model, const double *input
             return status;
         memcpy(sciml_graph_params(model->predict_graph), model->params,
                (size_t)model->parameter_count * sizeof(double));
+        model->predict_scratch =
+            sciml_alloc_array((size_t)(PREDICT_CHUNK * model->config.input_count), sizeof(double));
+        if (!model->predict_scratch) {
+            sciml_graph_destroy(&model->predict_graph);
+            return sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory");
+        }
     }
     sciml_graph *g = model->predict_graph;
     int64_t n_in = model->config.input_count, n_out = model->config.output_count;
-    double buffer[PREDICT_CHUNK * 8];
-    double *scratch = n_in <= 8 ? buffer : NULL;
-    double *owned = NULL;
-    if (!scratch) {
-        owned = sciml_alloc_array((size_t)(PREDICT_CHUNK * n_in), sizeof(double));
-        if (!owned)
-            return sciml_error(ctx, SCIML_ERR_NOMEM, "mlp: out of memory");
-        scratch = owned;
-    }
+    double *scratch = model->predict_scratch; /* (PREDICT_CHUNK, n_in) */
     status = SCIML_OK;
     for (int64_t first = 0; first < count && status == SCIML_OK; first += PREDICT_CHUNK) {
         int64_t n = count - first < PREDICT_CHUNK ? count - first : PREDICT_CHUNK;
@@ -466,6 +456,5 @@ sciml_status sciml_mlp_model_predict(sciml_mlp_model *model, const double *input
             break;
         sciml_normalizer_invert(ctx, model->output_norm, outputs + first * n_out, n, n_out);
     }
-    free(owned);
     return status;
 }

@@ -18,6 +18,7 @@ struct sciml_mlp_model {
     /* prediction graph, built lazily */
     sciml_graph *predict_graph;
     sciml_node predict_input, predict_output;
+    double *predict_scratch; /* (PREDICT_CHUNK, input_count) standardised inputs */
     sciml_train_state state; /* training position and optimizer moments */
 };
 
