@@ -310,6 +310,20 @@ static sciml_status write_grid(sciml_nc_writer *writer, int64_t var, int64_t poi
     return SCIML_OK;
 }
 
+/* After drawing sample n: an error from the generator gets the sample named, and a raised
+ * interrupt flag stops the run with SCIML_ERR_INTERRUPTED. */
+static sciml_status sample_outcome(sciml_ctx *ctx, sciml_status status, int64_t n) {
+    if (status) {
+        char message[1024];
+        snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
+        return sciml_error(ctx, status, "sample %lld: %s", (long long)n, message);
+    }
+    if (sciml_ctx_interrupted(ctx))
+        return sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld samples",
+                           (long long)n);
+    return SCIML_OK;
+}
+
 static sciml_status generate_grf(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
                                  const char *command) {
     sciml_grf *grf = NULL;
@@ -363,11 +377,8 @@ static sciml_status generate_grf(sciml_ctx *ctx, const gen_options *o, sciml_nc_
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
     for (int64_t n = 0; n < o->samples; n++) {
-        if (sciml_ctx_interrupted(ctx)) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld samples",
-                                 (long long)n);
+        if ((status = sample_outcome(ctx, SCIML_OK, n)))
             goto done;
-        }
         sciml_grf_sample(grf, &rng, field);
         if ((status = sciml_nc_write_record(writer, field_var, n, field)))
             goto done;
@@ -420,11 +431,8 @@ static sciml_status generate_oscillator(sciml_ctx *ctx, const gen_options *o,
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
     for (int64_t n = 0; n < o->samples; n++) {
-        if (sciml_ctx_interrupted(ctx)) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld samples",
-                                 (long long)n);
+        if ((status = sample_outcome(ctx, SCIML_OK, n)))
             goto done;
-        }
         if ((status = sciml_oscillator_fill(ctx, &config, &rng, 1, parameters, trajectory, times)))
             goto done;
         if (n == 0 && (status = sciml_nc_write_var(writer, t_var, 0, config.points, times)))
@@ -527,13 +535,10 @@ static sciml_status generate_burgers(sciml_ctx *ctx, const gen_options *o, sciml
     sciml_rng_seed(&rng, o->seed);
     double started = tool_seconds();
     for (int64_t n = 0; n < o->samples; n++) {
-        if ((status =
-                 sciml_burgers_sample(ctx, solver, grf, &rng, o->resolution, a, u, NULL, NULL))) {
-            char message[1024];
-            snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
-            status = sciml_error(ctx, status, "sample %lld: %s", (long long)n, message);
+        if ((status = sample_outcome(
+                 ctx, sciml_burgers_sample(ctx, solver, grf, &rng, o->resolution, a, u, NULL, NULL),
+                 n)))
             goto done;
-        }
         if ((status = sciml_nc_write_record(writer, a_var, n, a)) ||
             (status = sciml_nc_write_record(writer, u_var, n, u)))
             goto done;
@@ -594,12 +599,8 @@ static sciml_status generate_darcy(sciml_ctx *ctx, const gen_options *o, sciml_n
     sciml_rng_seed(&rng, o->seed);
     double started = tool_seconds();
     for (int64_t n = 0; n < o->samples; n++) {
-        if ((status = sciml_darcy_sample(ctx, darcy, &rng, fine_a, fine_u))) {
-            char message[1024];
-            snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
-            status = sciml_error(ctx, status, "sample %lld: %s", (long long)n, message);
+        if ((status = sample_outcome(ctx, sciml_darcy_sample(ctx, darcy, &rng, fine_a, fine_u), n)))
             goto done;
-        }
         if ((status = sciml_darcy_subsample(ctx, fine_a, fine, stride, a)) ||
             (status = sciml_darcy_subsample(ctx, fine_u, fine, stride, u)) ||
             (status = sciml_nc_write_record(writer, a_var, n, a)) ||
