@@ -5,6 +5,7 @@
 #include "backend/cpu.h"
 #include "testutil.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -108,11 +109,83 @@ static void test_sigmoid_accuracy(void) {
     free(y);
 }
 
+/* Phi against a long double reference (x86: 64-bit significand) over the whole range, relative
+ * error in both tails; GELU and its derivative against the same reference. */
+static long double reference_cdf(double x) {
+    return 0.5L * erfcl(-(long double)x / sqrtl(2.0L));
+}
+
+static void test_gelu_accuracy(void) {
+    double *x = malloc(SAMPLES * sizeof *x), *y = malloc(SAMPLES * sizeof *y);
+    double *g = malloc(SAMPLES * sizeof *g), *ones = malloc(SAMPLES * sizeof *ones);
+    CU_ASSERT_FATAL(x && y && g && ones);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 9);
+    for (int i = 0; i < SAMPLES; i++) {
+        double u = sciml_rng_uniform(&rng);
+        x[i] = i % 3 == 0   ? -38.0 + 76.0 * u
+               : i % 3 == 1 ? -6.0 + 12.0 * u
+                            : (i % 2 ? -1 : 1) * pow(10.0, -300.0 + 300.0 * u);
+        ones[i] = 1.0;
+    }
+    sciml_cpu_normal_cdf(SAMPLES, x, y);
+    double worst_cdf = 0.0;
+    for (int i = 0; i < SAMPLES; i++) {
+        long double reference = reference_cdf(x[i]);
+        /* relative, down to the subnormal range (x < -37.5), where ulps are absolute */
+        double error = (double)(fabsl((long double)y[i] - reference) / fmaxl(reference, DBL_MIN));
+        worst_cdf = error > worst_cdf ? error : worst_cdf;
+    }
+    CU_ASSERT(worst_cdf < 2e-15);
+    sciml_cpu_gelu(SAMPLES, x, y);
+    sciml_cpu_gelu_backward(SAMPLES, x, ones, g, 0);
+    double worst_gelu = 0.0, worst_slope = 0.0;
+    for (int i = 0; i < SAMPLES; i++) {
+        long double cdf = reference_cdf(x[i]);
+        long double density = expl(-0.5L * (long double)x[i] * x[i]) / sqrtl(2.0L * acosl(-1.0L));
+        long double gelu = x[i] * cdf, slope = cdf + x[i] * density;
+        /* x Phi(x) inherits the absolute ulps of a subnormal Phi (x < -37.5): floor 40 DBL_MIN */
+        double e1 = (double)(fabsl((long double)y[i] - gelu) / fmaxl(fabsl(gelu), 40 * DBL_MIN));
+        /* Phi + x phi cancels to zero near x = -0.75: error relative to Phi there */
+        long double scale = fmaxl(fabsl(slope), fmaxl(cdf, 40 * DBL_MIN));
+        double e2 = (double)(fabsl((long double)g[i] - slope) / scale);
+        worst_gelu = e1 > worst_gelu ? e1 : worst_gelu;
+        worst_slope = e2 > worst_slope ? e2 : worst_slope;
+    }
+    CU_ASSERT(worst_gelu < 2e-15);
+    CU_ASSERT(worst_slope < 2e-15);
+    /* accumulate adds */
+    sciml_cpu_gelu_backward(SAMPLES, x, ones, g, 1);
+    sciml_cpu_gelu_backward(1, x, ones, y, 0);
+    CU_ASSERT_EQUAL(g[0], 2.0 * y[0]);
+    double special[] = {0.0, INFINITY, -INFINITY, NAN, -50.0, 50.0};
+    double out[6], slope[6], unit[6] = {1, 1, 1, 1, 1, 1};
+    sciml_cpu_gelu(6, special, out);
+    sciml_cpu_gelu_backward(6, special, unit, slope, 0);
+    CU_ASSERT_EQUAL(out[0], 0.0);
+    CU_ASSERT_EQUAL(slope[0], 0.5);
+    CU_ASSERT(isinf(out[1]) && out[1] > 0);
+    CU_ASSERT_EQUAL(slope[1], 1.0);
+    CU_ASSERT_EQUAL(out[2], 0.0);
+    CU_ASSERT_EQUAL(slope[2], 0.0);
+    CU_ASSERT(isnan(out[3]) && isnan(slope[3]));
+    CU_ASSERT_EQUAL(out[4], 0.0);
+    CU_ASSERT_EQUAL(out[5], 50.0);
+    CU_ASSERT_EQUAL(slope[5], 1.0);
+    printf("\n    Phi %.2e, GELU %.2e, GELU' %.2e worst relative error ", worst_cdf, worst_gelu,
+           worst_slope);
+    free(x);
+    free(y);
+    free(g);
+    free(ones);
+}
+
 int main(void) {
     static const sciml_test_case cases[] = {
         {"tanh accuracy", test_tanh_accuracy},
         {"exp accuracy", test_exp_accuracy},
         {"sigmoid accuracy", test_sigmoid_accuracy},
+        {"gelu accuracy", test_gelu_accuracy},
         {NULL, NULL},
     };
     return sciml_test_main("engine_math", cases);

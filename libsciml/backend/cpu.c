@@ -31,7 +31,9 @@ static void *cpu_alloc(size_t bytes) {
     return memory;
 }
 
-static void cpu_release(void *memory) { free(memory); }
+static void cpu_release(void *memory) {
+    free(memory);
+}
 
 static void cpu_upload_rows(double *device, const double *host, int64_t row_length,
                             const int64_t *rows, int64_t count) {
@@ -94,11 +96,8 @@ static void cpu_column_sum(int64_t rows, int64_t n, const double *restrict gy,
 
 /* ---- elementwise unary ----------------------------------------------------------------------- */
 
-#define INV_SQRT2 0.70710678118654752440
-#define INV_SQRT_2PI 0.39894228040143267794
-
-static void cpu_unary_forward(sciml_unary kind, double p0, int64_t count,
-                              const double *restrict x, double *restrict y) {
+static void cpu_unary_forward(sciml_unary kind, double p0, int64_t count, const double *restrict x,
+                              double *restrict y) {
     switch (kind) {
     case SCIML_UNARY_COPY:
         memcpy(y, x, (size_t)count * sizeof(double));
@@ -119,8 +118,7 @@ static void cpu_unary_forward(sciml_unary kind, double p0, int64_t count,
             y[i] = x[i] > 0.0 ? x[i] : 0.0;
         break;
     case SCIML_UNARY_GELU:
-        for (int64_t i = 0; i < count; i++)
-            y[i] = 0.5 * x[i] * (1.0 + erf(x[i] * INV_SQRT2));
+        sciml_cpu_gelu(count, x, y);
         break;
     case SCIML_UNARY_SIGMOID:
         sciml_cpu_sigmoid(count, x, y);
@@ -166,10 +164,10 @@ static inline double unary_derivative(sciml_unary kind, double p0, double x, dou
         return p0;
     case SCIML_UNARY_TANH:
         return 1.0 - y * y;
+    case SCIML_UNARY_GELU: /* not reached: cpu_unary_backward calls sciml_cpu_gelu_backward */
+        break;
     case SCIML_UNARY_RELU:
         return x > 0.0 ? 1.0 : 0.0;
-    case SCIML_UNARY_GELU:
-        return 0.5 * (1.0 + erf(x * INV_SQRT2)) + x * INV_SQRT_2PI * exp(-0.5 * x * x);
     case SCIML_UNARY_SIGMOID:
         return y * (1.0 - y);
     case SCIML_UNARY_SOFTPLUS: {
@@ -192,9 +190,9 @@ static inline double unary_derivative(sciml_unary kind, double p0, double x, dou
     return 0.0;
 }
 
-static void cpu_unary_backward(sciml_unary kind, double p0, int64_t count,
-                               const double *restrict x, const double *restrict y,
-                               const double *restrict gy, double *restrict gx, int accumulate) {
+static void cpu_unary_backward(sciml_unary kind, double p0, int64_t count, const double *restrict x,
+                               const double *restrict y, const double *restrict gy,
+                               double *restrict gx, int accumulate) {
     /* The hot activations get their own simple loops so that they vectorise. */
     if (kind == SCIML_UNARY_TANH) {
         if (accumulate)
@@ -208,6 +206,10 @@ static void cpu_unary_backward(sciml_unary kind, double p0, int64_t count,
     if (kind == SCIML_UNARY_SIGMOID) {
         for (int64_t i = 0; i < count; i++)
             gx[i] = (accumulate ? gx[i] : 0.0) + gy[i] * y[i] * (1.0 - y[i]);
+        return;
+    }
+    if (kind == SCIML_UNARY_GELU) {
+        sciml_cpu_gelu_backward(count, x, gy, gx, accumulate);
         return;
     }
     if (kind == SCIML_UNARY_RELU) {
@@ -239,28 +241,28 @@ static inline double binary_apply(sciml_binary kind, double a, double b) {
 
 /* Walks the plan's outer dimensions (all but the last) and calls `inner` on each row of the
  * last dimension with the offsets of a, b and the output. */
-#define BROADCAST_WALK(plan, BODY)                                                                \
-    do {                                                                                          \
-        int last_ = (plan)->ndim - 1;                                                             \
-        int64_t index_[SCIML_MAX_DIMS] = {0};                                                     \
-        int64_t off_a = 0, off_b = 0, off_y = 0;                                                  \
-        int64_t len = (plan)->shape[last_];                                                       \
-        int64_t sa = (plan)->stride_a[last_], sb = (plan)->stride_b[last_];                       \
-        int64_t rows_ = len > 0 ? (plan)->count / len : 0;                                        \
-        for (int64_t row_ = 0; row_ < rows_; row_++) {                                            \
-            BODY;                                                                                 \
-            off_y += len;                                                                         \
-            for (int d_ = last_ - 1; d_ >= 0; d_--) {                                             \
-                index_[d_]++;                                                                     \
-                off_a += (plan)->stride_a[d_];                                                    \
-                off_b += (plan)->stride_b[d_];                                                    \
-                if (index_[d_] < (plan)->shape[d_])                                               \
-                    break;                                                                        \
-                off_a -= (plan)->stride_a[d_] * (plan)->shape[d_];                                \
-                off_b -= (plan)->stride_b[d_] * (plan)->shape[d_];                                \
-                index_[d_] = 0;                                                                   \
-            }                                                                                     \
-        }                                                                                         \
+#define BROADCAST_WALK(plan, BODY)                                                                 \
+    do {                                                                                           \
+        int last_ = (plan)->ndim - 1;                                                              \
+        int64_t index_[SCIML_MAX_DIMS] = {0};                                                      \
+        int64_t off_a = 0, off_b = 0, off_y = 0;                                                   \
+        int64_t len = (plan)->shape[last_];                                                        \
+        int64_t sa = (plan)->stride_a[last_], sb = (plan)->stride_b[last_];                        \
+        int64_t rows_ = len > 0 ? (plan)->count / len : 0;                                         \
+        for (int64_t row_ = 0; row_ < rows_; row_++) {                                             \
+            BODY;                                                                                  \
+            off_y += len;                                                                          \
+            for (int d_ = last_ - 1; d_ >= 0; d_--) {                                              \
+                index_[d_]++;                                                                      \
+                off_a += (plan)->stride_a[d_];                                                     \
+                off_b += (plan)->stride_b[d_];                                                     \
+                if (index_[d_] < (plan)->shape[d_])                                                \
+                    break;                                                                         \
+                off_a -= (plan)->stride_a[d_] * (plan)->shape[d_];                                 \
+                off_b -= (plan)->stride_b[d_] * (plan)->shape[d_];                                 \
+                index_[d_] = 0;                                                                    \
+            }                                                                                      \
+        }                                                                                          \
     } while (0)
 
 static void binary_row(sciml_binary kind, int64_t len, const double *restrict a, int64_t sa,
@@ -298,8 +300,8 @@ static void cpu_binary_forward(sciml_binary kind, const sciml_broadcast *plan, c
 
 /* ga[i sa] += d y / d a * gy[i] and gb[i sb] += d y / d b * gy[i] along one row. */
 static void binary_backward_row(sciml_binary kind, int64_t len, const double *a, int64_t sa,
-                                const double *b, int64_t sb, const double *y,
-                                const double *gy, double *ga, double *gb) {
+                                const double *b, int64_t sb, const double *y, const double *gy,
+                                double *ga, double *gb) {
     for (int64_t i = 0; i < len; i++) {
         double g = gy[i];
         switch (kind) {
@@ -338,9 +340,9 @@ static void cpu_binary_backward(sciml_binary kind, const sciml_broadcast *plan, 
                                 double *gb) {
     if (plan->count == 0 || (!ga && !gb))
         return;
-    BROADCAST_WALK(plan, binary_backward_row(kind, len, a + off_a, sa, b + off_b, sb, y + off_y,
-                                             gy + off_y, ga ? ga + off_a : NULL,
-                                             gb ? gb + off_b : NULL));
+    BROADCAST_WALK(plan,
+                   binary_backward_row(kind, len, a + off_a, sa, b + off_b, sb, y + off_y,
+                                       gy + off_y, ga ? ga + off_a : NULL, gb ? gb + off_b : NULL));
 }
 
 /* ---- reductions and copies ------------------------------------------------------------------ */
@@ -377,8 +379,8 @@ static void cpu_expand_axis(int64_t outer, int64_t n, int64_t inner, double scal
 }
 
 static void cpu_copy_blocks(int64_t outer, int64_t length, const double *src, int64_t src_offset,
-                            int64_t src_stride, double *dst, int64_t dst_offset,
-                            int64_t dst_stride, int accumulate) {
+                            int64_t src_stride, double *dst, int64_t dst_offset, int64_t dst_stride,
+                            int accumulate) {
     for (int64_t o = 0; o < outer; o++) {
         const double *restrict from = src + src_offset + o * src_stride;
         double *restrict to = dst + dst_offset + o * dst_stride;
@@ -464,8 +466,8 @@ static void cpu_rel_l2_backward(int64_t rows, int64_t n, const double *p, const 
         const double *pr = p + r * n, *tr = t + r * n;
         double dn, tn;
         row_norms(n, pr, tr, &dn, &tn);
-        double a = dn > 0.0 ? g / (dn * tn) : 0.0;  /* coefficient of d_r */
-        double c = g * dn / (tn * tn * tn);         /* coefficient of t_r in dL/dt */
+        double a = dn > 0.0 ? g / (dn * tn) : 0.0; /* coefficient of d_r */
+        double c = g * dn / (tn * tn * tn);        /* coefficient of t_r in dL/dt */
         if (gp) {
             double *restrict out = gp + r * n;
             for (int64_t i = 0; i < n; i++)
@@ -504,4 +506,6 @@ static const sciml_backend cpu_backend = {
     .rel_l2_backward = cpu_rel_l2_backward,
 };
 
-const sciml_backend *sciml_backend_cpu(void) { return &cpu_backend; }
+const sciml_backend *sciml_backend_cpu(void) {
+    return &cpu_backend;
+}

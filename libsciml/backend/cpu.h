@@ -64,23 +64,22 @@ typedef struct sciml_backend {
     void (*download)(double *host, const double *device, int64_t count);
     /* Gathers rows: device (count, row_length) = host rows rows[0..count) of a row-major
      * (any, row_length) table (mini-batch assembly without an intermediate copy). */
-    void (*upload_rows)(double *device, const double *host, int64_t row_length,
-                        const int64_t *rows, int64_t count);
+    void (*upload_rows)(double *device, const double *host, int64_t row_length, const int64_t *rows,
+                        int64_t count);
     /* x[offset + i] = value for i < count. */
     void (*fill)(double *x, int64_t offset, int64_t count, double value);
 
     /* C (m, n) = alpha op(A) op(B) + beta C, op(A) (m, k), op(B) (k, n); leading dimensions
      * are the stored row lengths. */
     void (*gemm)(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, double alpha,
-                 const double *a, int64_t lda, const double *b, int64_t ldb, double beta,
-                 double *c, int64_t ldc);
+                 const double *a, int64_t lda, const double *b, int64_t ldb, double beta, double *c,
+                 int64_t ldc);
     /* y[r, j] = bias[j] for r < rows, j < n (bias pre-broadcast before a beta = 1 gemm). */
     void (*broadcast_rows)(int64_t rows, int64_t n, const double *bias, double *y);
     /* gbias[j] (+)= sum_r gy[r, j]. */
     void (*column_sum)(int64_t rows, int64_t n, const double *gy, double *gbias, int accumulate);
     /* y = f(x) elementwise; gx (+)= f'(x) gy using x or the stored y. */
-    void (*unary_forward)(sciml_unary kind, double p0, int64_t count, const double *x,
-                          double *y);
+    void (*unary_forward)(sciml_unary kind, double p0, int64_t count, const double *x, double *y);
     void (*unary_backward)(sciml_unary kind, double p0, int64_t count, const double *x,
                            const double *y, const double *gy, double *gx, int accumulate);
     /* y = a op b with broadcasting; backward adds into ga and gb (either may be NULL),
@@ -102,16 +101,14 @@ typedef struct sciml_backend {
                         int64_t src_stride, double *dst, int64_t dst_offset, int64_t dst_stride,
                         int accumulate);
     /* dst (cols, rows) (+)= src (rows, cols)^T. */
-    void (*transpose)(int64_t rows, int64_t cols, const double *src, double *dst,
-                      int accumulate);
+    void (*transpose)(int64_t rows, int64_t cols, const double *src, double *dst, int accumulate);
     /* out[0] = mean (p - t)^2 over count elements; backward: gp (+)= 2 g (p - t) / count,
      * gt (+)= -2 g (p - t) / count (g = gout[0]; gp or gt may be NULL). */
     void (*mse_forward)(int64_t count, const double *p, const double *t, double *out);
     void (*mse_backward)(int64_t count, const double *p, const double *t, const double *gout,
                          double *gp, double *gt, int accumulate_p, int accumulate_t);
     /* Rows of length n: out[0] = mean_r ||p_r - t_r|| / ||t_r||; backward as for mse. */
-    void (*rel_l2_forward)(int64_t rows, int64_t n, const double *p, const double *t,
-                           double *out);
+    void (*rel_l2_forward)(int64_t rows, int64_t n, const double *p, const double *t, double *out);
     void (*rel_l2_backward)(int64_t rows, int64_t n, const double *p, const double *t,
                             const double *gout, double *gp, double *gt, int accumulate_p,
                             int accumulate_t);
@@ -126,5 +123,11 @@ const sciml_backend *sciml_backend_cpu(void);
 void sciml_cpu_tanh(int64_t count, const double *x, double *y);
 void sciml_cpu_sigmoid(int64_t count, const double *x, double *y);
 void sciml_cpu_exp(int64_t count, const double *x, double *y);
+/* GELU(x) = x Phi(x) with the exact normal CDF Phi, and its backward gx (+)= gy GELU'(x);
+ * the CDF alone is exposed for tests. A few ulp, relative even in the left tail. */
+void sciml_cpu_normal_cdf(int64_t count, const double *x, double *y);
+void sciml_cpu_gelu(int64_t count, const double *x, double *y);
+void sciml_cpu_gelu_backward(int64_t count, const double *x, const double *gy, double *gx,
+                             int accumulate);
 
 #endif /* SCIML_BACKEND_CPU_H */
