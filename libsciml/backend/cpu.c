@@ -209,7 +209,7 @@ static void cpu_unary_backward(sciml_unary kind, double p0, int64_t count, const
         return;
     }
     if (kind == SCIML_UNARY_GELU) {
-        sciml_cpu_gelu_backward(count, x, gy, gx, accumulate);
+        sciml_cpu_gelu_backward(count, x, y, gy, gx, accumulate);
         return;
     }
     if (kind == SCIML_UNARY_RELU) {

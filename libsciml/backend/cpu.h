@@ -123,11 +123,12 @@ const sciml_backend *sciml_backend_cpu(void);
 void sciml_cpu_tanh(int64_t count, const double *x, double *y);
 void sciml_cpu_sigmoid(int64_t count, const double *x, double *y);
 void sciml_cpu_exp(int64_t count, const double *x, double *y);
-/* GELU(x) = x Phi(x) with the exact normal CDF Phi, and its backward gx (+)= gy GELU'(x);
- * the CDF alone is exposed for tests. A few ulp, relative even in the left tail. */
+/* GELU(x) = x Phi(x) with the exact normal CDF Phi, and its backward gx (+)= gy GELU'(x),
+ * which takes y = GELU(x) as computed by sciml_cpu_gelu; the CDF alone is exposed for tests.
+ * A few ulp, relative even in the left tail. */
 void sciml_cpu_normal_cdf(int64_t count, const double *x, double *y);
 void sciml_cpu_gelu(int64_t count, const double *x, double *y);
-void sciml_cpu_gelu_backward(int64_t count, const double *x, const double *gy, double *gx,
-                             int accumulate);
+void sciml_cpu_gelu_backward(int64_t count, const double *x, const double *y, const double *gy,
+                             double *gx, int accumulate);
 
 #endif /* SCIML_BACKEND_CPU_H */
