@@ -42,8 +42,9 @@ typedef struct transform_state {
     int64_t channels;       /* transformed channels of this node */
     int64_t points;         /* size[0] size[1] */
     int64_t frequencies;    /* size[0] half: one channel's half spectrum */
+    int64_t real_stride;    /* distance between channels in real: points + REAL_PAD */
     double inverse_points;  /* 1 / points */
-    double *real;           /* (channels, size[0], size[1]), fftw_malloc */
+    double *real;           /* (channels, size[0], size[1]), rows real_stride apart */
     fftw_complex *spectrum; /* (channels, size[0], half), fftw_malloc */
     fftw_plan forward_plan; /* r2c real -> spectrum */
     fftw_plan inverse_plan; /* c2r spectrum -> real (clobbers spectrum) */
@@ -77,23 +78,29 @@ static int64_t kept_index(const transform_state *t, int64_t q, double *weight) {
     return k1 * t->half + k2;
 }
 
+/* The channel rows of the real buffer are REAL_PAD doubles longer than a sample's points: grids
+ * are often powers of two, and rows 8 KiB apart all fall into the same L1 cache sets, which made
+ * the tiled transposes below miss on every access (they took twice FFTW's own time). */
+#define REAL_PAD 8
 #define TRANSPOSE_TILE 16
 
-/* destination (cols, rows) = source (rows, cols)^T, or += when add; tiled for the caches. */
-static void transpose(const double *source, int64_t rows, int64_t cols, double *destination,
-                      int add) {
+/* destination (cols, rows; rows destination_stride apart) (+)= source (rows, cols; rows
+ * source_stride apart) transposed. */
+static void transpose(const double *restrict source, int64_t rows, int64_t cols,
+                      int64_t source_stride, double *restrict destination,
+                      int64_t destination_stride, int add) {
     for (int64_t r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) {
         const int64_t r1 = r0 + TRANSPOSE_TILE < rows ? r0 + TRANSPOSE_TILE : rows;
         for (int64_t c0 = 0; c0 < cols; c0 += TRANSPOSE_TILE) {
             const int64_t c1 = c0 + TRANSPOSE_TILE < cols ? c0 + TRANSPOSE_TILE : cols;
             for (int64_t c = c0; c < c1; c++) {
-                double *target = destination + c * rows;
+                double *target = destination + c * destination_stride;
                 if (add)
                     for (int64_t r = r0; r < r1; r++)
-                        target[r] += source[r * cols + c];
+                        target[r] += source[r * source_stride + c];
                 else
                     for (int64_t r = r0; r < r1; r++)
-                        target[r] = source[r * cols + c];
+                        target[r] = source[r * source_stride + c];
             }
         }
     }
@@ -146,7 +153,7 @@ static sciml_status rfft_forward(void *state, int input_count, const sciml_tenso
     transform_state *t = state;
     const int64_t c = t->channels, sample = t->points * c, batch = inputs[0].count / sample;
     for (int64_t b = 0; b < batch; b++) {
-        transpose(inputs[0].value + b * sample, t->points, c, t->real, 0);
+        transpose(inputs[0].value + b * sample, t->points, c, c, t->real, t->real_stride, 0);
         fftw_execute(t->forward_plan);
         gather(t, out->value + b * t->kept * c * 2, 0);
     }
@@ -164,7 +171,7 @@ static sciml_status rfft_backward(void *state, int input_count, const sciml_tens
     for (int64_t b = 0; b < batch; b++) {
         scatter(t, out->grad + b * t->kept * c * 2, 1);
         fftw_execute(t->inverse_plan);
-        transpose(t->real, c, t->points, inputs[0].grad + b * sample, 1);
+        transpose(t->real, c, t->points, t->real_stride, inputs[0].grad + b * sample, c, 1);
     }
     return SCIML_OK;
 }
@@ -178,7 +185,7 @@ static sciml_status irfft_forward(void *state, int input_count, const sciml_tens
     for (int64_t b = 0; b < batch; b++) {
         scatter(t, inputs[0].value + b * t->kept * c * 2, 0);
         fftw_execute(t->inverse_plan);
-        transpose(t->real, c, t->points, out->value + b * sample, 0);
+        transpose(t->real, c, t->points, t->real_stride, out->value + b * sample, c, 0);
     }
     return SCIML_OK;
 }
@@ -192,7 +199,7 @@ static sciml_status irfft_backward(void *state, int input_count, const sciml_ten
         return SCIML_OK;
     const int64_t c = t->channels, sample = t->points * c, batch = out->count / sample;
     for (int64_t b = 0; b < batch; b++) {
-        transpose(out->grad + b * sample, t->points, c, t->real, 0);
+        transpose(out->grad + b * sample, t->points, c, c, t->real, t->real_stride, 0);
         fftw_execute(t->forward_plan);
         gather(t, inputs[0].grad + b * t->kept * c * 2, 1);
     }
@@ -222,8 +229,9 @@ static transform_state *transform_create(int dims, const int64_t size[2], const 
     t->channels = channels;
     t->points = size[0] * size[1];
     t->frequencies = size[0] * t->half;
+    t->real_stride = t->points + REAL_PAD;
     t->inverse_points = 1.0 / (double)t->points;
-    t->real = fftw_malloc((size_t)(t->points * channels) * sizeof(double));
+    t->real = fftw_malloc((size_t)(t->real_stride * channels) * sizeof(double));
     t->spectrum = fftw_malloc((size_t)(t->frequencies * channels) * sizeof(fftw_complex));
     if (!t->real || !t->spectrum) {
         transform_destroy(t);
@@ -231,12 +239,12 @@ static transform_state *transform_create(int dims, const int64_t size[2], const 
     }
     const int n[2] = {(int)size[0], (int)size[1]};
     const int *extent = dims == 2 ? n : n + 1;
-    t->forward_plan = fftw_plan_many_dft_r2c(dims, extent, (int)channels, t->real, NULL, 1,
-                                             (int)t->points, t->spectrum, NULL, 1,
-                                             (int)t->frequencies, FFTW_ESTIMATE);
+    t->forward_plan =
+        fftw_plan_many_dft_r2c(dims, extent, (int)channels, t->real, NULL, 1, (int)t->real_stride,
+                               t->spectrum, NULL, 1, (int)t->frequencies, FFTW_ESTIMATE);
     t->inverse_plan = fftw_plan_many_dft_c2r(dims, extent, (int)channels, t->spectrum, NULL, 1,
                                              (int)t->frequencies, t->real, NULL, 1,
-                                             (int)t->points, FFTW_ESTIMATE);
+                                             (int)t->real_stride, FFTW_ESTIMATE);
     if (!t->forward_plan || !t->inverse_plan) {
         transform_destroy(t);
         return NULL;
@@ -260,8 +268,8 @@ static sciml_status mix_forward(void *state, int input_count, const sciml_tensor
     for (int64_t q = 0; q < q_count; q++)
         cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)batch, (blasint)co,
                     (blasint)ci, one, inputs[0].value + q * ci * 2, (blasint)(q_count * ci),
-                    inputs[1].value + q * ci * co * 2, (blasint)co, zero,
-                    out->value + q * co * 2, (blasint)(q_count * co));
+                    inputs[1].value + q * ci * co * 2, (blasint)co, zero, out->value + q * co * 2,
+                    (blasint)(q_count * co));
     return SCIML_OK;
 }
 
@@ -288,7 +296,9 @@ static sciml_status mix_backward(void *state, int input_count, const sciml_tenso
     return SCIML_OK;
 }
 
-static void mix_destroy(void *state) { free(state); }
+static void mix_destroy(void *state) {
+    free(state);
+}
 
 static const sciml_op_def mix_op = {"spectral_mix", mix_forward, mix_backward, mix_destroy};
 
@@ -307,10 +317,9 @@ sciml_status sciml_spectral_conv_create(sciml_ctx *ctx, sciml_graph *g, const ch
                            name, dims);
     if (input_channels < 1 || input_channels > SCIML_MAX_LAYER_WIDTH || output_channels < 1 ||
         output_channels > SCIML_MAX_LAYER_WIDTH)
-        return sciml_error(ctx, SCIML_ERR_RANGE,
-                           "spectral conv '%s': channels (%lld, %lld), expected 1..%d", name,
-                           (long long)input_channels, (long long)output_channels,
-                           SCIML_MAX_LAYER_WIDTH);
+        return sciml_error(
+            ctx, SCIML_ERR_RANGE, "spectral conv '%s': channels (%lld, %lld), expected 1..%d", name,
+            (long long)input_channels, (long long)output_channels, SCIML_MAX_LAYER_WIDTH);
     for (int d = 0; d < dims; d++)
         if (modes[d] < 1 || modes[d] > INT_MAX)
             return sciml_error(ctx, SCIML_ERR_RANGE,
@@ -386,7 +395,8 @@ static sciml_status check_input(sciml_ctx *ctx, sciml_graph *g, const sciml_spec
                                  ? layer->input_channels
                                  : layer->output_channels;
     if (size[0] > INT_MAX || size[1] > INT_MAX || sciml_mul_i64(size[0], size[1], &points) ||
-        sciml_mul_i64(points, widest, &points) || points > INT_MAX)
+        points > INT_MAX - REAL_PAD || sciml_mul_i64(points + REAL_PAD, widest, &points) ||
+        points > INT_MAX)
         return sciml_error(ctx, SCIML_ERR_OVERFLOW,
                            "spectral conv '%s': a sample of %lld x %lld x %lld is too large",
                            layer->name, (long long)size[0], (long long)size[1], (long long)widest);
@@ -461,8 +471,9 @@ sciml_status sciml_spectral_conv_init(sciml_ctx *ctx, sciml_graph *g,
     double *params = sciml_graph_params(g);
     const int64_t offset = sciml_graph_param_offset(g, layer->weight);
     if (!params || offset < 0)
-        return sciml_error(ctx, SCIML_ERR_STATE,
-                           "spectral conv init: the graph must be built and own the layer's weight");
+        return sciml_error(
+            ctx, SCIML_ERR_STATE,
+            "spectral conv init: the graph must be built and own the layer's weight");
     const int64_t count = sciml_spectral_conv_param_count(layer);
     const double scale = 1.0 / ((double)layer->input_channels * (double)layer->output_channels);
     for (int64_t i = 0; i < count; i++)
