@@ -9,6 +9,8 @@
  *               (pseudo-spectral reference solver on a fine grid, subsampled)
  *   darcy       2D Darcy flow -div(a grad u) = 1, u = 0 on the boundary: a piecewise-constant
  *               coefficient from a thresholded GRF -> u (finite differences)
+ *   cubic       y = x^3 + skewed noise, x in [-4, 4] (or outside it with --ood): the PI3NN
+ *               example
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,7 +26,8 @@ typedef enum generator_kind {
     GENERATOR_GRF,
     GENERATOR_OSCILLATOR,
     GENERATOR_BURGERS,
-    GENERATOR_DARCY
+    GENERATOR_DARCY,
+    GENERATOR_CUBIC
 } generator_kind;
 
 typedef struct gen_options {
@@ -39,6 +42,7 @@ typedef struct gen_options {
     const char *output;
     int resolution_given;
     int quiet;
+    int ood; /* cubic: out-of-distribution inputs */
     /* burgers and darcy */
     int64_t fine; /* points per side of the solve before subsampling (0: same) */
     double viscosity, final_time, tolerance;
@@ -65,6 +69,8 @@ static void usage(FILE *out) {
             "  darcy       Darcy flow -div(a grad u) = 1 on the unit square, u = 0 on the\n"
             "              boundary: a(sample, x, y) in {high, low} from a thresholded GRF,\n"
             "              u(sample, x, y)\n"
+            "  cubic       y = x^3 + e, e = 10 z (z > 0) or 2 z, z ~ N(0, 1), x ~ U[-4, 4]:\n"
+            "              x(sample, feature), y(sample, output) (the PI3NN example)\n"
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
@@ -97,6 +103,9 @@ static void usage(FILE *out) {
             "oscillator:\n"
             "      --points P      time points [150]\n"
             "      --horizon T     final time [1]\n"
+            "cubic:\n"
+            "      --ood           inputs outside the training range: x uniform on\n"
+            "                      [-7, -4) and (4, 7]\n"
             "\n"
             "Exit status: 0 success, 1 failure (no output file is left), 2 usage error.\n");
 }
@@ -118,7 +127,8 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     options->name = "a";
     options->output = "-";
     if (argc < 2) {
-        tool_usage_error(&usage_errors, "missing GENERATOR (grf, oscillator, burgers or darcy)");
+        tool_usage_error(&usage_errors,
+                         "missing GENERATOR (grf, oscillator, burgers, darcy or cubic)");
         return tool_usage_finish(&usage_errors);
     }
     const char *generator = argv[1];
@@ -136,16 +146,19 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         options->kind = GENERATOR_BURGERS;
     } else if (!strcmp(generator, "darcy")) {
         options->kind = GENERATOR_DARCY;
+    } else if (!strcmp(generator, "cubic")) {
+        options->kind = GENERATOR_CUBIC;
     } else {
-        tool_usage_error(&usage_errors,
-                         "unknown generator '%s': expected grf, oscillator, burgers or darcy",
-                         generator);
+        tool_usage_error(
+            &usage_errors,
+            "unknown generator '%s': expected grf, oscillator, burgers, darcy or cubic", generator);
     }
     const int grf = options->kind == GENERATOR_GRF;
     const int oscillator = options->kind == GENERATOR_OSCILLATOR;
     const int burgers = options->kind == GENERATOR_BURGERS;
     const int darcy = options->kind == GENERATOR_DARCY;
-    const int fields = !oscillator; /* generators with a GRF and a --resolution */
+    const int cubic = options->kind == GENERATOR_CUBIC;
+    const int fields = !oscillator && !cubic; /* generators with a GRF and a --resolution */
     options->viscosity = SCIML_BURGERS_VISCOSITY;
     options->final_time = SCIML_BURGERS_DEFAULT_FINAL_TIME;
     options->tolerance = SCIML_BURGERS_DEFAULT_RELATIVE_TOLERANCE;
@@ -220,6 +233,8 @@ static int parse_options(int argc, char **argv, gen_options *options) {
             options->name = value;
             if (value && !sciml_nc_name_is_valid(value))
                 tool_usage_error(&usage_errors, "--name '%s' is not a valid netCDF name", value);
+        } else if (cubic && !strcmp(arg, "--ood")) {
+            options->ood = 1;
         } else if (oscillator && tool_option(argc, argv, &i, "--points", &value, &usage_errors)) {
             options->resolution_given = !tool_parse_int64(&usage_errors, "--points", value, 2,
                                                           INT64_C(1) << 24, &options->resolution);
@@ -447,6 +462,44 @@ done:
     return status;
 }
 
+static sciml_status generate_cubic(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
+                                   const char *command) {
+    int64_t sample_dim, feature_dim, output_dim, x_var, y_var;
+    int64_t dims[2];
+    sciml_status status;
+    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
+        (status = sciml_nc_def_dim(writer, "feature", 1, &feature_dim)) ||
+        (status = sciml_nc_def_dim(writer, "output", 1, &output_dim)))
+        return status;
+    dims[0] = sample_dim;
+    dims[1] = feature_dim;
+    if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 2, dims, &x_var)) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "input")) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "long_name",
+                                        o->ood ? "x, uniform on [-7, -4) and (4, 7]"
+                                               : "x, uniform on [-4, 4]")))
+        return status;
+    dims[1] = output_dim;
+    if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 2, dims, &y_var)) ||
+        (status = sciml_nc_put_att_text(writer, y_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, y_var, "long_name",
+                                        "x^3 + e, e = 10 z (z > 0) or 2 z, z ~ N(0, 1)")) ||
+        (status = put_dataset_attributes(writer, "cubic", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)))
+        return status;
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    for (int64_t n = 0; n < o->samples; n++) {
+        double x, y;
+        if ((status = sample_outcome(ctx, SCIML_OK, n)) ||
+            (status = sciml_cubic_fill(ctx, &rng, 1, o->ood, &x, &y)) ||
+            (status = sciml_nc_write_record(writer, x_var, n, &x)) ||
+            (status = sciml_nc_write_record(writer, y_var, n, &y)))
+            return status;
+    }
+    return SCIML_OK;
+}
+
 /* Progress on a terminal: "sample 12/1000, 0.4 s each, ETA 6 min". */
 static void show_progress(const gen_options *o, int64_t done, double started) {
     if (!tool_progress_wanted(o->quiet))
@@ -649,6 +702,9 @@ int main(int argc, char **argv) {
             break;
         case GENERATOR_DARCY:
             status = generate_darcy(ctx, &options, writer, command);
+            break;
+        case GENERATOR_CUBIC:
+            status = generate_cubic(ctx, &options, writer, command);
             break;
         }
     }

@@ -2,7 +2,8 @@
  *
  *   sciml-train MODE --data FILE [--test FILE] [training options] [architecture] -o MODEL
  *
- * Modes: mlp (supervised regression), fno (Fourier neural operator). Training flags mean the
+ * Modes: mlp (supervised regression), fno (Fourier neural operator), pi3nn (prediction
+ * intervals from three networks, or a deep ensemble). Training flags mean the
  * same in every mode (DESIGN.md);
  * option parsing collects every usage error before failing. Ctrl-C finishes the current step,
  * writes a checkpoint and exits; --resume CHECKPOINT continues bit for bit. */
@@ -14,6 +15,7 @@
 #include "sciml/fno_model.h"
 #include "sciml/mlp_model.h"
 #include "sciml/nn.h"
+#include "sciml/pi3nn_model.h"
 #include "tool.h"
 
 typedef struct train_options {
@@ -35,6 +37,11 @@ typedef struct train_options {
     int64_t width, projection, padding;
     int layers;
     int architecture_given;
+    /* pi3nn */
+    double level, ood_bias;
+    const char *method;
+    int members;
+    int epochs_given, batch_given, lr_given;
 } train_options;
 
 static void usage(FILE *out) {
@@ -48,6 +55,8 @@ static void usage(FILE *out) {
         "  mlp   supervised regression y = MLP(x) with standardised inputs and outputs\n"
         "  fno   Fourier neural operator a(x) -> u(x) on 1D (sample, x) or 2D\n"
         "        (sample, x, y) fields; relative L2 loss; any resolution the modes fit\n"
+        "  pi3nn prediction intervals from three networks per output (PI3NN, Liu et al.\n"
+        "        2022), any confidence level later without retraining; or a deep ensemble\n"
         "\n"
         "Data:\n"
         "  --data FILE           training data, '-' for standard input (required)\n"
@@ -55,10 +64,10 @@ static void usage(FILE *out) {
         "  --input NAME          input variable [the one with sciml_role = \"input\"]\n"
         "  --output NAME         output variable [the one with sciml_role = \"output\"]\n"
         "Training:\n"
-        "  --epochs N            passes over the data (adam, adamw) [100]\n"
+        "  --epochs N            passes over the data (adam, adamw) [100, pi3nn 200]\n"
         "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs) [1000]\n"
-        "  --batch N             samples per step (adam, adamw) [32]\n"
-        "  --lr X                learning rate [0.001]\n"
+        "  --batch N             samples per step (adam, adamw) [32, pi3nn 100]\n"
+        "  --lr X                learning rate [0.001, pi3nn 0.01]\n"
         "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
         "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
         "  --schedule NAME       constant, step or cosine, per epoch [constant]\n"
@@ -68,15 +77,23 @@ static void usage(FILE *out) {
         "  --warmup N            epochs of linear warm-up [0]\n"
         "  --seed N              initialisation and shuffling seed [0]\n"
         "  --threads N           BLAS threads [1]\n"
-        "Architecture (mlp):\n"
-        "  --hidden LIST         hidden layer widths [64,64,64]\n"
-        "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity [tanh]\n"
+        "Architecture (mlp; pi3nn: of every network):\n"
+        "  --hidden LIST         hidden layer widths [64,64,64, pi3nn 64]\n"
+        "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity\n"
+        "                        [tanh, pi3nn relu]\n"
         "Architecture (fno):\n"
         "  --modes LIST          Fourier modes kept per dimension, N or N,M [16]\n"
         "  --width N             channels in the Fourier layers [64]\n"
         "  --layers N            Fourier layers [4]\n"
         "  --projection N        hidden width of the projection [128]\n"
         "  --padding N           zeros appended per dimension, for non-periodic data [0]\n"
+        "Intervals (pi3nn):\n"
+        "  --method NAME         pi3nn or ensemble (deep ensemble, Gaussian mixture) [pi3nn]\n"
+        "  --level X             default confidence level stored in the model, in (0, 1)\n"
+        "                        [0.95]\n"
+        "  --ood-bias X          initial output bias of the upper and lower networks, in\n"
+        "                        standardised units; 0 switches the OOD widening off [20]\n"
+        "  --members N           networks of the ensemble [5]\n"
         "Output:\n"
         "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
         "  --checkpoint FILE     where Ctrl-C or divergence saves a checkpoint\n"
@@ -93,7 +110,8 @@ static void usage(FILE *out) {
 
 /* Architecture options of some mode. */
 static const char *const architecture_options[] = {
-    "--hidden", "--activation", "--modes", "--width", "--layers", "--projection", "--padding"};
+    "--hidden",  "--activation", "--modes",  "--width",    "--layers", "--projection",
+    "--padding", "--level",      "--method", "--ood-bias", "--members"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -114,6 +132,10 @@ static int parse_options(int argc, char **argv, train_options *o) {
     o->width = 64;
     o->layers = 4;
     o->projection = 128;
+    o->level = SCIML_PI3NN_DEFAULT_LEVEL;
+    o->ood_bias = SCIML_PI3NN_DEFAULT_OOD_BIAS;
+    o->method = "pi3nn";
+    o->members = SCIML_PI3NN_DEFAULT_ENSEMBLE;
     int first = 1;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage(stdout);
@@ -126,12 +148,18 @@ static int parse_options(int argc, char **argv, train_options *o) {
     if (argc >= 2 && argv[1][0] != '-') {
         o->mode = argv[1];
         first = 2;
-        if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno"))
-            tool_usage_error(&usage_errors, "unknown mode '%s': expected mlp or fno", o->mode);
+        if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno") && strcmp(o->mode, "pi3nn"))
+            tool_usage_error(&usage_errors, "unknown mode '%s': expected mlp, fno or pi3nn",
+                             o->mode);
     } else {
-        tool_usage_error(&usage_errors, "missing MODE (mlp or fno)");
+        tool_usage_error(&usage_errors, "missing MODE (mlp, fno or pi3nn)");
     }
     const int fno = o->mode && !strcmp(o->mode, "fno");
+    const int pi3nn = o->mode && !strcmp(o->mode, "pi3nn");
+    if (pi3nn) {
+        o->hidden = "64";
+        o->activation = "relu";
+    }
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
         const char *v = NULL;
@@ -152,13 +180,15 @@ static int parse_options(int argc, char **argv, train_options *o) {
         } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
             o->output_variable = v;
         } else if (tool_option(argc, argv, &i, "--epochs", &v, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--epochs", v, 0, INT64_C(1) << 40, &o->epochs);
+            o->epochs_given =
+                !tool_parse_int64(&usage_errors, "--epochs", v, 0, INT64_C(1) << 40, &o->epochs);
         } else if (tool_option(argc, argv, &i, "--iterations", &v, &usage_errors)) {
             tool_parse_int64(&usage_errors, "--iterations", v, 0, INT64_C(1) << 40, &o->iterations);
         } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 30, &o->batch);
+            o->batch_given =
+                !tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 30, &o->batch);
         } else if (tool_option(argc, argv, &i, "--lr", &v, &usage_errors)) {
-            tool_parse_double(&usage_errors, "--lr", v, 1e-300, 1e6, &o->lr);
+            o->lr_given = !tool_parse_double(&usage_errors, "--lr", v, 1e-300, 1e6, &o->lr);
         } else if (tool_option(argc, argv, &i, "--weight-decay", &v, &usage_errors)) {
             tool_parse_double(&usage_errors, "--weight-decay", v, 0, 1e6, &o->weight_decay);
         } else if (tool_option(argc, argv, &i, "--optimizer", &v, &usage_errors)) {
@@ -209,6 +239,17 @@ static int parse_options(int argc, char **argv, train_options *o) {
         } else if (fno && tool_option(argc, argv, &i, "--padding", &v, &usage_errors)) {
             o->architecture_given = 1;
             tool_parse_int64(&usage_errors, "--padding", v, 0, 1 << 16, &o->padding);
+        } else if (pi3nn && tool_option(argc, argv, &i, "--level", &v, &usage_errors)) {
+            /* any number parses; the range (0, 1) is checked as a runtime error (exit 1) */
+            tool_parse_double(&usage_errors, "--level", v, -HUGE_VAL, HUGE_VAL, &o->level);
+        } else if (pi3nn && tool_option(argc, argv, &i, "--method", &v, &usage_errors)) {
+            o->method = v;
+            if (v && strcmp(v, "pi3nn") && strcmp(v, "ensemble"))
+                tool_usage_error(&usage_errors, "--method '%s': expected pi3nn or ensemble", v);
+        } else if (pi3nn && tool_option(argc, argv, &i, "--ood-bias", &v, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--ood-bias", v, -1e6, 1e6, &o->ood_bias);
+        } else if (pi3nn && tool_option(argc, argv, &i, "--members", &v, &usage_errors)) {
+            tool_parse_int(&usage_errors, "--members", v, 1, SCIML_PI3NN_MAX_ENSEMBLE, &o->members);
         } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
                    tool_option(argc, argv, &i, "-o", &v, &usage_errors)) {
             o->model_path = v;
@@ -237,6 +278,20 @@ static int parse_options(int argc, char **argv, train_options *o) {
     if (fno && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
         tool_usage_error(&usage_errors, "--optimizer lbfgs is not available for fno: use adam "
                                         "or adamw");
+    if (pi3nn && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
+        tool_usage_error(&usage_errors, "--optimizer lbfgs is not available for pi3nn: use adam "
+                                        "or adamw");
+    if (pi3nn && o->resume)
+        tool_usage_error(&usage_errors, "--resume is not available for pi3nn (no checkpoints): "
+                                        "train again");
+    if (pi3nn) {
+        if (!o->epochs_given)
+            o->epochs = 200;
+        if (!o->batch_given)
+            o->batch = 100;
+        if (!o->lr_given)
+            o->lr = 1e-2;
+    }
     if (o->optimizer && strcmp(o->optimizer, "adam") && strcmp(o->optimizer, "adamw") &&
         strcmp(o->optimizer, "lbfgs"))
         tool_usage_error(&usage_errors, "--optimizer '%s': expected adam, adamw or lbfgs",
@@ -629,6 +684,86 @@ done:
     return exit_code;
 }
 
+/* PI3NN or ensemble: no checkpoints; the level is checked before training (its range) and
+ * after it (enough training points on each side of the mean), and no model is written when
+ * either fails. With --test the summary gives PICP and MPIW on the held-out data. */
+static int train_pi3nn(training_run *run) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    sciml_pi3nn_model *model = NULL;
+    double *mean = NULL, *lower = NULL, *upper = NULL;
+    int exit_code = TOOL_EXIT_FAILURE;
+    if (!(o->level > 0 && o->level < 1)) {
+        tool_error("--level %g: confidence level outside (0, 1): expected a value between 0 and "
+                   "1, such as 0.95",
+                   o->level);
+        return TOOL_EXIT_FAILURE;
+    }
+    if (run_read_data(run))
+        goto done;
+    sciml_pi3nn_config config;
+    sciml_pi3nn_config_default(&config, run->x.feature_count, run->y.feature_count);
+    sciml_activation_parse(o->activation, &config.activation);
+    config.ood_bias = o->ood_bias;
+    config.method =
+        !strcmp(o->method, "ensemble") ? SCIML_PI3NN_METHOD_ENSEMBLE : SCIML_PI3NN_METHOD_PI3NN;
+    config.ensemble_count = o->members;
+    if (sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MLP_MAX_HIDDEN,
+                           &config.hidden_count) ||
+        sciml_pi3nn_model_create(ctx, &config, o->seed, &model) || run_start(run)) {
+        tool_fail(ctx);
+        goto done;
+    }
+    sciml_status status = sciml_pi3nn_model_train(model, run->x.values, run->y.values,
+                                                  run->x.sample_count, &run->options);
+    tool_progress_done();
+    if (status || sciml_pi3nn_model_check_level(model, o->level)) {
+        tool_fail(ctx);
+        goto done;
+    }
+    sciml_model_provenance provenance = {
+        .input_variable = run->x.name,
+        .output_variable = run->y.name,
+        .command = run->command,
+        .source_checksum = run->checksum[0] ? run->checksum : NULL,
+        .seed = o->seed,
+    };
+    if (sciml_pi3nn_model_write(model, o->model_path, &provenance, o->level)) {
+        tool_fail(ctx);
+        goto done;
+    }
+    if (!o->quiet) {
+        fprintf(stderr, "%s: %s, %lld parameters, %.1f s", tool_name(), o->method,
+                (long long)sciml_pi3nn_model_parameter_count(model),
+                tool_seconds() - run->report.started);
+        if (o->test) {
+            int64_t count = run->test_x.sample_count, m = run->test_y.feature_count;
+            size_t size = (size_t)(count + 2) * (size_t)m; /* room for 2 m metrics */
+            mean = sciml_alloc_array(size, sizeof(double));
+            lower = sciml_alloc_array(size, sizeof(double));
+            upper = sciml_alloc_array(size, sizeof(double));
+            if (mean && lower && upper &&
+                !sciml_pi3nn_model_predict(model, run->test_x.values, count, o->level, mean, lower,
+                                           upper, NULL)) {
+                /* reuse mean (count m) for the per-output PICP and MPIW */
+                sciml_interval_metrics(run->test_y.values, lower, upper, count, m, mean, mean + m);
+                for (int64_t k = 0; k < m && k < 4; k++)
+                    fprintf(stderr, ", test %s[%lld] PICP %.4f MPIW %.6g", run->y.name,
+                            (long long)k, mean[k], mean[m + k]);
+                fprintf(stderr, " at level %g", o->level);
+            }
+        }
+        fprintf(stderr, "; model written to %s\n", o->model_path);
+    }
+    exit_code = TOOL_EXIT_OK;
+done:
+    free(mean);
+    free(lower);
+    free(upper);
+    sciml_pi3nn_model_destroy(&model);
+    return exit_code;
+}
+
 int main(int argc, char **argv) {
     tool_set_name("sciml-train");
     train_options options;
@@ -648,7 +783,9 @@ int main(int argc, char **argv) {
     training_run run;
     int exit_code = TOOL_EXIT_FAILURE;
     if (run_setup(&run, ctx, &options, argc, argv) == 0)
-        exit_code = !strcmp(options.mode, "fno") ? train_fno(&run) : train_mlp(&run);
+        exit_code = !strcmp(options.mode, "fno")     ? train_fno(&run)
+                    : !strcmp(options.mode, "pi3nn") ? train_pi3nn(&run)
+                                                     : train_mlp(&run);
     run_free(&run);
     sciml_ctx_destroy(&ctx);
     return exit_code;

@@ -1,6 +1,7 @@
 /* libsciml data generators: Gaussian random fields on the periodic unit cell, a smooth
  * non-periodic random function (a Gaussian process with an RBF kernel), and the damped
- * harmonic oscillator data set used by the first MLP demo.
+ * harmonic oscillator data set used by the first MLP demo, and the cubic regression data set
+ * of PI3NN (skewed noise, out-of-distribution inputs).
  *
  * ---------------------------------------------------------------------------------------
  * Gaussian random fields: the convention, precisely.
@@ -182,6 +183,25 @@ double sciml_oscillator_solution(double amplitude, double velocity, double omega
 sciml_status sciml_oscillator_fill(sciml_ctx *ctx, const sciml_oscillator_config *config,
                                    sciml_rng *rng, int64_t samples, double *inputs, double *outputs,
                                    double *times);
+
+/* ---------------------------------------------------------------------------------------
+ * Cubic regression with skewed noise: the one-dimensional example of PI3NN (Liu, Zhang, Lu
+ * and Zhang, ICLR 2022, Fig. 1):
+ *
+ *     y = x^3 + e,   e = 10 z when z > 0, else 2 z,   z ~ N(0, 1),
+ *
+ * so the noise is non-Gaussian and asymmetric (a long upper tail). In-distribution inputs are
+ * x ~ U[-4, 4]; out-of-distribution inputs are uniform on the two outer pieces
+ * [-7, -4) and (4, 7], where no training data lies.
+ */
+#define SCIML_CUBIC_RANGE 4.0     /* training inputs in [-4, 4] */
+#define SCIML_CUBIC_OOD_RANGE 7.0 /* out-of-distribution inputs up to |x| = 7 */
+
+/* Draws `samples` pairs from rng (per sample: x, then z) into inputs (samples) and outputs
+ * (samples), both borrowed. With ood non-zero x is drawn from [-7, -4) and (4, 7] instead.
+ * Returns SCIML_ERR_ARG (nothing written) for samples < 1. */
+sciml_status sciml_cubic_fill(sciml_ctx *ctx, sciml_rng *rng, int64_t samples, int ood,
+                              double *inputs, double *outputs);
 
 #ifdef __cplusplus
 }
