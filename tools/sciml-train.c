@@ -2,7 +2,8 @@
  *
  *   sciml-train MODE --data FILE [--test FILE] [training options] [architecture] -o MODEL
  *
- * Modes: mlp (supervised regression), fno (Fourier neural operator). Training flags mean the
+ * Modes: mlp (supervised regression), fno (Fourier neural operator), deeponet (deep operator
+ * network, aligned layout). Training flags mean the
  * same in every mode (DESIGN.md);
  * option parsing collects every usage error before failing. Ctrl-C finishes the current step,
  * writes a checkpoint and exits; --resume CHECKPOINT continues bit for bit. */
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "sciml/dataset.h"
+#include "sciml/deeponet_model.h"
 #include "sciml/fno_model.h"
 #include "sciml/mlp_model.h"
 #include "sciml/nn.h"
@@ -35,6 +37,9 @@ typedef struct train_options {
     int64_t width, projection, padding;
     int layers;
     int architecture_given;
+    /* deeponet architecture */
+    const char *branch, *trunk;
+    int epochs_given, batch_given, activation_given;
 } train_options;
 
 static void usage(FILE *out) {
@@ -48,6 +53,9 @@ static void usage(FILE *out) {
         "  mlp   supervised regression y = MLP(x) with standardised inputs and outputs\n"
         "  fno   Fourier neural operator a(x) -> u(x) on 1D (sample, x) or 2D\n"
         "        (sample, x, y) fields; relative L2 loss; any resolution the modes fit\n"
+        "  deeponet  deep operator network v -> u: branch MLP on the sensor values\n"
+        "        v(sample, sensor), trunk MLP on the query points given by the coordinate\n"
+        "        variables of u(sample, x[, t]); mean squared error loss\n"
         "\n"
         "Data:\n"
         "  --data FILE           training data, '-' for standard input (required)\n"
@@ -56,8 +64,9 @@ static void usage(FILE *out) {
         "  --output NAME         output variable [the one with sciml_role = \"output\"]\n"
         "Training:\n"
         "  --epochs N            passes over the data (adam, adamw) [100]\n"
-        "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs) [1000]\n"
-        "  --batch N             samples per step (adam, adamw) [32]\n"
+        "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs); for\n"
+        "                        deeponet the Adam steps when --epochs is not given [1000]\n"
+        "  --batch N             samples per step (adam, adamw) [32; deeponet: all]\n"
         "  --lr X                learning rate [0.001]\n"
         "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
         "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
@@ -70,13 +79,17 @@ static void usage(FILE *out) {
         "  --threads N           BLAS threads [1]\n"
         "Architecture (mlp):\n"
         "  --hidden LIST         hidden layer widths [64,64,64]\n"
-        "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity [tanh]\n"
+        "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity\n"
+        "                        [tanh; deeponet: relu]\n"
         "Architecture (fno):\n"
         "  --modes LIST          Fourier modes kept per dimension, N or N,M [16]\n"
         "  --width N             channels in the Fourier layers [64]\n"
         "  --layers N            Fourier layers [4]\n"
         "  --projection N        hidden width of the projection [128]\n"
         "  --padding N           zeros appended per dimension, for non-periodic data [0]\n"
+        "Architecture (deeponet):\n"
+        "  --branch LIST         branch widths after the sensors, the last is p [40,40]\n"
+        "  --trunk LIST          trunk widths after the coordinates, ending in p [40,40]\n"
         "Output:\n"
         "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
         "  --checkpoint FILE     where Ctrl-C or divergence saves a checkpoint\n"
@@ -92,8 +105,9 @@ static void usage(FILE *out) {
 }
 
 /* Architecture options of some mode. */
-static const char *const architecture_options[] = {
-    "--hidden", "--activation", "--modes", "--width", "--layers", "--projection", "--padding"};
+static const char *const architecture_options[] = {"--hidden",  "--activation", "--modes",
+                                                   "--width",   "--layers",     "--projection",
+                                                   "--padding", "--branch",     "--trunk"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -114,6 +128,8 @@ static int parse_options(int argc, char **argv, train_options *o) {
     o->width = 64;
     o->layers = 4;
     o->projection = 128;
+    o->branch = "40,40";
+    o->trunk = "40,40";
     int first = 1;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage(stdout);
@@ -126,12 +142,14 @@ static int parse_options(int argc, char **argv, train_options *o) {
     if (argc >= 2 && argv[1][0] != '-') {
         o->mode = argv[1];
         first = 2;
-        if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno"))
-            tool_usage_error(&usage_errors, "unknown mode '%s': expected mlp or fno", o->mode);
+        if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno") && strcmp(o->mode, "deeponet"))
+            tool_usage_error(&usage_errors, "unknown mode '%s': expected mlp, fno or deeponet",
+                             o->mode);
     } else {
-        tool_usage_error(&usage_errors, "missing MODE (mlp or fno)");
+        tool_usage_error(&usage_errors, "missing MODE (mlp, fno or deeponet)");
     }
     const int fno = o->mode && !strcmp(o->mode, "fno");
+    const int deeponet = o->mode && !strcmp(o->mode, "deeponet");
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
         const char *v = NULL;
@@ -152,10 +170,12 @@ static int parse_options(int argc, char **argv, train_options *o) {
         } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
             o->output_variable = v;
         } else if (tool_option(argc, argv, &i, "--epochs", &v, &usage_errors)) {
+            o->epochs_given = 1;
             tool_parse_int64(&usage_errors, "--epochs", v, 0, INT64_C(1) << 40, &o->epochs);
         } else if (tool_option(argc, argv, &i, "--iterations", &v, &usage_errors)) {
             tool_parse_int64(&usage_errors, "--iterations", v, 0, INT64_C(1) << 40, &o->iterations);
         } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
+            o->batch_given = 1;
             tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 30, &o->batch);
         } else if (tool_option(argc, argv, &i, "--lr", &v, &usage_errors)) {
             tool_parse_double(&usage_errors, "--lr", v, 1e-300, 1e6, &o->lr);
@@ -177,11 +197,19 @@ static int parse_options(int argc, char **argv, train_options *o) {
             tool_parse_seed(&usage_errors, "--seed", v, &o->seed);
         } else if (tool_option(argc, argv, &i, "--threads", &v, &usage_errors)) {
             tool_parse_int(&usage_errors, "--threads", v, 1, 4096, &o->threads);
-        } else if (!fno && tool_option(argc, argv, &i, "--hidden", &v, &usage_errors)) {
+        } else if (deeponet && tool_option(argc, argv, &i, "--branch", &v, &usage_errors)) {
+            o->branch = v;
+            o->architecture_given = 1;
+        } else if (deeponet && tool_option(argc, argv, &i, "--trunk", &v, &usage_errors)) {
+            o->trunk = v;
+            o->architecture_given = 1;
+        } else if (!fno && !deeponet &&
+                   tool_option(argc, argv, &i, "--hidden", &v, &usage_errors)) {
             o->hidden = v;
             o->architecture_given = 1;
         } else if (!fno && tool_option(argc, argv, &i, "--activation", &v, &usage_errors)) {
             o->activation = v;
+            o->activation_given = 1;
             o->architecture_given = 1;
         } else if (fno && tool_option(argc, argv, &i, "--modes", &v, &usage_errors)) {
             o->architecture_given = 1;
@@ -234,9 +262,30 @@ static int parse_options(int argc, char **argv, train_options *o) {
         tool_usage_error(&usage_errors, "-o MODEL is required");
     if (o->data && o->test && !strcmp(o->data, "-") && !strcmp(o->test, "-"))
         tool_usage_error(&usage_errors, "--data and --test cannot both be standard input");
-    if (fno && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
-        tool_usage_error(&usage_errors, "--optimizer lbfgs is not available for fno: use adam "
-                                        "or adamw");
+    if ((fno || deeponet) && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
+        tool_usage_error(&usage_errors,
+                         "--optimizer lbfgs is not available for %s: use adam or adamw", o->mode);
+    if (deeponet && !o->activation_given)
+        o->activation = "relu";
+    const char *lists[2][2] = {{"--branch", o->branch}, {"--trunk", o->trunk}};
+    int64_t features[2] = {0, 0};
+    for (int k = 0; deeponet && k < 2; k++) {
+        sciml_ctx *ctx = NULL;
+        int64_t sizes[SCIML_DEEPONET_MAX_LAYERS];
+        int count = 0;
+        if (lists[k][1] && sciml_ctx_create(&ctx) == SCIML_OK) {
+            if (sciml_parse_hidden(ctx, lists[k][1], sizes, SCIML_DEEPONET_MAX_LAYERS, &count))
+                tool_usage_error(&usage_errors, "%s: %s", lists[k][0], sciml_ctx_message(ctx));
+            else
+                features[k] = sizes[count - 1];
+        }
+        sciml_ctx_destroy(&ctx);
+    }
+    if (features[0] && features[1] && features[0] != features[1])
+        tool_usage_error(&usage_errors,
+                         "--branch ends in %lld features and --trunk in %lld: expected the same "
+                         "p",
+                         (long long)features[0], (long long)features[1]);
     if (o->optimizer && strcmp(o->optimizer, "adam") && strcmp(o->optimizer, "adamw") &&
         strcmp(o->optimizer, "lbfgs"))
         tool_usage_error(&usage_errors, "--optimizer '%s': expected adam, adamw or lbfgs",
@@ -278,6 +327,7 @@ typedef struct report_state {
     double started;
     double last_loss;
     double last_test_error;
+    double last_test_loss;
 } report_state;
 
 static void json_number(FILE *out, const char *key, double value) {
@@ -290,7 +340,10 @@ static void json_number(FILE *out, const char *key, double value) {
 static int on_report(void *user, const sciml_train_report *r) {
     report_state *s = user;
     s->last_loss = r->train_loss;
-    s->last_test_error = r->test_error;
+    if (isfinite(r->test_error) || r->epoch == 1) {
+        s->last_test_error = r->test_error;
+        s->last_test_loss = r->test_loss;
+    }
     if (s->log) {
         fprintf(s->log, "{\"epoch\":%lld,\"step\":%lld", (long long)r->epoch, (long long)r->step);
         json_number(s->log, "loss", r->train_loss);
@@ -366,6 +419,16 @@ static int64_t fno_epochs(const void *m) {
 }
 static int64_t fno_parameters(const void *m) {
     return sciml_fno_model_parameter_count(m);
+}
+static sciml_status write_deeponet(void *m, const char *path, const sciml_model_provenance *p,
+                                   int checkpoint) {
+    return sciml_deeponet_model_write(m, path, p, checkpoint);
+}
+static int64_t deeponet_epochs(const void *m) {
+    return sciml_deeponet_model_epochs_done(m);
+}
+static int64_t deeponet_parameters(const void *m) {
+    return sciml_deeponet_model_parameter_count(m);
 }
 
 /* Everything a training run shares across modes: data, provenance, log and reporting. */
@@ -452,6 +515,7 @@ static int run_start(training_run *run) {
     run->report.started = tool_seconds();
     run->report.last_loss = NAN;
     run->report.last_test_error = NAN;
+    run->report.last_test_loss = NAN;
     run->options.report = on_report;
     run->options.report_user = &run->report;
     tool_catch_interrupts(run->ctx);
@@ -490,6 +554,8 @@ static int run_finish(training_run *run, sciml_status status, const model_handle
                 (long long)handle->epochs_done(handle->model),
                 run->options.optimizer == SCIML_OPTIMIZER_LBFGS ? "L-BFGS iterations" : "epochs",
                 (long long)handle->parameter_count(handle->model), run->report.last_loss);
+        if (o->test && !strcmp(o->mode, "deeponet"))
+            fprintf(stderr, ", test MSE %.4e", run->report.last_test_loss);
         if (o->test)
             fprintf(stderr, ", test relative L2 %.4e", run->report.last_test_error);
         fprintf(stderr, ", %.1f s; model written to %s\n", tool_seconds() - run->report.started,
@@ -629,6 +695,127 @@ done:
     return exit_code;
 }
 
+/* The query grid of a DeepONet data file: the coordinate variables of its output variable
+ * (`output`, else the stored name, else the one with sciml_role = "output"). */
+static int read_deeponet_grid(training_run *run, const char *path, const char *output,
+                              sciml_deeponet_grid *grid) {
+    sciml_ctx *ctx = run->ctx;
+    sciml_nc_reader *reader = NULL;
+    if (!strcmp(path, "-")) {
+        tool_error("-: deeponet reads the query coordinates before the data: give --data and "
+                   "--test as files, not standard input");
+        return 1;
+    }
+    const char *name = output;
+    if (sciml_nc_open(ctx, path, &reader) ||
+        (!name && sciml_dataset_find_role(ctx, reader, "output", &name)) ||
+        sciml_deeponet_grid_of_variable(ctx, reader, name, grid)) {
+        sciml_nc_close(&reader);
+        return tool_fail(ctx);
+    }
+    sciml_nc_close(&reader);
+    return 0;
+}
+
+/* Joins the grid's coordinate names with commas. */
+static void grid_names(const sciml_deeponet_grid *grid, char *text, size_t size) {
+    size_t used = 0;
+    text[0] = '\0';
+    for (int k = 0; k < grid->dims && used < size; k++)
+        used += (size_t)snprintf(text + used, size - used, "%s%s", k ? "," : "", grid->names[k]);
+}
+
+static int train_deeponet(training_run *run) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    sciml_deeponet_model *model = NULL;
+    sciml_deeponet_grid grid, test_grid;
+    memset(&grid, 0, sizeof(grid));
+    memset(&test_grid, 0, sizeof(test_grid));
+    int exit_code = TOOL_EXIT_FAILURE;
+    if (o->resume) {
+        if (sciml_deeponet_model_read(ctx, o->resume, &model, &run->stored_input,
+                                      &run->stored_output)) {
+            tool_fail(ctx);
+            goto done;
+        }
+        warn_about_resume(o, sciml_deeponet_model_is_checkpoint(model));
+    }
+    const char *output = o->output_variable ? o->output_variable : run->stored_output;
+    if (read_deeponet_grid(run, o->data, output, &grid) || run_read_data(run) ||
+        (o->test && read_deeponet_grid(run, o->test, run->y.name, &test_grid)))
+        goto done;
+    const sciml_deeponet_grid *grids[2] = {&grid, &test_grid};
+    const sciml_array *outputs[2] = {&run->y, &run->test_y};
+    for (int k = 0; k < (o->test ? 2 : 1); k++) {
+        if (outputs[k]->feature_count != grids[k]->point_count * grids[k]->channels ||
+            grids[k]->dims != grid.dims || grids[k]->channels != grid.channels) {
+            tool_error("%s: '%s' has %lld values per sample on %lld points of %d coordinates "
+                       "with %lld outputs: expected one value per query point and output, as "
+                       "in %s",
+                       k ? o->test : o->data, outputs[k]->name,
+                       (long long)outputs[k]->feature_count, (long long)grids[k]->point_count,
+                       grids[k]->dims, (long long)grids[k]->channels, o->data);
+            goto done;
+        }
+    }
+    if (!model) {
+        sciml_deeponet_config config;
+        sciml_deeponet_config_default(&config);
+        config.sensors = run->x.feature_count;
+        config.coordinates = grid.dims;
+        config.outputs = grid.channels;
+        sciml_activation_parse(o->activation, &config.activation);
+        char names[256];
+        grid_names(&grid, names, sizeof(names));
+        if (sciml_parse_hidden(ctx, o->branch, config.branch, SCIML_DEEPONET_MAX_LAYERS,
+                               &config.branch_count) ||
+            sciml_parse_hidden(ctx, o->trunk, config.trunk, SCIML_DEEPONET_MAX_LAYERS,
+                               &config.trunk_count) ||
+            sciml_deeponet_model_create(ctx, &config, o->seed, &model) ||
+            sciml_deeponet_model_set_coordinate_names(model, names)) {
+            tool_fail(ctx);
+            goto done;
+        }
+    } else {
+        const sciml_deeponet_config *config = sciml_deeponet_model_get_config(model);
+        if (config->sensors != run->x.feature_count || config->coordinates != grid.dims ||
+            config->outputs != grid.channels) {
+            tool_error("%s: data has %lld sensors, %d coordinates and %lld outputs, the "
+                       "checkpoint %s expects %lld, %lld and %lld",
+                       o->data, (long long)run->x.feature_count, grid.dims,
+                       (long long)grid.channels, o->resume, (long long)config->sensors,
+                       (long long)config->coordinates, (long long)config->outputs);
+            goto done;
+        }
+    }
+    /* full batch unless --batch; --iterations counts optimizer steps unless --epochs */
+    const int64_t count = run->x.sample_count;
+    run->options.batch = o->batch_given ? o->batch : count;
+    if (!o->epochs_given) {
+        const int64_t batches = (count + run->options.batch - 1) / run->options.batch;
+        run->options.epochs = (o->iterations + batches - 1) / batches;
+        run->options.schedule.period =
+            run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
+    }
+    if (run_start(run))
+        goto done;
+    run->report.epochs = run->options.epochs;
+    sciml_deeponet_data train = {run->x.values, grid.points, run->y.values, count,
+                                 grid.point_count};
+    sciml_deeponet_data test = {run->test_x.values, test_grid.points, run->test_y.values,
+                                run->test_x.sample_count, test_grid.point_count};
+    sciml_status status =
+        sciml_deeponet_model_train(model, &train, o->test ? &test : NULL, &run->options);
+    model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
+    exit_code = run_finish(run, status, &handle);
+done:
+    sciml_deeponet_grid_free(&grid);
+    sciml_deeponet_grid_free(&test_grid);
+    sciml_deeponet_model_destroy(&model);
+    return exit_code;
+}
+
 int main(int argc, char **argv) {
     tool_set_name("sciml-train");
     train_options options;
@@ -648,7 +835,9 @@ int main(int argc, char **argv) {
     training_run run;
     int exit_code = TOOL_EXIT_FAILURE;
     if (run_setup(&run, ctx, &options, argc, argv) == 0)
-        exit_code = !strcmp(options.mode, "fno") ? train_fno(&run) : train_mlp(&run);
+        exit_code = !strcmp(options.mode, "fno")        ? train_fno(&run)
+                    : !strcmp(options.mode, "deeponet") ? train_deeponet(&run)
+                                                        : train_mlp(&run);
     run_free(&run);
     sciml_ctx_destroy(&ctx);
     return exit_code;

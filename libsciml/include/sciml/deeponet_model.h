@@ -33,6 +33,7 @@
 
 #include "sciml/core.h"
 #include "sciml/graph.h"
+#include "sciml/netcdf.h"
 #include "sciml/train.h"
 
 #ifdef __cplusplus
@@ -121,6 +122,41 @@ sciml_status sciml_deeponet_model_write(sciml_deeponet_model *model, const char 
                                         const sciml_model_provenance *provenance, int checkpoint);
 sciml_status sciml_deeponet_model_read(sciml_ctx *ctx, const char *path, sciml_deeponet_model **out,
                                        char **input_variable, char **output_variable);
+
+/* ---- Query grids ---------------------------------------------------------------------------
+ * The aligned query points of a file: the cartesian product of 1D coordinate axes (first axis
+ * slowest), as an output variable u(sample, x[, t]) with coordinate variables x[, t] lays them
+ * out, optionally followed by a dimension without a coordinate variable holding K outputs. */
+typedef struct sciml_deeponet_grid {
+    int dims; /* d */
+    char names[SCIML_DEEPONET_MAX_COORDINATES][SCIML_NC_MAX_NAME + 1];
+    int64_t size[SCIML_DEEPONET_MAX_COORDINATES]; /* points per axis */
+    double *axis[SCIML_DEEPONET_MAX_COORDINATES]; /* (size[k]) owned */
+    int64_t channels;                             /* K (1 without a channel dim) */
+    char channel_name[SCIML_NC_MAX_NAME + 1];     /* "" without one */
+    double *points;                               /* (point_count, d) owned */
+    int64_t point_count;
+} sciml_deeponet_grid;
+
+/* The grid of the variable `name` (sample first): every later dimension but a trailing channel
+ * dimension must have a coordinate variable (1D, fixed, numeric, finite). Reads the axes (on a
+ * pipe they must come before the data still to be read). SCIML_ERR_FORMAT naming the file,
+ * variable and dimension otherwise. */
+sciml_status sciml_deeponet_grid_of_variable(sciml_ctx *ctx, sciml_nc_reader *reader,
+                                             const char *name, sciml_deeponet_grid *grid);
+/* The grid of the coordinate variables named in `names` ("x" or "x,t"). */
+sciml_status sciml_deeponet_grid_of_names(sciml_ctx *ctx, sciml_nc_reader *reader,
+                                          const char *names, sciml_deeponet_grid *grid);
+/* A grid from axes given directly: per coordinate, size[k] points from start[k] to stop[k]
+ * (size 1: start only). names: comma-separated, may be NULL ("x0", "x1", ...). */
+sciml_status sciml_deeponet_grid_uniform(sciml_ctx *ctx, int dims, const double *start,
+                                         const double *stop, const int64_t *size, const char *names,
+                                         sciml_deeponet_grid *grid);
+void sciml_deeponet_grid_free(sciml_deeponet_grid *grid); /* frees the arrays, zeroes it */
+/* Number of points outside the model's training box (by more than 1e-9 of its width); the
+ * first such point's index into *first (may be NULL). 0 for an untrained model. */
+int64_t sciml_deeponet_model_outside(const sciml_deeponet_model *model, const double *points,
+                                     int64_t point_count, int64_t *first);
 
 #ifdef __cplusplus
 }
