@@ -11,6 +11,8 @@
  *               coefficient from a thresholded GRF -> u (finite differences)
  *   cubic       y = x^3 + skewed noise, x in [-4, 4] (or outside it with --ood): the PI3NN
  *               example
+ *   antiderivative  DeepONet's first example: v from an RBF Gaussian process at m sensors ->
+ *               u(x) = integral_0^x v at the same points (sciml/operator_data.h)
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include "sciml/darcy.h"
 #include "sciml/gen.h"
 #include "sciml/netcdf.h"
+#include "sciml/operator_data.h"
 #include "tool.h"
 
 typedef enum generator_kind {
@@ -27,7 +30,8 @@ typedef enum generator_kind {
     GENERATOR_OSCILLATOR,
     GENERATOR_BURGERS,
     GENERATOR_DARCY,
-    GENERATOR_CUBIC
+    GENERATOR_CUBIC,
+    GENERATOR_ANTIDERIVATIVE
 } generator_kind;
 
 typedef struct gen_options {
@@ -50,6 +54,9 @@ typedef struct gen_options {
     int viscosity_given, grf_given[3];
     double high, low;
     const char *method;
+    /* antiderivative */
+    int64_t sensors;
+    double length_scale;
 } gen_options;
 
 static void usage(FILE *out) {
@@ -71,6 +78,9 @@ static void usage(FILE *out) {
             "              u(sample, x, y)\n"
             "  cubic       y = x^3 + e, e = 10 z (z > 0) or 2 z, z ~ N(0, 1), x ~ U[-4, 4]:\n"
             "              x(sample, feature), y(sample, output) (the PI3NN example)\n"
+            "  antiderivative  DeepONet's first example: v(sample, sensor) from a Gaussian\n"
+            "              process with RBF kernel on [0, 1], u(sample, x) = integral_0^x v at\n"
+            "              the same points\n"
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
@@ -100,6 +110,9 @@ static void usage(FILE *out) {
             "      --high X        coefficient where the GRF is >= 0 [12]\n"
             "      --low X         coefficient elsewhere [3]\n"
             "      --method NAME   auto, banded or pcg [auto]\n"
+            "antiderivative:\n"
+            "      --sensors M     sensors (and output points) on [0, 1] [%d]\n"
+            "      --length-scale L  RBF kernel length scale [%g]\n"
             "oscillator:\n"
             "      --points P      time points [150]\n"
             "      --horizon T     final time [1]\n"
@@ -107,13 +120,15 @@ static void usage(FILE *out) {
             "      --ood           inputs outside the training range: x uniform on\n"
             "                      [-7, -4) and (4, 7]\n"
             "\n"
-            "Exit status: 0 success, 1 failure (no output file is left), 2 usage error.\n");
+            "Exit status: 0 success, 1 failure (no output file is left), 2 usage error.\n",
+            SCIML_ANTIDERIVATIVE_SENSORS, SCIML_ANTIDERIVATIVE_LENGTH_SCALE);
 }
 
 /* Value-taking options of some generator ("--dims", "--points", ...). */
 static const char *const generator_options[] = {
-    "--dims", "--resolution", "--alpha", "--tau",  "--sigma",     "--name", "--points", "--horizon",
-    "--fine", "--case",       "--nu",    "--time", "--tolerance", "--high", "--low",    "--method"};
+    "--dims",      "--resolution", "--alpha", "--tau",    "--sigma",   "--name",
+    "--points",    "--horizon",    "--fine",  "--case",   "--nu",      "--time",
+    "--tolerance", "--high",       "--low",   "--method", "--sensors", "--length-scale"};
 
 static int parse_options(int argc, char **argv, gen_options *options) {
     tool_usage usage_errors = {0};
@@ -128,7 +143,8 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     options->output = "-";
     if (argc < 2) {
         tool_usage_error(&usage_errors,
-                         "missing GENERATOR (grf, oscillator, burgers, darcy or cubic)");
+                         "missing GENERATOR (grf, oscillator, burgers, darcy, cubic or "
+                         "antiderivative)");
         return tool_usage_finish(&usage_errors);
     }
     const char *generator = argv[1];
@@ -148,17 +164,23 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         options->kind = GENERATOR_DARCY;
     } else if (!strcmp(generator, "cubic")) {
         options->kind = GENERATOR_CUBIC;
+    } else if (!strcmp(generator, "antiderivative")) {
+        options->kind = GENERATOR_ANTIDERIVATIVE;
     } else {
-        tool_usage_error(
-            &usage_errors,
-            "unknown generator '%s': expected grf, oscillator, burgers, darcy or cubic", generator);
+        tool_usage_error(&usage_errors,
+                         "unknown generator '%s': expected grf, oscillator, burgers, darcy, cubic "
+                         "or antiderivative",
+                         generator);
     }
     const int grf = options->kind == GENERATOR_GRF;
     const int oscillator = options->kind == GENERATOR_OSCILLATOR;
     const int burgers = options->kind == GENERATOR_BURGERS;
     const int darcy = options->kind == GENERATOR_DARCY;
     const int cubic = options->kind == GENERATOR_CUBIC;
-    const int fields = !oscillator && !cubic; /* generators with a GRF and a --resolution */
+    const int antiderivative = options->kind == GENERATOR_ANTIDERIVATIVE;
+    const int fields = !oscillator && !cubic && !antiderivative; /* with a GRF, --resolution */
+    options->sensors = SCIML_ANTIDERIVATIVE_SENSORS;
+    options->length_scale = SCIML_ANTIDERIVATIVE_LENGTH_SCALE;
     options->viscosity = SCIML_BURGERS_VISCOSITY;
     options->final_time = SCIML_BURGERS_DEFAULT_FINAL_TIME;
     options->tolerance = SCIML_BURGERS_DEFAULT_RELATIVE_TOLERANCE;
@@ -240,6 +262,13 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                                                           INT64_C(1) << 24, &options->resolution);
         } else if (oscillator && tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
             tool_parse_double(&usage_errors, "--horizon", value, 1e-9, 1e9, &options->horizon);
+        } else if (antiderivative &&
+                   tool_option(argc, argv, &i, "--sensors", &value, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--sensors", value, 2, 8192, &options->sensors);
+        } else if (antiderivative &&
+                   tool_option(argc, argv, &i, "--length-scale", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--length-scale", value, 1e-3, 1e3,
+                              &options->length_scale);
         } else if (tool_is_option(arg, generator_options,
                                   sizeof(generator_options) / sizeof(generator_options[0]))) {
             tool_usage_error(&usage_errors, "option %s does not apply to generator %s", arg,
@@ -671,6 +700,70 @@ done:
     return status;
 }
 
+/* v(sample, sensor) and u(sample, x) on the same m points x_i = i / (m - 1). */
+static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o,
+                                            sciml_nc_writer *writer, const char *command) {
+    const int64_t m = o->sensors;
+    sciml_antiderivative *generator = NULL;
+    double *v = sciml_alloc_array((size_t)m, sizeof(double));
+    double *u = sciml_alloc_array((size_t)m, sizeof(double));
+    int64_t sample_dim, sensor_dim, x_dim, sensor_var, x_var, v_var, u_var, dims[2];
+    sciml_status status = SCIML_OK;
+    if (!v || !u) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((status = sciml_antiderivative_create(ctx, m, o->length_scale, 1.0, &generator)))
+        goto done;
+    const char *names[] = {"gp_length_scale", "gp_variance", "quadrature_order"};
+    const double values[] = {o->length_scale, 1.0, SCIML_ANTIDERIVATIVE_QUADRATURE_ORDER};
+    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
+        (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
+        (status = sciml_nc_def_dim(writer, "x", m, &x_dim)) ||
+        (status =
+             sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
+        (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
+        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor positions")) ||
+        (status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query points")))
+        goto done;
+    dims[0] = sample_dim;
+    dims[1] = sensor_dim;
+    if ((status = sciml_nc_def_var(writer, "v", SCIML_NC_DOUBLE, 2, dims, &v_var)) ||
+        (status = sciml_nc_put_att_text(writer, v_var, "sciml_role", "input")) ||
+        (status = sciml_nc_put_att_text(writer, v_var, "long_name",
+                                        "input function v at the sensors, a Gaussian process "
+                                        "with RBF kernel")))
+        goto done;
+    dims[1] = x_dim;
+    if ((status = sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, 2, dims, &u_var)) ||
+        (status = sciml_nc_put_att_text(writer, u_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, u_var, "long_name",
+                                        "antiderivative u(x) = integral_0^x v(s) ds")) ||
+        (status = put_doubles(writer, names, values, 3)) ||
+        (status = put_dataset_attributes(writer, "antiderivative", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)) ||
+        (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
+        (status = write_grid(writer, x_var, m, 1.0 / (double)(m - 1))))
+        goto done;
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    for (int64_t n = 0; n < o->samples; n++) {
+        if ((status = sample_outcome(ctx, SCIML_OK, n)))
+            goto done;
+        sciml_antiderivative_sample(generator, &rng, v, u);
+        if ((status = sciml_nc_write_record(writer, v_var, n, v)) ||
+            (status = sciml_nc_write_record(writer, u_var, n, u)))
+            goto done;
+    }
+done:
+    free(v);
+    free(u);
+    sciml_antiderivative_destroy(&generator);
+    return status;
+}
+
 int main(int argc, char **argv) {
     tool_set_name("sciml-gen");
     gen_options options;
@@ -705,6 +798,9 @@ int main(int argc, char **argv) {
             break;
         case GENERATOR_CUBIC:
             status = generate_cubic(ctx, &options, writer, command);
+            break;
+        case GENERATOR_ANTIDERIVATIVE:
+            status = generate_antiderivative(ctx, &options, writer, command);
             break;
         }
     }

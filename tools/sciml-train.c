@@ -3,7 +3,8 @@
  *   sciml-train MODE --data FILE [--test FILE] [training options] [architecture] -o MODEL
  *
  * Modes: mlp (supervised regression), fno (Fourier neural operator), pi3nn (prediction
- * intervals from three networks, or a deep ensemble). Training flags mean the
+ * intervals from three networks, or a deep ensemble), deeponet (deep operator network, aligned
+ * layout). Training flags mean the
  * same in every mode (DESIGN.md);
  * option parsing collects every usage error before failing. Ctrl-C finishes the current step,
  * writes a checkpoint and exits; --resume CHECKPOINT continues bit for bit. */
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "sciml/dataset.h"
+#include "sciml/deeponet_model.h"
 #include "sciml/fno_model.h"
 #include "sciml/mlp_model.h"
 #include "sciml/nn.h"
@@ -41,7 +43,9 @@ typedef struct train_options {
     double level, ood_bias;
     const char *method;
     int members;
-    int epochs_given, batch_given, lr_given;
+    /* deeponet architecture */
+    const char *branch, *trunk;
+    int epochs_given, batch_given, lr_given, activation_given;
 } train_options;
 
 static void usage(FILE *out) {
@@ -57,6 +61,9 @@ static void usage(FILE *out) {
         "        (sample, x, y) fields; relative L2 loss; any resolution the modes fit\n"
         "  pi3nn prediction intervals from three networks per output (PI3NN, Liu et al.\n"
         "        2022), any confidence level later without retraining; or a deep ensemble\n"
+        "  deeponet  deep operator network v -> u: branch MLP on the sensor values\n"
+        "        v(sample, sensor), trunk MLP on the query points given by the coordinate\n"
+        "        variables of u(sample, x[, t]); mean squared error loss\n"
         "\n"
         "Data:\n"
         "  --data FILE           training data, '-' for standard input (required)\n"
@@ -65,8 +72,9 @@ static void usage(FILE *out) {
         "  --output NAME         output variable [the one with sciml_role = \"output\"]\n"
         "Training:\n"
         "  --epochs N            passes over the data (adam, adamw) [100, pi3nn 200]\n"
-        "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs) [1000]\n"
-        "  --batch N             samples per step (adam, adamw) [32, pi3nn 100]\n"
+        "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs); for\n"
+        "                        deeponet the Adam steps when --epochs is not given [1000]\n"
+        "  --batch N             samples per step (adam, adamw) [32, pi3nn 100; deeponet: all]\n"
         "  --lr X                learning rate [0.001, pi3nn 0.01]\n"
         "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
         "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
@@ -80,13 +88,16 @@ static void usage(FILE *out) {
         "Architecture (mlp; pi3nn: of every network):\n"
         "  --hidden LIST         hidden layer widths [64,64,64, pi3nn 64]\n"
         "  --activation NAME     tanh, relu, gelu, sigmoid, softplus, sin, identity\n"
-        "                        [tanh, pi3nn relu]\n"
+        "                        [tanh, pi3nn relu; deeponet: relu]\n"
         "Architecture (fno):\n"
         "  --modes LIST          Fourier modes kept per dimension, N or N,M [16]\n"
         "  --width N             channels in the Fourier layers [64]\n"
         "  --layers N            Fourier layers [4]\n"
         "  --projection N        hidden width of the projection [128]\n"
         "  --padding N           zeros appended per dimension, for non-periodic data [0]\n"
+        "Architecture (deeponet):\n"
+        "  --branch LIST         branch widths after the sensors, the last is p [40,40]\n"
+        "  --trunk LIST          trunk widths after the coordinates, ending in p [40,40]\n"
         "Intervals (pi3nn):\n"
         "  --method NAME         pi3nn or ensemble (deep ensemble, Gaussian mixture) [pi3nn]\n"
         "  --level X             default confidence level stored in the model, in (0, 1)\n"
@@ -110,8 +121,8 @@ static void usage(FILE *out) {
 
 /* Architecture options of some mode. */
 static const char *const architecture_options[] = {
-    "--hidden",  "--activation", "--modes",  "--width",    "--layers", "--projection",
-    "--padding", "--level",      "--method", "--ood-bias", "--members"};
+    "--hidden", "--activation", "--modes",    "--width",   "--layers", "--projection", "--padding",
+    "--level",  "--method",     "--ood-bias", "--members", "--branch", "--trunk"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -136,6 +147,8 @@ static int parse_options(int argc, char **argv, train_options *o) {
     o->ood_bias = SCIML_PI3NN_DEFAULT_OOD_BIAS;
     o->method = "pi3nn";
     o->members = SCIML_PI3NN_DEFAULT_ENSEMBLE;
+    o->branch = "40,40";
+    o->trunk = "40,40";
     int first = 1;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage(stdout);
@@ -148,14 +161,16 @@ static int parse_options(int argc, char **argv, train_options *o) {
     if (argc >= 2 && argv[1][0] != '-') {
         o->mode = argv[1];
         first = 2;
-        if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno") && strcmp(o->mode, "pi3nn"))
-            tool_usage_error(&usage_errors, "unknown mode '%s': expected mlp, fno or pi3nn",
-                             o->mode);
+        if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno") && strcmp(o->mode, "pi3nn") &&
+            strcmp(o->mode, "deeponet"))
+            tool_usage_error(&usage_errors,
+                             "unknown mode '%s': expected mlp, fno, pi3nn or deeponet", o->mode);
     } else {
-        tool_usage_error(&usage_errors, "missing MODE (mlp, fno or pi3nn)");
+        tool_usage_error(&usage_errors, "missing MODE (mlp, fno, pi3nn or deeponet)");
     }
     const int fno = o->mode && !strcmp(o->mode, "fno");
     const int pi3nn = o->mode && !strcmp(o->mode, "pi3nn");
+    const int deeponet = o->mode && !strcmp(o->mode, "deeponet");
     if (pi3nn) {
         o->hidden = "64";
         o->activation = "relu";
@@ -207,11 +222,19 @@ static int parse_options(int argc, char **argv, train_options *o) {
             tool_parse_seed(&usage_errors, "--seed", v, &o->seed);
         } else if (tool_option(argc, argv, &i, "--threads", &v, &usage_errors)) {
             tool_parse_int(&usage_errors, "--threads", v, 1, 4096, &o->threads);
-        } else if (!fno && tool_option(argc, argv, &i, "--hidden", &v, &usage_errors)) {
+        } else if (deeponet && tool_option(argc, argv, &i, "--branch", &v, &usage_errors)) {
+            o->branch = v;
+            o->architecture_given = 1;
+        } else if (deeponet && tool_option(argc, argv, &i, "--trunk", &v, &usage_errors)) {
+            o->trunk = v;
+            o->architecture_given = 1;
+        } else if (!fno && !deeponet &&
+                   tool_option(argc, argv, &i, "--hidden", &v, &usage_errors)) {
             o->hidden = v;
             o->architecture_given = 1;
         } else if (!fno && tool_option(argc, argv, &i, "--activation", &v, &usage_errors)) {
             o->activation = v;
+            o->activation_given = 1;
             o->architecture_given = 1;
         } else if (fno && tool_option(argc, argv, &i, "--modes", &v, &usage_errors)) {
             o->architecture_given = 1;
@@ -275,12 +298,6 @@ static int parse_options(int argc, char **argv, train_options *o) {
         tool_usage_error(&usage_errors, "-o MODEL is required");
     if (o->data && o->test && !strcmp(o->data, "-") && !strcmp(o->test, "-"))
         tool_usage_error(&usage_errors, "--data and --test cannot both be standard input");
-    if (fno && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
-        tool_usage_error(&usage_errors, "--optimizer lbfgs is not available for fno: use adam "
-                                        "or adamw");
-    if (pi3nn && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
-        tool_usage_error(&usage_errors, "--optimizer lbfgs is not available for pi3nn: use adam "
-                                        "or adamw");
     if (pi3nn && o->resume)
         tool_usage_error(&usage_errors, "--resume is not available for pi3nn (no checkpoints): "
                                         "train again");
@@ -292,6 +309,30 @@ static int parse_options(int argc, char **argv, train_options *o) {
         if (!o->lr_given)
             o->lr = 1e-2;
     }
+    if ((fno || pi3nn || deeponet) && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
+        tool_usage_error(&usage_errors,
+                         "--optimizer lbfgs is not available for %s: use adam or adamw", o->mode);
+    if (deeponet && !o->activation_given)
+        o->activation = "relu";
+    const char *lists[2][2] = {{"--branch", o->branch}, {"--trunk", o->trunk}};
+    int64_t features[2] = {0, 0};
+    for (int k = 0; deeponet && k < 2; k++) {
+        sciml_ctx *ctx = NULL;
+        int64_t sizes[SCIML_DEEPONET_MAX_LAYERS];
+        int count = 0;
+        if (lists[k][1] && sciml_ctx_create(&ctx) == SCIML_OK) {
+            if (sciml_parse_hidden(ctx, lists[k][1], sizes, SCIML_DEEPONET_MAX_LAYERS, &count))
+                tool_usage_error(&usage_errors, "%s: %s", lists[k][0], sciml_ctx_message(ctx));
+            else
+                features[k] = sizes[count - 1];
+        }
+        sciml_ctx_destroy(&ctx);
+    }
+    if (features[0] && features[1] && features[0] != features[1])
+        tool_usage_error(&usage_errors,
+                         "--branch ends in %lld features and --trunk in %lld: expected the same "
+                         "p",
+                         (long long)features[0], (long long)features[1]);
     if (o->optimizer && strcmp(o->optimizer, "adam") && strcmp(o->optimizer, "adamw") &&
         strcmp(o->optimizer, "lbfgs"))
         tool_usage_error(&usage_errors, "--optimizer '%s': expected adam, adamw or lbfgs",
@@ -333,6 +374,7 @@ typedef struct report_state {
     double started;
     double last_loss;
     double last_test_error;
+    double last_test_loss;
 } report_state;
 
 static void json_number(FILE *out, const char *key, double value) {
@@ -345,7 +387,10 @@ static void json_number(FILE *out, const char *key, double value) {
 static int on_report(void *user, const sciml_train_report *r) {
     report_state *s = user;
     s->last_loss = r->train_loss;
-    s->last_test_error = r->test_error;
+    if (isfinite(r->test_error) || r->epoch == 1) {
+        s->last_test_error = r->test_error;
+        s->last_test_loss = r->test_loss;
+    }
     if (s->log) {
         fprintf(s->log, "{\"epoch\":%lld,\"step\":%lld", (long long)r->epoch, (long long)r->step);
         json_number(s->log, "loss", r->train_loss);
@@ -421,6 +466,16 @@ static int64_t fno_epochs(const void *m) {
 }
 static int64_t fno_parameters(const void *m) {
     return sciml_fno_model_parameter_count(m);
+}
+static sciml_status write_deeponet(void *m, const char *path, const sciml_model_provenance *p,
+                                   int checkpoint) {
+    return sciml_deeponet_model_write(m, path, p, checkpoint);
+}
+static int64_t deeponet_epochs(const void *m) {
+    return sciml_deeponet_model_epochs_done(m);
+}
+static int64_t deeponet_parameters(const void *m) {
+    return sciml_deeponet_model_parameter_count(m);
 }
 
 /* Everything a training run shares across modes: data, provenance, log and reporting. */
@@ -507,6 +562,7 @@ static int run_start(training_run *run) {
     run->report.started = tool_seconds();
     run->report.last_loss = NAN;
     run->report.last_test_error = NAN;
+    run->report.last_test_loss = NAN;
     run->options.report = on_report;
     run->options.report_user = &run->report;
     tool_catch_interrupts(run->ctx);
@@ -545,6 +601,8 @@ static int run_finish(training_run *run, sciml_status status, const model_handle
                 (long long)handle->epochs_done(handle->model),
                 run->options.optimizer == SCIML_OPTIMIZER_LBFGS ? "L-BFGS iterations" : "epochs",
                 (long long)handle->parameter_count(handle->model), run->report.last_loss);
+        if (o->test && !strcmp(o->mode, "deeponet"))
+            fprintf(stderr, ", test MSE %.4e", run->report.last_test_loss);
         if (o->test)
             fprintf(stderr, ", test relative L2 %.4e", run->report.last_test_error);
         fprintf(stderr, ", %.1f s; model written to %s\n", tool_seconds() - run->report.started,
@@ -764,6 +822,127 @@ done:
     return exit_code;
 }
 
+/* The query grid of a DeepONet data file: the coordinate variables of its output variable
+ * (`output`, else the stored name, else the one with sciml_role = "output"). */
+static int read_deeponet_grid(training_run *run, const char *path, const char *output,
+                              sciml_deeponet_grid *grid) {
+    sciml_ctx *ctx = run->ctx;
+    sciml_nc_reader *reader = NULL;
+    if (!strcmp(path, "-")) {
+        tool_error("-: deeponet reads the query coordinates before the data: give --data and "
+                   "--test as files, not standard input");
+        return 1;
+    }
+    const char *name = output;
+    if (sciml_nc_open(ctx, path, &reader) ||
+        (!name && sciml_dataset_find_role(ctx, reader, "output", &name)) ||
+        sciml_deeponet_grid_of_variable(ctx, reader, name, grid)) {
+        sciml_nc_close(&reader);
+        return tool_fail(ctx);
+    }
+    sciml_nc_close(&reader);
+    return 0;
+}
+
+/* Joins the grid's coordinate names with commas. */
+static void grid_names(const sciml_deeponet_grid *grid, char *text, size_t size) {
+    size_t used = 0;
+    text[0] = '\0';
+    for (int k = 0; k < grid->dims && used < size; k++)
+        used += (size_t)snprintf(text + used, size - used, "%s%s", k ? "," : "", grid->names[k]);
+}
+
+static int train_deeponet(training_run *run) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    sciml_deeponet_model *model = NULL;
+    sciml_deeponet_grid grid, test_grid;
+    memset(&grid, 0, sizeof(grid));
+    memset(&test_grid, 0, sizeof(test_grid));
+    int exit_code = TOOL_EXIT_FAILURE;
+    if (o->resume) {
+        if (sciml_deeponet_model_read(ctx, o->resume, &model, &run->stored_input,
+                                      &run->stored_output)) {
+            tool_fail(ctx);
+            goto done;
+        }
+        warn_about_resume(o, sciml_deeponet_model_is_checkpoint(model));
+    }
+    const char *output = o->output_variable ? o->output_variable : run->stored_output;
+    if (read_deeponet_grid(run, o->data, output, &grid) || run_read_data(run) ||
+        (o->test && read_deeponet_grid(run, o->test, run->y.name, &test_grid)))
+        goto done;
+    const sciml_deeponet_grid *grids[2] = {&grid, &test_grid};
+    const sciml_array *outputs[2] = {&run->y, &run->test_y};
+    for (int k = 0; k < (o->test ? 2 : 1); k++) {
+        if (outputs[k]->feature_count != grids[k]->point_count * grids[k]->channels ||
+            grids[k]->dims != grid.dims || grids[k]->channels != grid.channels) {
+            tool_error("%s: '%s' has %lld values per sample on %lld points of %d coordinates "
+                       "with %lld outputs: expected one value per query point and output, as "
+                       "in %s",
+                       k ? o->test : o->data, outputs[k]->name,
+                       (long long)outputs[k]->feature_count, (long long)grids[k]->point_count,
+                       grids[k]->dims, (long long)grids[k]->channels, o->data);
+            goto done;
+        }
+    }
+    if (!model) {
+        sciml_deeponet_config config;
+        sciml_deeponet_config_default(&config);
+        config.sensors = run->x.feature_count;
+        config.coordinates = grid.dims;
+        config.outputs = grid.channels;
+        sciml_activation_parse(o->activation, &config.activation);
+        char names[256];
+        grid_names(&grid, names, sizeof(names));
+        if (sciml_parse_hidden(ctx, o->branch, config.branch, SCIML_DEEPONET_MAX_LAYERS,
+                               &config.branch_count) ||
+            sciml_parse_hidden(ctx, o->trunk, config.trunk, SCIML_DEEPONET_MAX_LAYERS,
+                               &config.trunk_count) ||
+            sciml_deeponet_model_create(ctx, &config, o->seed, &model) ||
+            sciml_deeponet_model_set_coordinate_names(model, names)) {
+            tool_fail(ctx);
+            goto done;
+        }
+    } else {
+        const sciml_deeponet_config *config = sciml_deeponet_model_get_config(model);
+        if (config->sensors != run->x.feature_count || config->coordinates != grid.dims ||
+            config->outputs != grid.channels) {
+            tool_error("%s: data has %lld sensors, %d coordinates and %lld outputs, the "
+                       "checkpoint %s expects %lld, %lld and %lld",
+                       o->data, (long long)run->x.feature_count, grid.dims,
+                       (long long)grid.channels, o->resume, (long long)config->sensors,
+                       (long long)config->coordinates, (long long)config->outputs);
+            goto done;
+        }
+    }
+    /* full batch unless --batch; --iterations counts optimizer steps unless --epochs */
+    const int64_t count = run->x.sample_count;
+    run->options.batch = o->batch_given ? o->batch : count;
+    if (!o->epochs_given) {
+        const int64_t batches = (count + run->options.batch - 1) / run->options.batch;
+        run->options.epochs = (o->iterations + batches - 1) / batches;
+        run->options.schedule.period =
+            run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
+    }
+    if (run_start(run))
+        goto done;
+    run->report.epochs = run->options.epochs;
+    sciml_deeponet_data train = {run->x.values, grid.points, run->y.values, count,
+                                 grid.point_count};
+    sciml_deeponet_data test = {run->test_x.values, test_grid.points, run->test_y.values,
+                                run->test_x.sample_count, test_grid.point_count};
+    sciml_status status =
+        sciml_deeponet_model_train(model, &train, o->test ? &test : NULL, &run->options);
+    model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
+    exit_code = run_finish(run, status, &handle);
+done:
+    sciml_deeponet_grid_free(&grid);
+    sciml_deeponet_grid_free(&test_grid);
+    sciml_deeponet_model_destroy(&model);
+    return exit_code;
+}
+
 int main(int argc, char **argv) {
     tool_set_name("sciml-train");
     train_options options;
@@ -783,9 +962,10 @@ int main(int argc, char **argv) {
     training_run run;
     int exit_code = TOOL_EXIT_FAILURE;
     if (run_setup(&run, ctx, &options, argc, argv) == 0)
-        exit_code = !strcmp(options.mode, "fno")     ? train_fno(&run)
-                    : !strcmp(options.mode, "pi3nn") ? train_pi3nn(&run)
-                                                     : train_mlp(&run);
+        exit_code = !strcmp(options.mode, "fno")        ? train_fno(&run)
+                    : !strcmp(options.mode, "pi3nn")    ? train_pi3nn(&run)
+                    : !strcmp(options.mode, "deeponet") ? train_deeponet(&run)
+                                                        : train_mlp(&run);
     run_free(&run);
     sciml_ctx_destroy(&ctx);
     return exit_code;

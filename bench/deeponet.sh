@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# DeepONet benchmark: sciml-train deeponet and the library's prediction against plain PyTorch
+# on the same core, same data, same precision (the issue's antiderivative set-up: 150 training
+# and 1000 test functions at 100 sensors, branch 100-40-40, trunk 1-40-40, ReLU, full-batch
+# Adam lr 1e-3, float64, one thread). Reports:
+#   - time per training iteration (median over the iterations; ours from the --log
+#     per-epoch times, a full-batch epoch being one iteration) and the ratio;
+#   - evaluation throughput, function x point pairs per second of the forward pass on 10000
+#     functions x 100 points in batches of 1000 (ours in-process through
+#     sciml_deeponet_model_predict, bench/deeponet_eval.c; best of 5) and the ratio;
+#   - the test MSE each reaches.
+#
+#   bench/deeponet.sh                       # builds build-bench/ if needed
+#   BUILD=build ITERATIONS=10000 CORE=0 bench/deeponet.sh
+#
+# Writes bench/out/deeponet.json; the data, logs and models stay in bench/out/.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=${BUILD:-$root/build-bench}
+case $build in /*) ;; *) build=$root/$build ;; esac
+iterations=${ITERATIONS:-10000}
+core=${CORE:-0}
+python=${PYTHON:-/usr/bin/python3}
+out=$root/bench/out
+mkdir -p "$out"
+
+die() { echo "deeponet.sh: error: $*" >&2; exit 1; }
+command -v taskset >/dev/null || die "taskset not found (apt-get install util-linux)"
+"$python" -c 'import torch, netCDF4' 2>/dev/null ||
+    die "$python lacks torch or netCDF4 (apt-get install python3-torch python3-netcdf4)"
+
+if [[ ! -x $build/tools/sciml-train || ! -f $build/libsciml/libsciml.a ]]; then
+    echo "deeponet.sh: building libsciml in $build" >&2
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSCIML_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$build" --target sciml-train sciml-gen sciml -j2 >/dev/null
+fi
+bin=$build/tools
+cc -O2 -I "$root/libsciml/include" "$here/deeponet_eval.c" "$build/libsciml/libsciml.a" \
+    $(pkg-config --libs openblas lapacke fftw3) -lsundials_cvodes -lsundials_nvecserial -lm \
+    -o "$out/deeponet_eval"
+
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+pin=(taskset -c "$core")
+
+echo "deeponet.sh: data (sciml-gen antiderivative: 150 train, 1000 test, 10000 eval)" >&2
+"$bin/sciml-gen" antiderivative --samples 150 --seed 1 -o "$out/antiderivative_train.nc"
+"$bin/sciml-gen" antiderivative --samples 1000 --seed 2 -o "$out/antiderivative_test.nc"
+"$bin/sciml-gen" antiderivative --samples 10000 --seed 3 -o "$out/antiderivative_eval.nc"
+
+echo "deeponet.sh: sciml-train deeponet, $iterations iterations on core $core" >&2
+"${pin[@]}" "$bin/sciml-train" deeponet --data "$out/antiderivative_train.nc" \
+    --branch 40,40 --trunk 40,40 --activation relu --iterations "$iterations" --lr 1e-3 \
+    --seed 1 --threads 1 -q --log "$out/deeponet_ours.jsonl" -o "$out/deeponet.nc"
+"${pin[@]}" "$out/deeponet_eval" "$out/deeponet.nc" "$out/antiderivative_eval.nc" 1000 5 \
+    >"$out/deeponet_ours_eval.json"
+"$bin/sciml-deeponet" -m "$out/deeponet.nc" "$out/antiderivative_test.nc" \
+    "$out/deeponet_test_prediction.nc"
+
+echo "deeponet.sh: PyTorch, $iterations iterations on core $core" >&2
+"${pin[@]}" "$python" "$here/deeponet_torch.py" --data "$out/antiderivative_train.nc" \
+    --test "$out/antiderivative_test.nc" --eval "$out/antiderivative_eval.nc" \
+    --iterations "$iterations" --eval-batch 1000 --repeats 5 >"$out/deeponet_torch.jsonl"
+
+"$python" - "$out" <<'PYTHON'
+import json, statistics, sys
+import netCDF4, numpy as np
+out = sys.argv[1]
+ours = [json.loads(l) for l in open(f"{out}/deeponet_ours.jsonl") if l.strip()]
+ours_eval = json.loads(open(f"{out}/deeponet_ours_eval.json").read())
+torch = [json.loads(l) for l in open(f"{out}/deeponet_torch.jsonl") if l.strip()]
+summary = next(r for r in torch if r.get("summary"))
+with netCDF4.Dataset(f"{out}/deeponet_test_prediction.nc") as p, \
+        netCDF4.Dataset(f"{out}/antiderivative_test.nc") as t:
+    ours_mse = float(np.mean((np.array(p["u"][:]) - np.array(t["u"][:])) ** 2))
+ours_iteration = statistics.median(r["seconds"] for r in ours)
+result = {
+    "iterations": len(ours),
+    "ours_median_iteration_ms": 1e3 * ours_iteration,
+    "torch_median_iteration_ms": 1e3 * summary["median_iteration_seconds"],
+    "iteration_speedup": summary["median_iteration_seconds"] / ours_iteration,
+    "ours_eval_pairs_per_second": ours_eval["eval_pairs_per_second"],
+    "torch_eval_pairs_per_second": summary["eval_pairs_per_second"],
+    "eval_speedup": ours_eval["eval_pairs_per_second"] / summary["eval_pairs_per_second"],
+    "ours_test_mse": ours_mse,
+    "torch_test_mse": summary["test_mse"],
+    "torch_version": summary["torch"],
+}
+json.dump(result, open(f"{out}/deeponet.json", "w"), indent=1)
+print(f"{'':28s}{'libsciml':>14s}{'PyTorch':>14s}{'ratio':>9s}")
+print(f"{'ms per training iteration':28s}{result['ours_median_iteration_ms']:14.4f}"
+      f"{result['torch_median_iteration_ms']:14.4f}{result['iteration_speedup']:8.2f}x")
+print(f"{'evaluation pairs per second':28s}{result['ours_eval_pairs_per_second']:14.4g}"
+      f"{result['torch_eval_pairs_per_second']:14.4g}{result['eval_speedup']:8.2f}x")
+print(f"{'test MSE':28s}{ours_mse:14.3e}{summary['test_mse']:14.3e}")
+PYTHON

@@ -1,0 +1,59 @@
+/* libsciml data generators for operator learning (DeepONet, Lu, Jin, Pang, Zhang and
+ * Karniadakis, "Learning nonlinear operators via DeepONet based on the universal approximation
+ * theorem of operators", Nature Machine Intelligence 3, 2021).
+ *
+ * ---------------------------------------------------------------------------------------
+ * Antiderivative (the paper's first example): G maps v to u with
+ *
+ *     u(x) = integral_0^x v(s) ds,   x in [0, 1],
+ *
+ * v a sample of the zero-mean Gaussian process with RBF kernel
+ * k(x, y) = variance exp(-(x - y)^2 / (2 l^2)) (sciml/gen.h, l = 0.2 in the paper) observed at
+ * m equally spaced sensors x_i = i / (m - 1), and u reported at the same points. The integral
+ * of the sampled function is taken by sciml_cumulative_integral: on each interval
+ * [x_i, x_i+1] the polynomial through the q nearest samples (q = order, one-sided near the
+ * ends) is integrated exactly, so the error is O(h^q) for a smooth v.
+ */
+#ifndef SCIML_OPERATOR_DATA_H
+#define SCIML_OPERATOR_DATA_H
+
+#include <stdint.h>
+
+#include "sciml/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCIML_QUADRATURE_MAX_ORDER 10
+
+/* integral[i] = integral from x_0 to x_i of the function sampled as values[0..points) at
+ * x_i = x_0 + i spacing, by piecewise interpolation with stencils of `order` points (2 = the
+ * trapezoidal rule, 2..SCIML_QUADRATURE_MAX_ORDER; lowered to `points` when fewer). Buffers are
+ * borrowed; integral may not alias values. SCIML_ERR_ARG for points < 2, a non-positive spacing
+ * or an order out of range (nothing written). */
+sciml_status sciml_cumulative_integral(sciml_ctx *ctx, int64_t points, double spacing,
+                                       const double *values, int order, double *integral);
+
+/* ---- Antiderivative data set -------------------------------------------------------------- */
+#define SCIML_ANTIDERIVATIVE_SENSORS 100      /* m of the paper */
+#define SCIML_ANTIDERIVATIVE_LENGTH_SCALE 0.2 /* l of the paper */
+#define SCIML_ANTIDERIVATIVE_QUADRATURE_ORDER 6
+
+typedef struct sciml_antiderivative sciml_antiderivative;
+
+/* A sampler for m sensors (2..8192) with the given RBF length scale and variance (> 0). The
+ * caller owns *out (free with sciml_antiderivative_destroy). */
+sciml_status sciml_antiderivative_create(sciml_ctx *ctx, int64_t sensors, double length_scale,
+                                         double variance, sciml_antiderivative **out);
+/* Draws v (m values at the sensors) and writes u (m values, the antiderivative at the same
+ * points). The rng advances by m normals; buffers are borrowed. */
+void sciml_antiderivative_sample(sciml_antiderivative *generator, sciml_rng *rng, double *v,
+                                 double *u);
+int64_t sciml_antiderivative_sensors(const sciml_antiderivative *generator);
+void sciml_antiderivative_destroy(sciml_antiderivative **generator); /* NULL-safe */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SCIML_OPERATOR_DATA_H */

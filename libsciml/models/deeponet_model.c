@@ -1,0 +1,483 @@
+/* The deep operator network, aligned layout (see sciml/deeponet_model.h).
+ *
+ *   loss(theta) = 1/(B P K) sum_{f in batch} sum_{j < P} sum_k (G(v_f)(y_j)_k - N(u_f(y_j))_k)^2
+ *
+ * in standardised units. One graph per query-point count: the branch and trunk MLPs and the
+ * output bias are created in the same order in every graph (branch.*, trunk.*, bias), so the
+ * flat parameter vector moves between the training and prediction graphs by copying. The
+ * query points are a fixed (P, d) input set once per graph; the sensor values and targets are
+ * the per-function tables the shared trainer gathers batch by batch.
+ */
+#include "models/deeponet_model_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EVALUATE_CHUNK = 256 };
+
+void sciml_deeponet_config_default(sciml_deeponet_config *config) {
+    memset(config, 0, sizeof(*config));
+    config->sensors = 100;
+    config->coordinates = 1;
+    config->outputs = 1;
+    config->branch_count = 2;
+    config->branch[0] = config->branch[1] = 40;
+    config->trunk_count = 2;
+    config->trunk[0] = config->trunk[1] = 40;
+    config->activation = SCIML_ACT_RELU;
+}
+
+int64_t sciml_deeponet_features(const sciml_deeponet_config *config) {
+    return config->branch[config->branch_count - 1];
+}
+
+sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_config *c) {
+    if (c->sensors < 1 || c->sensors > (INT64_C(1) << 24))
+        return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld sensors: expected 1 to 2^24",
+                           (long long)c->sensors);
+    if (c->coordinates < 1 || c->coordinates > SCIML_DEEPONET_MAX_COORDINATES)
+        return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld query coordinates: expected 1 to %d",
+                           (long long)c->coordinates, SCIML_DEEPONET_MAX_COORDINATES);
+    if (c->outputs < 1 || c->outputs > SCIML_DEEPONET_MAX_OUTPUTS)
+        return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld outputs: expected 1 to %d",
+                           (long long)c->outputs, SCIML_DEEPONET_MAX_OUTPUTS);
+    if (c->branch_count < 1 || c->branch_count > SCIML_DEEPONET_MAX_LAYERS || c->trunk_count < 1 ||
+        c->trunk_count > SCIML_DEEPONET_MAX_LAYERS)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: branch and trunk lists of %d and %d widths: expected 1 to "
+                           "%d each",
+                           c->branch_count, c->trunk_count, SCIML_DEEPONET_MAX_LAYERS);
+    for (int l = 0; l < c->branch_count + c->trunk_count; l++) {
+        int64_t width = l < c->branch_count ? c->branch[l] : c->trunk[l - c->branch_count];
+        if (width < 1 || width > (INT64_C(1) << 20))
+            return sciml_error(ctx, SCIML_ERR_ARG,
+                               "deeponet: layer width %lld: expected 1 to 1048576",
+                               (long long)width);
+    }
+    const int64_t p = c->branch[c->branch_count - 1];
+    if (c->trunk[c->trunk_count - 1] != p)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: the branch ends in %lld features and the trunk in %lld: "
+                           "expected the same p",
+                           (long long)p, (long long)c->trunk[c->trunk_count - 1]);
+    if (p % c->outputs)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: %lld features do not split into %lld outputs: expected p "
+                           "to be a multiple of the output count",
+                           (long long)p, (long long)c->outputs);
+    return SCIML_OK;
+}
+
+void sciml_deeponet_graph_free(deeponet_graph *dg) {
+    sciml_graph_destroy(&dg->graph);
+    free(dg->scratch);
+    memset(dg, 0, sizeof(*dg));
+}
+
+/* Adds branch, trunk and bias to g; returns the (batch, P K) output node. */
+static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deeponet_config *c,
+                                int64_t point_count, sciml_node functions, sciml_node points,
+                                sciml_mlp *branch, sciml_mlp *trunk) {
+    const int64_t p = sciml_deeponet_features(c), K = c->outputs, group = p / K;
+    if (sciml_mlp_create(ctx, g, "branch", c->sensors, c->branch_count - 1, c->branch, p,
+                         c->activation, branch) ||
+        sciml_mlp_create(ctx, g, "trunk", c->coordinates, c->trunk_count - 1, c->trunk, p,
+                         c->activation, trunk))
+        return SCIML_NO_NODE;
+    int64_t bias_shape[1] = {K};
+    sciml_node bias = sciml_graph_param(g, "bias", 1, bias_shape);
+    sciml_node b = sciml_mlp_apply(g, branch, functions); /* (batch, p) */
+    sciml_node t = sciml_activate(g, sciml_mlp_apply(g, trunk, points), c->activation); /* (P, p) */
+    if (K == 1)
+        return sciml_add(g, sciml_matmul(g, b, t, 0, 1), bias); /* (batch, P) */
+    sciml_node parts[SCIML_DEEPONET_MAX_OUTPUTS];
+    int64_t column[3] = {SCIML_BATCH, point_count, 1};
+    for (int64_t k = 0; k < K; k++) {
+        sciml_node bk = sciml_slice(g, b, 1, k * group, (k + 1) * group);
+        sciml_node tk = sciml_slice(g, t, 1, k * group, (k + 1) * group);
+        parts[k] = sciml_reshape(g, sciml_matmul(g, bk, tk, 0, 1), 3, column);
+    }
+    sciml_node joined = sciml_add(g, sciml_concat(g, (int)K, parts, 2), bias); /* (batch, P, K) */
+    int64_t flat[2] = {SCIML_BATCH, point_count * K};
+    return sciml_reshape(g, joined, 2, flat);
+}
+
+/* The graph with the network's initialisers (branch and trunk returned when not NULL). */
+static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int64_t max_batch,
+                          int with_loss, deeponet_graph *dg, sciml_mlp *branch, sciml_mlp *trunk) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_deeponet_config *c = &model->config;
+    sciml_mlp branch_local, trunk_local;
+    memset(dg, 0, sizeof(*dg));
+    dg->target = dg->loss = SCIML_NO_NODE;
+    if (point_count < 1 || max_batch < 1)
+        return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld query points, batch %lld",
+                           (long long)point_count, (long long)max_batch);
+    sciml_status status = sciml_graph_create(ctx, &dg->graph);
+    if (status)
+        return status;
+    sciml_graph *g = dg->graph;
+    int64_t function_shape[2] = {SCIML_BATCH, c->sensors};
+    int64_t point_shape[2] = {point_count, c->coordinates};
+    int64_t target_shape[2] = {SCIML_BATCH, point_count * c->outputs};
+    dg->functions = sciml_graph_input(g, "v", 2, function_shape);
+    dg->points = sciml_graph_input(g, "y", 2, point_shape);
+    dg->output = build_network(ctx, g, c, point_count, dg->functions, dg->points,
+                               branch ? branch : &branch_local, trunk ? trunk : &trunk_local);
+    if (with_loss) {
+        dg->target = sciml_graph_input(g, "u", 2, target_shape);
+        dg->loss = sciml_mse(g, dg->output, dg->target);
+    }
+    if ((status = sciml_graph_build(g, max_batch)))
+        goto fail;
+    if (model->parameter_count && sciml_graph_param_count(g) != model->parameter_count) {
+        status = sciml_error(ctx, SCIML_ERR_INTERNAL, "deeponet: parameter layout mismatch");
+        goto fail;
+    }
+    int64_t row =
+        c->sensors > point_count * c->coordinates ? c->sensors : point_count * c->coordinates;
+    dg->scratch = sciml_alloc_array((size_t)max_batch * (size_t)row, sizeof(double));
+    if (!dg->scratch) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for %lld functions",
+                             (long long)max_batch);
+        goto fail;
+    }
+    dg->point_count = point_count;
+    dg->max_batch = max_batch;
+    if (model->parameter_count)
+        memcpy(sciml_graph_params(g), model->params,
+               (size_t)model->parameter_count * sizeof(double));
+    return SCIML_OK;
+fail:
+    sciml_deeponet_graph_free(dg);
+    return status;
+}
+
+sciml_status sciml_deeponet_build_graph(sciml_deeponet_model *model, int64_t point_count,
+                                        int64_t max_batch, int with_loss, deeponet_graph *dg) {
+    return build(model, point_count, max_batch, with_loss, dg, NULL, NULL);
+}
+
+sciml_status sciml_deeponet_model_create(sciml_ctx *ctx, const sciml_deeponet_config *config,
+                                         uint64_t seed, sciml_deeponet_model **out) {
+    *out = NULL;
+    sciml_status status = sciml_deeponet_check_config(ctx, config);
+    if (status)
+        return status;
+    sciml_deeponet_model *model = calloc(1, sizeof(*model));
+    if (!model)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory");
+    model->ctx = ctx;
+    model->config = *config;
+    sciml_train_state_init(&model->state, seed);
+    deeponet_graph dg;
+    sciml_mlp branch, trunk;
+    if ((status = build(model, 1, 1, 0, &dg, &branch, &trunk)))
+        goto fail;
+    model->parameter_count = sciml_graph_param_count(dg.graph);
+    model->params = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
+    if (!model->params) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for %lld parameters",
+                             (long long)model->parameter_count);
+        goto fail;
+    }
+    sciml_rng init_rng;
+    sciml_rng_seed(&init_rng, seed ^ 0xd0e0a7e5eed1a7e1ULL);
+    if ((status = sciml_mlp_init(ctx, dg.graph, &branch, SCIML_INIT_GLOROT_NORMAL, &init_rng)) ||
+        (status = sciml_mlp_init(ctx, dg.graph, &trunk, SCIML_INIT_GLOROT_NORMAL, &init_rng)))
+        goto fail;
+    /* the output bias starts at zero like every other bias (parameters are zero-initialised) */
+    memcpy(model->params, sciml_graph_params(dg.graph),
+           (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_graph_free(&dg);
+    *out = model;
+    return SCIML_OK;
+fail:
+    sciml_deeponet_graph_free(&dg);
+    sciml_deeponet_model_destroy(&model);
+    return status;
+}
+
+void sciml_deeponet_model_destroy(sciml_deeponet_model **model) {
+    if (!model || !*model)
+        return;
+    sciml_deeponet_model *m = *model;
+    free(m->params);
+    sciml_train_state_free(&m->state);
+    sciml_deeponet_graph_free(&m->predict);
+    free(m);
+    *model = NULL;
+}
+
+const sciml_deeponet_config *sciml_deeponet_model_get_config(const sciml_deeponet_model *model) {
+    return &model->config;
+}
+int64_t sciml_deeponet_model_parameter_count(const sciml_deeponet_model *model) {
+    return model->parameter_count;
+}
+int64_t sciml_deeponet_model_epochs_done(const sciml_deeponet_model *model) {
+    return model->state.epochs_done;
+}
+int sciml_deeponet_model_is_checkpoint(const sciml_deeponet_model *model) {
+    return model->state.has_position;
+}
+const double *sciml_deeponet_model_domain_min(const sciml_deeponet_model *model) {
+    return model->normalized ? model->domain_min : NULL;
+}
+const double *sciml_deeponet_model_domain_max(const sciml_deeponet_model *model) {
+    return model->normalized ? model->domain_max : NULL;
+}
+const char *sciml_deeponet_model_coordinate_names(const sciml_deeponet_model *model) {
+    return model->coordinate_names[0] ? model->coordinate_names : NULL;
+}
+
+sciml_status sciml_deeponet_model_set_coordinate_names(sciml_deeponet_model *model,
+                                                       const char *names) {
+    if (!names || strlen(names) >= sizeof(model->coordinate_names))
+        return sciml_error(model->ctx, SCIML_ERR_ARG,
+                           "deeponet: coordinate names missing or longer than %zu bytes",
+                           sizeof(model->coordinate_names) - 1);
+    snprintf(model->coordinate_names, sizeof(model->coordinate_names), "%s", names);
+    return SCIML_OK;
+}
+
+/* ---- data checks and normalisation ---------------------------------------------------------- */
+
+static sciml_status check_data(sciml_deeponet_model *model, const sciml_deeponet_data *data,
+                               const char *what) {
+    if (!data->functions || !data->points || !data->values || data->count < 1 ||
+        data->point_count < 1)
+        return sciml_error(model->ctx, SCIML_ERR_ARG,
+                           "deeponet: the %s set has %lld functions and %lld query points: "
+                           "expected at least one of each",
+                           what, (long long)data->count, (long long)data->point_count);
+    return SCIML_OK;
+}
+
+/* Mean and population standard deviation of `count` values spaced `stride` apart (std 1 when
+ * the values are constant). */
+static void statistics(const double *values, int64_t count, int64_t stride, double *mean,
+                       double *std) {
+    double sum = 0.0;
+    for (int64_t i = 0; i < count; i++)
+        sum += values[i * stride];
+    const double m = sum / (double)count;
+    double squares = 0.0;
+    for (int64_t i = 0; i < count; i++) {
+        double d = values[i * stride] - m;
+        squares += d * d;
+    }
+    const double s = sqrt(squares / (double)count);
+    *mean = m;
+    *std = s > 1e-12 ? s : 1.0;
+}
+
+static void fit_normalisation(sciml_deeponet_model *model, const sciml_deeponet_data *data) {
+    const sciml_deeponet_config *c = &model->config;
+    statistics(data->functions, data->count * c->sensors, 1, &model->sensor_mean,
+               &model->sensor_std);
+    for (int64_t k = 0; k < c->coordinates; k++) {
+        statistics(data->points + k, data->point_count, c->coordinates, &model->coordinate_mean[k],
+                   &model->coordinate_std[k]);
+        double lo = data->points[k], hi = data->points[k];
+        for (int64_t j = 0; j < data->point_count; j++) {
+            double y = data->points[j * c->coordinates + k];
+            lo = y < lo ? y : lo;
+            hi = y > hi ? y : hi;
+        }
+        model->domain_min[k] = lo;
+        model->domain_max[k] = hi;
+    }
+    for (int64_t k = 0; k < c->outputs; k++)
+        statistics(data->values + k, data->count * data->point_count, c->outputs,
+                   &model->output_mean[k], &model->output_std[k]);
+    model->normalized = 1;
+}
+
+/* Standardised copies of the sensor values (count, m) and the points (P, d) into dst. */
+static void standardise_functions(const sciml_deeponet_model *model, const double *functions,
+                                  int64_t count, double *dst) {
+    const int64_t n = count * model->config.sensors;
+    const double mean = model->sensor_mean, inverse = 1.0 / model->sensor_std;
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = (functions[i] - mean) * inverse;
+}
+
+static void standardise_points(const sciml_deeponet_model *model, const double *points,
+                               int64_t point_count, double *dst) {
+    const int64_t d = model->config.coordinates;
+    for (int64_t j = 0; j < point_count; j++)
+        for (int64_t k = 0; k < d; k++)
+            dst[j * d + k] =
+                (points[j * d + k] - model->coordinate_mean[k]) / model->coordinate_std[k];
+}
+
+static void standardise_values(const sciml_deeponet_model *model, const double *values,
+                               int64_t rows, double *dst) {
+    const int64_t K = model->config.outputs;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t k = 0; k < K; k++)
+            dst[r * K + k] = (values[r * K + k] - model->output_mean[k]) / model->output_std[k];
+}
+
+/* ---- prediction ------------------------------------------------------------------------------ */
+
+sciml_status sciml_deeponet_model_predict(sciml_deeponet_model *model, const double *functions,
+                                          int64_t count, const double *points, int64_t point_count,
+                                          int64_t max_batch, double *values) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_deeponet_config *c = &model->config;
+    if (!model->normalized)
+        return sciml_error(ctx, SCIML_ERR_STATE, "deeponet: the model is untrained");
+    if (count < 0 || point_count < 1)
+        return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld functions, %lld query points",
+                           (long long)count, (long long)point_count);
+    if (max_batch < 1)
+        max_batch = 1;
+    deeponet_graph *dg = &model->predict;
+    sciml_status status;
+    if (!dg->graph || dg->point_count != point_count || dg->max_batch != max_batch) {
+        sciml_deeponet_graph_free(dg);
+        if ((status = sciml_deeponet_build_graph(model, point_count, max_batch, 0, dg)))
+            return status;
+    }
+    sciml_graph *g = dg->graph;
+    standardise_points(model, points, point_count, dg->scratch);
+    if ((status = sciml_graph_set_input(g, dg->points, dg->scratch, point_count * c->coordinates)))
+        return status;
+    const int64_t row = point_count * c->outputs;
+    for (int64_t first = 0; first < count; first += max_batch) {
+        const int64_t n = count - first < max_batch ? count - first : max_batch;
+        double *out = values + first * row;
+        standardise_functions(model, functions + first * c->sensors, n, dg->scratch);
+        if ((status = sciml_graph_set_batch(g, n)) ||
+            (status = sciml_graph_set_input(g, dg->functions, dg->scratch, n * c->sensors)) ||
+            (status = sciml_graph_forward(g, dg->output)) ||
+            (status = sciml_graph_get_value(g, dg->output, out, n * row)))
+            return status;
+        for (int64_t r = 0; r < n * point_count; r++)
+            for (int64_t k = 0; k < c->outputs; k++)
+                out[r * c->outputs + k] =
+                    out[r * c->outputs + k] * model->output_std[k] + model->output_mean[k];
+    }
+    return SCIML_OK;
+}
+
+sciml_status sciml_deeponet_model_evaluate(sciml_deeponet_model *model,
+                                           const sciml_deeponet_data *data, double *mse,
+                                           double *relative_l2) {
+    sciml_status status = check_data(model, data, "evaluation");
+    if (status)
+        return status;
+    const int64_t row = data->point_count * model->config.outputs;
+    const int64_t chunk = data->count < EVALUATE_CHUNK ? data->count : EVALUATE_CHUNK;
+    double *prediction = sciml_alloc_array((size_t)chunk * (size_t)row, sizeof(double));
+    if (!prediction)
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM, "deeponet: out of memory");
+    double squared = 0.0, reference = 0.0;
+    for (int64_t first = 0; first < data->count && status == SCIML_OK; first += chunk) {
+        const int64_t n = data->count - first < chunk ? data->count - first : chunk;
+        status =
+            sciml_deeponet_model_predict(model, data->functions + first * model->config.sensors, n,
+                                         data->points, data->point_count, chunk, prediction);
+        const double *truth = data->values + first * row;
+        for (int64_t i = 0; status == SCIML_OK && i < n * row; i++) {
+            double d = prediction[i] - truth[i];
+            squared += d * d;
+            reference += truth[i] * truth[i];
+        }
+    }
+    free(prediction);
+    if (status)
+        return status;
+    *mse = squared / (double)(data->count * row);
+    *relative_l2 = reference > 0 ? sqrt(squared / reference) : sqrt(squared);
+    return SCIML_OK;
+}
+
+/* ---- training -------------------------------------------------------------------------------- */
+
+typedef struct deeponet_training {
+    sciml_deeponet_model *model;
+    const sciml_deeponet_data *test;
+    int64_t every, last; /* evaluate the test set every `every` epochs and at `last` */
+} deeponet_training;
+
+static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
+    deeponet_training *t = user;
+    if (!t->test || (report->epoch % t->every && report->epoch != t->last))
+        return SCIML_OK;
+    sciml_deeponet_model *model = t->model;
+    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+    if (model->predict.graph)
+        memcpy(sciml_graph_params(model->predict.graph), params,
+               (size_t)model->parameter_count * sizeof(double));
+    return sciml_deeponet_model_evaluate(model, t->test, &report->test_loss, &report->test_error);
+}
+
+sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
+                                        const sciml_deeponet_data *train,
+                                        const sciml_deeponet_data *test,
+                                        const sciml_train_options *options) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_deeponet_config *c = &model->config;
+    sciml_status status;
+    if ((status = check_data(model, train, "training")) ||
+        (test && (status = check_data(model, test, "test"))) ||
+        (status = sciml_schedule_check(ctx, &options->schedule)))
+        return status;
+    if (options->epochs < 0 || options->batch < 1 || options->optimizer == SCIML_OPTIMIZER_LBFGS)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: epochs %lld, batch %lld, optimizer %s: expected epochs >= "
+                           "0, batch >= 1 and adam or adamw",
+                           (long long)options->epochs, (long long)options->batch,
+                           sciml_optimizer_name(options->optimizer));
+    if (!model->normalized) {
+        fit_normalisation(model, train);
+        sciml_deeponet_graph_free(&model->predict);
+    }
+    const int64_t count = train->count, P = train->point_count;
+    const int64_t batch = options->batch < count ? options->batch : count;
+    double *functions = sciml_alloc_array((size_t)count * (size_t)c->sensors, sizeof(double));
+    double *values =
+        sciml_alloc_array((size_t)count * (size_t)P * (size_t)c->outputs, sizeof(double));
+    deeponet_graph dg;
+    memset(&dg, 0, sizeof(dg));
+    if (!functions || !values) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for the training data");
+        goto done;
+    }
+    standardise_functions(model, train->functions, count, functions);
+    standardise_values(model, train->values, count * P, values);
+    if ((status = sciml_deeponet_build_graph(model, P, batch, 1, &dg)))
+        goto done;
+    standardise_points(model, train->points, P, dg.scratch);
+    if ((status = sciml_graph_set_batch(dg.graph, batch)) ||
+        (status = sciml_graph_set_input(dg.graph, dg.points, dg.scratch, P * c->coordinates)))
+        goto done;
+    deeponet_training context = {model, test, options->epochs / 100 > 1 ? options->epochs / 100 : 1,
+                                 options->epochs};
+    sciml_minibatch_problem problem = {
+        .graph = dg.graph,
+        .loss = dg.loss,
+        .table_count = 2,
+        .inputs = {dg.functions, dg.target},
+        .tables = {functions, values},
+        .sample_count = count,
+        .evaluate = evaluate_test,
+        .user = &context,
+    };
+    status = sciml_train_minibatch(ctx, &problem, &model->state, options);
+    memcpy(model->params, sciml_graph_params(dg.graph),
+           (size_t)model->parameter_count * sizeof(double));
+    if (model->predict.graph)
+        memcpy(sciml_graph_params(model->predict.graph), model->params,
+               (size_t)model->parameter_count * sizeof(double));
+done:
+    sciml_deeponet_graph_free(&dg);
+    free(functions);
+    free(values);
+    return status;
+}

@@ -1,0 +1,46 @@
+/* Private to the DeepONet model: its state and graphs, shared by training and prediction
+ * (deeponet_model.c) and the model file (deeponet_model_file.c). */
+#ifndef SCIML_DEEPONET_MODEL_INTERNAL_H
+#define SCIML_DEEPONET_MODEL_INTERNAL_H
+
+#include "sciml/deeponet_model.h"
+#include "sciml/nn.h"
+#include "sciml/trainer.h"
+
+/* A graph for P query points and batches of up to max_batch functions. */
+typedef struct deeponet_graph {
+    sciml_graph *graph;
+    int64_t point_count, max_batch;
+    sciml_node functions; /* input (batch, m), standardised */
+    sciml_node points;    /* input (P, d), standardised */
+    sciml_node target;    /* input (batch, P K), standardised; SCIML_NO_NODE without a loss */
+    sciml_node output;    /* (batch, P K) standardised predictions */
+    sciml_node loss;      /* MSE, or SCIML_NO_NODE */
+    double *scratch;      /* (max_batch, max(m, P d)) standardised inputs */
+} deeponet_graph;
+
+struct sciml_deeponet_model {
+    sciml_ctx *ctx; /* borrowed */
+    sciml_deeponet_config config;
+    int64_t parameter_count;
+    double *params; /* (parameter_count) graph layout: branch, trunk, bias */
+    int normalized; /* statistics fitted or read */
+    double sensor_mean, sensor_std;
+    double coordinate_mean[SCIML_DEEPONET_MAX_COORDINATES];
+    double coordinate_std[SCIML_DEEPONET_MAX_COORDINATES];
+    double domain_min[SCIML_DEEPONET_MAX_COORDINATES], domain_max[SCIML_DEEPONET_MAX_COORDINATES];
+    double output_mean[SCIML_DEEPONET_MAX_OUTPUTS], output_std[SCIML_DEEPONET_MAX_OUTPUTS];
+    char coordinate_names[256]; /* "" when none */
+    deeponet_graph predict;     /* cached (graph NULL when none) */
+    sciml_train_state state;
+};
+
+/* Builds the network for P points and batches up to max_batch, with the MSE loss when
+ * with_loss; fills dg (freed with deeponet_graph_free). */
+sciml_status sciml_deeponet_build_graph(sciml_deeponet_model *model, int64_t point_count,
+                                        int64_t max_batch, int with_loss, deeponet_graph *dg);
+void sciml_deeponet_graph_free(deeponet_graph *dg);
+/* Checks a config, with a message naming what is wrong. */
+sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_config *config);
+
+#endif /* SCIML_DEEPONET_MODEL_INTERNAL_H */

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The DeepONet workflow in pipes: sciml-gen antiderivative makes data, sciml-train deeponet
+# trains (full batch, --iterations Adam steps), sciml-deeponet streams functions through the
+# model at the data's own points, at a --grid and at --points from a file, and the bad-input
+# cases of the issue: one error line naming the file, exit 1, nothing written; usage errors
+# exit 2.
+. "$(dirname "$0")/lib.sh"
+
+section "data: antiderivative (30 sensors)"
+run sciml-gen antiderivative --samples 80 --sensors 30 --seed 1 -o train.nc
+expect_rc 0 "sciml-gen antiderivative"
+run sciml-gen antiderivative --samples 40 --sensors 30 --seed 2 -o test.nc
+expect_rc 0 "sciml-gen antiderivative test set"
+run sciml-info -s train.nc
+check "u(0) = 0 for every function" test "$(stat_of "$T/.stdout" u min)" != nan
+
+section "train a small DeepONet and predict in a pipe"
+run sciml-train deeponet --data train.nc --test test.nc --branch 24,24 --trunk 24,24 \
+    --iterations 3000 --lr 2e-3 --seed 1 -q --log log.jsonl -o deeponet.nc
+expect_rc 0 "sciml-train deeponet"
+check "the log has 3000 full-batch steps" test "$(wc -l <log.jsonl)" -eq 3000
+check "the last step is step 3000" grep -q '"step":3000' log.jsonl
+mse=$(tail -1 log.jsonl | sed 's/.*"test_loss":\([^,]*\).*/\1/')
+echo "test MSE after 3000 steps: $mse"
+check "test MSE below 3e-4 ($mse)" float_lt "$mse" 3e-4
+run ncdump -h deeponet.nc
+expect_stdout_has 'sciml_model = "deeponet"' "model attributes"
+expect_stdout_has 'branch = "24,24"' "branch widths stored"
+expect_stdout_has 'coordinates = "x"' "coordinate names stored"
+expect_stdout_has 'trunk.1.weight' "weights stored by name"
+expect_stdout_has 'domain_max' "training domain stored"
+sciml-gen antiderivative --samples 40 --sensors 30 --seed 2 |
+    sciml-deeponet -m deeponet.nc --batch 16 | sciml-cmp - test.nc >cmp.txt
+check "gen | sciml-deeponet | sciml-cmp succeeds" test $? -eq 0
+error=$(rel_l2_of cmp.txt u)
+echo "relative L2 in the pipe: $error"
+check "test relative L2 below 0.05 ($error)" float_lt "$error" 0.05
+run sciml-deeponet -m deeponet.nc --grid 0:1:7 test.nc grid.nc
+expect_rc 0 "--grid"
+expect_stderr_empty "no warning inside the domain"
+run ncdump -h grid.nc
+expect_stdout_has 'x = 7' "output on the requested grid"
+expect_stdout_has 'double u(sample, x)' "output variable"
+run sciml-deeponet -m deeponet.nc --points grid.nc test.nc points.nc
+expect_rc 0 "--points FILE"
+run sciml-cmp points.nc grid.nc
+expect_rc 0 "--points and --grid give the same values"
+check "identical predictions" test "$(rel_l2_of "$T/.stdout" u)" = 0.000000e+00
+
+section "out of the training domain: a warning, with --strict an error"
+run sciml-deeponet -m deeponet.nc --grid 0:1.5:4 test.nc outside.nc
+expect_rc 0 "extrapolation warns"
+expect_stderr_has "outside the training domain" "warning text"
+check "one warning line" test "$(wc -l <"$T/.stderr")" -eq 1
+run sciml-deeponet -m deeponet.nc --grid 0:1.5:4 --strict test.nc bad.nc
+expect_rc 1 "--strict"
+expect_one_error_line sciml-deeponet deeponet.nc "--strict"
+check "no output left" test ! -e bad.nc
+
+section "bad input: one clear error, exit 1, nothing written"
+run sciml-gen antiderivative --samples 3 --sensors 20 -o short.nc
+run sciml-deeponet -m deeponet.nc short.nc bad.nc
+expect_rc 1 "sensor count differs from the model"
+expect_one_error_line sciml-deeponet short.nc "sensor count"
+expect_stderr_has "30 sensor values" "says what the model needs"
+check "no output left" test ! -e bad.nc
+run sciml-deeponet -m deeponet.nc --grid 0:1:5,0:1:5 test.nc bad.nc
+expect_rc 1 "two query coordinates for a 1D model"
+expect_one_error_line sciml-deeponet deeponet.nc "query dimension"
+check "no output left" test ! -e bad.nc
+run sciml-deeponet -m deeponet.nc --input nosuch test.nc bad.nc
+expect_rc 1 "missing input variable"
+expect_one_error_line sciml-deeponet nosuch "missing variable"
+check "no output left" test ! -e bad.nc
+run sciml-deeponet -m test.nc test.nc bad.nc
+expect_rc 1 "a data set is not a model"
+expect_one_error_line sciml-deeponet test.nc "not a model"
+run sciml-train deeponet --data train.nc --output nosuch -q -o bad.nc
+expect_rc 1 "missing output variable in training"
+expect_one_error_line sciml-train nosuch "missing output variable"
+check "no model left" test ! -e bad.nc
+small_oscillator osc.nc 5 1
+run sciml-train deeponet --data osc.nc -q -o bad.nc
+expect_rc 1 "output without coordinate variables"
+expect_one_error_line sciml-train osc.nc "no coordinate variable"
+expect_stderr_has "coordinate variable" "says what is expected"
+check "no model left" test ! -e bad.nc
+run sciml-train deeponet --data train.nc --test short.nc -q -o bad.nc
+expect_rc 1 "test set with other sensors"
+check "no model left" test ! -e bad.nc
+
+section "usage errors exit 2"
+run sciml-deeponet -m deeponet.nc --grid 0:1 test.nc bad.nc
+expect_rc 2 "malformed --grid"
+run sciml-deeponet -m deeponet.nc --grid 0:1:5 --points grid.nc test.nc bad.nc
+expect_rc 2 "--grid and --points together"
+run sciml-deeponet test.nc
+expect_rc 2 "missing -m"
+run sciml-train deeponet --data train.nc --branch 20,10 --trunk 20,20 -o bad.nc
+expect_rc 2 "branch and trunk end in different p"
+expect_stderr_has "same p" "says why"
+run sciml-train deeponet --data train.nc --hidden 8 -o bad.nc
+expect_rc 2 "--hidden does not apply to deeponet"
+run sciml-train deeponet --data train.nc --optimizer lbfgs -o bad.nc
+expect_rc 2 "lbfgs is a usage error for deeponet"
+check "no model left" test ! -e bad.nc
+
+finish

@@ -1,0 +1,276 @@
+/* DeepONet model: the aligned graph's gradients against finite differences (one and two
+ * outputs), the split of the features between outputs against a direct evaluation, the
+ * antiderivative operator learned to a stated test error, model files read back to the same
+ * predictions, a checkpoint resumed bit for bit, and the configuration checks. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/deeponet_model_internal.h"
+#include "sciml/operator_data.h"
+#include "testutil.h"
+
+enum { SENSORS = 24, TRAIN = 100, TEST = 100 };
+
+static double functions[(TRAIN + TEST) * SENSORS], values[(TRAIN + TEST) * SENSORS];
+static double grid[SENSORS];
+
+static void make_data(void) {
+    static int made;
+    if (made)
+        return;
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_antiderivative *generator = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_antiderivative_create(ctx, SENSORS, 0.2, 1.0, &generator),
+                          SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 5);
+    for (int n = 0; n < TRAIN + TEST; n++)
+        sciml_antiderivative_sample(generator, &rng, functions + n * SENSORS, values + n * SENSORS);
+    for (int i = 0; i < SENSORS; i++)
+        grid[i] = (double)i / (SENSORS - 1);
+    sciml_antiderivative_destroy(&generator);
+    sciml_ctx_destroy(&ctx);
+    made = 1;
+}
+
+static sciml_deeponet_config small_config(int64_t outputs, sciml_activation activation) {
+    sciml_deeponet_config config;
+    sciml_deeponet_config_default(&config);
+    config.sensors = SENSORS;
+    config.outputs = outputs;
+    config.branch[0] = config.branch[1] = 16;
+    config.trunk[0] = config.trunk[1] = 16;
+    config.activation = activation;
+    return config;
+}
+
+static sciml_deeponet_data data_set(int64_t first, int64_t count) {
+    sciml_deeponet_data data = {functions + first * SENSORS, grid, values + first * SENSORS, count,
+                                SENSORS};
+    return data;
+}
+
+/* Finite differences on the training graph of a random model with K outputs. */
+static void check_gradient(int64_t outputs) {
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_deeponet_config config = small_config(outputs, SCIML_ACT_TANH);
+    config.coordinates = 2;
+    sciml_deeponet_model *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 7, &model), SCIML_OK);
+    enum { BATCH = 3, POINTS = 5 };
+    deeponet_graph dg;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_build_graph(model, POINTS, BATCH, 1, &dg), SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 11);
+    double v[BATCH * SENSORS], y[POINTS * 2], u[BATCH * POINTS * 4];
+    for (int i = 0; i < BATCH * SENSORS; i++)
+        v[i] = sciml_rng_normal(&rng);
+    for (int i = 0; i < POINTS * 2; i++)
+        y[i] = sciml_rng_normal(&rng);
+    for (int i = 0; i < BATCH * POINTS * outputs; i++)
+        u[i] = sciml_rng_normal(&rng);
+    double *params = sciml_graph_params(dg.graph);
+    for (int64_t i = 0; i < model->parameter_count; i++) /* biases and output bias non-zero */
+        params[i] += 0.1 * sciml_rng_normal(&rng);
+    CU_ASSERT_EQUAL(sciml_graph_set_batch(dg.graph, BATCH), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.functions, v, BATCH * SENSORS), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.points, y, POINTS * 2), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.target, u, BATCH * POINTS * outputs),
+                    SCIML_OK);
+    double error = 1.0;
+    CU_ASSERT_EQUAL(sciml_graph_check_gradient(dg.graph, dg.loss, 1e-6, &error), SCIML_OK);
+    if (error > 1e-6)
+        fprintf(stderr, "K = %lld: gradient error %g\n", (long long)outputs, error);
+    CU_ASSERT(error <= 1e-6);
+
+    /* forward against a direct evaluation: sum over the output's group of b_i t_i plus c_k */
+    CU_ASSERT_EQUAL(sciml_graph_forward(dg.graph, dg.output), SCIML_OK);
+    double out[BATCH * POINTS * 4];
+    CU_ASSERT_EQUAL(sciml_graph_get_value(dg.graph, dg.output, out, BATCH * POINTS * outputs),
+                    SCIML_OK);
+    double worst = 0.0;
+    const int64_t p = 16, group = p / outputs;
+    /* recompute with plain loops from the parameters (layout: branch, trunk, bias) */
+    const double *w = params;
+    double bfeat[BATCH][16], tfeat[POINTS][16];
+    for (int f = 0; f < BATCH; f++) {
+        double h[16], h2[16];
+        const double *w0 = w, *b0 = w0 + SENSORS * 16, *w1 = b0 + 16, *b1 = w1 + 256;
+        for (int j = 0; j < 16; j++) {
+            double s = b0[j];
+            for (int i = 0; i < SENSORS; i++)
+                s += v[f * SENSORS + i] * w0[i * 16 + j];
+            h[j] = tanh(s);
+        }
+        for (int j = 0; j < 16; j++) {
+            double s = b1[j];
+            for (int i = 0; i < 16; i++)
+                s += h[i] * w1[i * 16 + j];
+            h2[j] = s;
+        }
+        memcpy(bfeat[f], h2, sizeof(h2));
+    }
+    const double *t0 = w + SENSORS * 16 + 16 + 256 + 16, *tb0 = t0 + 2 * 16, *t1 = tb0 + 16,
+                 *tb1 = t1 + 256, *bias = tb1 + 16;
+    for (int q = 0; q < POINTS; q++) {
+        double h[16];
+        for (int j = 0; j < 16; j++)
+            h[j] = tanh(tb0[j] + y[2 * q] * t0[j] + y[2 * q + 1] * t0[16 + j]);
+        for (int j = 0; j < 16; j++) {
+            double s = tb1[j];
+            for (int i = 0; i < 16; i++)
+                s += h[i] * t1[i * 16 + j];
+            tfeat[q][j] = tanh(s);
+        }
+    }
+    for (int f = 0; f < BATCH; f++)
+        for (int q = 0; q < POINTS; q++)
+            for (int64_t k = 0; k < outputs; k++) {
+                double s = bias[k];
+                for (int64_t i = k * group; i < (k + 1) * group; i++)
+                    s += bfeat[f][i] * tfeat[q][i];
+                worst = fmax(worst, fabs(s - out[(f * POINTS + q) * outputs + k]));
+            }
+    CU_ASSERT(worst < 1e-12);
+    CU_ASSERT_EQUAL(model->parameter_count,
+                    (SENSORS * 16 + 16 + 256 + 16) * 2 - (SENSORS - 2) * 16 + outputs);
+    sciml_deeponet_graph_free(&dg);
+    sciml_deeponet_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
+static void test_gradient_one_output(void) {
+    check_gradient(1);
+}
+static void test_gradient_two_outputs(void) {
+    check_gradient(2);
+}
+
+static void full_batch_options(sciml_train_options *options, int64_t iterations) {
+    sciml_train_options_default(options);
+    options->epochs = iterations;
+    options->batch = TRAIN;
+    options->seed = 3;
+}
+
+static void test_learns_antiderivative(void) {
+    make_data();
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_deeponet_config config = small_config(1, SCIML_ACT_RELU);
+    sciml_deeponet_model *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 1, &model), SCIML_OK);
+    sciml_deeponet_data train = data_set(0, TRAIN), test = data_set(TRAIN, TEST);
+    sciml_train_options options;
+    full_batch_options(&options, 1);
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_train(model, &train, &test, &options), SCIML_OK);
+    double start_mse, start_error, mse, error;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_evaluate(model, &test, &start_mse, &start_error),
+                    SCIML_OK);
+    full_batch_options(&options, 5000);
+    options.schedule.base_lr = 2e-3;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_train(model, &train, &test, &options), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_epochs_done(model), 5000);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_evaluate(model, &test, &mse, &error), SCIML_OK);
+    fprintf(stderr, "antiderivative test MSE %.3e -> %.3e, relative L2 %.3e\n", start_mse, mse,
+            error);
+    CU_ASSERT(mse < 1e-4);
+    CU_ASSERT(error < 0.03);
+    CU_ASSERT(mse < start_mse / 100.0);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_domain_min(model)[0], 0.0);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_domain_max(model)[0], 1.0);
+
+    /* model file round trip: the same predictions, at the training points and elsewhere */
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/deeponet.nc", sciml_test_tmpdir());
+    CU_ASSERT_EQUAL(sciml_deeponet_model_set_coordinate_names(model, "x"), SCIML_OK);
+    sciml_model_provenance provenance = {"v", "u", "test", NULL, 1};
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_write(model, path, &provenance, 0), SCIML_OK);
+    sciml_deeponet_model *copy = NULL;
+    char *input = NULL, *output = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_read(ctx, path, &copy, &input, &output), SCIML_OK);
+    CU_ASSERT_STRING_EQUAL(input, "v");
+    CU_ASSERT_STRING_EQUAL(output, "u");
+    CU_ASSERT_STRING_EQUAL(sciml_deeponet_model_coordinate_names(copy), "x");
+    double points[7] = {0.0, 0.05, 0.3, 0.5, 0.77, 0.9, 1.0};
+    double a[5 * 7], b[5 * 7];
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, functions, 5, points, 7, 2, a), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(copy, functions, 5, points, 7, 64, b), SCIML_OK);
+    CU_ASSERT(memcmp(a, b, sizeof(a)) == 0);
+    free(input);
+    free(output);
+    sciml_deeponet_model_destroy(&copy);
+    sciml_deeponet_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
+static void test_checkpoint_resumes(void) {
+    make_data();
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_deeponet_config config = small_config(1, SCIML_ACT_RELU);
+    sciml_deeponet_data train = data_set(0, TRAIN);
+    sciml_train_options options;
+    full_batch_options(&options, 12);
+    options.batch = 32; /* mini-batches: the shuffle position matters too */
+    sciml_deeponet_model *straight = NULL, *first = NULL, *resumed = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 4, &straight), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_train(straight, &train, NULL, &options), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 4, &first), SCIML_OK);
+    options.epochs = 5;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_train(first, &train, NULL, &options), SCIML_OK);
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/deeponet.ckpt", sciml_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_write(first, path, NULL, 1), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_read(ctx, path, &resumed, NULL, NULL), SCIML_OK);
+    CU_ASSERT(sciml_deeponet_model_is_checkpoint(resumed));
+    options.epochs = 12;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_train(resumed, &train, NULL, &options), SCIML_OK);
+    CU_ASSERT(memcmp(straight->params, resumed->params,
+                     (size_t)straight->parameter_count * sizeof(double)) == 0);
+    sciml_deeponet_model_destroy(&straight);
+    sciml_deeponet_model_destroy(&first);
+    sciml_deeponet_model_destroy(&resumed);
+    sciml_ctx_destroy(&ctx);
+}
+
+static void test_config_checks(void) {
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_deeponet_model *model = NULL;
+    sciml_deeponet_config config = small_config(1, SCIML_ACT_RELU);
+    config.trunk[1] = 20; /* p differs */
+    CU_ASSERT_EQUAL(sciml_deeponet_model_create(ctx, &config, 0, &model), SCIML_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "same p"));
+    config = small_config(3, SCIML_ACT_RELU); /* 16 features do not split into 3 */
+    CU_ASSERT_EQUAL(sciml_deeponet_model_create(ctx, &config, 0, &model), SCIML_ERR_ARG);
+    config = small_config(1, SCIML_ACT_RELU);
+    config.coordinates = 9;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_create(ctx, &config, 0, &model), SCIML_ERR_ARG);
+    CU_ASSERT_PTR_NULL(model);
+    config = small_config(1, SCIML_ACT_RELU);
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 0, &model), SCIML_OK);
+    double v[SENSORS] = {0}, y = 0.5, u;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, v, 1, &y, 1, 1, &u), SCIML_ERR_STATE);
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/untrained.nc", sciml_test_tmpdir());
+    CU_ASSERT_EQUAL(sciml_deeponet_model_write(model, path, NULL, 0), SCIML_ERR_STATE);
+    sciml_deeponet_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
+int main(void) {
+    static const sciml_test_case cases[] = {
+        {"gradient, one output", test_gradient_one_output},
+        {"gradient and feature split, two outputs", test_gradient_two_outputs},
+        {"learns the antiderivative", test_learns_antiderivative},
+        {"checkpoint resumes bit for bit", test_checkpoint_resumes},
+        {"configuration checks", test_config_checks},
+        {NULL, NULL},
+    };
+    return sciml_test_main("models_deeponet", cases);
+}

@@ -1,0 +1,349 @@
+/* sciml-deeponet: apply a trained DeepONet (from `sciml-train deeponet`) to the input
+ * functions of a netCDF file or stream, batch by batch, at query points from a file, from a
+ * grid given on the command line, or from the input's own coordinate variables, and write the
+ * operator's values as a netCDF stream.
+ *
+ *   sciml-deeponet -m MODEL [--grid A:B:N[,A:B:N]] [--points FILE] [IN] [OUT]
+ *
+ * Memory is bounded by one batch of functions times the query points. Query points outside
+ * the box of the training points draw one warning (an error with --strict). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sciml/dataset.h"
+#include "sciml/deeponet_model.h"
+#include "sciml/netcdf.h"
+#include "tool.h"
+
+enum { BATCH_DEFAULT = 64 };
+
+typedef struct deeponet_options {
+    const char *model_path, *input_path, *output_path, *points_path;
+    const char *input_name, *output_name;
+    int64_t batch;
+    int strict;
+    int grid_dims; /* 0 when no --grid */
+    double grid_start[SCIML_DEEPONET_MAX_COORDINATES], grid_stop[SCIML_DEEPONET_MAX_COORDINATES];
+    int64_t grid_size[SCIML_DEEPONET_MAX_COORDINATES];
+} deeponet_options;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: sciml-deeponet -m MODEL [OPTIONS] [IN] [OUT]\n"
+            "Apply a DeepONet made by 'sciml-train deeponet' to every input function of IN\n"
+            "(values at the model's sensors, one record each) and write the operator's values\n"
+            "at the query points to OUT (netCDF). IN and OUT default to '-' (standard\n"
+            "input/output).\n"
+            "\n"
+            "Options:\n"
+            "  -m, --model FILE   the model (required)\n"
+            "  --grid SPEC        query points on a grid, A:B:N per coordinate (N points from\n"
+            "                     A to B), comma-separated, e.g. 0:1:101 or 0:1:51,0:1:26\n"
+            "  --points FILE      query points: the coordinate variables of FILE named as in\n"
+            "                     the model [IN's own coordinate variables]\n"
+            "  --strict           query points outside the training domain are an error\n"
+            "                     [a warning]\n"
+            "  --input NAME       input variable [the name stored in the model, else the one\n"
+            "                     with sciml_role = \"input\"]\n"
+            "  --output NAME      name of the predicted variable [the model's output name]\n"
+            "  --batch N          functions per batch [%d]\n"
+            "  -h, --help         show this help and exit\n"
+            "  --version          show the version and exit\n"
+            "\n"
+            "Exit status: 0 success, 1 failure (no output file is left), 2 usage error.\n",
+            BATCH_DEFAULT);
+}
+
+/* "A:B:N[,A:B:N...]" into the options; 0 on success. */
+static int parse_grid(tool_usage *usage, const char *text, deeponet_options *o) {
+    const char *cursor = text;
+    int dims = 0;
+    while (cursor) {
+        const char *comma = strchr(cursor, ',');
+        char item[128];
+        size_t length = comma ? (size_t)(comma - cursor) : strlen(cursor);
+        if (dims == SCIML_DEEPONET_MAX_COORDINATES || length >= sizeof(item)) {
+            tool_usage_error(usage, "--grid '%s': expected at most %d items A:B:N", text,
+                             SCIML_DEEPONET_MAX_COORDINATES);
+            return 1;
+        }
+        memcpy(item, cursor, length);
+        item[length] = '\0';
+        char *first = strchr(item, ':'), *second = first ? strchr(first + 1, ':') : NULL;
+        if (!first || !second) {
+            tool_usage_error(usage, "--grid '%s': item '%s' is not A:B:N", text, item);
+            return 1;
+        }
+        *first = *second = '\0';
+        if (tool_parse_double(usage, "--grid start", item, -1e300, 1e300, &o->grid_start[dims]) ||
+            tool_parse_double(usage, "--grid stop", first + 1, -1e300, 1e300,
+                              &o->grid_stop[dims]) ||
+            tool_parse_int64(usage, "--grid points", second + 1, 1, INT64_C(1) << 30,
+                             &o->grid_size[dims]))
+            return 1;
+        dims++;
+        cursor = comma ? comma + 1 : NULL;
+    }
+    o->grid_dims = dims;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, deeponet_options *o) {
+    tool_usage usage_errors = {0};
+    memset(o, 0, sizeof(*o));
+    o->batch = BATCH_DEFAULT;
+    int positional = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v = NULL;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            usage(stdout);
+            exit(TOOL_EXIT_OK);
+        } else if (!strcmp(arg, "--version")) {
+            tool_print_version();
+            exit(TOOL_EXIT_OK);
+        } else if (!strcmp(arg, "--strict")) {
+            o->strict = 1;
+        } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
+                   tool_option(argc, argv, &i, "-m", &v, &usage_errors)) {
+            o->model_path = v;
+        } else if (tool_option(argc, argv, &i, "--grid", &v, &usage_errors)) {
+            if (v)
+                parse_grid(&usage_errors, v, o);
+        } else if (tool_option(argc, argv, &i, "--points", &v, &usage_errors)) {
+            o->points_path = v;
+        } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
+            o->input_name = v;
+        } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
+            o->output_name = v;
+            if (v && !sciml_nc_name_is_valid(v))
+                tool_usage_error(&usage_errors, "--output '%s' is not a valid netCDF name", v);
+        } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 20, &o->batch);
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            tool_usage_error(&usage_errors, "unknown option '%s'", arg);
+        } else if (positional < 2) {
+            *(positional == 0 ? &o->input_path : &o->output_path) = arg;
+            positional++;
+        } else {
+            tool_usage_error(&usage_errors, "too many files: expected [IN] [OUT]");
+        }
+    }
+    if (!o->model_path)
+        tool_usage_error(&usage_errors, "-m MODEL is required");
+    if (!o->input_path)
+        o->input_path = "-";
+    if (!o->output_path)
+        o->output_path = "-";
+    if (o->grid_dims && o->points_path)
+        tool_usage_error(&usage_errors, "--grid and --points both give the query points: "
+                                        "choose one");
+    const char *stdin_users[3] = {o->model_path, o->input_path, o->points_path};
+    int from_stdin = 0;
+    for (int k = 0; k < 3; k++)
+        from_stdin += stdin_users[k] && !strcmp(stdin_users[k], "-");
+    if (from_stdin > 1)
+        tool_usage_error(&usage_errors,
+                         "only one of the model, the input and --points can be standard input");
+    return tool_usage_finish(&usage_errors);
+}
+
+/* The query points: --grid, --points FILE, or IN's coordinate variables. */
+static sciml_status query_grid(sciml_ctx *ctx, const deeponet_options *o,
+                               const sciml_deeponet_model *model, sciml_nc_reader *input,
+                               sciml_deeponet_grid *grid) {
+    const sciml_deeponet_config *config = sciml_deeponet_model_get_config(model);
+    const char *names = sciml_deeponet_model_coordinate_names(model);
+    if (o->grid_dims) {
+        if (o->grid_dims != config->coordinates)
+            return sciml_error(ctx, SCIML_ERR_SHAPE,
+                               "--grid gives %d coordinates per point: the model %s needs %lld",
+                               o->grid_dims, o->model_path, (long long)config->coordinates);
+        return sciml_deeponet_grid_uniform(ctx, o->grid_dims, o->grid_start, o->grid_stop,
+                                           o->grid_size, names, grid);
+    }
+    if (!names)
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: the model names no query coordinates: give the points with "
+                           "--grid",
+                           o->model_path);
+    sciml_status status;
+    if (o->points_path) {
+        sciml_nc_reader *reader = NULL;
+        if ((status = sciml_nc_open(ctx, o->points_path, &reader)) == SCIML_OK)
+            status = sciml_deeponet_grid_of_names(ctx, reader, names, grid);
+        sciml_nc_close(&reader);
+    } else {
+        status = sciml_deeponet_grid_of_names(ctx, input, names, grid);
+        if (status == SCIML_ERR_NOT_FOUND) {
+            char message[1024];
+            snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
+            return sciml_error(ctx, status, "%s (or give the points with --grid or --points)",
+                               message);
+        }
+    }
+    if (status == SCIML_OK && grid->dims != config->coordinates)
+        status = sciml_error(ctx, SCIML_ERR_SHAPE,
+                             "the query grid has %d coordinates: the model "
+                             "needs %lld",
+                             grid->dims, (long long)config->coordinates);
+    return status;
+}
+
+/* One warning, or with --strict an error, for query points outside the training box. */
+static sciml_status check_domain(sciml_ctx *ctx, const deeponet_options *o,
+                                 const sciml_deeponet_model *model,
+                                 const sciml_deeponet_grid *grid) {
+    int64_t first = 0;
+    const int64_t outside =
+        sciml_deeponet_model_outside(model, grid->points, grid->point_count, &first);
+    if (outside == 0)
+        return SCIML_OK;
+    const double *lo = sciml_deeponet_model_domain_min(model);
+    const double *hi = sciml_deeponet_model_domain_max(model);
+    char where[512];
+    size_t used = 0;
+    for (int k = 0; k < grid->dims && used < sizeof(where); k++)
+        used += (size_t)snprintf(where + used, sizeof(where) - used, "%s%s = %g in [%g, %g]",
+                                 k ? ", " : "", grid->names[k],
+                                 grid->points[first * grid->dims + k], lo[k], hi[k]);
+    if (o->strict)
+        return sciml_error(ctx, SCIML_ERR_RANGE,
+                           "%lld of %lld query points lie outside the training domain of %s (the "
+                           "first: %s?)",
+                           (long long)outside, (long long)grid->point_count, o->model_path, where);
+    tool_warning("%lld of %lld query points lie outside the training domain of %s (the first: "
+                 "%s?); the predictions there are extrapolations",
+                 (long long)outside, (long long)grid->point_count, o->model_path, where);
+    return SCIML_OK;
+}
+
+static int run(sciml_ctx *ctx, const void *options, const char *command) {
+    const deeponet_options *o = options;
+    sciml_deeponet_model *model = NULL;
+    sciml_nc_reader *reader = NULL;
+    sciml_nc_writer *writer = NULL;
+    char *stored_input = NULL, *stored_output = NULL;
+    double *functions = NULL, *values = NULL;
+    sciml_deeponet_grid grid;
+    memset(&grid, 0, sizeof(grid));
+    sciml_status status;
+    if ((status = sciml_deeponet_model_read(ctx, o->model_path, &model, &stored_input,
+                                            &stored_output)) ||
+        (status = sciml_nc_open(ctx, o->input_path, &reader)))
+        goto done;
+    const sciml_deeponet_config *config = sciml_deeponet_model_get_config(model);
+    const char *input_name = NULL;
+    if ((status =
+             sciml_dataset_choose_input(ctx, reader, o->input_name, stored_input, &input_name)))
+        goto done;
+    const char *output_name =
+        o->output_name ? o->output_name : (stored_output ? stored_output : "prediction");
+    int64_t var;
+    sciml_nc_var_info info;
+    if ((status = sciml_nc_find_var(reader, input_name, &var)) ||
+        (status = sciml_nc_var_get_info(reader, var, &info)))
+        goto done;
+    if (!info.is_record || info.rank != 2 || info.type == SCIML_NC_CHAR ||
+        info.element_count != config->sensors) {
+        status = sciml_error(ctx, SCIML_ERR_SHAPE,
+                             "%s: variable '%s' has %d dimensions and %lld values per %s: the "
+                             "model needs (sample, sensor) with %lld sensor values",
+                             o->input_path, input_name, info.rank, (long long)info.element_count,
+                             info.is_record ? "sample" : "variable (no sample dimension)",
+                             (long long)config->sensors);
+        goto done;
+    }
+    if ((status = query_grid(ctx, o, model, reader, &grid)) ||
+        (status = check_domain(ctx, o, model, &grid)))
+        goto done;
+    /* output: sample, the grid's axes with their coordinates, then the outputs if several */
+    sciml_nc_writer_options writer_options = sciml_nc_writer_default_options();
+    writer_options.record_count = sciml_nc_record_count(reader);
+    int64_t dims[SCIML_DEEPONET_MAX_COORDINATES + 2], axis_vars[SCIML_DEEPONET_MAX_COORDINATES];
+    int64_t out_var;
+    int rank = 1;
+    if ((status = sciml_nc_writer_create(ctx, o->output_path, &writer_options, &writer)) ||
+        (status = sciml_nc_def_dim(writer, "sample", 0, &dims[0])))
+        goto done;
+    for (int k = 0; k < grid.dims; k++, rank++)
+        if ((status = sciml_nc_def_dim(writer, grid.names[k], grid.size[k], &dims[rank])) ||
+            (status = sciml_nc_def_var(writer, grid.names[k], SCIML_NC_DOUBLE, 1, &dims[rank],
+                                       &axis_vars[k])) ||
+            (status = sciml_nc_put_att_text(writer, axis_vars[k], "sciml_role", "coordinate")))
+            goto done;
+    if (config->outputs > 1 &&
+        (status = sciml_nc_def_dim(writer, "channel", config->outputs, &dims[rank++])))
+        goto done;
+    const char *history = NULL;
+    if ((status = sciml_nc_def_var(writer, output_name, SCIML_NC_DOUBLE, rank, dims, &out_var)) ||
+        (status = sciml_nc_put_att_text(writer, out_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, out_var, "long_name", "DeepONet prediction")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
+        (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "history", &history, NULL) == SCIML_OK &&
+         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "history", history))) ||
+        (status = sciml_nc_append_history(writer, command)) || (status = sciml_nc_end_def(writer)))
+        goto done;
+    for (int k = 0; k < grid.dims; k++)
+        if ((status = sciml_nc_write_var(writer, axis_vars[k], 0, grid.size[k], grid.axis[k])))
+            goto done;
+    const int64_t row = grid.point_count * config->outputs;
+    functions = sciml_alloc_array((size_t)(o->batch * config->sensors), sizeof(double));
+    values = sciml_alloc_array((size_t)o->batch * (size_t)row, sizeof(double));
+    if (!functions || !values) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM,
+                             "out of memory for a batch of %lld functions at %lld points",
+                             (long long)o->batch, (long long)grid.point_count);
+        goto done;
+    }
+    int64_t written = 0;
+    for (int finished = 0; !finished;) {
+        int64_t n = 0;
+        while (n < o->batch) {
+            int available = 0;
+            if ((status = sciml_nc_has_record(reader, written + n, &available)))
+                goto done;
+            if (!available) {
+                finished = 1;
+                break;
+            }
+            if ((status = sciml_nc_read_record(reader, var, written + n,
+                                               functions + n * config->sensors)))
+                goto done;
+            n++;
+        }
+        if (n == 0)
+            break;
+        if ((status = sciml_deeponet_model_predict(model, functions, n, grid.points,
+                                                   grid.point_count, o->batch, values)) ||
+            (status = sciml_nc_write_records(writer, out_var, written, n, values)))
+            goto done;
+        written += n;
+        if (sciml_ctx_interrupted(ctx)) {
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld functions",
+                                 (long long)written);
+            goto done;
+        }
+    }
+    status = sciml_nc_writer_close(&writer);
+done:
+    if (status)
+        sciml_nc_writer_abort(&writer);
+    free(functions);
+    free(values);
+    free(stored_input);
+    free(stored_output);
+    sciml_deeponet_grid_free(&grid);
+    sciml_nc_close(&reader);
+    sciml_deeponet_model_destroy(&model);
+    return status ? tool_fail(ctx) : TOOL_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+    tool_set_name("sciml-deeponet");
+    deeponet_options options;
+    int usage_status = parse_options(argc, argv, &options);
+    if (usage_status)
+        return usage_status;
+    return tool_run(argc, argv, run, &options);
+}
