@@ -118,7 +118,8 @@ static double gradient_error(fixture *f, sciml_node loss, int64_t max_batch, int
     return worst;
 }
 
-/* ---- gradient checks --------------------------------------------------------------------------- */
+/* ---- gradient checks ---------------------------------------------------------------------------
+ */
 
 static void test_grad_matmul(void) {
     for (int ta = 0; ta < 2; ta++)
@@ -170,9 +171,11 @@ typedef sciml_node (*binary_fn)(sciml_graph *, sciml_node, sciml_node);
 static void test_grad_binary(void) {
     binary_fn fns[4] = {sciml_add, sciml_sub, sciml_mul, sciml_div};
     /* shapes of a and b: equal, row bias, column, 3D with (3, 1), outer product */
-    static const int64_t shapes[5][2][3] = {
-        {{3, 4, 0}, {3, 4, 0}}, {{3, 4, 0}, {4, 0, 0}}, {{3, 4, 0}, {3, 1, 0}},
-        {{2, 3, 4}, {3, 1, 0}}, {{3, 1, 0}, {1, 4, 0}}};
+    static const int64_t shapes[5][2][3] = {{{3, 4, 0}, {3, 4, 0}},
+                                            {{3, 4, 0}, {4, 0, 0}},
+                                            {{3, 4, 0}, {3, 1, 0}},
+                                            {{2, 3, 4}, {3, 1, 0}},
+                                            {{3, 1, 0}, {1, 4, 0}}};
     static const int ndims[5][2] = {{2, 2}, {2, 1}, {2, 2}, {3, 2}, {2, 2}};
     for (int op = 0; op < 4; op++)
         for (int s = 0; s < 5; s++)
@@ -197,16 +200,22 @@ static void test_grad_binary(void) {
     sciml_node x = sciml_graph_input(f.g, "x", 2, xs);
     sciml_node c = sciml_graph_input(f.g, "c", 2, cs);
     sciml_node p = sciml_graph_param(f.g, "p", 1, ps);
-    sciml_node y = sciml_div(f.g, sciml_mul(f.g, x, p), sciml_add_scalar(f.g, sciml_square(f.g, c), 1.0));
-    sciml_node loss = scalarise(f.g, sciml_add(f.g, y, sciml_mul(f.g, sciml_reshape(f.g, sciml_sum(f.g, y, 1), 2, cs), c)));
+    sciml_node y =
+        sciml_div(f.g, sciml_mul(f.g, x, p), sciml_add_scalar(f.g, sciml_square(f.g, c), 1.0));
+    sciml_node loss = scalarise(
+        f.g, sciml_add(f.g, y, sciml_mul(f.g, sciml_reshape(f.g, sciml_sum(f.g, y, 1), 2, cs), c)));
     CU_ASSERT(gradient_error(&f, loss, 5, 3, INIT_SIGNED) < FD_TOLERANCE);
     fixture_close(&f);
 }
 
 typedef sciml_node (*unary_fn)(sciml_graph *, sciml_node);
 
-static sciml_node scale_by_three(sciml_graph *g, sciml_node a) { return sciml_scale(g, a, 3.0); }
-static sciml_node shift_by_two(sciml_graph *g, sciml_node a) { return sciml_add_scalar(g, a, -2.0); }
+static sciml_node scale_by_three(sciml_graph *g, sciml_node a) {
+    return sciml_scale(g, a, 3.0);
+}
+static sciml_node shift_by_two(sciml_graph *g, sciml_node a) {
+    return sciml_add_scalar(g, a, -2.0);
+}
 static sciml_node activate_softplus(sciml_graph *g, sciml_node a) {
     return sciml_activate(g, a, SCIML_ACT_SOFTPLUS);
 }
@@ -215,13 +224,13 @@ static void test_grad_unary(void) {
     struct {
         unary_fn fn;
         int init;
-    } cases[] = {{sciml_tanh, INIT_SIGNED},     {sciml_sin, INIT_SIGNED},
-                 {sciml_cos, INIT_SIGNED},      {sciml_exp, INIT_SIGNED},
+    } cases[] = {{sciml_tanh, INIT_SIGNED},        {sciml_sin, INIT_SIGNED},
+                 {sciml_cos, INIT_SIGNED},         {sciml_exp, INIT_SIGNED},
                  {sciml_logarithm, INIT_POSITIVE}, {sciml_relu, INIT_AWAY_FROM_ZERO},
-                 {sciml_gelu, INIT_SIGNED},     {sciml_softplus, INIT_SIGNED},
-                 {sciml_sigmoid, INIT_SIGNED},  {sciml_square, INIT_SIGNED},
-                 {sciml_sqrt, INIT_POSITIVE},   {scale_by_three, INIT_SIGNED},
-                 {shift_by_two, INIT_SIGNED},   {activate_softplus, INIT_SIGNED}};
+                 {sciml_gelu, INIT_SIGNED},        {sciml_softplus, INIT_SIGNED},
+                 {sciml_sigmoid, INIT_SIGNED},     {sciml_square, INIT_SIGNED},
+                 {sciml_sqrt, INIT_POSITIVE},      {scale_by_three, INIT_SIGNED},
+                 {shift_by_two, INIT_SIGNED},      {activate_softplus, INIT_SIGNED}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fixture f;
         fixture_open(&f);
@@ -315,9 +324,10 @@ static void test_grad_losses(void) {
             int64_t xs[2] = {SCIML_BATCH, 4};
             sciml_node x = sciml_graph_input(f.g, "x", 2, xs);
             sciml_node pred = sciml_linear(f.g, x, param2(f.g, "w", 4, 4), SCIML_NO_NODE);
-            sciml_node target =
-                target_param ? sciml_mul(f.g, x, param2(f.g, "t", 1, 4)) : sciml_graph_input(f.g, "t", 2, xs);
-            sciml_node loss = which ? sciml_rel_l2(f.g, pred, target) : sciml_mse(f.g, pred, target);
+            sciml_node target = target_param ? sciml_mul(f.g, x, param2(f.g, "t", 1, 4))
+                                             : sciml_graph_input(f.g, "t", 2, xs);
+            sciml_node loss =
+                which ? sciml_rel_l2(f.g, pred, target) : sciml_mse(f.g, pred, target);
             CU_ASSERT(gradient_error(&f, loss, 5, 5, INIT_SIGNED) < FD_TOLERANCE);
             fixture_close(&f);
         }
@@ -384,7 +394,8 @@ static sciml_node small_mlp(sciml_graph *g, sciml_node *out_prediction) {
     int64_t b1[1] = {8}, b3[1] = {2};
     sciml_node x = sciml_graph_input(g, "x", 2, xs);
     sciml_node y = sciml_graph_input(g, "y", 2, ys);
-    sciml_node h = sciml_tanh(g, sciml_linear(g, x, param2(g, "w1", 3, 8), sciml_graph_param(g, "b1", 1, b1)));
+    sciml_node h =
+        sciml_tanh(g, sciml_linear(g, x, param2(g, "w1", 3, 8), sciml_graph_param(g, "b1", 1, b1)));
     h = sciml_gelu(g, sciml_linear(g, h, param2(g, "w2", 8, 8), sciml_graph_param(g, "b2", 1, b1)));
     sciml_node p = sciml_linear(g, h, param2(g, "w3", 8, 2), sciml_graph_param(g, "b3", 1, b3));
     if (out_prediction)
@@ -403,7 +414,8 @@ static void test_grad_mlp(void) {
     fixture_close(&f);
 }
 
-/* ---- forward values ---------------------------------------------------------------------------- */
+/* ---- forward values ----------------------------------------------------------------------------
+ */
 
 static void set_param(sciml_graph *g, sciml_node p, const double *values, int64_t count) {
     memcpy(sciml_graph_params(g) + sciml_graph_param_offset(g, p), values,
@@ -440,7 +452,8 @@ static void test_forward_values(void) {
     sciml_node all = sciml_mean(g, a, SCIML_ALL_AXES);
     sciml_node sl = sciml_slice(g, a, 1, 1, 3);
     sciml_node parts[2] = {a, row};
-    sciml_node cat0 = sciml_concat(g, 2, (sciml_node[]){a, sciml_reshape(g, row, 2, (int64_t[]){1, 3})}, 0);
+    sciml_node cat0 =
+        sciml_concat(g, 2, (sciml_node[]){a, sciml_reshape(g, row, 2, (int64_t[]){1, 3})}, 0);
     sciml_node cat1 = sciml_concat(g, 2, (sciml_node[]){a, column}, 1);
     (void)parts;
     sciml_node tr = sciml_transpose(g, a);
@@ -497,7 +510,8 @@ static void test_forward_values(void) {
     fixture_close(&f);
 }
 
-/* ---- batches ----------------------------------------------------------------------------------- */
+/* ---- batches -----------------------------------------------------------------------------------
+ */
 
 static void run_mlp(sciml_graph *g, sciml_node loss, sciml_node prediction, const double *params,
                     const double *x, const double *y, int64_t batch, double *out_loss,
@@ -561,6 +575,96 @@ static void test_batch_sizes(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* out = in0 + 3 in1 (same shapes), forward only */
+static sciml_status axpy_forward(void *state, int count, const sciml_tensor_view *in,
+                                 sciml_tensor_view *out, void *scratch) {
+    (void)state, (void)count, (void)scratch;
+    for (int64_t i = 0; i < out->count; i++)
+        out->value[i] = in[0].value[i] + 3.0 * in[1].value[i];
+    return SCIML_OK;
+}
+
+static sciml_status axpy_backward(void *state, int count, const sciml_tensor_view *in,
+                                  const sciml_tensor_view *out, void *scratch) {
+    (void)state, (void)count, (void)in, (void)out, (void)scratch;
+    return SCIML_OK;
+}
+
+static const sciml_op_def axpy_op = {"axpy", axpy_forward, axpy_backward, NULL};
+
+/* A graph whose nodes are read at several distances (a skip connection, a node read twice by
+ * one op, a concat, a custom op, an output that nothing reads in the middle): forward-only
+ * builds give bit-identical values at every batch size with less memory, and refuse backward. */
+static sciml_node diamond_graph(sciml_graph *g, sciml_node *side) {
+    int64_t in_shape[2] = {SCIML_BATCH, 4};
+    sciml_node x = sciml_graph_input(g, "x", 2, in_shape);
+    sciml_node w1 = param2(g, "w1", 4, 16), w2 = param2(g, "w2", 16, 16),
+               w3 = param2(g, "w3", 32, 3);
+    sciml_node w4 = param2(g, "w4", 16, 3);
+    sciml_node h1 = sciml_tanh(g, sciml_matmul(g, x, w1, 0, 0));
+    sciml_node h2 = sciml_gelu(g, sciml_matmul(g, h1, w2, 0, 0));
+    *side = sciml_sum(g, h2, 1); /* read by nothing: an output */
+    sciml_node h3 = sciml_mul(g, h2, h2);
+    sciml_node h4 = sciml_add(g, h3, h1); /* h1 lives across three nodes */
+    sciml_node inputs[2] = {h4, h1};
+    sciml_node h5 = sciml_concat(g, 2, inputs, 1);
+    sciml_node pair[2] = {h4, h1};
+    int64_t shape[2] = {SCIML_BATCH, 16};
+    sciml_node h6 = sciml_custom(g, &axpy_op, NULL, 2, pair, 2, shape, 0);
+    sciml_node h7 = sciml_add(g, h6, h3);
+    return sciml_add(g, sciml_matmul(g, h5, w3, 0, 0), sciml_matmul(g, h7, w4, 0, 0));
+}
+
+static void test_forward_only(void) {
+    sciml_ctx *ctx;
+    CU_ASSERT_EQUAL_FATAL(sciml_ctx_create(&ctx), SCIML_OK);
+    sciml_graph *full = NULL, *lean = NULL;
+    sciml_graph_create(ctx, &full);
+    sciml_graph_create(ctx, &lean);
+    sciml_node side_full, side_lean;
+    sciml_node out_full = diamond_graph(full, &side_full);
+    sciml_node out_lean = diamond_graph(lean, &side_lean);
+    if (sciml_graph_build(full, 8) || sciml_graph_build_forward_only(lean, 8))
+        printf("\n    %s ", sciml_ctx_message(ctx));
+    CU_ASSERT_FATAL(sciml_graph_memory_bytes(full) > 0 && sciml_graph_memory_bytes(lean) > 0);
+    /* 16 values per sample in the widest live set against 236 in all nodes and gradients */
+    CU_ASSERT(sciml_graph_memory_bytes(lean) < sciml_graph_memory_bytes(full));
+    const int64_t count = sciml_graph_param_count(full);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_param_count(lean), count);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 5);
+    for (int64_t i = 0; i < count; i++)
+        sciml_graph_params(full)[i] = sciml_graph_params(lean)[i] = 0.3 * sciml_rng_normal(&rng);
+    double x[32];
+    for (int i = 0; i < 32; i++)
+        x[i] = sciml_rng_normal(&rng);
+    sciml_node x_full = sciml_graph_find(full, "x"), x_lean = sciml_graph_find(lean, "x");
+    for (int64_t batch = 1; batch <= 8; batch += 7) {
+        double a[24], b[24], side_a[8], side_b[8];
+        CU_ASSERT_EQUAL(sciml_graph_set_batch(full, batch), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_batch(lean, batch), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(full, x_full, x, batch * 4), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(lean, x_lean, x, batch * 4), SCIML_OK);
+        for (int pass = 0; pass < 2; pass++) { /* a second forward reuses the same blocks */
+            /* side first: out's forward must not overwrite it (nothing reads it) */
+            CU_ASSERT_EQUAL(sciml_graph_forward(full, side_full), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_forward(lean, side_lean), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_forward(full, out_full), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_forward(lean, out_lean), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_get_value(full, out_full, a, batch * 3), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_get_value(lean, out_lean, b, batch * 3), SCIML_OK);
+            CU_ASSERT(memcmp(a, b, (size_t)(batch * 3) * sizeof(double)) == 0);
+            CU_ASSERT_EQUAL(sciml_graph_get_value(full, side_full, side_a, batch), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_get_value(lean, side_lean, side_b, batch), SCIML_OK);
+            CU_ASSERT(memcmp(side_a, side_b, (size_t)batch * sizeof(double)) == 0);
+        }
+    }
+    CU_ASSERT_EQUAL(sciml_graph_backward(lean, side_lean), SCIML_ERR_STATE);
+    sciml_graph_destroy(&full);
+    sciml_graph_destroy(&lean);
+    sciml_ctx_destroy(&ctx);
+}
+
 /* Forward computes only ancestors; backward skips inputs and leaves unrelated params at 0. */
 static void test_partial_evaluation(void) {
     fixture f;
@@ -580,7 +684,7 @@ static void test_partial_evaluation(void) {
     sciml_graph_set_input(g, x, (double[]){5, 6}, 2);
     CU_ASSERT_EQUAL(sciml_graph_forward(g, lq), SCIML_OK);
     CU_ASSERT_EQUAL(sciml_graph_scalar(g, lq), 25.0);
-    CU_ASSERT_EQUAL(sciml_graph_scalar(g, lp), 0.0); /* not evaluated */
+    CU_ASSERT_EQUAL(sciml_graph_scalar(g, lp), 0.0);               /* not evaluated */
     CU_ASSERT_EQUAL(sciml_graph_backward(g, lp), SCIML_ERR_STATE); /* lp was not computed */
     grads[0] = grads[1] = 99.0;
     CU_ASSERT_EQUAL(sciml_graph_backward(g, lq), SCIML_OK);
@@ -597,7 +701,8 @@ static void test_partial_evaluation(void) {
     fixture_close(&f);
 }
 
-/* ---- errors --------------------------------------------------------------------------------------- */
+/* ---- errors
+ * --------------------------------------------------------------------------------------- */
 
 static void test_errors(void) {
     fixture f;
@@ -640,14 +745,30 @@ static void test_errors(void) {
         x = sciml_graph_input(g, "x", 2, xs);
         sciml_node p = param2(g, "p", 2, 3), r = SCIML_NO_NODE;
         switch (which) {
-        case 0: r = sciml_slice(g, x, 0, 0, 1); break;       /* batch axis */
-        case 1: r = sciml_slice(g, p, 1, 2, 4); break;       /* out of range */
-        case 2: r = sciml_concat(g, 2, (sciml_node[]){x, p}, 1); break;
-        case 3: r = sciml_reshape(g, p, 2, (int64_t[]){4, 2}); break;
-        case 4: r = sciml_transpose(g, x); break;
-        case 5: r = sciml_mse(g, x, p); break;
-        case 6: r = sciml_sum(g, p, 2); break;
-        case 7: r = sciml_linear(g, x, p, SCIML_NO_NODE); break;
+        case 0:
+            r = sciml_slice(g, x, 0, 0, 1);
+            break; /* batch axis */
+        case 1:
+            r = sciml_slice(g, p, 1, 2, 4);
+            break; /* out of range */
+        case 2:
+            r = sciml_concat(g, 2, (sciml_node[]){x, p}, 1);
+            break;
+        case 3:
+            r = sciml_reshape(g, p, 2, (int64_t[]){4, 2});
+            break;
+        case 4:
+            r = sciml_transpose(g, x);
+            break;
+        case 5:
+            r = sciml_mse(g, x, p);
+            break;
+        case 6:
+            r = sciml_sum(g, p, 2);
+            break;
+        case 7:
+            r = sciml_linear(g, x, p, SCIML_NO_NODE);
+            break;
         }
         CU_ASSERT_EQUAL(r, SCIML_NO_NODE);
         CU_ASSERT_EQUAL(sciml_ctx_status(f.ctx), SCIML_ERR_SHAPE);
@@ -705,6 +826,7 @@ int main(void) {
         {"forward values by hand", test_forward_values},
         {"batch 3 and 8 against separate graphs", test_batch_sizes},
         {"partial forward and backward", test_partial_evaluation},
+        {"forward-only build: shared memory, same values", test_forward_only},
         {"errors", test_errors},
         {NULL, NULL},
     };

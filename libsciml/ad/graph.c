@@ -25,7 +25,8 @@ static const char *const activation_names[] = {"identity", "tanh",     "relu", "
                                                "sigmoid",  "softplus", "sin"};
 
 const char *sciml_activation_name(sciml_activation activation) {
-    if ((int)activation < 0 || (size_t)activation >= sizeof activation_names / sizeof *activation_names)
+    if ((int)activation < 0 ||
+        (size_t)activation >= sizeof activation_names / sizeof *activation_names)
         return "unknown";
     return activation_names[activation];
 }
@@ -125,15 +126,18 @@ int sciml_ad_check_inputs(sciml_graph *g, const char *op_name, int count,
     if (g->poison != SCIML_OK)
         return 0; /* the first error stays the one reported */
     if (g->built) {
-        sciml_error(g->ctx, SCIML_ERR_STATE, "%s: the graph is already built; add nodes before "
-                                             "sciml_graph_build", op_name);
+        sciml_error(g->ctx, SCIML_ERR_STATE,
+                    "%s: the graph is already built; add nodes before "
+                    "sciml_graph_build",
+                    op_name);
         return 0;
     }
     for (int i = 0; i < count; i++)
         if (!valid_node(g, inputs[i])) {
-            sciml_ad_fail(g, SCIML_ERR_ARG, "%s: input %d is node %d, which does not exist "
-                          "(the graph has %d nodes)", op_name, i, (int)inputs[i],
-                          (int)g->node_count);
+            sciml_ad_fail(g, SCIML_ERR_ARG,
+                          "%s: input %d is node %d, which does not exist "
+                          "(the graph has %d nodes)",
+                          op_name, i, (int)inputs[i], (int)g->node_count);
             return 0;
         }
     return 1;
@@ -246,7 +250,42 @@ static int add_block(size_t *offset, int64_t doubles) {
     return 0;
 }
 
+/* Forward-only plans share value memory by liveness: a free list of arena blocks. */
+typedef struct arena_block {
+    size_t offset, bytes;
+} arena_block;
+
+/* Best fit from the free list (the remainder stays free), else the end of the arena. */
+static size_t take_block(arena_block *free_blocks, int *free_count, size_t bytes, size_t *end) {
+    int best = -1;
+    for (int k = 0; k < *free_count; k++)
+        if (free_blocks[k].bytes >= bytes &&
+            (best < 0 || free_blocks[k].bytes < free_blocks[best].bytes))
+            best = k;
+    if (best < 0) {
+        size_t offset = *end;
+        *end += bytes;
+        return offset;
+    }
+    size_t offset = free_blocks[best].offset;
+    free_blocks[best].offset += bytes;
+    free_blocks[best].bytes -= bytes;
+    if (free_blocks[best].bytes == 0)
+        free_blocks[best] = free_blocks[--*free_count];
+    return offset;
+}
+
+static sciml_status graph_build(sciml_graph *g, int64_t max_batch, int forward_only);
+
 sciml_status sciml_graph_build(sciml_graph *g, int64_t max_batch) {
+    return graph_build(g, max_batch, 0);
+}
+
+sciml_status sciml_graph_build_forward_only(sciml_graph *g, int64_t max_batch) {
+    return graph_build(g, max_batch, 1);
+}
+
+static sciml_status graph_build(sciml_graph *g, int64_t max_batch, int forward_only) {
     if (!g)
         return SCIML_ERR_ARG;
     if (g->poison != SCIML_OK)
@@ -281,28 +320,82 @@ sciml_status sciml_graph_build(sciml_graph *g, int64_t max_batch) {
     if (add_block(&offset, param_count) || add_block(&offset, param_count))
         return sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: parameter memory overflows");
     size_t *value_offsets = calloc((size_t)g->node_count * 2, sizeof *value_offsets);
-    if (!value_offsets)
+    /* forward-only: the last consumer of every node (-1: none, so it is an output and keeps its
+     * block), the free list, and the block size of every node */
+    int32_t *last_use = forward_only ? malloc((size_t)g->node_count * sizeof *last_use) : NULL;
+    arena_block *free_blocks =
+        forward_only ? malloc((size_t)g->node_count * sizeof *free_blocks) : NULL;
+    size_t *block_bytes = forward_only ? malloc((size_t)g->node_count * sizeof *block_bytes) : NULL;
+    int free_count = 0;
+    if (!value_offsets || (forward_only && (!last_use || !free_blocks || !block_bytes))) {
+        free(value_offsets);
+        free(last_use);
+        free(free_blocks);
+        free(block_bytes);
         return sciml_error(g->ctx, SCIML_ERR_NOMEM, "graph_build: out of memory");
-    for (int32_t i = 0; i < g->node_count; i++) {
+    }
+    if (forward_only) {
+        for (int32_t i = 0; i < g->node_count; i++) {
+            last_use[i] = -1;
+            for (int k = 0; k < g->nodes[i].input_count; k++)
+                last_use[g->nodes[i].inputs[k]] = i;
+        }
+    }
+    sciml_status status = SCIML_OK;
+    for (int32_t i = 0; i < g->node_count && !status; i++) {
         graph_node *node = &g->nodes[i];
         if (node->op == GRAPH_OP_PARAM)
             continue;
         int64_t count = node->fixed_count;
         if (node->batched && sciml_mul_i64(count, max_batch, &count)) {
-            free(value_offsets);
-            return sciml_error(g->ctx, SCIML_ERR_OVERFLOW,
-                               "graph_build: node %d with max_batch %lld overflows", (int)i,
-                               (long long)max_batch);
+            status = sciml_error(g->ctx, SCIML_ERR_OVERFLOW,
+                                 "graph_build: node %d with max_batch %lld overflows", (int)i,
+                                 (long long)max_batch);
+            break;
         }
-        value_offsets[2 * i] = offset;
-        int overflow = add_block(&offset, count);
-        value_offsets[2 * i + 1] = offset;
-        if (node->needs_grad)
-            overflow |= add_block(&offset, count);
-        if (overflow) {
-            free(value_offsets);
-            return sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: memory size overflows");
+        if (!forward_only) {
+            value_offsets[2 * i] = offset;
+            int overflow = add_block(&offset, count);
+            value_offsets[2 * i + 1] = offset;
+            if (node->needs_grad)
+                overflow |= add_block(&offset, count);
+            if (overflow)
+                status =
+                    sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: memory size overflows");
+            continue;
         }
+        size_t bytes = 0;
+        if (add_block(&bytes, count) || offset + bytes < offset) {
+            status = sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: memory size overflows");
+            break;
+        }
+        block_bytes[i] = bytes;
+        /* Inputs are set from outside and outputs (read by no node) are read after any later
+         * forward: their blocks are their own. Sharing is only between computed nodes, which a
+         * forward recomputes before they are read. */
+        if (node->op == GRAPH_OP_INPUT || last_use[i] == -1) {
+            value_offsets[2 * i] = offset;
+            offset += bytes;
+        } else {
+            value_offsets[2 * i] = take_block(free_blocks, &free_count, bytes, &offset);
+        }
+        for (int k = 0; k < node->input_count; k++) {
+            const sciml_node j = node->inputs[k];
+            const graph_node *in = &g->nodes[j];
+            if (last_use[j] != i || in->op == GRAPH_OP_INPUT || in->op == GRAPH_OP_PARAM)
+                continue;
+            last_use[j] = -2; /* released (an input listed twice is released once) */
+            free_blocks[free_count].offset = value_offsets[2 * j];
+            free_blocks[free_count].bytes = block_bytes[j];
+            free_count++;
+        }
+    }
+    free(last_use);
+    free(free_blocks);
+    free(block_bytes);
+    if (status) {
+        free(value_offsets);
+        return status;
     }
     size_t scratch_offset = offset;
     if (offset + scratch_bytes + 64 < offset) {
@@ -314,6 +407,7 @@ sciml_status sciml_graph_build(sciml_graph *g, int64_t max_batch) {
     /* The two allocations: the arena, and the host bookkeeping. */
     size_t view_count = (size_t)max_custom_inputs + 1;
     g->arena = g->backend->alloc(offset);
+    g->arena_bytes = offset;
     g->flags = calloc((size_t)g->node_count, 3);
     g->views = calloc(view_count, sizeof *g->views);
     if (!g->arena || !g->flags || !g->views) {
@@ -343,7 +437,8 @@ sciml_status sciml_graph_build(sciml_graph *g, int64_t max_batch) {
             continue;
         }
         node->value = (double *)(base + value_offsets[2 * i]);
-        node->grad = node->needs_grad ? (double *)(base + value_offsets[2 * i + 1]) : NULL;
+        node->grad =
+            node->needs_grad && !forward_only ? (double *)(base + value_offsets[2 * i + 1]) : NULL;
     }
     free(value_offsets);
     g->scratch = scratch_bytes ? base + scratch_offset : NULL;
@@ -355,6 +450,7 @@ sciml_status sciml_graph_build(sciml_graph *g, int64_t max_batch) {
     g->max_batch = max_batch;
     g->batch = max_batch;
     g->built = 1;
+    g->forward_only = forward_only;
     g->forward_valid = 0;
     return SCIML_OK;
 }
@@ -386,16 +482,19 @@ sciml_status sciml_graph_set_batch(sciml_graph *g, int64_t batch) {
     if (status != SCIML_OK)
         return status;
     if (batch < 1 || batch > g->max_batch)
-        return sciml_error(g->ctx, SCIML_ERR_RANGE,
-                           "graph_set_batch: batch %lld is outside 1..%lld (the max_batch of build)",
-                           (long long)batch, (long long)g->max_batch);
+        return sciml_error(
+            g->ctx, SCIML_ERR_RANGE,
+            "graph_set_batch: batch %lld is outside 1..%lld (the max_batch of build)",
+            (long long)batch, (long long)g->max_batch);
     if (batch != g->batch)
         g->forward_valid = 0;
     g->batch = batch;
     return SCIML_OK;
 }
 
-int64_t sciml_graph_batch(const sciml_graph *g) { return g && g->built ? g->batch : 0; }
+int64_t sciml_graph_batch(const sciml_graph *g) {
+    return g && g->built ? g->batch : 0;
+}
 
 sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const double *values,
                                    int64_t count) {
@@ -411,8 +510,9 @@ sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const doubl
         char text[96];
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
                            "graph_set_input: '%s' has shape %s = %lld values at batch %lld, "
-                           "given %lld", node->name, sciml_ad_shape_text(g, input, text),
-                           (long long)expected, (long long)g->batch, (long long)count);
+                           "given %lld",
+                           node->name, sciml_ad_shape_text(g, input, text), (long long)expected,
+                           (long long)g->batch, (long long)count);
     }
     if (!values && count > 0)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input: values is NULL");
@@ -421,8 +521,7 @@ sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const doubl
 }
 
 sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const double *table,
-                                        int64_t table_rows, const int64_t *rows,
-                                        int64_t count) {
+                                        int64_t table_rows, const int64_t *rows, int64_t count) {
     sciml_status status = require_node(g, input, "graph_set_input_rows");
     if (status != SCIML_OK)
         return status;
@@ -434,8 +533,7 @@ sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const 
     if (count != g->batch || count <= 0 || total % count != 0)
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
                            "graph_set_input_rows: '%s' takes %lld rows at batch %lld, given %lld",
-                           node->name, (long long)g->batch, (long long)g->batch,
-                           (long long)count);
+                           node->name, (long long)g->batch, (long long)g->batch, (long long)count);
     if (!table || !rows)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input_rows: NULL table or rows");
     for (int64_t r = 0; r < count; r++)
@@ -477,10 +575,14 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
     sciml_status status = require_node(g, loss, "graph_backward");
     if (status != SCIML_OK)
         return status;
+    if (g->forward_only)
+        return sciml_error(g->ctx, SCIML_ERR_STATE,
+                           "graph_backward: the graph was built forward-only (no gradients)");
     if (!g->forward_valid || !g->needed[loss])
         return sciml_error(g->ctx, SCIML_ERR_STATE,
                            "graph_backward: run sciml_graph_forward on node %d (at this batch) "
-                           "before backward", (int)loss);
+                           "before backward",
+                           (int)loss);
     if (sciml_ad_count(g, loss) != 1) {
         char text[96];
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
@@ -521,7 +623,8 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
     return SCIML_OK;
 }
 
-/* ---- inspection ------------------------------------------------------------------------------- */
+/* ---- inspection -------------------------------------------------------------------------------
+ */
 
 int sciml_graph_shape(const sciml_graph *g, sciml_node node, int64_t shape[SCIML_MAX_DIMS]) {
     if (!valid_node(g, node))
@@ -580,6 +683,10 @@ const char *sciml_graph_name(const sciml_graph *g, sciml_node node) {
     return g->nodes[node].name ? g->nodes[node].name : "";
 }
 
+size_t sciml_graph_memory_bytes(const sciml_graph *g) {
+    return g && g->built ? g->arena_bytes : 0;
+}
+
 int64_t sciml_graph_param_count(const sciml_graph *g) {
     if (!g)
         return 0;
@@ -592,8 +699,12 @@ int64_t sciml_graph_param_count(const sciml_graph *g) {
     return count;
 }
 
-double *sciml_graph_params(sciml_graph *g) { return g && g->built ? g->params : NULL; }
-double *sciml_graph_grads(sciml_graph *g) { return g && g->built ? g->grads : NULL; }
+double *sciml_graph_params(sciml_graph *g) {
+    return g && g->built ? g->params : NULL;
+}
+double *sciml_graph_grads(sciml_graph *g) {
+    return g && g->built ? g->grads : NULL;
+}
 
 int sciml_graph_param_nodes(const sciml_graph *g, sciml_node *nodes, int capacity) {
     int count = 0;
@@ -618,7 +729,8 @@ int64_t sciml_graph_param_offset(const sciml_graph *g, sciml_node param) {
     return offset;
 }
 
-/* ---- gradient check ----------------------------------------------------------------------------- */
+/* ---- gradient check -----------------------------------------------------------------------------
+ */
 
 sciml_status sciml_graph_check_gradient(sciml_graph *g, sciml_node loss, double step,
                                         double *max_relative_error) {

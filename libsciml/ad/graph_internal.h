@@ -28,28 +28,28 @@ typedef enum graph_op {
 
 typedef struct graph_node {
     graph_op op;
-    char *name;                    /* leaves only (owned), NULL for ops */
+    char *name; /* leaves only (owned), NULL for ops */
     int ndim;
     int64_t shape[SCIML_MAX_DIMS]; /* shape[0] == SCIML_BATCH when batched */
     int batched;
-    int64_t fixed_count;           /* product of the dimensions other than the batch one */
+    int64_t fixed_count; /* product of the dimensions other than the batch one */
     int input_count;
-    sciml_node *inputs;            /* owned, input_count entries */
-    int needs_grad;                /* a parameter is among its ancestors (or it is one) */
-    int axis;                      /* sum, mean, slice, concat */
-    int transpose_a, transpose_b;  /* matmul */
-    int has_bias;                  /* linear */
+    sciml_node *inputs;           /* owned, input_count entries */
+    int needs_grad;               /* a parameter is among its ancestors (or it is one) */
+    int axis;                     /* sum, mean, slice, concat */
+    int transpose_a, transpose_b; /* matmul */
+    int has_bias;                 /* linear */
     sciml_binary binary;
     sciml_unary unary;
-    double real_arg;               /* scale factor, shift */
-    int64_t start, stop;           /* slice */
-    const sciml_op_def *custom;    /* borrowed */
-    void *custom_state;            /* owned (custom->destroy) */
+    double real_arg;            /* scale factor, shift */
+    int64_t start, stop;        /* slice */
+    const sciml_op_def *custom; /* borrowed */
+    void *custom_state;         /* owned (custom->destroy) */
     size_t scratch_bytes;
     /* After build: */
-    double *value;                 /* (shape) row-major, sized for max_batch */
-    double *grad;                  /* same; NULL when !needs_grad */
-    int64_t param_offset;          /* parameters: offset into the flat vectors */
+    double *value;        /* (shape) row-major, sized for max_batch */
+    double *grad;         /* same; NULL when !needs_grad */
+    int64_t param_offset; /* parameters: offset into the flat vectors */
 } graph_node;
 
 struct sciml_graph {
@@ -59,18 +59,20 @@ struct sciml_graph {
     int32_t node_count, node_capacity;
     sciml_status poison; /* first constructor error, SCIML_OK when none */
     int built;
+    size_t arena_bytes; /* values, gradients, parameters and scratch */
+    int forward_only;   /* built by sciml_graph_build_forward_only: no gradients, shared values */
     int64_t max_batch, batch;
     int64_t param_count;
     /* Memory made once by build; nothing below is reallocated afterwards. */
-    void *arena;          /* backend memory: params | grads | node values and grads | scratch */
+    void *arena; /* backend memory: params | grads | node values and grads | scratch */
     double *params, *grads;
     void *scratch;
     size_t scratch_bytes;
-    unsigned char *flags; /* host bookkeeping, 3 node_count bytes: */
-    unsigned char *needed;      /* ancestors of the last forward output */
-    unsigned char *on_path;     /* ancestors of the loss that need a gradient */
-    unsigned char *grad_ready;  /* gradient written in this backward pass */
-    sciml_tensor_view *views;   /* custom op inputs, max_custom_inputs + 1 */
+    unsigned char *flags;      /* host bookkeeping, 3 node_count bytes: */
+    unsigned char *needed;     /* ancestors of the last forward output */
+    unsigned char *on_path;    /* ancestors of the loss that need a gradient */
+    unsigned char *grad_ready; /* gradient written in this backward pass */
+    sciml_tensor_view *views;  /* custom op inputs, max_custom_inputs + 1 */
     int forward_valid;
 };
 
@@ -91,8 +93,7 @@ sciml_node sciml_ad_fail(sciml_graph *g, sciml_status status, const char *format
 #endif
     ;
 /* Checks that node ids are valid and the graph is open for construction. */
-int sciml_ad_check_inputs(sciml_graph *g, const char *op_name, int count,
-                          const sciml_node *inputs);
+int sciml_ad_check_inputs(sciml_graph *g, const char *op_name, int count, const sciml_node *inputs);
 
 /* Runs one node forward / backward (ops.c). */
 sciml_status sciml_ad_forward_node(sciml_graph *g, sciml_node n);

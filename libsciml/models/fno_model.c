@@ -184,7 +184,9 @@ static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_gr
     fg->output = sciml_add(g, h, fg->output_mean);
     if (fg->target != SCIML_NO_NODE)
         fg->loss = sciml_rel_l2(g, fg->output, fg->target);
-    if ((status = sciml_graph_build(g, fg->max_batch)))
+    /* prediction graphs keep only the live layers' values (a few fields, not every layer's) */
+    if ((status = fg->target != SCIML_NO_NODE ? sciml_graph_build(g, fg->max_batch)
+                                              : sciml_graph_build_forward_only(g, fg->max_batch)))
         return status;
     if (init) {
         if ((status = sciml_dense_init(ctx, g, &lift, SCIML_INIT_AUTO, rng)))
