@@ -29,8 +29,8 @@ static void fill_normal(sciml_rng *rng, double *values, int64_t count) {
 
 typedef struct layer_sizes {
     int dims;
-    int64_t s1, s2;       /* 1D: s1 = 1, s2 = s */
-    int64_t m1, m2;       /* 1D: m1 = 1 (unused), m2 = modes */
+    int64_t s1, s2; /* 1D: s1 = 1, s2 = s */
+    int64_t m1, m2; /* 1D: m1 = 1 (unused), m2 = modes */
     int64_t ci, co;
 } layer_sizes;
 
@@ -114,7 +114,8 @@ static void direct_layer(const layer_sizes *z, const double *w, const double *x,
     free(x_hat);
 }
 
-/* ---- graph helpers ---------------------------------------------------------------------------- */
+/* ---- graph helpers ----------------------------------------------------------------------------
+ */
 
 /* Input node of (batch_dim, [s1,] s2, ci). */
 static sciml_node add_input(sciml_graph *g, const layer_sizes *z, int64_t first, int as_param) {
@@ -125,17 +126,24 @@ static sciml_node add_input(sciml_graph *g, const layer_sizes *z, int64_t first,
         shape[ndim++] = z->s1;
     shape[ndim++] = z->s2;
     shape[ndim++] = z->ci;
-    return as_param ? sciml_graph_param(g, "x", ndim, shape) : sciml_graph_input(g, "x", ndim, shape);
+    return as_param ? sciml_graph_param(g, "x", ndim, shape)
+                    : sciml_graph_input(g, "x", ndim, shape);
 }
 
 static int64_t sample_size(const layer_sizes *z, int64_t channels) {
     return z->s1 * z->s2 * channels;
 }
 
+/* The transform the 1D tests force (AUTO elsewhere): both are checked against direct sums. */
+static sciml_spectral_transform forced_transform = SCIML_SPECTRAL_AUTO;
+
 static sciml_status make_layer(sciml_ctx *ctx, sciml_graph *g, const layer_sizes *z,
                                sciml_spectral_conv *layer) {
     const int64_t modes[2] = {z->dims == 2 ? z->m1 : z->m2, z->m2};
-    return sciml_spectral_conv_create(ctx, g, "conv", z->dims, modes, z->ci, z->co, layer);
+    sciml_status status =
+        sciml_spectral_conv_create(ctx, g, "conv", z->dims, modes, z->ci, z->co, layer);
+    layer->transform = forced_transform;
+    return status;
 }
 
 /* Builds x -> conv for batch, sets random weights and input, runs forward, compares each
@@ -183,22 +191,29 @@ static double forward_error(const layer_sizes *z, int64_t batch, uint64_t seed) 
 }
 
 static void test_forward_1d(void) {
-    /* (s, modes): even s with Nyquist kept (modes = s/2 + 1), odd s at its limit, fewer modes */
-    const int64_t cases[][2] = {{8, 5}, {9, 5}, {16, 3}, {7, 1}, {2, 2}};
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        layer_sizes z = {1, 1, cases[c][0], 1, cases[c][1], 3, 2};
-        double error = forward_error(&z, 2, 10 + c);
-        CU_ASSERT(error < 1e-12);
-        if (!(error < 1e-12))
-            fprintf(stderr, "1D s=%lld modes=%lld: error %g\n", (long long)z.s2, (long long)z.m2,
-                    error);
+    /* (s, modes): even s with Nyquist kept (modes = s/2 + 1), odd s at its limit, fewer modes,
+     * and a size where AUTO takes the direct product; through FFTW and the direct product */
+    const int64_t cases[][2] = {{8, 5}, {9, 5}, {16, 3}, {7, 1}, {2, 2}, {128, 6}};
+    const sciml_spectral_transform transforms[2] = {SCIML_SPECTRAL_FFT, SCIML_SPECTRAL_DIRECT};
+    for (int k = 0; k < 2; k++) {
+        forced_transform = transforms[k];
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            layer_sizes z = {1, 1, cases[c][0], 1, cases[c][1], 3, 2};
+            double error = forward_error(&z, 2, 10 + c);
+            CU_ASSERT(error < 1e-12);
+            if (!(error < 1e-12))
+                fprintf(stderr, "1D s=%lld modes=%lld (%s): error %g\n", (long long)z.s2,
+                        (long long)z.m2, k ? "direct" : "fft", error);
+        }
     }
+    forced_transform = SCIML_SPECTRAL_AUTO;
 }
 
 static void test_forward_2d(void) {
     /* (s1, s2, modes1, modes2): both at their limits (2 modes1 = s1, modes2 = s2/2 + 1), odd
      * sizes, and fewer modes */
-    const int64_t cases[][4] = {{6, 8, 3, 5}, {7, 9, 3, 5}, {5, 6, 2, 4}, {8, 7, 2, 2}, {4, 4, 1, 1}};
+    const int64_t cases[][4] = {
+        {6, 8, 3, 5}, {7, 9, 3, 5}, {5, 6, 2, 4}, {8, 7, 2, 2}, {4, 4, 1, 1}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         layer_sizes z = {2, cases[c][0], cases[c][1], cases[c][2], cases[c][3], 2, 3};
         double error = forward_error(&z, 2, 20 + c);
@@ -254,15 +269,20 @@ static double gradient_error(const layer_sizes *z, uint64_t seed, double *larges
 
 static void test_gradient_1d(void) {
     const int64_t cases[][2] = {{8, 5}, {9, 5}, {10, 3}, {6, 1}};
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        layer_sizes z = {1, 1, cases[c][0], 1, cases[c][1], 3, 2};
-        double largest, error = gradient_error(&z, 30 + c, &largest);
-        CU_ASSERT(error < 1e-6);
-        CU_ASSERT(largest > 1.0);
-        if (!(error < 1e-6))
-            fprintf(stderr, "1D s=%lld modes=%lld: gradient error %g\n", (long long)z.s2,
-                    (long long)z.m2, error);
+    const sciml_spectral_transform transforms[2] = {SCIML_SPECTRAL_FFT, SCIML_SPECTRAL_DIRECT};
+    for (int k = 0; k < 2; k++) {
+        forced_transform = transforms[k];
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            layer_sizes z = {1, 1, cases[c][0], 1, cases[c][1], 3, 2};
+            double largest, error = gradient_error(&z, 30 + c, &largest);
+            CU_ASSERT(error < 1e-6);
+            CU_ASSERT(largest > 1.0);
+            if (!(error < 1e-6))
+                fprintf(stderr, "1D s=%lld modes=%lld (%s): gradient error %g\n", (long long)z.s2,
+                        (long long)z.m2, k ? "direct" : "fft", error);
+        }
     }
+    forced_transform = SCIML_SPECTRAL_AUTO;
 }
 
 static void test_gradient_2d(void) {
@@ -273,12 +293,13 @@ static void test_gradient_2d(void) {
         CU_ASSERT(error < 1e-6);
         CU_ASSERT(largest > 1.0);
         if (!(error < 1e-6))
-            fprintf(stderr, "2D %lldx%lld modes (%lld, %lld): gradient error %g\n",
-                    (long long)z.s1, (long long)z.s2, (long long)z.m1, (long long)z.m2, error);
+            fprintf(stderr, "2D %lldx%lld modes (%lld, %lld): gradient error %g\n", (long long)z.s1,
+                    (long long)z.s2, (long long)z.m1, (long long)z.m2, error);
     }
 }
 
-/* ---- resolution invariance and batches ---------------------------------------------------------- */
+/* ---- resolution invariance and batches ----------------------------------------------------------
+ */
 
 /* Runs the layer with the given weights on input (batch samples); output allocated here. */
 static double *run_layer(const layer_sizes *z, const double *weights, const double *input,
@@ -295,7 +316,8 @@ static double *run_layer(const layer_sizes *z, const double *weights, const doub
     CU_ASSERT_EQUAL_FATAL(sciml_graph_set_batch(g, batch), SCIML_OK);
     memcpy(sciml_graph_params(g) + sciml_graph_param_offset(g, layer.weight), weights,
            (size_t)sciml_spectral_conv_param_count(&layer) * sizeof(double));
-    const int64_t in_count = batch * sample_size(z, z->ci), out_count = batch * sample_size(z, z->co);
+    const int64_t in_count = batch * sample_size(z, z->ci),
+                  out_count = batch * sample_size(z, z->co);
     CU_ASSERT_EQUAL(sciml_graph_set_input(g, x, input, in_count), SCIML_OK);
     CU_ASSERT_EQUAL(sciml_graph_forward(g, y), SCIML_OK);
     double *output = malloc((size_t)out_count * sizeof(double));
@@ -327,8 +349,8 @@ static void test_resolution_invariance(void) {
     fill_normal(&rng, coefficients, 3 * 32);
     for (int dims = 1; dims <= 2; dims++) {
         /* Same weights at s and 2 s (1D: 32 and 64 points; 2D: 16 x 12 and 32 x 24). */
-        layer_sizes coarse = dims == 1 ? (layer_sizes){1, 1, 32, 1, 8, 3, 2}
-                                       : (layer_sizes){2, 16, 12, 5, 5, 3, 2};
+        layer_sizes coarse =
+            dims == 1 ? (layer_sizes){1, 1, 32, 1, 8, 3, 2} : (layer_sizes){2, 16, 12, 5, 5, 3, 2};
         layer_sizes fine = coarse;
         fine.s1 = dims == 1 ? 1 : 2 * coarse.s1;
         fine.s2 = 2 * coarse.s2;
@@ -378,8 +400,8 @@ static void test_batch_consistency(void) {
     sciml_rng rng;
     sciml_rng_seed(&rng, 5);
     for (int dims = 1; dims <= 2; dims++) {
-        layer_sizes z = dims == 1 ? (layer_sizes){1, 1, 33, 1, 9, 3, 4}
-                                  : (layer_sizes){2, 10, 9, 3, 4, 3, 4};
+        layer_sizes z =
+            dims == 1 ? (layer_sizes){1, 1, 33, 1, 9, 3, 4} : (layer_sizes){2, 10, 9, 3, 4, 3, 4};
         const int64_t kept = dims == 1 ? z.m2 : 2 * z.m1 * z.m2;
         const int64_t weight_count = kept * z.ci * z.co * 2, in_size = sample_size(&z, z.ci),
                       out_size = sample_size(&z, z.co);
@@ -401,7 +423,8 @@ static void test_batch_consistency(void) {
     }
 }
 
-/* ---- initialisation, shapes and errors ----------------------------------------------------------- */
+/* ---- initialisation, shapes and errors
+ * ----------------------------------------------------------- */
 
 static void test_init_and_shapes(void) {
     sciml_ctx *ctx = make_ctx();
@@ -415,8 +438,8 @@ static void test_init_and_shapes(void) {
     CU_ASSERT_EQUAL(sciml_graph_shape(g, sciml_graph_find(g, "a.weight"), shape), 4);
     CU_ASSERT(shape[0] == 16 && shape[1] == 8 && shape[2] == 4 && shape[3] == 2);
     CU_ASSERT_EQUAL(sciml_graph_shape(g, b.weight, shape), 6);
-    CU_ASSERT(shape[0] == 2 && shape[1] == 12 && shape[2] == 12 && shape[3] == 4 &&
-              shape[4] == 4 && shape[5] == 2);
+    CU_ASSERT(shape[0] == 2 && shape[1] == 12 && shape[2] == 12 && shape[3] == 4 && shape[4] == 4 &&
+              shape[5] == 2);
     CU_ASSERT_EQUAL(sciml_spectral_conv_param_count(&a), 16 * 8 * 4 * 2);
     CU_ASSERT_EQUAL(sciml_graph_param_count(g),
                     sciml_spectral_conv_param_count(&a) + sciml_spectral_conv_param_count(&b));
@@ -440,7 +463,8 @@ static void test_init_and_shapes(void) {
         /* scale U[0, 1): mean scale/2 with standard error scale / sqrt(12 count) */
         CU_ASSERT(low >= 0.0 && high < scale);
         CU_ASSERT(high > 0.95 * scale && low < 0.05 * scale);
-        CU_ASSERT(fabs(sum / (double)count - 0.5 * scale) < 5.0 * scale / sqrt(12.0 * (double)count));
+        CU_ASSERT(fabs(sum / (double)count - 0.5 * scale) <
+                  5.0 * scale / sqrt(12.0 * (double)count));
     }
     sciml_graph_destroy(&g);
     sciml_ctx_destroy(&ctx);
@@ -495,7 +519,8 @@ static void test_errors(void) {
     CU_ASSERT(sciml_spectral_conv_apply(ctx, g, &layer, sciml_graph_input(g, "x", 3, s8)) !=
               SCIML_NO_NODE);
     const int64_t fits[4] = {SCIML_BATCH, 6, 8, 3};
-    CU_ASSERT_EQUAL_FATAL(sciml_spectral_conv_create(ctx, g, "two", 2, m35, 3, 2, &layer), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_spectral_conv_create(ctx, g, "two", 2, m35, 3, 2, &layer),
+                          SCIML_OK);
     CU_ASSERT(sciml_spectral_conv_apply(ctx, g, &layer, sciml_graph_input(g, "x2", 4, fits)) !=
               SCIML_NO_NODE);
     CU_ASSERT_EQUAL(sciml_graph_build(g, 2), SCIML_OK);

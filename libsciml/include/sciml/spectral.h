@@ -45,10 +45,22 @@ extern "C" {
  *   1D: (modes, c_in, c_out, 2)               W[k][i][o] multiplies X_k[i] into Y_k[o]
  *   2D: (2, modes1, modes2, c_in, c_out, 2)   block 0: k1 = j, block 1: k1 = s1 - modes1 + j
  * The reference's weights1[i, o, k] (and weights2 in 2D) are our weight[k][i][o] ([1][...]). */
+/* How the truncated transforms are computed: AUTO picks by cost; FFT (FFTW on channel-first
+ * copies of each sample, any dims); DIRECT (1D only: the kept modes as one matrix product with
+ * the cos/sin table of the grid per sample, on the channels-last data as it is, no transposes;
+ * cheaper than a full FFT when 4 kept <= 8 log2(s), e.g. 16 modes at s = 1024). Both give the
+ * same values to rounding. */
+typedef enum sciml_spectral_transform {
+    SCIML_SPECTRAL_AUTO = 0,
+    SCIML_SPECTRAL_FFT,
+    SCIML_SPECTRAL_DIRECT
+} sciml_spectral_transform;
+
 typedef struct sciml_spectral_conv {
     char name[SCIML_MAX_NAME];
-    int dims;                    /* 1 or 2 */
-    int64_t modes[2];            /* modes (1D: modes[1] = 1) */
+    sciml_spectral_transform transform; /* AUTO from create; may be changed before apply */
+    int dims;                           /* 1 or 2 */
+    int64_t modes[2];                   /* modes (1D: modes[1] = 1) */
     int64_t input_channels, output_channels;
     sciml_node weight;
 } sciml_spectral_conv;
