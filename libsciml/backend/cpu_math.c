@@ -40,12 +40,52 @@
 #include <math.h>
 #include <string.h>
 
-/* x86-64: one copy of each loop per vector width, picked at load time (ifunc). The code uses no
- * FMA contraction (C11 mode), so every copy gives bit-identical results. */
+/* x86-64: each loop is compiled three times, for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA)
+ * and the baseline, and the dynamic loader picks one for the CPU (ifunc). The v3/v4 copies
+ * evaluate the polynomials with fused multiply-adds (a third fewer operations, and each step
+ * rounded once); the baseline copy, whose CPUs may lack FMA, uses separate multiplies and adds.
+ * Results may therefore differ in the last bit between machines, as OpenBLAS's do; on one
+ * machine they are deterministic. Elsewhere (other compilers or systems) the baseline loop. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define SCIML_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define SCIML_DISPATCH 1
+#endif
+
+/* a b + c: fused where the copy has FMA (fused is a compile-time constant after inlining) */
+static inline __attribute__((always_inline)) double madd(double a, double b, double c, int fused) {
+    return fused ? __builtin_fma(a, b, c) : a * b + c;
+}
+
+/* Defines `void name params` from `static inline void name##_loop(int fused, params)`; args
+ * are the parameter names in parentheses. */
+#define SCIML_UNPACK(...) __VA_ARGS__
+#ifdef SCIML_DISPATCH
+#define SCIML_KERNEL(name, params, args)                                                           \
+    __attribute__((target("arch=x86-64-v4"))) static void name##_v4 params {                       \
+        name##_loop(1, SCIML_UNPACK args);                                                         \
+    }                                                                                              \
+    __attribute__((target("arch=x86-64-v3"))) static void name##_v3 params {                       \
+        name##_loop(1, SCIML_UNPACK args);                                                         \
+    }                                                                                              \
+    static void name##_v1 params {                                                                 \
+        name##_loop(0, SCIML_UNPACK args);                                                         \
+    }                                                                                              \
+    static void(*name##_resolve(void)) params {                                                    \
+        __builtin_cpu_init();                                                                      \
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&             \
+            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&            \
+            __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))                       \
+            return name##_v4;                                                                      \
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&                     \
+            __builtin_cpu_supports("bmi2"))                                                        \
+            return name##_v3;                                                                      \
+        return name##_v1;                                                                          \
+    }                                                                                              \
+    void name params __attribute__((ifunc(#name "_resolve")));
 #else
-#define SCIML_VECTOR_CLONES
+#define SCIML_KERNEL(name, params, args)                                                           \
+    void name params {                                                                             \
+        name##_loop(0, SCIML_UNPACK args);                                                         \
+    }
 #endif
 
 #define LN2_HI 6.93147180369123816490e-01 /* ln 2 with 32 trailing zero bits: k LN2_HI exact */
@@ -66,20 +106,16 @@ static inline double bits_double(uint64_t bits) {
 }
 
 /* expm1(r) for |r| <= ln2/2 (Taylor series to degree 13, Horner form). */
-static inline double expm1_reduced(double r) {
-    double p = 1.0 / 6227020800.0; /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    return r + (r * r) * p;
+static inline __attribute__((always_inline)) double expm1_reduced(double r, int fused) {
+    static const double inverse_factorials[] = {
+        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+        1.0 / 362880.0,     1.0 / 40320.0,     1.0 / 5040.0,     1.0 / 720.0,
+        1.0 / 120.0,        1.0 / 24.0,        1.0 / 6.0,        0.5}; /* 1/13! .. 1/2! */
+    double p = inverse_factorials[0];
+#pragma GCC unroll 16
+    for (int k = 1; k < 12; k++)
+        p = madd(p, r, inverse_factorials[k], fused);
+    return madd(r * r, p, r, fused);
 }
 
 /* 2^k for an integer k in [-1022, 1023] given as t = k + ROUND_SHIFT. */
@@ -88,7 +124,7 @@ static inline double pow2_from_shifted(double t) {
     return bits_double((k + 1023u) << 52);
 }
 
-static inline double tanh_one(double x) {
+static inline __attribute__((always_inline)) double tanh_one(double x, int fused) {
     double ax = fabs(x);
     ax = ax > 20.0 ? 20.0 : ax; /* NaN stays NaN */
     double y = 2.0 * ax;
@@ -96,11 +132,11 @@ static inline double tanh_one(double x) {
     double k = t - ROUND_SHIFT;
     double r = (y - k * LN2_HI) - k * LN2_LO;
     double scale = pow2_from_shifted(t);
-    double e = scale * expm1_reduced(r) + (scale - 1.0);
+    double e = scale * expm1_reduced(r, fused) + (scale - 1.0);
     return copysign(e / (e + 2.0), x);
 }
 
-static inline double exp_one(double x) {
+static inline __attribute__((always_inline)) double exp_one(double x, int fused) {
     double a = x > 710.0 ? 710.0 : x;
     a = a < -746.0 ? -746.0 : a; /* NaN passes both */
     double t = a * INV_LN2 + ROUND_SHIFT;
@@ -110,11 +146,11 @@ static inline double exp_one(double x) {
     double t1 = k * 0.5 + ROUND_SHIFT;
     double k1 = t1 - ROUND_SHIFT;
     double t2 = (k - k1) + ROUND_SHIFT;
-    return ((1.0 + expm1_reduced(r)) * pow2_from_shifted(t1)) * pow2_from_shifted(t2);
+    return ((1.0 + expm1_reduced(r, fused)) * pow2_from_shifted(t1)) * pow2_from_shifted(t2);
 }
 
 /* exp(-x^2 / 2) for 0 <= ax <= 40 (ax = |x|), accurate to a few ulp (see the header). */
-static inline double exp_minus_half_square(double ax) {
+static inline __attribute__((always_inline)) double exp_minus_half_square(double ax, int fused) {
     double p = ax * 134217729.0; /* 2^27 + 1: Dekker's split into two 26-bit halves */
     double hi = p - (p - ax);
     double lo = ax - hi;
@@ -126,7 +162,7 @@ static inline double exp_minus_half_square(double ax) {
     double t1 = k * 0.5 + ROUND_SHIFT; /* 2^k in two normal factors: k reaches -1155 */
     double k1 = t1 - ROUND_SHIFT;
     double t2 = (k - k1) + ROUND_SHIFT;
-    return ((1.0 + expm1_reduced(r)) * pow2_from_shifted(t1)) * pow2_from_shifted(t2);
+    return ((1.0 + expm1_reduced(r, fused)) * pow2_from_shifted(t1)) * pow2_from_shifted(t2);
 }
 
 /* erfcx(z) for 0 <= z <= 40: (1 + 2z) erfcx(z), which stays between 1 and 2/sqrt(pi), is a
@@ -150,41 +186,45 @@ static const double erfcx_polynomial[] = {
 };
 #define ERFCX_TERMS ((int)(sizeof erfcx_polynomial / sizeof erfcx_polynomial[0]))
 
-static inline double erfcx_nonnegative(double z) {
+static inline __attribute__((always_inline)) double erfcx_nonnegative(double z, int fused) {
     double t = (z - ERFCX_K) / (z + ERFCX_K);
     double p = erfcx_polynomial[0];
 #pragma GCC unroll 32 /* straight-line code, so that the callers' loops vectorise */
     for (int k = 1; k < ERFCX_TERMS; k++)
-        p = p * t + erfcx_polynomial[k];
+        p = madd(p, t, erfcx_polynomial[k], fused);
     return p / (1.0 + 2.0 * z);
 }
 
 /* Phi(x) and exp(-x^2/2) (phi(x) sqrt(2 pi)). NaN propagates; Phi(+-Inf) = 1, 0. */
-static inline double normal_cdf(double x, double *gauss) {
+static inline __attribute__((always_inline)) double normal_cdf(double x, double *gauss, int fused) {
     double ax = fabs(x);
     ax = ax > 40.0 ? 40.0 : ax; /* NaN stays NaN */
-    double e = exp_minus_half_square(ax);
-    double tail = 0.5 * e * erfcx_nonnegative(ax * 0.70710678118654752440); /* Phi(-|x|) */
+    double e = exp_minus_half_square(ax, fused);
+    double tail = 0.5 * e * erfcx_nonnegative(ax * 0.70710678118654752440, fused); /* Phi(-|x|) */
     *gauss = e;
     return x < 0.0 ? tail : 1.0 - tail;
 }
 
-SCIML_VECTOR_CLONES
-void sciml_cpu_normal_cdf(int64_t count, const double *restrict x, double *restrict y) {
+static inline __attribute__((always_inline)) void
+sciml_cpu_normal_cdf_loop(int fused, int64_t count, const double *restrict x, double *restrict y) {
     for (int64_t i = 0; i < count; i++) {
         double gauss;
-        y[i] = normal_cdf(x[i], &gauss);
+        y[i] = normal_cdf(x[i], &gauss, fused);
     }
 }
+SCIML_KERNEL(sciml_cpu_normal_cdf, (int64_t count, const double *restrict x, double *restrict y),
+             (count, x, y))
 
-SCIML_VECTOR_CLONES
-void sciml_cpu_gelu(int64_t count, const double *restrict x, double *restrict y) {
+static inline __attribute__((always_inline)) void
+sciml_cpu_gelu_loop(int fused, int64_t count, const double *restrict x, double *restrict y) {
     for (int64_t i = 0; i < count; i++) {
         double gauss;
-        double cdf = normal_cdf(x[i], &gauss);
+        double cdf = normal_cdf(x[i], &gauss, fused);
         y[i] = cdf == 0.0 ? 0.0 : x[i] * cdf; /* GELU(-Inf) = 0, not -Inf * 0 */
     }
 }
+SCIML_KERNEL(sciml_cpu_gelu, (int64_t count, const double *restrict x, double *restrict y),
+             (count, x, y))
 
 #define INV_SQRT_2PI 0.39894228040143267794
 
@@ -194,13 +234,14 @@ void sciml_cpu_gelu(int64_t count, const double *restrict x, double *restrict y)
  * series Phi(x) = phi(x)/|x| (1 - 1/x^2 + 3/x^4 - 15/x^6 + 105/x^8 - 945/x^10 ...), whose
  * truncation (10395/x^12 < 3e-14 relative at x = -30) is 900 times smaller in the slope, where
  * x phi(x) dominates. */
-SCIML_VECTOR_CLONES
-void sciml_cpu_gelu_backward(int64_t count, const double *restrict x, const double *restrict y,
-                             const double *restrict gy, double *restrict gx, int accumulate) {
+static inline __attribute__((always_inline)) void
+sciml_cpu_gelu_backward_loop(int fused, int64_t count, const double *restrict x,
+                             const double *restrict y, const double *restrict gy,
+                             double *restrict gx, int accumulate) {
     for (int64_t i = 0; i < count; i++) {
         double ax = fabs(x[i]);
         ax = ax > 40.0 ? 40.0 : ax;
-        double density = exp_minus_half_square(ax) * INV_SQRT_2PI;
+        double density = exp_minus_half_square(ax, fused) * INV_SQRT_2PI;
         double inverse = 1.0 / ax, r2 = inverse * inverse;
         double series =
             1.0 - r2 * (1.0 - 3.0 * r2 * (1.0 - 5.0 * r2 * (1.0 - 7.0 * r2 * (1.0 - 9.0 * r2))));
@@ -212,24 +253,34 @@ void sciml_cpu_gelu_backward(int64_t count, const double *restrict x, const doub
         gx[i] = (accumulate ? gx[i] : 0.0) + gy[i] * slope;
     }
 }
+SCIML_KERNEL(sciml_cpu_gelu_backward,
+             (int64_t count, const double *restrict x, const double *restrict y,
+              const double *restrict gy, double *restrict gx, int accumulate),
+             (count, x, y, gy, gx, accumulate))
 
-SCIML_VECTOR_CLONES
-void sciml_cpu_tanh(int64_t count, const double *restrict x, double *restrict y) {
+static inline __attribute__((always_inline)) void
+sciml_cpu_tanh_loop(int fused, int64_t count, const double *restrict x, double *restrict y) {
     for (int64_t i = 0; i < count; i++)
-        y[i] = tanh_one(x[i]);
+        y[i] = tanh_one(x[i], fused);
 }
+SCIML_KERNEL(sciml_cpu_tanh, (int64_t count, const double *restrict x, double *restrict y),
+             (count, x, y))
 
-SCIML_VECTOR_CLONES
-void sciml_cpu_exp(int64_t count, const double *restrict x, double *restrict y) {
+static inline __attribute__((always_inline)) void
+sciml_cpu_exp_loop(int fused, int64_t count, const double *restrict x, double *restrict y) {
     for (int64_t i = 0; i < count; i++)
-        y[i] = exp_one(x[i]);
+        y[i] = exp_one(x[i], fused);
 }
+SCIML_KERNEL(sciml_cpu_exp, (int64_t count, const double *restrict x, double *restrict y),
+             (count, x, y))
 
-SCIML_VECTOR_CLONES
-void sciml_cpu_sigmoid(int64_t count, const double *restrict x, double *restrict y) {
+static inline __attribute__((always_inline)) void
+sciml_cpu_sigmoid_loop(int fused, int64_t count, const double *restrict x, double *restrict y) {
     for (int64_t i = 0; i < count; i++) {
-        double z = exp_one(-fabs(x[i]));
+        double z = exp_one(-fabs(x[i]), fused);
         double s = 1.0 / (1.0 + z);
         y[i] = x[i] >= 0.0 ? s : z * s;
     }
 }
+SCIML_KERNEL(sciml_cpu_sigmoid, (int64_t count, const double *restrict x, double *restrict y),
+             (count, x, y))
