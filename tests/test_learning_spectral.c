@@ -211,17 +211,23 @@ static void test_forward_1d(void) {
 
 static void test_forward_2d(void) {
     /* (s1, s2, modes1, modes2): both at their limits (2 modes1 = s1, modes2 = s2/2 + 1), odd
-     * sizes, and fewer modes */
+     * sizes, and fewer modes; through FFTW and the direct products */
     const int64_t cases[][4] = {
         {6, 8, 3, 5}, {7, 9, 3, 5}, {5, 6, 2, 4}, {8, 7, 2, 2}, {4, 4, 1, 1}};
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        layer_sizes z = {2, cases[c][0], cases[c][1], cases[c][2], cases[c][3], 2, 3};
-        double error = forward_error(&z, 2, 20 + c);
-        CU_ASSERT(error < 1e-12);
-        if (!(error < 1e-12))
-            fprintf(stderr, "2D %lldx%lld modes (%lld, %lld): error %g\n", (long long)z.s1,
-                    (long long)z.s2, (long long)z.m1, (long long)z.m2, error);
+    const sciml_spectral_transform transforms[2] = {SCIML_SPECTRAL_FFT, SCIML_SPECTRAL_DIRECT};
+    for (int k = 0; k < 2; k++) {
+        forced_transform = transforms[k];
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            layer_sizes z = {2, cases[c][0], cases[c][1], cases[c][2], cases[c][3], 2, 3};
+            double error = forward_error(&z, 2, 20 + c);
+            CU_ASSERT(error < 1e-12);
+            if (!(error < 1e-12))
+                fprintf(stderr, "2D %lldx%lld modes (%lld, %lld) (%s): error %g\n", (long long)z.s1,
+                        (long long)z.s2, (long long)z.m1, (long long)z.m2, k ? "direct" : "fft",
+                        error);
+        }
     }
+    forced_transform = SCIML_SPECTRAL_AUTO;
 }
 
 /* ---- gradients ------------------------------------------------------------------------------ */
@@ -287,15 +293,21 @@ static void test_gradient_1d(void) {
 
 static void test_gradient_2d(void) {
     const int64_t cases[][4] = {{6, 8, 3, 5}, {7, 9, 3, 5}, {5, 6, 2, 4}, {4, 5, 1, 2}};
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        layer_sizes z = {2, cases[c][0], cases[c][1], cases[c][2], cases[c][3], 2, 2};
-        double largest, error = gradient_error(&z, 40 + c, &largest);
-        CU_ASSERT(error < 1e-6);
-        CU_ASSERT(largest > 1.0);
-        if (!(error < 1e-6))
-            fprintf(stderr, "2D %lldx%lld modes (%lld, %lld): gradient error %g\n", (long long)z.s1,
-                    (long long)z.s2, (long long)z.m1, (long long)z.m2, error);
+    const sciml_spectral_transform transforms[2] = {SCIML_SPECTRAL_FFT, SCIML_SPECTRAL_DIRECT};
+    for (int k = 0; k < 2; k++) {
+        forced_transform = transforms[k];
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            layer_sizes z = {2, cases[c][0], cases[c][1], cases[c][2], cases[c][3], 2, 2};
+            double largest, error = gradient_error(&z, 40 + c, &largest);
+            CU_ASSERT(error < 1e-6);
+            CU_ASSERT(largest > 1.0);
+            if (!(error < 1e-6))
+                fprintf(stderr, "2D %lldx%lld modes (%lld, %lld) (%s): gradient error %g\n",
+                        (long long)z.s1, (long long)z.s2, (long long)z.m1, (long long)z.m2,
+                        k ? "direct" : "fft", error);
+        }
     }
+    forced_transform = SCIML_SPECTRAL_AUTO;
 }
 
 /* ---- resolution invariance and batches ----------------------------------------------------------

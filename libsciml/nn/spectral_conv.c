@@ -49,8 +49,10 @@ typedef struct transform_state {
     fftw_complex *spectrum; /* (channels, size[0], half), fftw_malloc */
     fftw_plan forward_plan; /* r2c real -> spectrum */
     fftw_plan inverse_plan; /* c2r spectrum -> real (clobbers spectrum) */
-    double *table;          /* direct (1D): (2 kept, points), rows cos theta, -sin theta */
-    double *planes;         /* direct: (2 kept, channels) Re and Im rows of one sample */
+    double *table;          /* direct: T2 (2 modes2, size[1]), rows cos theta2, -sin theta2 */
+    double *table_rows;     /* direct 2D: T1 (2 R, size[0]), R rows cos theta1, R rows sin */
+    double *planes;         /* direct: A (size[0], 2 modes2, channels) of one sample */
+    double *mixed;          /* direct 2D: [P; Q] (2 R, 2 modes2, channels) */
 } transform_state;
 
 static void transform_destroy(void *state) {
@@ -64,7 +66,9 @@ static void transform_destroy(void *state) {
     fftw_free(t->real);
     fftw_free(t->spectrum);
     free(t->table);
+    free(t->table_rows);
     free(t->planes);
+    free(t->mixed);
     free(t);
 }
 
@@ -151,60 +155,86 @@ static void scatter(transform_state *t, const double *kept, int divide_by_weight
     }
 }
 
-/* ---- direct transforms (1D, few modes): one GEMM per sample on channels-last data -------- *
- * With F the (2 kept, s) table of rows cos theta(k, n) and -sin theta(k, n), theta = 2 pi k n / s:
- *   R:   planes = F x_b                          (Re and Im rows of X_k, k < kept)
- *   R^T: gx_b += F^T gplanes
- *   C:   y_b = F^T (w / s) planes                (Im rows enter with -sin: Re(Y e^{+i theta}))
- *   C^T: gplanes = (w / s) F gy_b
- * where x_b, y_b are one sample's (s, channels) block. The k = 0 and Nyquist rows of -sin are
- * exactly zero, so their imaginary parts drop out as in c2r. */
+/* ---- direct transforms: matrix products on channels-last data --------------------------- *
+ * Along the last axis (length s2, modes m2) the table T2 (2 m2, s2) has rows cos theta2 and
+ * -sin theta2, theta2 = 2 pi k2 n / s2; along the first axis of a 2D grid (length s1) the table
+ * T1 (2 R, s1), R = 2 m1 kept k1 (block 0: k1 = j, block 1: k1 = s1 - m1 + j), has R rows
+ * cos theta1 then R rows sin theta1. For one sample x (s1, s2, c) (1D: s1 = 1):
+ *   analysis   A_i = T2 x_i per grid row i          (Re and Im rows of the half spectrum)
+ *              [P; Q] = T1 A    (2D)                 X = (P_re + Q_im) + i (P_im - Q_re)
+ *   adjoint    the transposed products, with [gP; gQ] = [(gRe, gIm); (-gIm, gRe)]
+ * giving gx_n = sum over kept modes of Re(gX e^{+i theta}). The four nodes use them as
+ *   R:   X = analysis(x)              R^T: gx += adjoint(gX)
+ *   C:   y = adjoint((w/N) Y)         C^T: gY += (w/N) analysis(gy)
+ * which is exactly what FFTW's c2r does with the k2 = 0 and Nyquist columns (their -sin rows
+ * are exactly zero). Cost per sample and channel: 4 m2 s1 s2 + 8 R m2 s1 multiply-adds. */
 
-/* planes (2 kept, c) <-> kept (kept, c, 2): interleave (scaled, added when add) or split. */
-static void planes_to_kept(const transform_state *t, const double *planes, double *kept,
-                           int scale_by_weight, int add) {
-    const int64_t c = t->channels;
+/* x (s1, s2, c) -> kept (kept, c, 2), scaled by w / N when scale_by_weight, added when add. */
+static void direct_analysis(transform_state *t, const double *x, double *kept, int scale_by_weight,
+                            int add) {
+    const int64_t c = t->channels, s1 = t->size[0], s2 = t->size[1];
+    const int64_t m2 = t->modes[1], row = 2 * m2 * c; /* one grid row of A */
+    for (int64_t i = 0; i < s1; i++)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(2 * m2), (int)c, (int)s2, 1.0,
+                    t->table, (int)s2, x + i * s2 * c, (int)c, 0.0, t->planes + i * row, (int)c);
+    const double *mixed = t->planes; /* 1D: A is already (kept, re/im, c) */
+    int64_t rows = 0;
+    if (t->dims == 2) {
+        rows = 2 * t->modes[0];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(2 * rows), (int)row, (int)s1,
+                    1.0, t->table_rows, (int)s1, t->planes, (int)row, 0.0, t->mixed, (int)row);
+        mixed = t->mixed;
+    }
     for (int64_t q = 0; q < t->kept; q++) {
         double weight;
         (void)kept_index(t, q, &weight);
         const double factor = scale_by_weight ? weight * t->inverse_points : 1.0;
-        const double *re = planes + 2 * q * c, *im = re + c;
+        const double *p_re = mixed + q * 2 * c, *p_im = p_re + c; /* q = r m2 + k2 */
+        const double *q_re = p_re + rows * row, *q_im = q_re + c; /* 2D only */
         double *target = kept + q * c * 2;
         for (int64_t ch = 0; ch < c; ch++) {
-            target[2 * ch] = (add ? target[2 * ch] : 0.0) + factor * re[ch];
-            target[2 * ch + 1] = (add ? target[2 * ch + 1] : 0.0) + factor * im[ch];
+            double re = p_re[ch], im = p_im[ch];
+            if (t->dims == 2) {
+                re += q_im[ch];
+                im -= q_re[ch];
+            }
+            target[2 * ch] = (add ? target[2 * ch] : 0.0) + factor * re;
+            target[2 * ch + 1] = (add ? target[2 * ch + 1] : 0.0) + factor * im;
         }
     }
 }
 
-static void kept_to_planes(const transform_state *t, const double *kept, double *planes,
-                           int scale_by_weight) {
-    const int64_t c = t->channels;
+/* kept (kept, c, 2), scaled by w / N when scale_by_weight -> x (s1, s2, c), added when add. */
+static void direct_adjoint(transform_state *t, const double *kept, int scale_by_weight, double *x,
+                           int add) {
+    const int64_t c = t->channels, s1 = t->size[0], s2 = t->size[1];
+    const int64_t m2 = t->modes[1], row = 2 * m2 * c;
+    const int64_t rows = t->dims == 2 ? 2 * t->modes[0] : 0;
+    double *mixed = t->dims == 2 ? t->mixed : t->planes;
     for (int64_t q = 0; q < t->kept; q++) {
         double weight;
         (void)kept_index(t, q, &weight);
         const double factor = scale_by_weight ? weight * t->inverse_points : 1.0;
         const double *source = kept + q * c * 2;
-        double *re = planes + 2 * q * c, *im = re + c;
+        double *p_re = mixed + q * 2 * c, *p_im = p_re + c;
+        double *q_re = p_re + rows * row, *q_im = q_re + c;
         for (int64_t ch = 0; ch < c; ch++) {
-            re[ch] = factor * source[2 * ch];
-            im[ch] = factor * source[2 * ch + 1];
+            const double re = factor * source[2 * ch], im = factor * source[2 * ch + 1];
+            p_re[ch] = re;
+            p_im[ch] = im;
+            if (t->dims == 2) {
+                q_re[ch] = -im;
+                q_im[ch] = re;
+            }
         }
     }
-}
-
-/* planes = F x (x: points x c) */
-static void direct_analysis(const transform_state *t, const double *x, double *planes) {
-    const int rows = (int)(2 * t->kept), c = (int)t->channels, n = (int)t->points;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, c, n, 1.0, t->table, n, x, c, 0.0,
-                planes, c);
-}
-
-/* y (+)= F^T planes (y: points x c) */
-static void direct_synthesis(const transform_state *t, const double *planes, double *y, int add) {
-    const int rows = (int)(2 * t->kept), c = (int)t->channels, n = (int)t->points;
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, c, rows, 1.0, t->table, n, planes, c,
-                add ? 1.0 : 0.0, y, c);
+    if (t->dims == 2)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s1, (int)row, (int)(2 * rows),
+                    1.0, t->table_rows, (int)s1, t->mixed, (int)row, 0.0, t->planes, (int)row);
+    for (int64_t i = 0; i < s1; i++)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s2, (int)c, (int)(2 * m2), 1.0,
+                    t->table, (int)s2, t->planes + i * row, (int)c, add ? 1.0 : 0.0, x + i * s2 * c,
+                    (int)c);
 }
 
 /* Truncated rfft forward: out (batch, kept, channels, 2) = the kept modes of rfft(x). */
@@ -215,8 +245,8 @@ static sciml_status rfft_forward(void *state, int input_count, const sciml_tenso
     const int64_t c = t->channels, sample = t->points * c, batch = inputs[0].count / sample;
     for (int64_t b = 0; b < batch; b++) {
         if (t->table) {
-            direct_analysis(t, inputs[0].value + b * sample, t->planes);
-            planes_to_kept(t, t->planes, out->value + b * t->kept * c * 2, 0, 0);
+            direct_analysis(t, inputs[0].value + b * sample, out->value + b * t->kept * c * 2, 0,
+                            0);
             continue;
         }
         transpose(inputs[0].value + b * sample, t->points, c, c, t->real, t->real_stride, 0);
@@ -236,8 +266,7 @@ static sciml_status rfft_backward(void *state, int input_count, const sciml_tens
     const int64_t c = t->channels, sample = t->points * c, batch = inputs[0].count / sample;
     for (int64_t b = 0; b < batch; b++) {
         if (t->table) {
-            kept_to_planes(t, out->grad + b * t->kept * c * 2, t->planes, 0);
-            direct_synthesis(t, t->planes, inputs[0].grad + b * sample, 1);
+            direct_adjoint(t, out->grad + b * t->kept * c * 2, 0, inputs[0].grad + b * sample, 1);
             continue;
         }
         scatter(t, out->grad + b * t->kept * c * 2, 1);
@@ -255,8 +284,7 @@ static sciml_status irfft_forward(void *state, int input_count, const sciml_tens
     const int64_t c = t->channels, sample = t->points * c, batch = out->count / sample;
     for (int64_t b = 0; b < batch; b++) {
         if (t->table) {
-            kept_to_planes(t, inputs[0].value + b * t->kept * c * 2, t->planes, 1);
-            direct_synthesis(t, t->planes, out->value + b * sample, 0);
+            direct_adjoint(t, inputs[0].value + b * t->kept * c * 2, 1, out->value + b * sample, 0);
             continue;
         }
         scatter(t, inputs[0].value + b * t->kept * c * 2, 0);
@@ -276,8 +304,7 @@ static sciml_status irfft_backward(void *state, int input_count, const sciml_ten
     const int64_t c = t->channels, sample = t->points * c, batch = out->count / sample;
     for (int64_t b = 0; b < batch; b++) {
         if (t->table) {
-            direct_analysis(t, out->grad + b * sample, t->planes);
-            planes_to_kept(t, t->planes, inputs[0].grad + b * t->kept * c * 2, 1, 1);
+            direct_analysis(t, out->grad + b * sample, inputs[0].grad + b * t->kept * c * 2, 1, 1);
             continue;
         }
         transpose(out->grad + b * sample, t->points, c, c, t->real, t->real_stride, 0);
@@ -295,37 +322,58 @@ static const sciml_op_def irfft_op = {"spectral_irfft", irfft_forward, irfft_bac
 /* Plans for one sample, channel-first (channels, size[0], size[1]) with contiguous channels
  * (FFTW_ESTIMATE: deterministic, so runs repeat bit for bit, and it leaves the buffers alone).
  * NULL when FFTW or memory fails. Sizes are checked by the caller (products fit an int). */
-/* AUTO's choice: the direct product costs 4 kept s channels multiply-adds per transform, the
- * FFT about 2.5 s log2(s) channels plus two transposes and runs several times slower per
- * operation than the GEMM; measured at s = 1024, 64 channels, 16 modes, the direct product
- * takes about half the time of transposes plus FFTW. */
-static int use_direct(sciml_spectral_transform transform, int dims, int64_t points, int64_t kept) {
-    if (dims != 1 || transform == SCIML_SPECTRAL_FFT)
-        return 0;
-    if (transform == SCIML_SPECTRAL_DIRECT)
-        return 1;
-    return 4.0 * (double)kept <= 8.0 * log2((double)points);
+/* AUTO's choice. The direct products cost 4 m2 s1 s2 + 8 R m2 s1 multiply-adds per channel
+ * (R = 2 m1 in 2D, 0 in 1D), the FFT about 2.5 N log2 N plus two transposes and runs several
+ * times slower per operation than the GEMMs: direct when its count is at most 8 N log2 N.
+ * Measured: 1D s = 1024, 64 channels, 16 modes: the direct products take about half the time
+ * of transposes plus FFTW; 2D 94 x 94 (Darcy with padding), 32 channels, 12 x 12 modes: FFTW
+ * spent a third of the epoch on sizes with the factor 47. */
+static int use_direct(sciml_spectral_transform transform, int dims, const int64_t size[2],
+                      const int64_t modes[2]) {
+    if (transform != SCIML_SPECTRAL_AUTO)
+        return transform == SCIML_SPECTRAL_DIRECT;
+    const double n = (double)size[0] * (double)size[1];
+    const double rows = dims == 2 ? 2.0 * (double)modes[0] : 0.0;
+    const double direct = 4.0 * (double)modes[1] * n + 8.0 * rows * (double)modes[1] * size[0];
+    return direct <= 8.0 * n * log2(n);
 }
 
-/* The direct transform's table: rows cos theta and -sin theta of theta = 2 pi k n / s with the
- * angle reduced exactly (k n mod s) and the zeros of sin and cos at multiples of pi / 2 exact. */
-static double *direct_table(int64_t kept, int64_t points) {
-    double *table = sciml_alloc_array((size_t)(2 * kept * points), sizeof(double));
+/* cos and sin of 2 pi m / s for 0 <= m < s, exact at multiples of pi / 2. */
+static void unit_circle(int64_t m, int64_t s, double *cosine, double *sine) {
+    const long double angle = 2.0L * acosl(-1.0L) * (long double)m / (long double)s;
+    *cosine = (double)cosl(angle);
+    *sine = (double)sinl(angle);
+    if ((2 * m) % s == 0)
+        *sine = 0.0;
+    else if ((4 * m) % s == 0)
+        *cosine = 0.0;
+}
+
+/* T2: rows cos theta2(k2, n), -sin theta2(k2, n) for k2 < m2 (angle reduced exactly). */
+static double *direct_table(int64_t modes, int64_t points) {
+    double *table = sciml_alloc_array((size_t)(2 * modes * points), sizeof(double));
     if (!table)
         return NULL;
-    const long double step = 2.0L * acosl(-1.0L) / (long double)points;
-    for (int64_t k = 0; k < kept; k++) {
-        double *cosine = table + 2 * k * points, *sine = cosine + points;
+    for (int64_t k = 0; k < modes; k++)
         for (int64_t n = 0; n < points; n++) {
-            const int64_t m = (k * n) % points;
-            double c = (double)cosl(step * (long double)m), s = (double)sinl(step * (long double)m);
-            if ((2 * m) % points == 0)
-                s = 0.0;
-            else if ((4 * m) % points == 0)
-                c = 0.0;
-            cosine[n] = c;
-            sine[n] = -s;
+            double c, s;
+            unit_circle((k * n) % points, points, &c, &s);
+            table[2 * k * points + n] = c;
+            table[(2 * k + 1) * points + n] = -s;
         }
+    return table;
+}
+
+/* T1: R rows cos theta1(k1(r), i), then R rows sin theta1(k1(r), i), R = 2 m1. */
+static double *direct_row_table(int64_t m1, int64_t s1) {
+    const int64_t rows = 2 * m1;
+    double *table = sciml_alloc_array((size_t)(2 * rows * s1), sizeof(double));
+    if (!table)
+        return NULL;
+    for (int64_t r = 0; r < rows; r++) {
+        const int64_t k1 = r < m1 ? r : s1 - m1 + (r - m1);
+        for (int64_t i = 0; i < s1; i++)
+            unit_circle((k1 * i) % s1, s1, &table[r * s1 + i], &table[(rows + r) * s1 + i]);
     }
     return table;
 }
@@ -347,10 +395,15 @@ static transform_state *transform_create(int dims, const int64_t size[2], const 
     t->frequencies = size[0] * t->half;
     t->real_stride = t->points + REAL_PAD;
     t->inverse_points = 1.0 / (double)t->points;
-    if (use_direct(transform, dims, t->points, t->kept)) {
-        t->table = direct_table(t->kept, t->points);
-        t->planes = sciml_alloc_array((size_t)(2 * t->kept * channels), sizeof(double));
-        if (!t->table || !t->planes) {
+    if (use_direct(transform, dims, size, modes)) {
+        t->table = direct_table(modes[1], size[1]);
+        t->planes = sciml_alloc_array((size_t)(size[0] * 2 * modes[1] * channels), sizeof(double));
+        if (dims == 2) {
+            t->table_rows = direct_row_table(modes[0], size[0]);
+            t->mixed =
+                sciml_alloc_array((size_t)(4 * modes[0] * 2 * modes[1] * channels), sizeof(double));
+        }
+        if (!t->table || !t->planes || (dims == 2 && (!t->table_rows || !t->mixed))) {
             transform_destroy(t);
             return NULL;
         }

@@ -46,10 +46,10 @@ extern "C" {
  *   2D: (2, modes1, modes2, c_in, c_out, 2)   block 0: k1 = j, block 1: k1 = s1 - modes1 + j
  * The reference's weights1[i, o, k] (and weights2 in 2D) are our weight[k][i][o] ([1][...]). */
 /* How the truncated transforms are computed: AUTO picks by cost; FFT (FFTW on channel-first
- * copies of each sample, any dims); DIRECT (1D only: the kept modes as one matrix product with
- * the cos/sin table of the grid per sample, on the channels-last data as it is, no transposes;
- * cheaper than a full FFT when 4 kept <= 8 log2(s), e.g. 16 modes at s = 1024). Both give the
- * same values to rounding. */
+ * copies of each sample); DIRECT (the kept modes as matrix products with cos/sin tables of the
+ * grid, separably along each axis, on the channels-last data as it is: no transposes, and only
+ * the kept rows of the first axis computed; cheaper than full FFTs when few modes are kept,
+ * e.g. 16 modes at s = 1024 or 12 x 12 at 94 x 94). Both give the same values to rounding. */
 typedef enum sciml_spectral_transform {
     SCIML_SPECTRAL_AUTO = 0,
     SCIML_SPECTRAL_FFT,
