@@ -97,12 +97,18 @@ static sciml_status define_everything(sciml_pi3nn_model *model, sciml_nc_writer 
     if (pi3nn &&
         ((status = sciml_nc_def_var(writer, "upper_ratio", SCIML_NC_DOUBLE, 2, ratio_shape,
                                     &stat_vars[5])) ||
-         (status = sciml_nc_put_att_text(writer, stat_vars[5], "long_name",
-                                         "(y - f) / |u| over the training points, decreasing")) ||
+         (status =
+              sciml_nc_put_att_text(writer, stat_vars[5], "long_name",
+                                    "(y - f) / |u| over the calibration points, decreasing")) ||
          (status = sciml_nc_def_var(writer, "lower_ratio", SCIML_NC_DOUBLE, 2, ratio_shape,
                                     &stat_vars[6])) ||
-         (status = sciml_nc_put_att_text(writer, stat_vars[6], "long_name",
-                                         "(f - y) / |l| over the training points, decreasing"))))
+         (status =
+              sciml_nc_put_att_text(writer, stat_vars[6], "long_name",
+                                    "(f - y) / |l| over the calibration points, decreasing")) ||
+         (status = sciml_nc_def_var(writer, "upper_floor", SCIML_NC_DOUBLE, 1, &dims.output,
+                                    &stat_vars[7])) ||
+         (status = sciml_nc_def_var(writer, "lower_floor", SCIML_NC_DOUBLE, 1, &dims.output,
+                                    &stat_vars[8]))))
         return status;
     return SCIML_OK;
 }
@@ -119,7 +125,7 @@ sciml_status sciml_pi3nn_model_write(sciml_pi3nn_model *model, const char *path,
     const int layers = config->hidden_count + 1;
     int64_t *weight_vars = calloc((size_t)model->network_count * MAX_LAYERS, sizeof(int64_t));
     int64_t *bias_vars = calloc((size_t)model->network_count * MAX_LAYERS, sizeof(int64_t));
-    int64_t stat_vars[7] = {0};
+    int64_t stat_vars[9] = {0};
     sciml_nc_writer *writer = NULL;
     sciml_status status = SCIML_OK;
     if (!weight_vars || !bias_vars) {
@@ -188,7 +194,9 @@ sciml_status sciml_pi3nn_model_write(sciml_pi3nn_model *model, const char *path,
         ((status = sciml_nc_write_var(writer, stat_vars[5], 0, m * model->train_count,
                                       model->upper_ratio)) ||
          (status = sciml_nc_write_var(writer, stat_vars[6], 0, m * model->train_count,
-                                      model->lower_ratio))))
+                                      model->lower_ratio)) ||
+         (status = sciml_nc_write_var(writer, stat_vars[7], 0, m, model->width_floor)) ||
+         (status = sciml_nc_write_var(writer, stat_vars[8], 0, m, model->width_floor + m))))
         goto fail;
     free(weight_vars);
     free(bias_vars);
@@ -367,6 +375,9 @@ sciml_status sciml_pi3nn_model_read(sciml_ctx *ctx, const char *path, sciml_pi3n
                                            model->upper_ratio)) ||
          (status = sciml_model_read_vector(ctx, reader, "lower_ratio", m * train_count, 0,
                                            model->lower_ratio)) ||
+         (status = sciml_model_read_vector(ctx, reader, "upper_floor", m, 0, model->width_floor)) ||
+         (status =
+              sciml_model_read_vector(ctx, reader, "lower_floor", m, 0, model->width_floor + m)) ||
          (status = check_sorted(ctx, path, "upper_ratio", model->upper_ratio, m, train_count)) ||
          (status = check_sorted(ctx, path, "lower_ratio", model->lower_ratio, m, train_count))))
         goto done;
