@@ -587,50 +587,61 @@ static sciml_status train_network(sciml_pi3nn_model *model, int index, const dou
  * Mini-batch Adam leaves w jittering around the large cancellation w . h = -ood_bias + r that
  * the OOD initialisation asks for; the solve removes that noise, and keeps the cancellation
  * (b is not refitted), so the out-of-distribution growth stays. h(x_i) are read through the
- * network itself, one unit output weight at a time. work holds count (width + 1) doubles. */
+ * network itself, one unit output weight at a time, CHUNK points at a time. */
 static sciml_status refit_output_layer(sciml_pi3nn_model *model, int index, const double *x,
-                                       const double *targets, int64_t count, double *work) {
+                                       const double *targets, int64_t count) {
     sciml_mlp_model *network = model->networks[index];
     const int64_t width = network->config.hidden_count > 0
                               ? network->config.hidden[network->config.hidden_count - 1]
                               : network->config.input_count;
+    const int64_t n_in = network->config.input_count;
     double *weights = network->params + network->parameter_count - 1 - width; /* (width) */
     const double bias = network->params[network->parameter_count - 1];
     double *saved = sciml_alloc_array((size_t)width, sizeof(double));
     double *system = sciml_alloc_array((size_t)(width * (width + 1)), sizeof(double));
+    double *features =
+        sciml_alloc_array((size_t)(width * CHUNK), sizeof(double)); /* (width, CHUNK) */
     sciml_status status = SCIML_OK;
-    if (!saved || !system) {
+    if (!saved || !system || !features) {
         status = sciml_error(model->ctx, SCIML_ERR_NOMEM, "pi3nn: out of memory");
         goto done;
     }
     memcpy(saved, weights, (size_t)width * sizeof(double));
-    double *features = work, *column = work + count * width; /* (width, count), (count) */
+    /* normal equations, accumulated chunk by chunk: system (width, width + 1) =
+     * [H^T H | H^T (t - b)] */
+    memset(system, 0, (size_t)(width * (width + 1)) * sizeof(double));
     network->params[network->parameter_count - 1] = 0.0;
-    for (int64_t j = 0; j < width && !status; j++) {
-        memset(weights, 0, (size_t)width * sizeof(double));
-        weights[j] = 1.0;
-        sync_predict_params(network);
-        status = sciml_mlp_model_predict(network, x, count, column);
-        memcpy(features + j * count, column, (size_t)count * sizeof(double));
+    for (int64_t first = 0; first < count && !status; first += CHUNK) {
+        const int64_t n = count - first < CHUNK ? count - first : CHUNK;
+        for (int64_t j = 0; j < width && !status; j++) {
+            memset(weights, 0, (size_t)width * sizeof(double));
+            weights[j] = 1.0;
+            sync_predict_params(network);
+            status = sciml_mlp_model_predict(network, x + first * n_in, n, features + j * CHUNK);
+        }
+        for (int64_t a = 0; a < width && !status; a++) {
+            const double *row = features + a * CHUNK;
+            for (int64_t c = 0; c <= a; c++) {
+                double sum = 0.0;
+                for (int64_t i = 0; i < n; i++)
+                    sum += row[i] * features[c * CHUNK + i];
+                system[a * (width + 1) + c] += sum;
+            }
+            double right = 0.0;
+            for (int64_t i = 0; i < n; i++)
+                right += row[i] * (targets[first + i] - bias);
+            system[a * (width + 1) + width] += right;
+        }
     }
     memcpy(weights, saved, (size_t)width * sizeof(double));
     network->params[network->parameter_count - 1] = bias;
     sync_predict_params(network);
     if (status)
         goto done;
-    /* normal equations: system (width, width + 1) = [H^T H | H^T (t - b)] */
     double trace = 0.0;
     for (int64_t a = 0; a < width; a++) {
-        for (int64_t c = 0; c <= a; c++) {
-            double sum = 0.0;
-            for (int64_t i = 0; i < count; i++)
-                sum += features[a * count + i] * features[c * count + i];
-            system[a * (width + 1) + c] = system[c * (width + 1) + a] = sum;
-        }
-        double right = 0.0;
-        for (int64_t i = 0; i < count; i++)
-            right += features[a * count + i] * (targets[i] - bias);
-        system[a * (width + 1) + width] = right;
+        for (int64_t c = 0; c < a; c++)
+            system[c * (width + 1) + a] = system[a * (width + 1) + c];
         trace += system[a * (width + 1) + a];
     }
     const double lambda = REFIT_RIDGE * (trace > 0 ? trace / (double)width : 1.0);
@@ -671,6 +682,7 @@ static sciml_status refit_output_layer(sciml_pi3nn_model *model, int index, cons
 done:
     free(saved);
     free(system);
+    free(features);
     return status;
 }
 
@@ -714,7 +726,7 @@ static sciml_status choose_floor(sciml_pi3nn_model *model, int index, const doub
 static sciml_status train_sides(sciml_pi3nn_model *model, int64_t k, const data_split *data,
                                 const double *residual, const double *valid_residual,
                                 const sciml_train_options *options, double *side_x, double *side_y,
-                                double *width, double *refit_work) {
+                                double *width) {
     sciml_ctx *ctx = model->ctx;
     const int64_t m = model->config.output_count, n_in = model->config.input_count;
     const int validated = data->valid_count > 0;
@@ -755,7 +767,7 @@ static sciml_status train_sides(sciml_pi3nn_model *model, int64_t k, const data_
         double *values = ratio[side];
         if ((status = sciml_pi3nn_share_normalizers(model, index)) ||
             (status = train_network(model, index, side_x, side_y, n, NULL, NULL, 0, options)) ||
-            (status = refit_output_layer(model, index, side_x, side_y, n, refit_work)))
+            (status = refit_output_layer(model, index, side_x, side_y, n)))
             return status;
         /* the floor c, chosen on the validation points of this side (else the fitting ones) */
         const int held_out = valid_n >= SCIML_PI3NN_MIN_SIDE_POINTS;
@@ -799,13 +811,9 @@ static sciml_status train_pi3nn(sciml_pi3nn_model *model, const data_split *data
     double *side_x = sciml_alloc_array((size_t)all * (size_t)n_in, sizeof(double));
     double *side_y = sciml_alloc_array((size_t)all, sizeof(double));
     double *width = sciml_alloc_array((size_t)all, sizeof(double));
-    const int64_t last_width = model->config.hidden_count > 0
-                                   ? model->config.hidden[model->config.hidden_count - 1]
-                                   : n_in;
-    double *refit_work = sciml_alloc_array((size_t)all * (size_t)(last_width + 1), sizeof(double));
     double *valid_residual = residual + data->fit_count * m;
     sciml_status status = SCIML_OK;
-    if (!residual || !side_x || !side_y || !width || !refit_work) {
+    if (!residual || !side_x || !side_y || !width) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "pi3nn: out of memory for %lld samples",
                              (long long)all);
         goto done;
@@ -818,10 +826,9 @@ static sciml_status train_pi3nn(sciml_pi3nn_model *model, const data_split *data
                                                            data->valid_count, valid_residual))))
         goto done;
     for (int64_t k = 0; k < m && !status; k++)
-        status = train_sides(model, k, data, residual, valid_residual, options, side_x, side_y,
-                             width, refit_work);
+        status =
+            train_sides(model, k, data, residual, valid_residual, options, side_x, side_y, width);
 done:
-    free(refit_work);
     free(residual);
     free(side_x);
     free(side_y);

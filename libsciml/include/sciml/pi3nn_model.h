@@ -115,8 +115,11 @@ int64_t
 sciml_pi3nn_model_train_count(const sciml_pi3nn_model *model); /* N calibration, 0 untrained */
 
 /* Trains every network on inputs (count, input_count) and outputs (count, output_count), both
- * borrowed, with the same options (each network runs options->epochs epochs; the report
- * callback is called for each network in turn), then computes what the root-finding needs.
+ * borrowed, with the same options, then computes what the root-finding needs. With
+ * validation_fraction > 0 the held-out part (drawn from options->seed) is reported as the
+ * test loss each epoch, the mean network and ensemble members stop after config.patience
+ * epochs without improvement and keep their best epoch, and u and l run options->epochs
+ * epochs; the report callback is called for each network in turn.
  * Errors: SCIML_ERR_ARG for fewer than 2 * SCIML_PI3NN_MIN_SIDE_POINTS samples, a validation
  * split leaving fewer than that on either part (the message gives both counts) or a model
  * trained already; SCIML_ERR_RANGE naming the output when fewer than
