@@ -302,6 +302,25 @@ static sciml_status read_config(sciml_ctx *ctx, sciml_nc_reader *reader, const c
 }
 
 /* Checks that each row of ratios (rows, n) is in decreasing order. */
+/* The floors c of |u| = sqrt(z^2 + c^2), (m) values >= 0; absent in models written before
+ * they existed, which read as 0 (|z|, what those models used). */
+static sciml_status read_floor(sciml_ctx *ctx, sciml_nc_reader *reader, const char *path,
+                               const char *name, int64_t m, double *values) {
+    int64_t var;
+    if (sciml_nc_find_var(reader, name, &var)) {
+        sciml_ctx_clear_error(ctx);
+        memset(values, 0, (size_t)m * sizeof(double));
+        return SCIML_OK;
+    }
+    sciml_status status = sciml_model_read_vector(ctx, reader, name, m, 0, values);
+    for (int64_t k = 0; k < m && !status; k++)
+        if (values[k] < 0)
+            status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                                 "%s: %s[%lld] is %g: expected a value >= 0 (floor of |u|)", path,
+                                 name, (long long)k, values[k]);
+    return status;
+}
+
 static sciml_status check_sorted(sciml_ctx *ctx, const char *path, const char *name,
                                  const double *ratios, int64_t rows, int64_t n) {
     for (int64_t k = 0; k < rows; k++)
@@ -375,9 +394,8 @@ sciml_status sciml_pi3nn_model_read(sciml_ctx *ctx, const char *path, sciml_pi3n
                                            model->upper_ratio)) ||
          (status = sciml_model_read_vector(ctx, reader, "lower_ratio", m * train_count, 0,
                                            model->lower_ratio)) ||
-         (status = sciml_model_read_vector(ctx, reader, "upper_floor", m, 0, model->width_floor)) ||
-         (status =
-              sciml_model_read_vector(ctx, reader, "lower_floor", m, 0, model->width_floor + m)) ||
+         (status = read_floor(ctx, reader, path, "upper_floor", m, model->width_floor)) ||
+         (status = read_floor(ctx, reader, path, "lower_floor", m, model->width_floor + m)) ||
          (status = check_sorted(ctx, path, "upper_ratio", model->upper_ratio, m, train_count)) ||
          (status = check_sorted(ctx, path, "lower_ratio", model->lower_ratio, m, train_count))))
         goto done;
