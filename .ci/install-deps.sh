@@ -27,3 +27,25 @@ if ((${#missing[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Test data for tests/cli/test_pi3nn_diabetes.sh: the diabetes regression set (two small files,
+# with the package's copyright file) taken from python3-sklearn's package file, which is
+# downloaded and unpacked but not installed (2 MB, none of its dependencies). Not fatal: without
+# it that test is skipped.
+diabetes=/usr/local/share/sciml/diabetes
+sklearn_data=usr/lib/python3/dist-packages/sklearn/datasets/data
+if [ ! -f "$diabetes/diabetes_target.csv.gz" ] &&
+    [ ! -f "/$sklearn_data/diabetes_target.csv.gz" ] && [ "$(id -u)" -eq 0 ]; then
+    unpack=$(mktemp -d)
+    if (cd "$unpack" && apt-get download -qq python3-sklearn 2>/dev/null &&
+        dpkg-deb -x python3-sklearn_*.deb x); then
+        mkdir -p "$diabetes"
+        cp "$unpack/x/$sklearn_data/diabetes_data_raw.csv.gz" \
+            "$unpack/x/$sklearn_data/diabetes_target.csv.gz" \
+            "$unpack/x/usr/share/doc/python3-sklearn/copyright" "$diabetes/"
+    else
+        echo "install-deps: could not fetch python3-sklearn for the diabetes test data" \
+            "(tests/cli/test_pi3nn_diabetes.sh will be skipped)" >&2
+    fi
+    rm -rf "$unpack"
+fi

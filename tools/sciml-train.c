@@ -40,9 +40,10 @@ typedef struct train_options {
     int layers;
     int architecture_given;
     /* pi3nn */
-    double level, ood_bias;
+    double level, ood_bias, validation;
     const char *method;
     int members;
+    int64_t patience;
     /* deeponet architecture */
     const char *branch, *trunk;
     int epochs_given, batch_given, lr_given, activation_given;
@@ -103,8 +104,14 @@ static void usage(FILE *out) {
         "  --level X             default confidence level stored in the model, in (0, 1)\n"
         "                        [0.95]\n"
         "  --ood-bias X          initial output bias of the upper and lower networks, in\n"
-        "                        standardised units; 0 switches the OOD widening off [20]\n"
+        "                        standardised units; 0 switches the OOD widening off [40]\n"
         "  --members N           networks of the ensemble [5]\n"
+        "  --validation X        fraction of --data held out at random: each network stops\n"
+        "                        early on it and keeps its best epoch, and the interval\n"
+        "                        scales are fitted on it; 0 uses all data for everything\n"
+        "                        [0.3]\n"
+        "  --patience N          epochs without a better validation loss before a network\n"
+        "                        stops; 0 runs every epoch [20]\n"
         "Output:\n"
         "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
         "  --checkpoint FILE     where Ctrl-C or divergence saves a checkpoint\n"
@@ -121,8 +128,9 @@ static void usage(FILE *out) {
 
 /* Architecture options of some mode. */
 static const char *const architecture_options[] = {
-    "--hidden", "--activation", "--modes",    "--width",   "--layers", "--projection", "--padding",
-    "--level",  "--method",     "--ood-bias", "--members", "--branch", "--trunk"};
+    "--hidden",     "--activation", "--modes", "--width",      "--layers",
+    "--projection", "--padding",    "--level", "--method",     "--ood-bias",
+    "--members",    "--branch",     "--trunk", "--validation", "--patience"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -147,6 +155,8 @@ static int parse_options(int argc, char **argv, train_options *o) {
     o->ood_bias = SCIML_PI3NN_DEFAULT_OOD_BIAS;
     o->method = "pi3nn";
     o->members = SCIML_PI3NN_DEFAULT_ENSEMBLE;
+    o->validation = SCIML_PI3NN_DEFAULT_VALIDATION;
+    o->patience = SCIML_PI3NN_DEFAULT_PATIENCE;
     o->branch = "40,40";
     o->trunk = "40,40";
     int first = 1;
@@ -273,6 +283,15 @@ static int parse_options(int argc, char **argv, train_options *o) {
             tool_parse_double(&usage_errors, "--ood-bias", v, -1e6, 1e6, &o->ood_bias);
         } else if (pi3nn && tool_option(argc, argv, &i, "--members", &v, &usage_errors)) {
             tool_parse_int(&usage_errors, "--members", v, 1, SCIML_PI3NN_MAX_ENSEMBLE, &o->members);
+        } else if (pi3nn && tool_option(argc, argv, &i, "--validation", &v, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--validation", v, 0.0, SCIML_PI3NN_MAX_VALIDATION,
+                              &o->validation);
+            if (o->validation > 0 && o->validation < 0.05)
+                tool_usage_error(&usage_errors,
+                                 "--validation %g: expected 0 or a fraction in [0.05, %g]",
+                                 o->validation, SCIML_PI3NN_MAX_VALIDATION);
+        } else if (pi3nn && tool_option(argc, argv, &i, "--patience", &v, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--patience", v, 0, INT64_MAX, &o->patience);
         } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
                    tool_option(argc, argv, &i, "-o", &v, &usage_errors)) {
             o->model_path = v;
@@ -766,6 +785,8 @@ static int train_pi3nn(training_run *run) {
     config.method =
         !strcmp(o->method, "ensemble") ? SCIML_PI3NN_METHOD_ENSEMBLE : SCIML_PI3NN_METHOD_PI3NN;
     config.ensemble_count = o->members;
+    config.validation_fraction = o->validation;
+    config.patience = o->patience;
     if (sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MLP_MAX_HIDDEN,
                            &config.hidden_count) ||
         sciml_pi3nn_model_create(ctx, &config, o->seed, &model) || run_start(run)) {

@@ -97,12 +97,18 @@ static sciml_status define_everything(sciml_pi3nn_model *model, sciml_nc_writer 
     if (pi3nn &&
         ((status = sciml_nc_def_var(writer, "upper_ratio", SCIML_NC_DOUBLE, 2, ratio_shape,
                                     &stat_vars[5])) ||
-         (status = sciml_nc_put_att_text(writer, stat_vars[5], "long_name",
-                                         "(y - f) / |u| over the training points, decreasing")) ||
+         (status =
+              sciml_nc_put_att_text(writer, stat_vars[5], "long_name",
+                                    "(y - f) / |u| over the calibration points, decreasing")) ||
          (status = sciml_nc_def_var(writer, "lower_ratio", SCIML_NC_DOUBLE, 2, ratio_shape,
                                     &stat_vars[6])) ||
-         (status = sciml_nc_put_att_text(writer, stat_vars[6], "long_name",
-                                         "(f - y) / |l| over the training points, decreasing"))))
+         (status =
+              sciml_nc_put_att_text(writer, stat_vars[6], "long_name",
+                                    "(f - y) / |l| over the calibration points, decreasing")) ||
+         (status = sciml_nc_def_var(writer, "upper_floor", SCIML_NC_DOUBLE, 1, &dims.output,
+                                    &stat_vars[7])) ||
+         (status = sciml_nc_def_var(writer, "lower_floor", SCIML_NC_DOUBLE, 1, &dims.output,
+                                    &stat_vars[8]))))
         return status;
     return SCIML_OK;
 }
@@ -119,7 +125,7 @@ sciml_status sciml_pi3nn_model_write(sciml_pi3nn_model *model, const char *path,
     const int layers = config->hidden_count + 1;
     int64_t *weight_vars = calloc((size_t)model->network_count * MAX_LAYERS, sizeof(int64_t));
     int64_t *bias_vars = calloc((size_t)model->network_count * MAX_LAYERS, sizeof(int64_t));
-    int64_t stat_vars[7] = {0};
+    int64_t stat_vars[9] = {0};
     sciml_nc_writer *writer = NULL;
     sciml_status status = SCIML_OK;
     if (!weight_vars || !bias_vars) {
@@ -188,7 +194,9 @@ sciml_status sciml_pi3nn_model_write(sciml_pi3nn_model *model, const char *path,
         ((status = sciml_nc_write_var(writer, stat_vars[5], 0, m * model->train_count,
                                       model->upper_ratio)) ||
          (status = sciml_nc_write_var(writer, stat_vars[6], 0, m * model->train_count,
-                                      model->lower_ratio))))
+                                      model->lower_ratio)) ||
+         (status = sciml_nc_write_var(writer, stat_vars[7], 0, m, model->width_floor)) ||
+         (status = sciml_nc_write_var(writer, stat_vars[8], 0, m, model->width_floor + m))))
         goto fail;
     free(weight_vars);
     free(bias_vars);
@@ -294,6 +302,25 @@ static sciml_status read_config(sciml_ctx *ctx, sciml_nc_reader *reader, const c
 }
 
 /* Checks that each row of ratios (rows, n) is in decreasing order. */
+/* The floors c of |u| = sqrt(z^2 + c^2), (m) values >= 0; absent in models written before
+ * they existed, which read as 0 (|z|, what those models used). */
+static sciml_status read_floor(sciml_ctx *ctx, sciml_nc_reader *reader, const char *path,
+                               const char *name, int64_t m, double *values) {
+    int64_t var;
+    if (sciml_nc_find_var(reader, name, &var)) {
+        sciml_ctx_clear_error(ctx);
+        memset(values, 0, (size_t)m * sizeof(double));
+        return SCIML_OK;
+    }
+    sciml_status status = sciml_model_read_vector(ctx, reader, name, m, 0, values);
+    for (int64_t k = 0; k < m && !status; k++)
+        if (values[k] < 0)
+            status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                                 "%s: %s[%lld] is %g: expected a value >= 0 (floor of |u|)", path,
+                                 name, (long long)k, values[k]);
+    return status;
+}
+
 static sciml_status check_sorted(sciml_ctx *ctx, const char *path, const char *name,
                                  const double *ratios, int64_t rows, int64_t n) {
     for (int64_t k = 0; k < rows; k++)
@@ -367,6 +394,8 @@ sciml_status sciml_pi3nn_model_read(sciml_ctx *ctx, const char *path, sciml_pi3n
                                            model->upper_ratio)) ||
          (status = sciml_model_read_vector(ctx, reader, "lower_ratio", m * train_count, 0,
                                            model->lower_ratio)) ||
+         (status = read_floor(ctx, reader, path, "upper_floor", m, model->width_floor)) ||
+         (status = read_floor(ctx, reader, path, "lower_floor", m, model->width_floor + m)) ||
          (status = check_sorted(ctx, path, "upper_ratio", model->upper_ratio, m, train_count)) ||
          (status = check_sorted(ctx, path, "lower_ratio", model->lower_ratio, m, train_count))))
         goto done;

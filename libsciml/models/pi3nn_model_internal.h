@@ -23,6 +23,7 @@ struct sciml_pi3nn_model {
     double *upper_ratio;     /* (output, N) r_i / |u(x_i)|, decreasing per row (PI3NN) */
     double *lower_ratio;     /* (output, N) -r_i / |l(x_i)|, decreasing per row (PI3NN) */
     double *width_reference; /* (output) W_ref of the OOD score, standardised units */
+    double *width_floor;     /* (2, output) c of sqrt(z^2 + c^2) for u then l, standardised */
 };
 
 /* Allocates the root-finding arrays for N training points (PI3NN: both ratio arrays; both

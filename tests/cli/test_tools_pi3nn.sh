@@ -31,6 +31,8 @@ expect_stderr_has "test y[0] PICP" "summary with the test coverage"
 run ncdump -h pi.nc
 expect_stdout_has 'sciml_model = "pi3nn"' "model attributes"
 expect_stdout_has 'upper_ratio(output, train_sample)' "sorted ratios kept for any level"
+expect_stdout_has 'train_sample = 300' "the ratios of the 300 held-out calibration points"
+expect_stdout_has 'upper_floor(output)' "the floor of |u| kept"
 for level in 0.9 0.95 0.99; do
     run sciml-pi3nn -m pi.nc --level $level --truth test.nc test.nc out.nc
     expect_rc 0 "sciml-pi3nn --level $level"
@@ -107,9 +109,14 @@ data:
 }
 CDL
     cdl_to_nc oneside.cdl oneside.nc
-    run sciml-train pi3nn --data oneside.nc --epochs 2 -o bad.nc
+    run sciml-train pi3nn --data oneside.nc --epochs 2 --validation 0 -o bad.nc
     expect_rc 1 "one training point above the mean"
     expect_one_error_line sciml-train "1 of 6 training points above" "too few on one side"
+    check "no model left" test ! -e bad.nc
+    run sciml-train pi3nn --data oneside.nc --epochs 2 -o bad.nc
+    expect_rc 1 "a validation split of six samples"
+    expect_one_error_line sciml-train "leaves 2 for validation and 4 for fitting" \
+        "too small a validation split"
     check "no model left" test ! -e bad.nc
 else
     skip "too few points on one side (ncgen not installed)"
@@ -132,6 +139,14 @@ run sciml-train mlp --data train.nc --level 0.9 -o bad.nc
 expect_rc 2 "--level does not apply to mlp"
 run sciml-train pi3nn --data train.nc --resume x.nc -o bad.nc
 expect_rc 2 "--resume with pi3nn"
+run sciml-train pi3nn --data train.nc --validation 0.01 -o bad.nc
+expect_rc 2 "--validation below 0.05"
+run sciml-train pi3nn --data train.nc --validation 0.9 -o bad.nc
+expect_rc 2 "--validation above 0.8"
+run sciml-train pi3nn --data train.nc --patience -1 -o bad.nc
+expect_rc 2 "negative --patience"
+run sciml-train mlp --data train.nc --validation 0.2 -o bad.nc
+expect_rc 2 "--validation does not apply to mlp"
 check "no model left" test ! -e bad.nc
 
 finish
