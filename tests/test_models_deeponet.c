@@ -1,7 +1,8 @@
 /* DeepONet model: the aligned graph's gradients against finite differences (one and two
  * outputs), the split of the features between outputs against a direct evaluation, the
- * antiderivative operator learned to a stated test error, model files read back to the same
- * predictions, a checkpoint resumed bit for bit, and the configuration checks. */
+ * graph-free (folded) prediction against the graph, the antiderivative operator learned to a stated
+ * test error, model files read back to the same predictions, a checkpoint resumed bit for bit, and
+ * the configuration checks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,93 @@ static void test_gradient_two_outputs(void) {
     check_gradient(2);
 }
 
+/* The graph-free prediction (folded readout, standardisation folded into the first layer)
+ * against the training graph's forward pass scaled to data units, for a model with K outputs,
+ * two coordinates and `branch_count` branch layers; a second grid and a parameter change must
+ * refold (round 1 is a different grid, round 2 new parameters). */
+static void check_folded_prediction(int64_t outputs, int branch_count,
+                                    sciml_activation activation) {
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_deeponet_config config = small_config(outputs, activation);
+    config.coordinates = 2;
+    config.branch_count = branch_count;
+    for (int l = 0; l < branch_count; l++)
+        config.branch[l] = l == branch_count - 1 ? 16 : 12 + 2 * l;
+    sciml_deeponet_model *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 9, &model), SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 13);
+    for (int64_t i = 0; i < model->parameter_count; i++)
+        model->params[i] += 0.1 * sciml_rng_normal(&rng);
+    model->normalized = 1;
+    model->sensor_mean = 0.3;
+    model->sensor_std = 1.7;
+    for (int k = 0; k < 2; k++) {
+        model->coordinate_mean[k] = 0.1 * (k + 1);
+        model->coordinate_std[k] = 0.5 + k;
+    }
+    for (int64_t k = 0; k < outputs; k++) {
+        model->output_mean[k] = -0.2 + 0.4 * (double)k;
+        model->output_std[k] = 2.0 + (double)k;
+    }
+    enum { BATCH = 5, POINTS = 7 };
+    double v[BATCH * SENSORS], y[2][POINTS * 2];
+    for (int i = 0; i < BATCH * SENSORS; i++)
+        v[i] = sciml_rng_normal(&rng);
+    for (int i = 0; i < POINTS * 2; i++) {
+        y[0][i] = sciml_rng_uniform(&rng);
+        y[1][i] = sciml_rng_uniform(&rng);
+    }
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) { /* new parameters, the cache freed as training does: refolds */
+            for (int64_t i = 0; i < model->parameter_count; i++)
+                model->params[i] *= 0.9;
+            sciml_deeponet_inference_free(&model->inference);
+        }
+        const double *points = y[round % 2];
+        double folded[BATCH * POINTS * 4], graph[BATCH * POINTS * 4];
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_deeponet_model_predict(model, v, BATCH, points, POINTS, 2, folded), SCIML_OK);
+        deeponet_graph dg;
+        CU_ASSERT_EQUAL_FATAL(sciml_deeponet_build_graph(model, POINTS, BATCH, 0, &dg), SCIML_OK);
+        double sv[BATCH * SENSORS], sy[POINTS * 2];
+        for (int i = 0; i < BATCH * SENSORS; i++)
+            sv[i] = (v[i] - model->sensor_mean) / model->sensor_std;
+        for (int i = 0; i < POINTS * 2; i++)
+            sy[i] = (points[i] - model->coordinate_mean[i % 2]) / model->coordinate_std[i % 2];
+        CU_ASSERT_EQUAL(sciml_graph_set_batch(dg.graph, BATCH), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.functions, sv, BATCH * SENSORS),
+                        SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.points, sy, POINTS * 2), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_forward(dg.graph, dg.output), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_get_value(dg.graph, dg.output, graph, BATCH * POINTS * outputs),
+                        SCIML_OK);
+        double worst = 0.0, largest = 0.0;
+        for (int64_t i = 0; i < BATCH * POINTS * outputs; i++) {
+            const int64_t k = i % outputs;
+            const double expected = graph[i] * model->output_std[k] + model->output_mean[k];
+            worst = fmax(worst, fabs(folded[i] - expected));
+            largest = fmax(largest, fabs(expected));
+        }
+        if (worst > 1e-12 * (1.0 + largest))
+            fprintf(stderr, "K = %lld, %d branch layers, round %d: folded differs by %g\n",
+                    (long long)outputs, branch_count, round, worst);
+        CU_ASSERT(worst <= 1e-12 * (1.0 + largest));
+        CU_ASSERT(largest > 0.1);
+        sciml_deeponet_graph_free(&dg);
+    }
+    sciml_deeponet_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
+static void test_folded_prediction(void) {
+    check_folded_prediction(1, 2, SCIML_ACT_RELU);
+    check_folded_prediction(2, 3, SCIML_ACT_TANH);
+    check_folded_prediction(4, 1, SCIML_ACT_GELU);
+    check_folded_prediction(1, 4, SCIML_ACT_SIN);
+}
+
 static void full_batch_options(sciml_train_options *options, int64_t iterations) {
     sciml_train_options_default(options);
     options->epochs = iterations;
@@ -267,6 +355,7 @@ int main(void) {
     static const sciml_test_case cases[] = {
         {"gradient, one output", test_gradient_one_output},
         {"gradient and feature split, two outputs", test_gradient_two_outputs},
+        {"folded prediction matches the graph", test_folded_prediction},
         {"learns the antiderivative", test_learns_antiderivative},
         {"checkpoint resumes bit for bit", test_checkpoint_resumes},
         {"configuration checks", test_config_checks},

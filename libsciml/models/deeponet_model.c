@@ -206,7 +206,7 @@ void sciml_deeponet_model_destroy(sciml_deeponet_model **model) {
     sciml_deeponet_model *m = *model;
     free(m->params);
     sciml_train_state_free(&m->state);
-    sciml_deeponet_graph_free(&m->predict);
+    sciml_deeponet_inference_free(&m->inference);
     free(m);
     *model = NULL;
 }
@@ -336,31 +336,16 @@ sciml_status sciml_deeponet_model_predict(sciml_deeponet_model *model, const dou
                            (long long)count, (long long)point_count);
     if (max_batch < 1)
         max_batch = 1;
-    deeponet_graph *dg = &model->predict;
-    sciml_status status;
-    if (!dg->graph || dg->point_count != point_count || dg->max_batch != max_batch) {
-        sciml_deeponet_graph_free(dg);
-        if ((status = sciml_deeponet_build_graph(model, point_count, max_batch, 0, dg)))
-            return status;
-    }
-    sciml_graph *g = dg->graph;
-    standardise_points(model, points, point_count, dg->scratch);
-    if ((status = sciml_graph_set_input(g, dg->points, dg->scratch, point_count * c->coordinates)))
+    if (max_batch > count && count > 0)
+        max_batch = count;
+    sciml_status status = sciml_deeponet_inference_prepare(model, points, point_count, max_batch);
+    if (status)
         return status;
     const int64_t row = point_count * c->outputs;
     for (int64_t first = 0; first < count; first += max_batch) {
         const int64_t n = count - first < max_batch ? count - first : max_batch;
-        double *out = values + first * row;
-        standardise_functions(model, functions + first * c->sensors, n, dg->scratch);
-        if ((status = sciml_graph_set_batch(g, n)) ||
-            (status = sciml_graph_set_input(g, dg->functions, dg->scratch, n * c->sensors)) ||
-            (status = sciml_graph_forward(g, dg->output)) ||
-            (status = sciml_graph_get_value(g, dg->output, out, n * row)))
-            return status;
-        for (int64_t r = 0; r < n * point_count; r++)
-            for (int64_t k = 0; k < c->outputs; k++)
-                out[r * c->outputs + k] =
-                    out[r * c->outputs + k] * model->output_std[k] + model->output_mean[k];
+        sciml_deeponet_inference_run(model, functions + first * c->sensors, n,
+                                     values + first * row);
     }
     return SCIML_OK;
 }
@@ -411,9 +396,7 @@ static sciml_status evaluate_test(void *user, const double *params, sciml_train_
         return SCIML_OK;
     sciml_deeponet_model *model = t->model;
     memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-    if (model->predict.graph)
-        memcpy(sciml_graph_params(model->predict.graph), params,
-               (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_inference_free(&model->inference);
     return sciml_deeponet_model_evaluate(model, t->test, &report->test_loss, &report->test_error);
 }
 
@@ -436,7 +419,7 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
                            sciml_optimizer_name(options->optimizer));
     if (!model->normalized) {
         fit_normalisation(model, train);
-        sciml_deeponet_graph_free(&model->predict);
+        sciml_deeponet_inference_free(&model->inference);
     }
     const int64_t count = train->count, P = train->point_count;
     const int64_t batch = options->batch < count ? options->batch : count;
@@ -472,9 +455,7 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
     status = sciml_train_minibatch(ctx, &problem, &model->state, options);
     memcpy(model->params, sciml_graph_params(dg.graph),
            (size_t)model->parameter_count * sizeof(double));
-    if (model->predict.graph)
-        memcpy(sciml_graph_params(model->predict.graph), model->params,
-               (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_inference_free(&model->inference);
 done:
     sciml_deeponet_graph_free(&dg);
     free(functions);

@@ -19,6 +19,21 @@ typedef struct deeponet_graph {
     double *scratch;      /* (max_batch, max(m, P d)) standardised inputs */
 } deeponet_graph;
 
+/* The graph-free prediction path (deeponet_infer.c): the branch's hidden layers with the
+ * sensor standardisation folded into the first and each bias as a last weight row, and the
+ * readout [M; r] folding the last branch layer, the trunk features of one query grid, the
+ * output bias and the output scaling. Rebuilt when the grid changes; freed when the
+ * parameters change. */
+typedef struct deeponet_inference {
+    double *block;                             /* owns everything below but work */
+    int64_t point_count;                       /* P of the folded grid; 0 when none */
+    double *points;                            /* (P, d) the grid folded for */
+    double *hidden[SCIML_DEEPONET_MAX_LAYERS]; /* layer l: (s_l (+1 for l > 0), s_l+1) */
+    double *readout;                           /* (h + 1, P K) */
+    double *work;                              /* per-batch buffers */
+    size_t work_size;                          /* doubles in work */
+} deeponet_inference;
+
 struct sciml_deeponet_model {
     sciml_ctx *ctx; /* borrowed */
     sciml_deeponet_config config;
@@ -30,8 +45,8 @@ struct sciml_deeponet_model {
     double coordinate_std[SCIML_DEEPONET_MAX_COORDINATES];
     double domain_min[SCIML_DEEPONET_MAX_COORDINATES], domain_max[SCIML_DEEPONET_MAX_COORDINATES];
     double output_mean[SCIML_DEEPONET_MAX_OUTPUTS], output_std[SCIML_DEEPONET_MAX_OUTPUTS];
-    char coordinate_names[256]; /* "" when none */
-    deeponet_graph predict;     /* cached (graph NULL when none) */
+    char coordinate_names[256];   /* "" when none */
+    deeponet_inference inference; /* cached (block NULL when none) */
     sciml_train_state state;
 };
 
@@ -42,5 +57,15 @@ sciml_status sciml_deeponet_build_graph(sciml_deeponet_model *model, int64_t poi
 void sciml_deeponet_graph_free(deeponet_graph *dg);
 /* Checks a config, with a message naming what is wrong. */
 sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_config *config);
+
+/* Folds the readout for `points` (P, d) unless already folded for the same points, and sizes
+ * the batch buffers for max_batch functions. SCIML_ERR_NOMEM with a message (the cache is
+ * then empty). The model must be normalised. */
+sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const double *points,
+                                              int64_t point_count, int64_t max_batch);
+/* values (n, P, K) in data units for n <= max_batch raw functions (n, m), after prepare. */
+void sciml_deeponet_inference_run(const sciml_deeponet_model *model, const double *functions,
+                                  int64_t n, double *values);
+void sciml_deeponet_inference_free(deeponet_inference *inference); /* zeroes it */
 
 #endif /* SCIML_DEEPONET_MODEL_INTERNAL_H */
