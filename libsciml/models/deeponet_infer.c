@@ -10,14 +10,15 @@
  *   M[:, (j, k)] = s_k W[:, g_k] t_{j, g_k}^T                 (h, P K)
  *   r[(j, k)]    = s_k (a_{g_k} . t_{j, g_k} + c_k) + mu_k     (P K)
  *
- * so a batch costs one GEMM H [M; r] with a column of ones appended to H (n h P K
- * multiply-adds instead of n h p + n p P K, fewer whenever h K <= h p / P + p), written
- * straight into the caller's (n, P, K) array. The sensor standardisation (v - mu_v) / s_v is
- * folded into the first layer: W0 / s_v and a0 - (mu_v / s_v) colsum(W0). Hidden layers after
- * the first take the bias as an extra weight row against the same ones column.
+ * so a batch costs one product h M + r (n h P K multiply-adds instead of n h p + n p P K,
+ * fewer whenever h K <= h p / P + p) written straight into the caller's (n, P, K) array. The
+ * sensor standardisation (v - mu_v) / s_v is folded into the first layer: W0 / s_v and
+ * a0 - (mu_v / s_v) colsum(W0). Each layer's bias is stored as the last row of its weights.
+ * Functions go through the layers INFERENCE_CHUNK at a time so that the hidden buffers stay
+ * in cache, and each layer is one call of sciml_cpu_dense (bias and ReLU fused).
  *
  * The parameters here are the model's host copy (not tensor memory), so this file calls
- * OpenBLAS directly; the elementwise activations come from the CPU backend's kernels.
+ * the CPU backend's host kernels (OpenBLAS, sciml_cpu_dense, the elementwise activations).
  */
 #include "backend/cpu.h"
 #include "models/deeponet_model_internal.h"
@@ -25,6 +26,8 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum { INFERENCE_CHUNK = 256 }; /* functions per pass through the layers */
 
 static sciml_unary unary_of(sciml_activation activation) {
     switch (activation) {
@@ -223,8 +226,10 @@ sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const
         }
         inf->point_count = point_count;
     }
-    /* per-batch work: two hidden buffers (max_batch, widest + 1) and an activation row */
-    const size_t need = (size_t)(2 * max_batch * branch_widest + branch_widest);
+    /* per-chunk work: two hidden buffers (INFERENCE_CHUNK, widest) and an activation row */
+    (void)max_batch;
+    inf->widest = branch_widest;
+    const size_t need = (size_t)(2 * INFERENCE_CHUNK * branch_widest + branch_widest);
     if (need > inf->work_size) {
         free(inf->work);
         inf->work = sciml_alloc_array(need, sizeof(double));
@@ -245,39 +250,24 @@ void sciml_deeponet_inference_run(const sciml_deeponet_model *model, const doubl
     int64_t sizes[SCIML_DEEPONET_MAX_LAYERS + 1];
     const int layers = branch_sizes(c, sizes);
     const int64_t h = sizes[layers - 1];
-    if (layers == 1) { /* values = v M' + r' */
-        for (int64_t f = 0; f < n; f++)
-            memcpy(values + f * columns, inf->readout + h * columns,
-                   (size_t)columns * sizeof(double));
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)columns, (int)h, 1.0,
-                    functions, (int)h, inf->readout, (int)columns, 1.0, values, (int)columns);
-        return;
+    const int relu = c->activation == SCIML_ACT_RELU;
+    /* rows at a time: the layers' buffers of one chunk stay in cache between layers */
+    for (int64_t first = 0; first < n; first += INFERENCE_CHUNK) {
+        const int64_t rows = n - first < INFERENCE_CHUNK ? n - first : INFERENCE_CHUNK;
+        const double *x = functions + first * sizes[0];
+        double *buffer[2] = {inf->work, inf->work + INFERENCE_CHUNK * inf->widest};
+        double *row = inf->work + 2 * INFERENCE_CHUNK * inf->widest;
+        for (int l = 0; l < layers - 1; l++) { /* y = sigma(x W_l + a_l) */
+            const int64_t in = sizes[l], out = sizes[l + 1];
+            double *y = buffer[l % 2];
+            sciml_cpu_dense(rows, in, out, x, in, inf->hidden[l], out, inf->hidden[l] + in * out,
+                            relu, y, out);
+            if (!relu)
+                activate_rows(c->activation, rows, out, y, out, row);
+            x = y;
+        }
+        /* values (rows, P K) = x M + r */
+        sciml_cpu_dense(rows, h, columns, x, h, inf->readout, columns, inf->readout + h * columns,
+                        0, values + first * columns, columns);
     }
-    int64_t widest = 1;
-    for (int l = 1; l < layers; l++)
-        widest = sizes[l] + 1 > widest ? sizes[l] + 1 : widest;
-    double *x = inf->work, *y = inf->work + n * widest, *row = inf->work + 2 * n * widest;
-    /* x (n, s1 + 1) = [sigma(v W0' + a0'), 1] */
-    const int64_t s1 = sizes[1];
-    for (int64_t f = 0; f < n; f++) {
-        memcpy(x + f * (s1 + 1), inf->hidden[0] + sizes[0] * s1, (size_t)s1 * sizeof(double));
-        x[f * (s1 + 1) + s1] = 1.0;
-    }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)s1, (int)sizes[0], 1.0,
-                functions, (int)sizes[0], inf->hidden[0], (int)s1, 1.0, x, (int)(s1 + 1));
-    activate_rows(c->activation, n, s1, x, s1 + 1, row);
-    for (int l = 1; l < layers - 1; l++) { /* y (n, s + 1) = [sigma([x, 1] [W; a]), 1] */
-        const int64_t in = sizes[l], out = sizes[l + 1];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)out, (int)(in + 1), 1.0,
-                    x, (int)(in + 1), inf->hidden[l], (int)out, 0.0, y, (int)(out + 1));
-        for (int64_t f = 0; f < n; f++)
-            y[f * (out + 1) + out] = 1.0;
-        activate_rows(c->activation, n, out, y, out + 1, row);
-        double *swap = x;
-        x = y;
-        y = swap;
-    }
-    /* values (n, P K) = [x, 1] [M; r] */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)columns, (int)(h + 1), 1.0,
-                x, (int)(h + 1), inf->readout, (int)columns, 0.0, values, (int)columns);
 }

@@ -32,6 +32,7 @@ typedef struct deeponet_inference {
     double *readout;                           /* (h + 1, P K) */
     double *work;                              /* per-batch buffers */
     size_t work_size;                          /* doubles in work */
+    int64_t widest;                            /* widest hidden branch layer */
 } deeponet_inference;
 
 struct sciml_deeponet_model {
