@@ -10,6 +10,7 @@
  */
 #include "models/deeponet_model_internal.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,11 +77,81 @@ void sciml_deeponet_graph_free(deeponet_graph *dg) {
     memset(dg, 0, sizeof(*dg));
 }
 
+/* ---- the product op ----------------------------------------------------------------------
+ * out (batch, P K) from the branch features B (batch, p), the trunk features T (P, p) and the
+ * output biases c (K): out[f, j K + k] = B[f, g_k] . T[j, g_k] + c_k. One op instead of a
+ * matmul, a bias add with broadcasting and (for K > 1) K slices and a concat: forward one GEMM
+ * per output over the bias pre-broadcast, backward two GEMMs per output and a sum. For K > 1
+ * output k's columns are strided by K, so they pass through scratch (batch, P). */
+typedef struct product_state {
+    int64_t outputs, points;
+} product_state;
+
+static sciml_status product_forward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                    sciml_tensor_view *out, void *scratch) {
+    (void)input_count;
+    const product_state *s = state;
+    const int64_t K = s->outputs, P = s->points, n = inputs[0].shape[0], p = inputs[0].shape[1];
+    const int64_t group = p / K;
+    const double *b = inputs[0].value, *t = inputs[1].value, *c = inputs[2].value;
+    double *y = out->value;
+    if (K == 1) {
+        for (int64_t i = 0; i < n * P; i++)
+            y[i] = c[0];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)P, (int)p, 1.0, b, (int)p,
+                    t, (int)p, 1.0, y, (int)P);
+        return SCIML_OK;
+    }
+    double *part = scratch; /* (n, P) */
+    for (int64_t k = 0; k < K; k++) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)P, (int)group, 1.0,
+                    b + k * group, (int)p, t + k * group, (int)p, 0.0, part, (int)P);
+        for (int64_t i = 0; i < n * P; i++)
+            y[i * K + k] = part[i] + c[k];
+    }
+    return SCIML_OK;
+}
+
+static sciml_status product_backward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                     const sciml_tensor_view *out, void *scratch) {
+    (void)input_count;
+    const product_state *s = state;
+    const int64_t K = s->outputs, P = s->points, n = inputs[0].shape[0], p = inputs[0].shape[1];
+    const int64_t group = p / K;
+    const double *b = inputs[0].value, *t = inputs[1].value;
+    double *gb = inputs[0].grad, *gt = inputs[1].grad, *gc = inputs[2].grad;
+    for (int64_t k = 0; k < K; k++) {
+        const double *gy = out->grad; /* (n, P) of output k */
+        if (K > 1) {
+            double *part = scratch;
+            for (int64_t i = 0; i < n * P; i++)
+                part[i] = out->grad[i * K + k];
+            gy = part;
+        }
+        if (gb) /* gB_k (n, group) += gY_k (n, P) T_k (P, group) */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)group, (int)P, 1.0,
+                        gy, (int)P, t + k * group, (int)p, 1.0, gb + k * group, (int)p);
+        if (gt) /* gT_k (P, group) += gY_k^T (P, n) B_k (n, group) */
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)group, (int)n, 1.0,
+                        gy, (int)P, b + k * group, (int)p, 1.0, gt + k * group, (int)p);
+        if (gc) {
+            double sum = 0.0;
+            for (int64_t i = 0; i < n * P; i++)
+                sum += gy[i];
+            gc[k] += sum;
+        }
+    }
+    return SCIML_OK;
+}
+
+static const sciml_op_def product_op = {"deeponet_product", product_forward, product_backward,
+                                        free};
+
 /* Adds branch, trunk and bias to g; returns the (batch, P K) output node. */
 static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deeponet_config *c,
-                                int64_t point_count, sciml_node functions, sciml_node points,
-                                sciml_mlp *branch, sciml_mlp *trunk) {
-    const int64_t p = sciml_deeponet_features(c), K = c->outputs, group = p / K;
+                                int64_t point_count, int64_t max_batch, sciml_node functions,
+                                sciml_node points, sciml_mlp *branch, sciml_mlp *trunk) {
+    const int64_t p = sciml_deeponet_features(c), K = c->outputs;
     if (sciml_mlp_create(ctx, g, "branch", c->sensors, c->branch_count - 1, c->branch, p,
                          c->activation, branch) ||
         sciml_mlp_create(ctx, g, "trunk", c->coordinates, c->trunk_count - 1, c->trunk, p,
@@ -90,18 +161,17 @@ static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deep
     sciml_node bias = sciml_graph_param(g, "bias", 1, bias_shape);
     sciml_node b = sciml_mlp_apply(g, branch, functions); /* (batch, p) */
     sciml_node t = sciml_activate(g, sciml_mlp_apply(g, trunk, points), c->activation); /* (P, p) */
-    if (K == 1)
-        return sciml_add(g, sciml_matmul(g, b, t, 0, 1), bias); /* (batch, P) */
-    sciml_node parts[SCIML_DEEPONET_MAX_OUTPUTS];
-    int64_t column[3] = {SCIML_BATCH, point_count, 1};
-    for (int64_t k = 0; k < K; k++) {
-        sciml_node bk = sciml_slice(g, b, 1, k * group, (k + 1) * group);
-        sciml_node tk = sciml_slice(g, t, 1, k * group, (k + 1) * group);
-        parts[k] = sciml_reshape(g, sciml_matmul(g, bk, tk, 0, 1), 3, column);
+    product_state *state = malloc(sizeof(*state));
+    if (!state) {
+        sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory");
+        return SCIML_NO_NODE;
     }
-    sciml_node joined = sciml_add(g, sciml_concat(g, (int)K, parts, 2), bias); /* (batch, P, K) */
-    int64_t flat[2] = {SCIML_BATCH, point_count * K};
-    return sciml_reshape(g, joined, 2, flat);
+    state->outputs = K;
+    state->points = point_count;
+    const sciml_node inputs[3] = {b, t, bias};
+    const int64_t shape[2] = {SCIML_BATCH, point_count * K};
+    const size_t scratch = K > 1 ? (size_t)max_batch * (size_t)point_count * sizeof(double) : 0;
+    return sciml_custom(g, &product_op, state, 3, inputs, 2, shape, scratch);
 }
 
 /* The graph with the network's initialisers (branch and trunk returned when not NULL). */
@@ -124,7 +194,7 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
     int64_t target_shape[2] = {SCIML_BATCH, point_count * c->outputs};
     dg->functions = sciml_graph_input(g, "v", 2, function_shape);
     dg->points = sciml_graph_input(g, "y", 2, point_shape);
-    dg->output = build_network(ctx, g, c, point_count, dg->functions, dg->points,
+    dg->output = build_network(ctx, g, c, point_count, max_batch, dg->functions, dg->points,
                                branch ? branch : &branch_local, trunk ? trunk : &trunk_local);
     if (with_loss) {
         dg->target = sciml_graph_input(g, "u", 2, target_shape);
