@@ -147,7 +147,49 @@ static sciml_status product_backward(void *state, int input_count, const sciml_t
 static const sciml_op_def product_op = {"deeponet_product", product_forward, product_backward,
                                         free};
 
-/* Adds branch, trunk and bias to g; returns the (batch, P K) output node. */
+/* ---- the pairs op (unaligned layout) ----------------------------------------------------
+ * out (batch, K) from B (batch, p) and T (batch, p), one query point per function:
+ * out[f, k] = B[f, g_k] . T[f, g_k] + c_k; backward gB += gY T, gT += gY B, gc += column sums. */
+static sciml_status pairs_forward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                  sciml_tensor_view *out, void *scratch) {
+    (void)state, (void)input_count, (void)scratch;
+    const int64_t n = inputs[0].shape[0], p = inputs[0].shape[1], K = out->shape[1];
+    const int64_t group = p / K;
+    const double *b = inputs[0].value, *t = inputs[1].value, *c = inputs[2].value;
+    for (int64_t f = 0; f < n; f++)
+        for (int64_t k = 0; k < K; k++) {
+            double sum = c[k];
+            for (int64_t i = k * group; i < (k + 1) * group; i++)
+                sum += b[f * p + i] * t[f * p + i];
+            out->value[f * K + k] = sum;
+        }
+    return SCIML_OK;
+}
+
+static sciml_status pairs_backward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                   const sciml_tensor_view *out, void *scratch) {
+    (void)state, (void)input_count, (void)scratch;
+    const int64_t n = inputs[0].shape[0], p = inputs[0].shape[1], K = out->shape[1];
+    const int64_t group = p / K;
+    const double *b = inputs[0].value, *t = inputs[1].value;
+    double *gb = inputs[0].grad, *gt = inputs[1].grad, *gc = inputs[2].grad;
+    for (int64_t f = 0; f < n; f++)
+        for (int64_t k = 0; k < K; k++) {
+            const double g = out->grad[f * K + k];
+            for (int64_t i = k * group; gb && i < (k + 1) * group; i++)
+                gb[f * p + i] += g * t[f * p + i];
+            for (int64_t i = k * group; gt && i < (k + 1) * group; i++)
+                gt[f * p + i] += g * b[f * p + i];
+            if (gc)
+                gc[k] += g;
+        }
+    return SCIML_OK;
+}
+
+static const sciml_op_def pairs_op = {"deeponet_pairs", pairs_forward, pairs_backward, NULL};
+
+/* Adds branch, trunk and bias to g; returns the (batch, P K) output node, or (batch, K) for
+ * the unaligned layout (point_count 0: points (batch, d), one per function). */
 static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deeponet_config *c,
                                 int64_t point_count, int64_t max_batch, sciml_node functions,
                                 sciml_node points, sciml_mlp *branch, sciml_mlp *trunk) {
@@ -161,6 +203,11 @@ static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deep
     sciml_node bias = sciml_graph_param(g, "bias", 1, bias_shape);
     sciml_node b = sciml_mlp_apply(g, branch, functions); /* (batch, p) */
     sciml_node t = sciml_activate(g, sciml_mlp_apply(g, trunk, points), c->activation); /* (P, p) */
+    if (point_count == 0) {
+        const sciml_node inputs[3] = {b, t, bias};
+        const int64_t shape[2] = {SCIML_BATCH, K};
+        return sciml_custom(g, &pairs_op, NULL, 3, inputs, 2, shape, 0);
+    }
     product_state *state = malloc(sizeof(*state));
     if (!state) {
         sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory");
@@ -182,7 +229,8 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
     sciml_mlp branch_local, trunk_local;
     memset(dg, 0, sizeof(*dg));
     dg->target = dg->loss = SCIML_NO_NODE;
-    if (point_count < 1 || max_batch < 1)
+    const int unaligned = point_count == 0; /* then one point per function, a batch input */
+    if (point_count < 0 || max_batch < 1)
         return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld query points, batch %lld",
                            (long long)point_count, (long long)max_batch);
     sciml_status status = sciml_graph_create(ctx, &dg->graph);
@@ -190,8 +238,8 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
         return status;
     sciml_graph *g = dg->graph;
     int64_t function_shape[2] = {SCIML_BATCH, c->sensors};
-    int64_t point_shape[2] = {point_count, c->coordinates};
-    int64_t target_shape[2] = {SCIML_BATCH, point_count * c->outputs};
+    int64_t point_shape[2] = {unaligned ? SCIML_BATCH : point_count, c->coordinates};
+    int64_t target_shape[2] = {SCIML_BATCH, (unaligned ? 1 : point_count) * c->outputs};
     dg->functions = sciml_graph_input(g, "v", 2, function_shape);
     dg->points = sciml_graph_input(g, "y", 2, point_shape);
     dg->output = build_network(ctx, g, c, point_count, max_batch, dg->functions, dg->points,
@@ -206,8 +254,8 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
         status = sciml_error(ctx, SCIML_ERR_INTERNAL, "deeponet: parameter layout mismatch");
         goto fail;
     }
-    int64_t row =
-        c->sensors > point_count * c->coordinates ? c->sensors : point_count * c->coordinates;
+    const int64_t point_values = (unaligned ? 1 : point_count) * c->coordinates;
+    const int64_t row = c->sensors > point_values ? c->sensors : point_values;
     dg->scratch = sciml_alloc_array((size_t)max_batch * (size_t)row, sizeof(double));
     if (!dg->scratch) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for %lld functions",
@@ -344,16 +392,18 @@ static void statistics(const double *values, int64_t count, int64_t stride, doub
     *std = s > 1e-12 ? s : 1.0;
 }
 
-static void fit_normalisation(sciml_deeponet_model *model, const sciml_deeponet_data *data) {
+void sciml_deeponet_fit_normalisation(sciml_deeponet_model *model, const double *functions,
+                                      int64_t function_count, const double *points,
+                                      int64_t point_count, const double *values,
+                                      int64_t value_rows) {
     const sciml_deeponet_config *c = &model->config;
-    statistics(data->functions, data->count * c->sensors, 1, &model->sensor_mean,
-               &model->sensor_std);
+    statistics(functions, function_count * c->sensors, 1, &model->sensor_mean, &model->sensor_std);
     for (int64_t k = 0; k < c->coordinates; k++) {
-        statistics(data->points + k, data->point_count, c->coordinates, &model->coordinate_mean[k],
+        statistics(points + k, point_count, c->coordinates, &model->coordinate_mean[k],
                    &model->coordinate_std[k]);
-        double lo = data->points[k], hi = data->points[k];
-        for (int64_t j = 0; j < data->point_count; j++) {
-            double y = data->points[j * c->coordinates + k];
+        double lo = points[k], hi = points[k];
+        for (int64_t j = 0; j < point_count; j++) {
+            double y = points[j * c->coordinates + k];
             lo = y < lo ? y : lo;
             hi = y > hi ? y : hi;
         }
@@ -361,22 +411,28 @@ static void fit_normalisation(sciml_deeponet_model *model, const sciml_deeponet_
         model->domain_max[k] = hi;
     }
     for (int64_t k = 0; k < c->outputs; k++)
-        statistics(data->values + k, data->count * data->point_count, c->outputs,
-                   &model->output_mean[k], &model->output_std[k]);
+        statistics(values + k, value_rows, c->outputs, &model->output_mean[k],
+                   &model->output_std[k]);
     model->normalized = 1;
 }
 
+static void fit_normalisation(sciml_deeponet_model *model, const sciml_deeponet_data *data) {
+    sciml_deeponet_fit_normalisation(model, data->functions, data->count, data->points,
+                                     data->point_count, data->values,
+                                     data->count * data->point_count);
+}
+
 /* Standardised copies of the sensor values (count, m) and the points (P, d) into dst. */
-static void standardise_functions(const sciml_deeponet_model *model, const double *functions,
-                                  int64_t count, double *dst) {
+void sciml_deeponet_standardise_functions(const sciml_deeponet_model *model,
+                                          const double *functions, int64_t count, double *dst) {
     const int64_t n = count * model->config.sensors;
     const double mean = model->sensor_mean, inverse = 1.0 / model->sensor_std;
     for (int64_t i = 0; i < n; i++)
         dst[i] = (functions[i] - mean) * inverse;
 }
 
-static void standardise_points(const sciml_deeponet_model *model, const double *points,
-                               int64_t point_count, double *dst) {
+void sciml_deeponet_standardise_points(const sciml_deeponet_model *model, const double *points,
+                                       int64_t point_count, double *dst) {
     const int64_t d = model->config.coordinates;
     for (int64_t j = 0; j < point_count; j++)
         for (int64_t k = 0; k < d; k++)
@@ -384,8 +440,8 @@ static void standardise_points(const sciml_deeponet_model *model, const double *
                 (points[j * d + k] - model->coordinate_mean[k]) / model->coordinate_std[k];
 }
 
-static void standardise_values(const sciml_deeponet_model *model, const double *values,
-                               int64_t rows, double *dst) {
+void sciml_deeponet_standardise_values(const sciml_deeponet_model *model, const double *values,
+                                       int64_t rows, double *dst) {
     const int64_t K = model->config.outputs;
     for (int64_t r = 0; r < rows; r++)
         for (int64_t k = 0; k < K; k++)
@@ -502,11 +558,11 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for the training data");
         goto done;
     }
-    standardise_functions(model, train->functions, count, functions);
-    standardise_values(model, train->values, count * P, values);
+    sciml_deeponet_standardise_functions(model, train->functions, count, functions);
+    sciml_deeponet_standardise_values(model, train->values, count * P, values);
     if ((status = sciml_deeponet_build_graph(model, P, batch, 1, &dg)))
         goto done;
-    standardise_points(model, train->points, P, dg.scratch);
+    sciml_deeponet_standardise_points(model, train->points, P, dg.scratch);
     if ((status = sciml_graph_set_batch(dg.graph, batch)) ||
         (status = sciml_graph_set_input(dg.graph, dg.points, dg.scratch, P * c->coordinates)))
         goto done;

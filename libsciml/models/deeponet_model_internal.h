@@ -52,10 +52,25 @@ struct sciml_deeponet_model {
 };
 
 /* Builds the network for P points and batches up to max_batch, with the MSE loss when
- * with_loss; fills dg (freed with deeponet_graph_free). */
+ * with_loss; fills dg (freed with deeponet_graph_free). P = 0 builds the unaligned graph:
+ * points (batch, d) one per function, target and output (batch, K). */
 sciml_status sciml_deeponet_build_graph(sciml_deeponet_model *model, int64_t point_count,
                                         int64_t max_batch, int with_loss, deeponet_graph *dg);
 void sciml_deeponet_graph_free(deeponet_graph *dg);
+/* Fits the standardisation (and the training domain) to functions (function_count, m),
+ * points (point_count, d) and values (value_rows, K); marks the model normalised. */
+void sciml_deeponet_fit_normalisation(sciml_deeponet_model *model, const double *functions,
+                                      int64_t function_count, const double *points,
+                                      int64_t point_count, const double *values,
+                                      int64_t value_rows);
+/* Standardised copies into dst: functions (count, m), points (point_count, d), values
+ * (rows, K). */
+void sciml_deeponet_standardise_functions(const sciml_deeponet_model *model,
+                                          const double *functions, int64_t count, double *dst);
+void sciml_deeponet_standardise_points(const sciml_deeponet_model *model, const double *points,
+                                       int64_t point_count, double *dst);
+void sciml_deeponet_standardise_values(const sciml_deeponet_model *model, const double *values,
+                                       int64_t rows, double *dst);
 /* Checks a config, with a message naming what is wrong. */
 sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_config *config);
 

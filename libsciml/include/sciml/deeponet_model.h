@@ -106,6 +106,35 @@ sciml_status sciml_deeponet_model_evaluate(sciml_deeponet_model *model,
                                            const sciml_deeponet_data *data, double *mse,
                                            double *relative_l2);
 
+/* ---- Unaligned layout ------------------------------------------------------------------------
+ * Triplets (v_i, y_i, u_i): every sample has its own function values at the m sensors, one
+ * query point and the K operator values there (functions repeat across samples as the data
+ * has them). The same network: the branch and trunk run once per sample and the prediction
+ * is the grouped row-wise product of their features, so nothing is expanded to a product of
+ * functions and points. A model trained on either layout predicts in both. */
+typedef struct sciml_deeponet_triplets {
+    const double *functions; /* (count, m) */
+    const double *points;    /* (count, d) */
+    const double *values;    /* (count, K) */
+    int64_t count;
+} sciml_deeponet_triplets;
+
+/* As sciml_deeponet_model_train, on triplets (the first call fits the normalisation: sensor
+ * values over all samples, each coordinate and output over the samples). */
+sciml_status sciml_deeponet_model_train_unaligned(sciml_deeponet_model *model,
+                                                  const sciml_deeponet_triplets *train,
+                                                  const sciml_deeponet_triplets *test,
+                                                  const sciml_train_options *options);
+/* values (count, K) = G(functions[i])(points[i]) per sample, functions (count, m), points
+ * (count, d). SCIML_ERR_STATE for an untrained model. */
+sciml_status sciml_deeponet_model_predict_unaligned(sciml_deeponet_model *model,
+                                                    const double *functions, const double *points,
+                                                    int64_t count, double *values);
+/* Mean squared error (data units) and relative L2 error over all triplets. */
+sciml_status sciml_deeponet_model_evaluate_unaligned(sciml_deeponet_model *model,
+                                                     const sciml_deeponet_triplets *data,
+                                                     double *mse, double *relative_l2);
+
 /* The box [min, max] of the training query points, per coordinate (d values each; the
  * pointers stay valid while the model lives). NULL before training. */
 const double *sciml_deeponet_model_domain_min(const sciml_deeponet_model *model);
