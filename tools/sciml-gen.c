@@ -57,6 +57,7 @@ typedef struct gen_options {
     /* antiderivative */
     int64_t sensors;
     double length_scale;
+    int64_t unaligned; /* query points per function in the unaligned layout; 0: aligned */
 } gen_options;
 
 static void usage(FILE *out) {
@@ -113,6 +114,10 @@ static void usage(FILE *out) {
             "antiderivative:\n"
             "      --sensors M     sensors (and output points) on [0, 1] [%d]\n"
             "      --length-scale L  RBF kernel length scale [%g]\n"
+            "      --unaligned Q   the unaligned layout: Q records per function, each with\n"
+            "                      v(sample, sensor), one query point y(sample) drawn among\n"
+            "                      the sensors and u(sample) there; --samples counts the\n"
+            "                      functions [0: aligned, u(sample, x)]\n"
             "oscillator:\n"
             "      --points P      time points [150]\n"
             "      --horizon T     final time [1]\n"
@@ -126,9 +131,10 @@ static void usage(FILE *out) {
 
 /* Value-taking options of some generator ("--dims", "--points", ...). */
 static const char *const generator_options[] = {
-    "--dims",      "--resolution", "--alpha", "--tau",    "--sigma",   "--name",
-    "--points",    "--horizon",    "--fine",  "--case",   "--nu",      "--time",
-    "--tolerance", "--high",       "--low",   "--method", "--sensors", "--length-scale"};
+    "--dims",   "--resolution", "--alpha",        "--tau",      "--sigma",
+    "--name",   "--points",     "--horizon",      "--fine",     "--case",
+    "--nu",     "--time",       "--tolerance",    "--high",     "--low",
+    "--method", "--sensors",    "--length-scale", "--unaligned"};
 
 static int parse_options(int argc, char **argv, gen_options *options) {
     tool_usage usage_errors = {0};
@@ -269,6 +275,9 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                    tool_option(argc, argv, &i, "--length-scale", &value, &usage_errors)) {
             tool_parse_double(&usage_errors, "--length-scale", value, 1e-3, 1e3,
                               &options->length_scale);
+        } else if (antiderivative &&
+                   tool_option(argc, argv, &i, "--unaligned", &value, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--unaligned", value, 1, 1 << 20, &options->unaligned);
         } else if (tool_is_option(arg, generator_options,
                                   sizeof(generator_options) / sizeof(generator_options[0]))) {
             tool_usage_error(&usage_errors, "option %s does not apply to generator %s", arg,
@@ -700,7 +709,9 @@ done:
     return status;
 }
 
-/* v(sample, sensor) and u(sample, x) on the same m points x_i = i / (m - 1). */
+/* v(sample, sensor) and u(sample, x) on the same m points x_i = i / (m - 1); unaligned:
+ * Q records per function, v(sample, sensor), y(sample) = x_j for j uniform among the sensors
+ * (drawn after the function, from the same generator) and u(sample) = u(x_j). */
 static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o,
                                             sciml_nc_writer *writer, const char *command) {
     const int64_t m = o->sensors;
@@ -717,16 +728,24 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
         goto done;
     const char *names[] = {"gp_length_scale", "gp_variance", "quadrature_order"};
     const double values[] = {o->length_scale, 1.0, SCIML_ANTIDERIVATIVE_QUADRATURE_ORDER};
+    const int unaligned = o->unaligned > 0;
     if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
         (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
-        (status = sciml_nc_def_dim(writer, "x", m, &x_dim)) ||
+        (!unaligned && (status = sciml_nc_def_dim(writer, "x", m, &x_dim))) ||
         (status =
              sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
         (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor positions")) ||
-        (status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query points")))
+        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor positions")))
+        goto done;
+    if (unaligned) { /* y(sample): each record's own query point */
+        if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 1, &sample_dim, &x_var)) ||
+            (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "query")) ||
+            (status = sciml_nc_put_att_text(writer, x_var, "sciml_coordinates", "x")) ||
+            (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query point x")))
+            goto done;
+    } else if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
+               (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
+               (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query points")))
         goto done;
     dims[0] = sample_dim;
     dims[1] = sensor_dim;
@@ -737,7 +756,8 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
                                         "with RBF kernel")))
         goto done;
     dims[1] = x_dim;
-    if ((status = sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, 2, dims, &u_var)) ||
+    if ((status =
+             sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, unaligned ? 1 : 2, dims, &u_var)) ||
         (status = sciml_nc_put_att_text(writer, u_var, "sciml_role", "output")) ||
         (status = sciml_nc_put_att_text(writer, u_var, "long_name",
                                         "antiderivative u(x) = integral_0^x v(s) ds")) ||
@@ -745,7 +765,7 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
         (status = put_dataset_attributes(writer, "antiderivative", o->seed, command)) ||
         (status = sciml_nc_end_def(writer)) ||
         (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
-        (status = write_grid(writer, x_var, m, 1.0 / (double)(m - 1))))
+        (!unaligned && (status = write_grid(writer, x_var, m, 1.0 / (double)(m - 1)))))
         goto done;
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
@@ -753,9 +773,21 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
         if ((status = sample_outcome(ctx, SCIML_OK, n)))
             goto done;
         sciml_antiderivative_sample(generator, &rng, v, u);
-        if ((status = sciml_nc_write_record(writer, v_var, n, v)) ||
-            (status = sciml_nc_write_record(writer, u_var, n, u)))
-            goto done;
+        if (!unaligned) {
+            if ((status = sciml_nc_write_record(writer, v_var, n, v)) ||
+                (status = sciml_nc_write_record(writer, u_var, n, u)))
+                goto done;
+            continue;
+        }
+        for (int64_t q = 0; q < o->unaligned; q++) {
+            const int64_t record = n * o->unaligned + q;
+            const int64_t j = (int64_t)sciml_rng_below(&rng, (uint64_t)m);
+            const double y = (double)j / (double)(m - 1);
+            if ((status = sciml_nc_write_record(writer, v_var, record, v)) ||
+                (status = sciml_nc_write_record(writer, x_var, record, &y)) ||
+                (status = sciml_nc_write_record(writer, u_var, record, &u[j])))
+                goto done;
+        }
     }
 done:
     free(v);
@@ -779,7 +811,8 @@ int main(int argc, char **argv) {
     }
     tool_catch_interrupts(ctx);
     sciml_nc_writer_options writer_options = sciml_nc_writer_default_options();
-    writer_options.record_count = options.samples;
+    writer_options.record_count =
+        options.unaligned ? options.samples * options.unaligned : options.samples;
     sciml_nc_writer *writer = NULL;
     sciml_status status = sciml_nc_writer_create(ctx, options.output, &writer_options, &writer);
     if (status == SCIML_OK) {

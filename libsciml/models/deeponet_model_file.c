@@ -66,7 +66,8 @@ sciml_status sciml_deeponet_model_write(sciml_deeponet_model *model, const char 
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "deeponet")) ||
         (status =
              sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "layout", "aligned")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "layout",
+                                        model->unaligned ? "unaligned" : "aligned")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "branch", branch)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "trunk", trunk)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "activation",
@@ -169,11 +170,14 @@ sciml_status sciml_deeponet_model_read(sciml_ctx *ctx, const char *path, sciml_d
     }
     const int checkpoint = !strcmp(kind, "checkpoint");
     if (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "layout", &layout, NULL) ||
-        strcmp(layout, "aligned")) {
+        (strcmp(layout, "aligned") && strcmp(layout, "unaligned"))) {
         status = sciml_error(ctx, SCIML_ERR_FORMAT,
-                             "%s: model attribute 'layout' is missing or not \"aligned\"", path);
+                             "%s: model attribute 'layout' is missing or not \"aligned\" or "
+                             "\"unaligned\"",
+                             path);
         goto done;
     }
+    const int unaligned = !strcmp(layout, "unaligned");
     sciml_deeponet_config config;
     sciml_deeponet_config_default(&config);
     if ((status = read_widths(ctx, reader, "branch", config.branch, &config.branch_count)) ||
@@ -211,6 +215,7 @@ sciml_status sciml_deeponet_model_read(sciml_ctx *ctx, const char *path, sciml_d
         (status = sciml_model_read_vector(ctx, reader, "output_std", K, 1, model->output_std)))
         goto done;
     model->normalized = 1;
+    model->unaligned = unaligned;
     if ((status = sciml_deeponet_build_graph(model, 1, 1, 0, &dg)) ||
         (status = sciml_params_read(ctx, reader, dg.graph)))
         goto done;

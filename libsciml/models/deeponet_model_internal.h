@@ -41,6 +41,7 @@ struct sciml_deeponet_model {
     int64_t parameter_count;
     double *params; /* (parameter_count) graph layout: branch, trunk, bias */
     int normalized; /* statistics fitted or read */
+    int unaligned;  /* trained on triplets (the file's layout attribute); predicts either way */
     double sensor_mean, sensor_std;
     double coordinate_mean[SCIML_DEEPONET_MAX_COORDINATES];
     double coordinate_std[SCIML_DEEPONET_MAX_COORDINATES];

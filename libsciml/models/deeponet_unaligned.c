@@ -134,6 +134,7 @@ sciml_status sciml_deeponet_model_train_unaligned(sciml_deeponet_model *model,
     if (!model->normalized) {
         sciml_deeponet_fit_normalisation(model, train->functions, count, train->points, count,
                                          train->values, count);
+        model->unaligned = 1;
         sciml_deeponet_inference_free(&model->inference);
     }
     const int64_t batch = options->batch < count ? options->batch : count;

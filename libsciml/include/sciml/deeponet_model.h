@@ -21,8 +21,9 @@
  * its epochs.
  *
  * Model file (netCDF, sciml-fields(5)): sciml_model = "deeponet", branch = "40,40", trunk =
- * "40,40" (hidden widths then p), activation, layout = "aligned", coordinates = "x" (names of
- * the query coordinates, comma-separated), outputs; dimensions sensor, coordinate,
+ * "40,40" (hidden widths then p), activation, layout = "aligned" or "unaligned" (that of the
+ * training data; either predicts in both), coordinates = "x" (names of the query
+ * coordinates, comma-separated), outputs; dimensions sensor, coordinate,
  * output_channel; variables sensor_mean/sensor_std (1), coordinate_mean/coordinate_std and
  * domain_min/domain_max (coordinate: the box of the training query points),
  * output_mean/output_std (output_channel), and the parameters by name (branch.0.weight, ...,
