@@ -393,6 +393,68 @@ static void test_unaligned(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* POD-DeepONet: the trunk from the SVD of the training outputs learns the antiderivative to a
+ * stated error, predicts only at its training points, is reproduced by its model file, and
+ * asks for no more modes than the data have. */
+static void test_pod(void) {
+    make_data();
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_deeponet_config config = small_config(1, SCIML_ACT_RELU);
+    config.pod = 1;
+    config.trunk_count = 1;
+    config.trunk[0] = 16;
+    sciml_deeponet_model *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 1, &model), SCIML_OK);
+    CU_ASSERT_EQUAL(model->parameter_count, SENSORS * 16 + 16 + 16 * 16 + 16 + 1);
+    sciml_deeponet_data train = data_set(0, TRAIN), test = data_set(TRAIN, TEST);
+    sciml_train_options options;
+    full_batch_options(&options, 3000);
+    options.schedule.base_lr = 2e-3;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_train(model, &train, &test, &options), SCIML_OK);
+    double mse, error;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_evaluate(model, &test, &mse, &error), SCIML_OK);
+    fprintf(stderr, "POD antiderivative: test MSE %.3e, relative L2 %.3e\n", mse, error);
+    CU_ASSERT(error < 0.03);
+    /* the leading mode carries the most energy: its column norm is the largest */
+    double norms[16] = {0};
+    for (int64_t j = 0; j < model->pod_point_count; j++)
+        for (int i = 0; i < 16; i++)
+            norms[i] += model->pod_modes[j * 16 + i] * model->pod_modes[j * 16 + i];
+    for (int i = 1; i < 16; i++)
+        CU_ASSERT(norms[i] <= norms[i - 1] * (1.0 + 1e-12));
+    double other[3] = {0.1, 0.2, 0.3}, out[3 * 5];
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, functions, 5, other, 3, 5, out),
+                    SCIML_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "POD"));
+    sciml_deeponet_triplets triplets = {functions, grid, values, 3};
+    CU_ASSERT_EQUAL(sciml_deeponet_model_train_unaligned(model, &triplets, NULL, &options),
+                    SCIML_ERR_UNSUPPORTED);
+
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/deeponet_pod.nc", sciml_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_write(model, path, NULL, 0), SCIML_OK);
+    sciml_deeponet_model *copy = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_read(ctx, path, &copy, NULL, NULL), SCIML_OK);
+    CU_ASSERT(sciml_deeponet_model_get_config(copy)->pod);
+    double a[5 * SENSORS], b[5 * SENSORS];
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, functions, 5, grid, SENSORS, 5, a),
+                    SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(copy, functions, 5, grid, SENSORS, 2, b),
+                    SCIML_OK);
+    CU_ASSERT(memcmp(a, b, sizeof(a)) == 0);
+    sciml_deeponet_model_destroy(&copy);
+    sciml_deeponet_model_destroy(&model);
+
+    config.branch[1] = config.trunk[0] = 32; /* 32 modes from 24 points */
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 1, &model), SCIML_OK);
+    full_batch_options(&options, 1);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_train(model, &train, NULL, &options), SCIML_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "POD modes"));
+    sciml_deeponet_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
 static void test_checkpoint_resumes(void) {
     make_data();
     sciml_ctx *ctx = NULL;
@@ -455,6 +517,7 @@ int main(void) {
         {"folded prediction matches the graph", test_folded_prediction},
         {"learns the antiderivative", test_learns_antiderivative},
         {"unaligned layout: gradient, training, prediction", test_unaligned},
+        {"POD trunk", test_pod},
         {"checkpoint resumes bit for bit", test_checkpoint_resumes},
         {"configuration checks", test_config_checks},
         {NULL, NULL},

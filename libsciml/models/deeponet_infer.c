@@ -17,6 +17,9 @@
  * Functions go through the layers INFERENCE_CHUNK at a time so that the hidden buffers stay
  * in cache, and each layer is one call of sciml_cpu_dense (bias and ReLU fused).
  *
+ * A POD trunk (config.pod) supplies t_j from the stored modes and adds the stored mean of
+ * output k at point j inside the bracket of r.
+ *
  * The parameters here are the model's host copy (not tensor memory), so this file calls
  * the CPU backend's host kernels (OpenBLAS, sciml_cpu_dense, the elementwise activations).
  */
@@ -140,6 +143,11 @@ sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const
     for (int l = 1; l < layers; l++)
         branch_widest = sizes[l] + 1 > branch_widest ? sizes[l] + 1 : branch_widest;
 
+    if (c->pod) { /* features only at the training points */
+        sciml_status status = sciml_deeponet_check_pod_points(model, points, point_count);
+        if (status)
+            return status;
+    }
     const int same_grid = inf->block && inf->point_count == point_count &&
                           !memcmp(inf->points, points, (size_t)(point_count * d) * sizeof(double));
     if (!same_grid) {
@@ -186,7 +194,7 @@ sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const
         /* readout [M; r] (h + 1, P K) from the last layer W (h, p), a (p) */
         const double *last = w, *last_bias = w + h * p;
         const double *output_bias = trunk_params(model);
-        for (int l = 0; l < c->trunk_count; l++) {
+        for (int l = 0; !c->pod && l < c->trunk_count; l++) { /* a POD trunk has none */
             const int64_t in = l ? c->trunk[l - 1] : d;
             output_bias += in * c->trunk[l] + c->trunk[l];
         }
@@ -197,7 +205,10 @@ sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const
         double *trunk_work = cursor;
         cursor += 2 * point_count * widest;
         double *product = cursor; /* (h, P) one group's W_k T_k^T */
-        trunk_features(model, points, point_count, t, trunk_work, widest);
+        if (c->pod)
+            memcpy(t, model->pod_modes, (size_t)(point_count * p) * sizeof(double));
+        else
+            trunk_features(model, points, point_count, t, trunk_work, widest);
         for (int64_t k = 0; k < K; k++) {
             const double s = model->output_std[k], mu = model->output_mean[k];
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)h, (int)point_count,
@@ -207,7 +218,7 @@ sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const
                 for (int64_t j = 0; j < point_count; j++)
                     inf->readout[i * columns + j * K + k] = product[i * point_count + j];
             for (int64_t j = 0; j < point_count; j++) {
-                double sum = output_bias[k];
+                double sum = output_bias[k] + (c->pod ? model->pod_mean[j * K + k] : 0.0);
                 for (int64_t i = k * group; i < (k + 1) * group; i++)
                     sum += last_bias[i] * t[j * p + i];
                 inf->readout[h * columns + j * K + k] = s * sum + mu;

@@ -11,6 +11,7 @@
 #include "models/deeponet_model_internal.h"
 
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,11 @@ sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_co
                                (long long)width);
     }
     const int64_t p = c->branch[c->branch_count - 1];
+    if (c->pod && (c->trunk_count != 1 || c->trunk[0] != p))
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: a POD trunk has %d widths ending in %lld: expected the "
+                           "single width p = %lld",
+                           c->trunk_count, (long long)c->trunk[c->trunk_count - 1], (long long)p);
     if (c->trunk[c->trunk_count - 1] != p)
         return sciml_error(ctx, SCIML_ERR_ARG,
                            "deeponet: the branch ends in %lld features and the trunk in %lld: "
@@ -82,22 +88,24 @@ void sciml_deeponet_graph_free(deeponet_graph *dg) {
  * output biases c (K): out[f, j K + k] = B[f, g_k] . T[j, g_k] + c_k. One op instead of a
  * matmul, a bias add with broadcasting and (for K > 1) K slices and a concat: forward one GEMM
  * per output over the bias pre-broadcast, backward two GEMMs per output and a sum. For K > 1
- * output k's columns are strided by K, so they pass through scratch (batch, P). */
+ * output k's columns are strided by K, so they pass through scratch (batch, P). A fourth
+ * input (POD: the mean outputs, (P K), no gradient) is added to every row. */
 typedef struct product_state {
     int64_t outputs, points;
 } product_state;
 
 static sciml_status product_forward(void *state, int input_count, const sciml_tensor_view *inputs,
                                     sciml_tensor_view *out, void *scratch) {
-    (void)input_count;
     const product_state *s = state;
     const int64_t K = s->outputs, P = s->points, n = inputs[0].shape[0], p = inputs[0].shape[1];
     const int64_t group = p / K;
     const double *b = inputs[0].value, *t = inputs[1].value, *c = inputs[2].value;
+    const double *offset = input_count > 3 ? inputs[3].value : NULL; /* POD mean (P K) */
     double *y = out->value;
     if (K == 1) {
-        for (int64_t i = 0; i < n * P; i++)
-            y[i] = c[0];
+        for (int64_t f = 0; f < n; f++)
+            for (int64_t j = 0; j < P; j++)
+                y[f * P + j] = c[0] + (offset ? offset[j] : 0.0);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)P, (int)p, 1.0, b, (int)p,
                     t, (int)p, 1.0, y, (int)P);
         return SCIML_OK;
@@ -107,7 +115,7 @@ static sciml_status product_forward(void *state, int input_count, const sciml_te
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)P, (int)group, 1.0,
                     b + k * group, (int)p, t + k * group, (int)p, 0.0, part, (int)P);
         for (int64_t i = 0; i < n * P; i++)
-            y[i * K + k] = part[i] + c[k];
+            y[i * K + k] = part[i] + c[k] + (offset ? offset[(i % P) * K + k] : 0.0);
     }
     return SCIML_OK;
 }
@@ -192,17 +200,31 @@ static const sciml_op_def pairs_op = {"deeponet_pairs", pairs_forward, pairs_bac
  * the unaligned layout (point_count 0: points (batch, d), one per function). */
 static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deeponet_config *c,
                                 int64_t point_count, int64_t max_batch, sciml_node functions,
-                                sciml_node points, sciml_mlp *branch, sciml_mlp *trunk) {
+                                sciml_node points, sciml_mlp *branch, sciml_mlp *trunk,
+                                sciml_node *modes, sciml_node *offsets) {
     const int64_t p = sciml_deeponet_features(c), K = c->outputs;
+    if (c->pod && point_count == 0) {
+        sciml_error(ctx, SCIML_ERR_UNSUPPORTED,
+                    "deeponet: a POD trunk needs the aligned layout (one grid of points for "
+                    "every function), not triplets");
+        return SCIML_NO_NODE;
+    }
     if (sciml_mlp_create(ctx, g, "branch", c->sensors, c->branch_count - 1, c->branch, p,
                          c->activation, branch) ||
-        sciml_mlp_create(ctx, g, "trunk", c->coordinates, c->trunk_count - 1, c->trunk, p,
-                         c->activation, trunk))
+        (!c->pod && sciml_mlp_create(ctx, g, "trunk", c->coordinates, c->trunk_count - 1, c->trunk,
+                                     p, c->activation, trunk)))
         return SCIML_NO_NODE;
     int64_t bias_shape[1] = {K};
     sciml_node bias = sciml_graph_param(g, "bias", 1, bias_shape);
     sciml_node b = sciml_mlp_apply(g, branch, functions); /* (batch, p) */
-    sciml_node t = sciml_activate(g, sciml_mlp_apply(g, trunk, points), c->activation); /* (P, p) */
+    sciml_node t, offset = SCIML_NO_NODE;
+    if (c->pod) { /* fixed features and mean outputs, inputs set from the model */
+        const int64_t mode_shape[2] = {point_count, p}, mean_shape[1] = {point_count * K};
+        t = *modes = sciml_graph_input(g, "pod_modes", 2, mode_shape);
+        offset = *offsets = sciml_graph_input(g, "pod_mean", 1, mean_shape);
+    } else {
+        t = sciml_activate(g, sciml_mlp_apply(g, trunk, points), c->activation); /* (P, p) */
+    }
     if (point_count == 0) {
         const sciml_node inputs[3] = {b, t, bias};
         const int64_t shape[2] = {SCIML_BATCH, K};
@@ -215,10 +237,10 @@ static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deep
     }
     state->outputs = K;
     state->points = point_count;
-    const sciml_node inputs[3] = {b, t, bias};
+    const sciml_node inputs[4] = {b, t, bias, offset};
     const int64_t shape[2] = {SCIML_BATCH, point_count * K};
     const size_t scratch = K > 1 ? (size_t)max_batch * (size_t)point_count * sizeof(double) : 0;
-    return sciml_custom(g, &product_op, state, 3, inputs, 2, shape, scratch);
+    return sciml_custom(g, &product_op, state, c->pod ? 4 : 3, inputs, 2, shape, scratch);
 }
 
 /* The graph with the network's initialisers (branch and trunk returned when not NULL). */
@@ -228,7 +250,7 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
     const sciml_deeponet_config *c = &model->config;
     sciml_mlp branch_local, trunk_local;
     memset(dg, 0, sizeof(*dg));
-    dg->target = dg->loss = SCIML_NO_NODE;
+    dg->target = dg->loss = dg->modes = dg->offset = SCIML_NO_NODE;
     const int unaligned = point_count == 0; /* then one point per function, a batch input */
     if (point_count < 0 || max_batch < 1)
         return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld query points, batch %lld",
@@ -243,7 +265,8 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
     dg->functions = sciml_graph_input(g, "v", 2, function_shape);
     dg->points = sciml_graph_input(g, "y", 2, point_shape);
     dg->output = build_network(ctx, g, c, point_count, max_batch, dg->functions, dg->points,
-                               branch ? branch : &branch_local, trunk ? trunk : &trunk_local);
+                               branch ? branch : &branch_local, trunk ? trunk : &trunk_local,
+                               &dg->modes, &dg->offset);
     if (with_loss) {
         dg->target = sciml_graph_input(g, "u", 2, target_shape);
         dg->loss = sciml_mse(g, dg->output, dg->target);
@@ -267,6 +290,12 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
     if (model->parameter_count)
         memcpy(sciml_graph_params(g), model->params,
                (size_t)model->parameter_count * sizeof(double));
+    if (c->pod && model->pod_modes && point_count == model->pod_point_count &&
+        ((status = sciml_graph_set_input(g, dg->modes, model->pod_modes,
+                                         point_count * sciml_deeponet_features(c))) ||
+         (status =
+              sciml_graph_set_input(g, dg->offset, model->pod_mean, point_count * c->outputs))))
+        goto fail;
     return SCIML_OK;
 fail:
     sciml_deeponet_graph_free(dg);
@@ -304,7 +333,8 @@ sciml_status sciml_deeponet_model_create(sciml_ctx *ctx, const sciml_deeponet_co
     sciml_rng init_rng;
     sciml_rng_seed(&init_rng, seed ^ 0xd0e0a7e5eed1a7e1ULL);
     if ((status = sciml_mlp_init(ctx, dg.graph, &branch, SCIML_INIT_GLOROT_NORMAL, &init_rng)) ||
-        (status = sciml_mlp_init(ctx, dg.graph, &trunk, SCIML_INIT_GLOROT_NORMAL, &init_rng)))
+        (!config->pod &&
+         (status = sciml_mlp_init(ctx, dg.graph, &trunk, SCIML_INIT_GLOROT_NORMAL, &init_rng))))
         goto fail;
     /* the output bias starts at zero like every other bias (parameters are zero-initialised) */
     memcpy(model->params, sciml_graph_params(dg.graph),
@@ -325,6 +355,9 @@ void sciml_deeponet_model_destroy(sciml_deeponet_model **model) {
     free(m->params);
     sciml_train_state_free(&m->state);
     sciml_deeponet_inference_free(&m->inference);
+    free(m->pod_points);
+    free(m->pod_modes);
+    free(m->pod_mean);
     free(m);
     *model = NULL;
 }
@@ -448,6 +481,97 @@ void sciml_deeponet_standardise_values(const sciml_deeponet_model *model, const 
             dst[r * K + k] = (values[r * K + k] - model->output_mean[k]) / model->output_std[k];
 }
 
+/* ---- POD trunk --------------------------------------------------------------------------------
+ */
+
+sciml_status sciml_deeponet_check_pod_points(sciml_deeponet_model *model, const double *points,
+                                             int64_t point_count) {
+    const int64_t d = model->config.coordinates;
+    if (!model->pod_modes)
+        return sciml_error(model->ctx, SCIML_ERR_STATE, "deeponet: the POD trunk is not fitted");
+    if (point_count != model->pod_point_count ||
+        memcmp(points, model->pod_points, (size_t)(point_count * d) * sizeof(double)))
+        return sciml_error(model->ctx, SCIML_ERR_ARG,
+                           "deeponet: %lld query points given: a POD trunk is known only at its "
+                           "%lld training points (expected exactly those)",
+                           (long long)point_count, (long long)model->pod_point_count);
+    return SCIML_OK;
+}
+
+sciml_status sciml_deeponet_fit_pod(sciml_deeponet_model *model, const double *points,
+                                    int64_t point_count, const double *values, int64_t count) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_deeponet_config *c = &model->config;
+    const int64_t P = point_count, K = c->outputs, d = c->coordinates;
+    const int64_t p = sciml_deeponet_features(c), group = p / K;
+    const int64_t rank = count < P ? count : P;
+    if (group > rank)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: %lld POD modes per output from %lld functions at %lld "
+                           "points: expected at most min(functions, points) = %lld (a smaller "
+                           "last branch width)",
+                           (long long)group, (long long)count, (long long)P, (long long)rank);
+    double *x = sciml_alloc_array((size_t)count * (size_t)P, sizeof(double));
+    double *singular = sciml_alloc_array((size_t)rank, sizeof(double));
+    double *right = sciml_alloc_array((size_t)rank * (size_t)P, sizeof(double));
+    double *superb = sciml_alloc_array((size_t)rank, sizeof(double));
+    double *modes = sciml_alloc_array((size_t)P * (size_t)p, sizeof(double));
+    double *mean = sciml_alloc_array((size_t)P * (size_t)K, sizeof(double));
+    double *copy = sciml_alloc_array((size_t)P * (size_t)d, sizeof(double));
+    sciml_status status = SCIML_OK;
+    if (!x || !singular || !right || !superb || !modes || !mean || !copy) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM,
+                             "deeponet: out of memory for the POD of %lld x %lld values",
+                             (long long)count, (long long)P);
+        goto done;
+    }
+    for (int64_t k = 0; k < K; k++) {
+        /* X (count, P): output k centred over the functions */
+        for (int64_t j = 0; j < P; j++) {
+            double sum = 0.0;
+            for (int64_t f = 0; f < count; f++)
+                sum += values[(f * P + j) * K + k];
+            mean[j * K + k] = sum / (double)count;
+        }
+        for (int64_t f = 0; f < count; f++)
+            for (int64_t j = 0; j < P; j++)
+                x[f * P + j] = values[(f * P + j) * K + k] - mean[j * K + k];
+        lapack_int info =
+            LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'S', (lapack_int)count, (lapack_int)P, x,
+                           (lapack_int)P, singular, NULL, 1, right, (lapack_int)P, superb);
+        if (info != 0) {
+            status = sciml_error(ctx, SCIML_ERR_SOLVER,
+                                 "deeponet: the SVD of the training outputs failed "
+                                 "(LAPACKE_dgesvd info = %d): expected finite values",
+                                 (int)info);
+            goto done;
+        }
+        const double scale = 1.0 / sqrt((double)count);
+        for (int64_t j = 0; j < P; j++)
+            for (int64_t i = 0; i < group; i++)
+                modes[j * p + k * group + i] = right[i * P + j] * singular[i] * scale;
+    }
+    memcpy(copy, points, (size_t)(P * d) * sizeof(double));
+    free(model->pod_points);
+    free(model->pod_modes);
+    free(model->pod_mean);
+    model->pod_points = copy;
+    model->pod_modes = modes;
+    model->pod_mean = mean;
+    model->pod_point_count = P;
+    copy = modes = mean = NULL;
+    sciml_deeponet_inference_free(&model->inference);
+done:
+    free(x);
+    free(singular);
+    free(right);
+    free(superb);
+    free(modes);
+    free(mean);
+    free(copy);
+    return status;
+}
+
 /* ---- prediction ------------------------------------------------------------------------------ */
 
 sciml_status sciml_deeponet_model_predict(sciml_deeponet_model *model, const double *functions,
@@ -560,6 +684,15 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
     }
     sciml_deeponet_standardise_functions(model, train->functions, count, functions);
     sciml_deeponet_standardise_values(model, train->values, count * P, values);
+    if (c->pod) { /* the trunk: fitted on the first call, the same points afterwards */
+        if (!model->pod_modes &&
+            (status = sciml_deeponet_fit_pod(model, train->points, P, values, count)))
+            goto done;
+        if ((status = sciml_deeponet_check_pod_points(model, train->points, P)) ||
+            (test &&
+             (status = sciml_deeponet_check_pod_points(model, test->points, test->point_count))))
+            goto done;
+    }
     if ((status = sciml_deeponet_build_graph(model, P, batch, 1, &dg)))
         goto done;
     sciml_deeponet_standardise_points(model, train->points, P, dg.scratch);

@@ -15,6 +15,8 @@ typedef struct deeponet_graph {
     sciml_node points;    /* input (P, d), standardised */
     sciml_node target;    /* input (batch, P K), standardised; SCIML_NO_NODE without a loss */
     sciml_node output;    /* (batch, P K) standardised predictions */
+    sciml_node modes;     /* POD: input (P, p) trunk features; else SCIML_NO_NODE */
+    sciml_node offset;    /* POD: input (P K) mean outputs; else SCIML_NO_NODE */
     sciml_node loss;      /* MSE, or SCIML_NO_NODE */
     double *scratch;      /* (max_batch, max(m, P d)) standardised inputs */
 } deeponet_graph;
@@ -42,6 +44,11 @@ struct sciml_deeponet_model {
     double *params; /* (parameter_count) graph layout: branch, trunk, bias */
     int normalized; /* statistics fitted or read */
     int unaligned;  /* trained on triplets (the file's layout attribute); predicts either way */
+    /* POD trunk (config.pod), set by the first training: */
+    int64_t pod_point_count; /* P; 0 before */
+    double *pod_points;      /* (P, d) the training points */
+    double *pod_modes;       /* (P, p) trunk features, standardised output units */
+    double *pod_mean;        /* (P, K) mean standardised output */
     double sensor_mean, sensor_std;
     double coordinate_mean[SCIML_DEEPONET_MAX_COORDINATES];
     double coordinate_std[SCIML_DEEPONET_MAX_COORDINATES];
@@ -72,6 +79,13 @@ void sciml_deeponet_standardise_points(const sciml_deeponet_model *model, const 
                                        int64_t point_count, double *dst);
 void sciml_deeponet_standardise_values(const sciml_deeponet_model *model, const double *values,
                                        int64_t rows, double *dst);
+/* Fits the POD trunk to standardised values (count, P, K) at points (P, d) (owned by the
+ * model afterwards); SCIML_ERR_ARG when p / K exceeds min(count, P). */
+sciml_status sciml_deeponet_fit_pod(sciml_deeponet_model *model, const double *points,
+                                    int64_t point_count, const double *values, int64_t count);
+/* SCIML_OK when points (P, d) are the POD training points, else SCIML_ERR_ARG naming them. */
+sciml_status sciml_deeponet_check_pod_points(sciml_deeponet_model *model, const double *points,
+                                             int64_t point_count);
 /* Checks a config, with a message naming what is wrong. */
 sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_config *config);
 

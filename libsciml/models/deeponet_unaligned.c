@@ -17,6 +17,10 @@ enum { UNALIGNED_CHUNK = 512 };
 
 static sciml_status check_triplets(sciml_deeponet_model *model, const sciml_deeponet_triplets *data,
                                    const char *what) {
+    if (model->config.pod)
+        return sciml_error(model->ctx, SCIML_ERR_UNSUPPORTED,
+                           "deeponet: a POD trunk needs the aligned layout (one grid of points "
+                           "for every function), not triplets");
     if (!data->functions || !data->points || !data->values || data->count < 1)
         return sciml_error(model->ctx, SCIML_ERR_ARG,
                            "deeponet: the %s set has %lld samples: expected at least one "
@@ -32,6 +36,10 @@ sciml_status sciml_deeponet_model_predict_unaligned(sciml_deeponet_model *model,
     const sciml_deeponet_config *c = &model->config;
     if (!model->normalized)
         return sciml_error(ctx, SCIML_ERR_STATE, "deeponet: the model is untrained");
+    if (c->pod)
+        return sciml_error(ctx, SCIML_ERR_UNSUPPORTED,
+                           "deeponet: a POD trunk predicts on its training grid only, not at "
+                           "one point per function");
     if (count < 0)
         return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld samples: expected 0 or more",
                            (long long)count);

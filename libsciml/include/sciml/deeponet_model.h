@@ -20,6 +20,13 @@
  * with the shared mini-batch Adam loop (sciml/trainer.h); "iterations" of a full-batch run are
  * its epochs.
  *
+ * POD-DeepONet (Lu, Meng, Cai, Mao, Goswami, Zhang and Karniadakis, "A comprehensive and fair
+ * comparison of two neural operators (with practical extensions) based on FAIR data", CMAME
+ * 393, 2022): config.pod replaces the trunk by fixed features from the training outputs in
+ * standardised units: per output k, with X_k (N, P) the centred values, X_k = A S V^T by
+ * LAPACKE_dgesvd, t_j = (V S / sqrt(N))[j, :p/K] and the mean added per point, so the branch
+ * learns unit-variance coefficients. The model predicts at the P training points only.
+ *
  * Model file (netCDF, sciml-fields(5)): sciml_model = "deeponet", branch = "40,40", trunk =
  * "40,40" (hidden widths then p), activation, layout = "aligned" or "unaligned" (that of the
  * training data; either predicts in both), coordinates = "x" (names of the query
@@ -53,6 +60,8 @@ typedef struct sciml_deeponet_config {
     int64_t branch[SCIML_DEEPONET_MAX_LAYERS]; /* hidden widths, then p */
     int64_t trunk[SCIML_DEEPONET_MAX_LAYERS];  /* hidden widths, then p (the same p) */
     sciml_activation activation;               /* of hidden layers and the trunk output */
+    int pod; /* 1: POD-DeepONet, the trunk is the leading POD modes of the training outputs
+                (aligned layout only; trunk_count 1, trunk[0] = p, no trunk parameters) */
 } sciml_deeponet_config;
 
 /* Defaults of the paper's antiderivative set-up: m = 100, d = 1, K = 1, branch 40,40, trunk
