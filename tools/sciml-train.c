@@ -100,7 +100,9 @@ static void usage(FILE *out) {
         "  --padding N           zeros appended per dimension, for non-periodic data [0]\n"
         "Architecture (deeponet):\n"
         "  --branch LIST         branch widths after the sensors, the last is p [40,40]\n"
-        "  --trunk LIST          trunk widths after the coordinates, ending in p [40,40]\n"
+        "  --trunk LIST          trunk widths after the coordinates, ending in p, or pod\n"
+        "                        (the leading p POD modes of the training outputs; aligned\n"
+        "                        layout, predictions at the training points) [40,40]\n"
         "  --query NAME          unaligned layout: NAME(sample) or NAME(sample, coordinate)\n"
         "                        holds each sample's query point [the variable with\n"
         "                        sciml_role = \"query\"; none: aligned]\n"
@@ -322,7 +324,11 @@ static int parse_options(int argc, char **argv, train_options *o) {
                          "--optimizer lbfgs is not available for %s: use adam or adamw", o->mode);
     if (deeponet && !o->activation_given)
         o->activation = "relu";
-    const char *lists[2][2] = {{"--branch", o->branch}, {"--trunk", o->trunk}};
+    const int pod = deeponet && o->trunk && !strcmp(o->trunk, "pod");
+    if (pod && o->query)
+        tool_usage_error(&usage_errors,
+                         "--trunk pod needs the aligned layout: it does not combine with --query");
+    const char *lists[2][2] = {{"--branch", o->branch}, {"--trunk", pod ? NULL : o->trunk}};
     int64_t features[2] = {0, 0};
     for (int k = 0; deeponet && k < 2; k++) {
         sciml_ctx *ctx = NULL;
@@ -906,6 +912,12 @@ static int train_deeponet_unaligned(training_run *run, sciml_deeponet_model *mod
     sciml_array test_query;
     memset(&test_query, 0, sizeof(test_query));
     char test_names[SCIML_NC_MAX_NAME + 8];
+    if (!strcmp(o->trunk, "pod")) {
+        tool_error("%s: '%s' gives one query point per sample (the unaligned layout): --trunk "
+                   "pod needs the aligned layout, one grid for every function",
+                   o->data, query->name);
+        goto done;
+    }
     if (run_read_data(run) ||
         (o->test && read_deeponet_query(run, o->test, query->name, &test_query, test_names,
                                         sizeof(test_names))))
@@ -1035,11 +1047,17 @@ static int train_deeponet(training_run *run) {
         sciml_activation_parse(o->activation, &config.activation);
         char names[256];
         grid_names(&grid, names, sizeof(names));
-        if (sciml_parse_hidden(ctx, o->branch, config.branch, SCIML_DEEPONET_MAX_LAYERS,
-                               &config.branch_count) ||
-            sciml_parse_hidden(ctx, o->trunk, config.trunk, SCIML_DEEPONET_MAX_LAYERS,
-                               &config.trunk_count) ||
-            sciml_deeponet_model_create(ctx, &config, o->seed, &model) ||
+        config.pod = !strcmp(o->trunk, "pod");
+        sciml_status parsed = sciml_parse_hidden(ctx, o->branch, config.branch,
+                                                 SCIML_DEEPONET_MAX_LAYERS, &config.branch_count);
+        if (parsed == SCIML_OK && config.pod) { /* p modes: the branch's last width */
+            config.trunk_count = 1;
+            config.trunk[0] = config.branch[config.branch_count - 1];
+        } else if (parsed == SCIML_OK) {
+            parsed = sciml_parse_hidden(ctx, o->trunk, config.trunk, SCIML_DEEPONET_MAX_LAYERS,
+                                        &config.trunk_count);
+        }
+        if (parsed || sciml_deeponet_model_create(ctx, &config, o->seed, &model) ||
             sciml_deeponet_model_set_coordinate_names(model, names)) {
             tool_fail(ctx);
             goto done;

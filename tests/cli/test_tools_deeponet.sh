@@ -47,6 +47,24 @@ run sciml-cmp points.nc grid.nc
 expect_rc 0 "--points and --grid give the same values"
 check "identical predictions" test "$(rel_l2_of "$T/.stdout" u)" = 0.000000e+00
 
+section "POD trunk: the leading modes of the training outputs"
+run sciml-train deeponet --data train.nc --test test.nc --trunk pod --branch 24,24 \
+    --iterations 3000 --lr 2e-3 --seed 1 -q -o pod.nc
+expect_rc 0 "sciml-train deeponet --trunk pod"
+run ncdump -h pod.nc
+expect_stdout_has 'trunk = "pod"' "POD trunk recorded"
+expect_stdout_has 'pod_modes(pod_point, feature)' "modes stored"
+run sciml-deeponet -m pod.nc test.nc pod_prediction.nc
+expect_rc 0 "sciml-deeponet with a POD trunk at the training points"
+run sciml-cmp pod_prediction.nc test.nc
+error=$(rel_l2_of "$T/.stdout" u)
+echo "POD-DeepONet test relative L2: $error"
+check "POD test relative L2 below 0.08 ($error)" float_lt "$error" 0.08
+run sciml-deeponet -m pod.nc --grid 0:1:7 test.nc bad.nc
+expect_rc 1 "a POD trunk at other points"
+expect_stderr_has "training points" "says where it is known"
+check "no output left" test ! -e bad.nc
+
 section "out of the training domain: a warning, with --strict an error"
 run sciml-deeponet -m deeponet.nc --grid 0:1.5:4 test.nc outside.nc
 expect_rc 0 "extrapolation warns"
@@ -130,6 +148,8 @@ run sciml-deeponet test.nc
 expect_rc 2 "missing -m"
 run sciml-deeponet -m deeponet.nc --query y --grid 0:1:5 triplets.nc bad.nc
 expect_rc 2 "--query with --grid"
+run sciml-train deeponet --data train.nc --trunk pod --query y -o bad.nc
+expect_rc 2 "--trunk pod with --query"
 run sciml-train deeponet --data train.nc --branch 20,10 --trunk 20,20 -o bad.nc
 expect_rc 2 "branch and trunk end in different p"
 expect_stderr_has "same p" "says why"
