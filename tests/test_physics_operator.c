@@ -2,7 +2,8 @@
  * polynomials of its degree and converges at its order; the antiderivative data set has the
  * variance of integral_0^1 v that the RBF kernel implies; the diffusion-reaction solver
  * converges at second order, matches the linear (k = 0) solution in closed form, and fails
- * with a message when the s^2 term blows up. */
+ * with a message when the s^2 term blows up; the forced pendulum agrees with RK4 and with the
+ * small-force closed form. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,14 +197,13 @@ static void test_diffusion_reaction_linear_and_sign(void) {
             double exact = 0.0;
             for (int q = 1; q <= 3; q += 2) {
                 const double lambda = D * (q * PI) * (q * PI);
-                exact +=
-                    (q == 1 ? 1.0 : 0.5) * (1.0 - exp(-lambda * t)) / lambda * sin(q * PI * x);
+                exact += (q == 1 ? 1.0 : 0.5) * (1.0 - exp(-lambda * t)) / lambda * sin(q * PI * x);
             }
             worst = fmax(worst, fabs(linear[i * 11 + j] - exact));
             largest = fmax(largest, fabs(exact));
         }
     fprintf(stderr, "diffusion-reaction, k = 0: max error %.3e of max %.3f\n", worst, largest);
-    CU_ASSERT(worst < 1e-4 * largest); /* O(h^2 + dt^2): 2.4e-5 here */
+    CU_ASSERT(worst < 1e-4 * largest);        /* O(h^2 + dt^2): 2.4e-5 here */
     const int64_t middle = (N / 2) * 11 + 10; /* x = 1/2, t = 1 */
     CU_ASSERT(nonlinear[middle] > linear[middle]);
     CU_ASSERT(nonlinear[middle] < 1.1 * linear[middle]);
@@ -233,6 +233,73 @@ static void test_diffusion_reaction_failures(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* ---- forced pendulum ------------------------------------------------------------------------ */
+
+/* Classical RK4 on the same piecewise-linear force, `per` steps per sensor interval. */
+static void pendulum_rk4(int64_t sensors, const double *v, int per, double *s) {
+    const double spacing = 1.0 / (double)(sensors - 1), h = spacing / per;
+    double y[2] = {0.0, 0.0};
+    s[0] = s[1] = 0.0;
+    for (int64_t i = 0; i + 1 < sensors; i++) {
+        for (int n = 0; n < per; n++) {
+            double k[4][2], stage[2];
+            const double offsets[4] = {0.0, 0.5, 0.5, 1.0};
+            for (int q = 0; q < 4; q++) {
+                const double c = q == 0 ? 0.0 : offsets[q];
+                for (int e = 0; e < 2; e++)
+                    stage[e] = y[e] + (q ? c * h * k[q - 1][e] : 0.0);
+                const double w = ((double)n + offsets[q]) / per; /* within [t_i, t_i+1] */
+                const double force = (1.0 - w) * v[i] + w * v[i + 1];
+                k[q][0] = stage[1];
+                k[q][1] = -sin(stage[0]) + force;
+            }
+            for (int e = 0; e < 2; e++)
+                y[e] += h / 6.0 * (k[0][e] + 2.0 * k[1][e] + 2.0 * k[2][e] + k[3][e]);
+        }
+        s[2 * (i + 1)] = y[0];
+        s[2 * (i + 1) + 1] = y[1];
+    }
+}
+
+/* Against RK4 on a strong force (the sine term far from linear), against the closed form
+ * s1 = e (1 - cos t) of a tiny constant force, and the argument checks. */
+static void test_pendulum(void) {
+    enum { M = 21 };
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_pendulum_options options;
+    sciml_pendulum_default(&options);
+    double v[M], s[2 * M], reference[2 * M];
+    for (int i = 0; i < M; i++)
+        v[i] = 6.0 * sin(2.0 * PI * i / (M - 1)) + 3.0;
+    CU_ASSERT_EQUAL_FATAL(sciml_pendulum_solve(ctx, &options, M, v, s), SCIML_OK);
+    pendulum_rk4(M, v, 400, reference);
+    double worst = 0.0, largest = 0.0;
+    for (int i = 0; i < 2 * M; i++) {
+        worst = fmax(worst, fabs(s[i] - reference[i]));
+        largest = fmax(largest, fabs(reference[i]));
+    }
+    fprintf(stderr, "pendulum: CVODES against RK4 %.3e (largest |s| %.3f)\n", worst, largest);
+    CU_ASSERT(worst < 1e-7);
+    CU_ASSERT(largest > 1.0); /* sin(s1) is far from s1 */
+    const double e = 1e-3;
+    for (int i = 0; i < M; i++)
+        v[i] = e;
+    CU_ASSERT_EQUAL(sciml_pendulum_solve(ctx, &options, M, v, s), SCIML_OK);
+    worst = 0.0;
+    for (int i = 0; i < M; i++) {
+        const double t = (double)i / (M - 1);
+        worst = fmax(worst, fabs(s[2 * i] - e * (1.0 - cos(t))));
+        worst = fmax(worst, fabs(s[2 * i + 1] - e * sin(t)));
+    }
+    CU_ASSERT(worst < 1e-9);
+    CU_ASSERT_EQUAL(sciml_pendulum_solve(ctx, &options, 1, v, s), SCIML_ERR_ARG);
+    options.tolerance = 0.0;
+    CU_ASSERT_EQUAL(sciml_pendulum_solve(ctx, &options, M, v, s), SCIML_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "pendulum"));
+    sciml_ctx_destroy(&ctx);
+}
+
 int main(void) {
     static const sciml_test_case cases[] = {
         {"quadrature exact for polynomials", test_quadrature_exact_for_polynomials},
@@ -243,6 +310,7 @@ int main(void) {
         {"diffusion-reaction linear solution and s^2 sign",
          test_diffusion_reaction_linear_and_sign},
         {"diffusion-reaction failures", test_diffusion_reaction_failures},
+        {"forced pendulum", test_pendulum},
         {NULL, NULL},
     };
     return sciml_test_main("physics_operator", cases);

@@ -88,6 +88,29 @@ sciml_status sciml_diffusion_reaction_solve(sciml_ctx *ctx,
                                             const sciml_diffusion_reaction_options *options,
                                             const double *source, double *solution);
 
+/* ---- Forced pendulum data set -------------------------------------------------------------
+ * DeepONet's ODE example: G maps the external force v to the state s = (s1, s2) of
+ *
+ *     ds1/dt = s2,   ds2/dt = -k sin(s1) + v(t),   s(0) = 0,   t in [0, T],   k = 1, T = 1,
+ *
+ * v from the same RBF Gaussian process as the antiderivative at the m sensors
+ * t_i = i T / (m - 1), linear in between; s at the same instants, by SUNDIALS CVODES
+ * (libsciml/gen/pendulum.c). */
+#define SCIML_PENDULUM_K 1.0
+
+typedef struct sciml_pendulum_options {
+    double stiffness;  /* k */
+    double final_time; /* T > 0 */
+    double tolerance;  /* CVODES relative and absolute tolerance, (0, 1e-2) */
+} sciml_pendulum_options;
+
+/* k = 1, T = 1, tolerance 1e-10. */
+void sciml_pendulum_default(sciml_pendulum_options *options);
+/* solution (sensors, 2) = (s1, s2) at t_i from source (sensors) at t_i. Buffers borrowed.
+ * SCIML_ERR_ARG for options out of range, SCIML_ERR_SOLVER with a message when CVODES fails. */
+sciml_status sciml_pendulum_solve(sciml_ctx *ctx, const sciml_pendulum_options *options,
+                                  int64_t sensors, const double *source, double *solution);
+
 #ifdef __cplusplus
 }
 #endif
