@@ -15,6 +15,8 @@
  *               u(x) = integral_0^x v at the same points (sciml/operator_data.h)
  *   diffusion-reaction  DeepONet's nonlinear PDE example: the source v from the same process ->
  *               s(x, t) of s_t = D s_xx + k s^2 + v on the sensors x times `times` instants
+ *   pendulum    DeepONet's ODE example: the force v(t) from the same process -> (s1, s2) of
+ *               s1' = s2, s2' = -k sin(s1) + v at the sensors (CVODES)
  */
 #include <math.h>
 #include <stdlib.h>
@@ -34,7 +36,8 @@ typedef enum generator_kind {
     GENERATOR_DARCY,
     GENERATOR_CUBIC,
     GENERATOR_ANTIDERIVATIVE,
-    GENERATOR_DIFFUSION_REACTION
+    GENERATOR_DIFFUSION_REACTION,
+    GENERATOR_PENDULUM
 } generator_kind;
 
 typedef struct gen_options {
@@ -91,6 +94,9 @@ static void usage(FILE *out) {
             "              on [0, 1] x [0, 1], D = k = 0.01, s = 0 at t = 0 and x = 0, 1;\n"
             "              v(sample, sensor) from the antiderivative's Gaussian process,\n"
             "              s(sample, x, t) on the sensors x and the output times t\n"
+            "  pendulum    DeepONet's ODE example: s1' = s2, s2' = -sin(s1) + v(t), s(0) = 0\n"
+            "              on [0, 1]; v(sample, sensor) from the same Gaussian process,\n"
+            "              s(sample, t, state) = (s1, s2) at the sensors (CVODES)\n"
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
@@ -120,7 +126,7 @@ static void usage(FILE *out) {
             "      --high X        coefficient where the GRF is >= 0 [12]\n"
             "      --low X         coefficient elsewhere [3]\n"
             "      --method NAME   auto, banded or pcg [auto]\n"
-            "antiderivative and diffusion-reaction:\n"
+            "antiderivative, diffusion-reaction and pendulum:\n"
             "      --sensors M     sensors (and output points) on [0, 1] [%d]\n"
             "      --length-scale L  RBF kernel length scale [%g]\n"
             "      --unaligned Q   the unaligned layout: Q records per function, each with\n"
@@ -162,7 +168,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     if (argc < 2) {
         tool_usage_error(&usage_errors,
                          "missing GENERATOR (grf, oscillator, burgers, darcy, cubic, "
-                         "antiderivative or diffusion-reaction)");
+                         "antiderivative, diffusion-reaction or pendulum)");
         return tool_usage_finish(&usage_errors);
     }
     const char *generator = argv[1];
@@ -186,10 +192,12 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         options->kind = GENERATOR_ANTIDERIVATIVE;
     } else if (!strcmp(generator, "diffusion-reaction")) {
         options->kind = GENERATOR_DIFFUSION_REACTION;
+    } else if (!strcmp(generator, "pendulum")) {
+        options->kind = GENERATOR_PENDULUM;
     } else {
         tool_usage_error(&usage_errors,
                          "unknown generator '%s': expected grf, oscillator, burgers, darcy, cubic, "
-                         "antiderivative or diffusion-reaction",
+                         "antiderivative, diffusion-reaction or pendulum",
                          generator);
     }
     const int grf = options->kind == GENERATOR_GRF;
@@ -198,7 +206,8 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     const int darcy = options->kind == GENERATOR_DARCY;
     const int cubic = options->kind == GENERATOR_CUBIC;
     const int diffusion_reaction = options->kind == GENERATOR_DIFFUSION_REACTION;
-    const int gp = options->kind == GENERATOR_ANTIDERIVATIVE || diffusion_reaction;
+    const int gp = options->kind == GENERATOR_ANTIDERIVATIVE || diffusion_reaction ||
+                   options->kind == GENERATOR_PENDULUM;
     const int antiderivative = options->kind == GENERATOR_ANTIDERIVATIVE;
     const int fields = !oscillator && !cubic && !gp; /* with a GRF, --resolution */
     options->times = 100;
@@ -897,6 +906,77 @@ done:
     return status;
 }
 
+/* v(sample, sensor) and s(sample, t, state) = (s1, s2) at the sensors t_i = i / (m - 1). */
+static sciml_status generate_pendulum(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
+                                      const char *command) {
+    const int64_t m = o->sensors;
+    sciml_gp_rbf *gp = NULL;
+    double *v = sciml_alloc_array((size_t)m, sizeof(double));
+    double *s = sciml_alloc_array((size_t)m * 2, sizeof(double));
+    int64_t sample_dim, sensor_dim, t_dim, state_dim, sensor_var, t_var, v_var, s_var, dims[3];
+    sciml_status status = SCIML_OK;
+    if (!v || !s) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for %lld sensors", (long long)m);
+        goto done;
+    }
+    sciml_pendulum_options solver;
+    sciml_pendulum_default(&solver);
+    if ((status = sciml_gp_rbf_create(ctx, m, o->length_scale, 1.0, &gp)))
+        goto done;
+    const char *names[] = {"gp_length_scale", "gp_variance", "stiffness", "final_time",
+                           "tolerance"};
+    const double values[] = {o->length_scale, 1.0, solver.stiffness, solver.final_time,
+                             solver.tolerance};
+    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
+        (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
+        (status = sciml_nc_def_dim(writer, "t", m, &t_dim)) ||
+        (status = sciml_nc_def_dim(writer, "state", 2, &state_dim)) ||
+        (status =
+             sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
+        (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
+        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor times")) ||
+        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &t_dim, &t_var)) ||
+        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+        goto done;
+    dims[0] = sample_dim;
+    dims[1] = sensor_dim;
+    if ((status = sciml_nc_def_var(writer, "v", SCIML_NC_DOUBLE, 2, dims, &v_var)) ||
+        (status = sciml_nc_put_att_text(writer, v_var, "sciml_role", "input")) ||
+        (status = sciml_nc_put_att_text(writer, v_var, "long_name",
+                                        "external force v at the sensor times, a Gaussian "
+                                        "process with RBF kernel")))
+        goto done;
+    dims[1] = t_dim;
+    dims[2] = state_dim;
+    if ((status = sciml_nc_def_var(writer, "s", SCIML_NC_DOUBLE, 3, dims, &s_var)) ||
+        (status = sciml_nc_put_att_text(writer, s_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, s_var, "long_name",
+                                        "angle s1 and angular velocity s2 of s1' = s2, s2' = "
+                                        "-k sin(s1) + v, s(0) = 0")) ||
+        (status = put_doubles(writer, names, values, 5)) ||
+        (status = put_dataset_attributes(writer, "pendulum", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)) ||
+        (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
+        (status = write_grid(writer, t_var, m, 1.0 / (double)(m - 1))))
+        goto done;
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    for (int64_t n = 0; n < o->samples; n++) {
+        if ((status = sample_outcome(ctx, SCIML_OK, n)))
+            goto done;
+        sciml_gp_rbf_sample(gp, &rng, v);
+        if ((status = sciml_pendulum_solve(ctx, &solver, m, v, s)) ||
+            (status = sciml_nc_write_record(writer, v_var, n, v)) ||
+            (status = sciml_nc_write_record(writer, s_var, n, s)))
+            goto done;
+    }
+done:
+    free(v);
+    free(s);
+    sciml_gp_rbf_destroy(&gp);
+    return status;
+}
+
 int main(int argc, char **argv) {
     tool_set_name("sciml-gen");
     gen_options options;
@@ -938,6 +1018,9 @@ int main(int argc, char **argv) {
             break;
         case GENERATOR_DIFFUSION_REACTION:
             status = generate_diffusion_reaction(ctx, &options, writer, command);
+            break;
+        case GENERATOR_PENDULUM:
+            status = generate_pendulum(ctx, &options, writer, command);
             break;
         }
     }
