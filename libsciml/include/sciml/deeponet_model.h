@@ -105,8 +105,12 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
                                         const sciml_train_options *options);
 
 /* values (count, point_count, K) = G(functions (count, m)) at points (point_count, d), in
- * batches of up to max_batch functions. The prediction graph is kept for the next call with
- * the same point count and batch. SCIML_ERR_STATE for an untrained model. */
+ * data units, written directly (no graph): the trunk features of the points, the branch's last
+ * layer, the output biases and the output scaling are folded once into a (h + 1, P K) readout
+ * that is kept for the next call with the same points (until the parameters change), so each
+ * function costs its branch hidden layers and one row of a product. max_batch is accepted
+ * for compatibility (work proceeds 256 functions at a time). SCIML_ERR_STATE for an untrained
+ * model; SCIML_ERR_ARG for a POD trunk at points other than its training points. */
 sciml_status sciml_deeponet_model_predict(sciml_deeponet_model *model, const double *functions,
                                           int64_t count, const double *points, int64_t point_count,
                                           int64_t max_batch, double *values);
