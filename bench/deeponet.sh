@@ -7,7 +7,7 @@
 #     per-epoch times, a full-batch epoch being one iteration) and the ratio;
 #   - evaluation throughput, function x point pairs per second of the forward pass on 10000
 #     functions x 100 points in batches of 1000 (ours in-process through
-#     sciml_deeponet_model_predict, bench/deeponet_eval.c; best of 5) and the ratio;
+#     sciml_deeponet_model_predict, bench/deeponet_eval.c; best of $REPEATS passes, default 20) and the ratio;
 #   - the test MSE each reaches.
 #
 #   bench/deeponet.sh                       # builds build-bench/ if needed
@@ -22,6 +22,7 @@ build=${BUILD:-$root/build-bench}
 case $build in /*) ;; *) build=$root/$build ;; esac
 iterations=${ITERATIONS:-10000}
 core=${CORE:-0}
+repeats=${REPEATS:-20}
 python=${PYTHON:-/usr/bin/python3}
 out=$root/bench/out
 mkdir -p "$out"
@@ -53,7 +54,7 @@ echo "deeponet.sh: sciml-train deeponet, $iterations iterations on core $core" >
 "${pin[@]}" "$bin/sciml-train" deeponet --data "$out/antiderivative_train.nc" \
     --branch 40,40 --trunk 40,40 --activation relu --iterations "$iterations" --lr 1e-3 \
     --seed 1 --threads 1 -q --log "$out/deeponet_ours.jsonl" -o "$out/deeponet.nc"
-"${pin[@]}" "$out/deeponet_eval" "$out/deeponet.nc" "$out/antiderivative_eval.nc" 1000 5 \
+"${pin[@]}" "$out/deeponet_eval" "$out/deeponet.nc" "$out/antiderivative_eval.nc" 1000 "$repeats" \
     >"$out/deeponet_ours_eval.json"
 "$bin/sciml-deeponet" -m "$out/deeponet.nc" "$out/antiderivative_test.nc" \
     "$out/deeponet_test_prediction.nc"
@@ -61,7 +62,7 @@ echo "deeponet.sh: sciml-train deeponet, $iterations iterations on core $core" >
 echo "deeponet.sh: PyTorch, $iterations iterations on core $core" >&2
 "${pin[@]}" "$python" "$here/deeponet_torch.py" --data "$out/antiderivative_train.nc" \
     --test "$out/antiderivative_test.nc" --eval "$out/antiderivative_eval.nc" \
-    --iterations "$iterations" --eval-batch 1000 --repeats 5 >"$out/deeponet_torch.jsonl"
+    --iterations "$iterations" --eval-batch 1000 --repeats "$repeats" >"$out/deeponet_torch.jsonl"
 
 "$python" - "$out" <<'PYTHON'
 import json, statistics, sys

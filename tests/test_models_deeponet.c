@@ -1,7 +1,8 @@
 /* DeepONet model: the aligned graph's gradients against finite differences (one and two
  * outputs), the split of the features between outputs against a direct evaluation, the
- * antiderivative operator learned to a stated test error, model files read back to the same
- * predictions, a checkpoint resumed bit for bit, and the configuration checks. */
+ * graph-free (folded) prediction against the graph, the antiderivative operator learned to a stated
+ * test error, model files read back to the same predictions, a checkpoint resumed bit for bit, and
+ * the configuration checks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,93 @@ static void test_gradient_two_outputs(void) {
     check_gradient(2);
 }
 
+/* The graph-free prediction (folded readout, standardisation folded into the first layer)
+ * against the training graph's forward pass scaled to data units, for a model with K outputs,
+ * two coordinates and `branch_count` branch layers; a second grid and a parameter change must
+ * refold (round 1 is a different grid, round 2 new parameters). */
+static void check_folded_prediction(int64_t outputs, int branch_count,
+                                    sciml_activation activation) {
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_deeponet_config config = small_config(outputs, activation);
+    config.coordinates = 2;
+    config.branch_count = branch_count;
+    for (int l = 0; l < branch_count; l++)
+        config.branch[l] = l == branch_count - 1 ? 16 : 12 + 2 * l;
+    sciml_deeponet_model *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 9, &model), SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 13);
+    for (int64_t i = 0; i < model->parameter_count; i++)
+        model->params[i] += 0.1 * sciml_rng_normal(&rng);
+    model->normalized = 1;
+    model->sensor_mean = 0.3;
+    model->sensor_std = 1.7;
+    for (int k = 0; k < 2; k++) {
+        model->coordinate_mean[k] = 0.1 * (k + 1);
+        model->coordinate_std[k] = 0.5 + k;
+    }
+    for (int64_t k = 0; k < outputs; k++) {
+        model->output_mean[k] = -0.2 + 0.4 * (double)k;
+        model->output_std[k] = 2.0 + (double)k;
+    }
+    enum { BATCH = 5, POINTS = 7 };
+    double v[BATCH * SENSORS], y[2][POINTS * 2];
+    for (int i = 0; i < BATCH * SENSORS; i++)
+        v[i] = sciml_rng_normal(&rng);
+    for (int i = 0; i < POINTS * 2; i++) {
+        y[0][i] = sciml_rng_uniform(&rng);
+        y[1][i] = sciml_rng_uniform(&rng);
+    }
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) { /* new parameters, the cache freed as training does: refolds */
+            for (int64_t i = 0; i < model->parameter_count; i++)
+                model->params[i] *= 0.9;
+            sciml_deeponet_inference_free(&model->inference);
+        }
+        const double *points = y[round % 2];
+        double folded[BATCH * POINTS * 4], graph[BATCH * POINTS * 4];
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_deeponet_model_predict(model, v, BATCH, points, POINTS, 2, folded), SCIML_OK);
+        deeponet_graph dg;
+        CU_ASSERT_EQUAL_FATAL(sciml_deeponet_build_graph(model, POINTS, BATCH, 0, &dg), SCIML_OK);
+        double sv[BATCH * SENSORS], sy[POINTS * 2];
+        for (int i = 0; i < BATCH * SENSORS; i++)
+            sv[i] = (v[i] - model->sensor_mean) / model->sensor_std;
+        for (int i = 0; i < POINTS * 2; i++)
+            sy[i] = (points[i] - model->coordinate_mean[i % 2]) / model->coordinate_std[i % 2];
+        CU_ASSERT_EQUAL(sciml_graph_set_batch(dg.graph, BATCH), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.functions, sv, BATCH * SENSORS),
+                        SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.points, sy, POINTS * 2), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_forward(dg.graph, dg.output), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_get_value(dg.graph, dg.output, graph, BATCH * POINTS * outputs),
+                        SCIML_OK);
+        double worst = 0.0, largest = 0.0;
+        for (int64_t i = 0; i < BATCH * POINTS * outputs; i++) {
+            const int64_t k = i % outputs;
+            const double expected = graph[i] * model->output_std[k] + model->output_mean[k];
+            worst = fmax(worst, fabs(folded[i] - expected));
+            largest = fmax(largest, fabs(expected));
+        }
+        if (worst > 1e-12 * (1.0 + largest))
+            fprintf(stderr, "K = %lld, %d branch layers, round %d: folded differs by %g\n",
+                    (long long)outputs, branch_count, round, worst);
+        CU_ASSERT(worst <= 1e-12 * (1.0 + largest));
+        CU_ASSERT(largest > 0.1);
+        sciml_deeponet_graph_free(&dg);
+    }
+    sciml_deeponet_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
+static void test_folded_prediction(void) {
+    check_folded_prediction(1, 2, SCIML_ACT_RELU);
+    check_folded_prediction(2, 3, SCIML_ACT_TANH);
+    check_folded_prediction(4, 1, SCIML_ACT_GELU);
+    check_folded_prediction(1, 4, SCIML_ACT_SIN);
+}
+
 static void full_batch_options(sciml_train_options *options, int64_t iterations) {
     sciml_train_options_default(options);
     options->epochs = iterations;
@@ -204,6 +292,165 @@ static void test_learns_antiderivative(void) {
     free(input);
     free(output);
     sciml_deeponet_model_destroy(&copy);
+    sciml_deeponet_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
+/* Unaligned layout: the gradient of the triplet graph against finite differences, then the
+ * antiderivative learned from triplets (each training function at 8 random sensor points,
+ * repeated per triplet), checked on the aligned test set, and the unaligned prediction against
+ * the aligned one at the same points. */
+static void test_unaligned(void) {
+    make_data();
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    for (int64_t outputs = 1; outputs <= 2; outputs++) {
+        sciml_deeponet_config config = small_config(outputs, SCIML_ACT_TANH);
+        config.coordinates = 2;
+        sciml_deeponet_model *model = NULL;
+        CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 3, &model), SCIML_OK);
+        enum { BATCH = 4 };
+        deeponet_graph dg;
+        CU_ASSERT_EQUAL_FATAL(sciml_deeponet_build_graph(model, 0, BATCH, 1, &dg), SCIML_OK);
+        sciml_rng rng;
+        sciml_rng_seed(&rng, 17);
+        double v[BATCH * SENSORS], y[BATCH * 2], u[BATCH * 2];
+        for (int i = 0; i < BATCH * SENSORS; i++)
+            v[i] = sciml_rng_normal(&rng);
+        for (int i = 0; i < BATCH * 2; i++)
+            y[i] = sciml_rng_normal(&rng), u[i] = sciml_rng_normal(&rng);
+        double *params = sciml_graph_params(dg.graph);
+        for (int64_t i = 0; i < model->parameter_count; i++)
+            params[i] += 0.1 * sciml_rng_normal(&rng);
+        CU_ASSERT_EQUAL(sciml_graph_set_batch(dg.graph, BATCH), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.functions, v, BATCH * SENSORS),
+                        SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.points, y, BATCH * 2), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.target, u, BATCH * outputs), SCIML_OK);
+        double error = 1.0;
+        CU_ASSERT_EQUAL(sciml_graph_check_gradient(dg.graph, dg.loss, 1e-6, &error), SCIML_OK);
+        if (error > 1e-6)
+            fprintf(stderr, "unaligned K = %lld: gradient error %g\n", (long long)outputs, error);
+        CU_ASSERT(error <= 1e-6);
+        sciml_deeponet_graph_free(&dg);
+        sciml_deeponet_model_destroy(&model);
+    }
+
+    enum { PER_FUNCTION = 8, TRIPLETS = TRAIN * PER_FUNCTION };
+    static double tv[TRIPLETS * SENSORS], ty[TRIPLETS], tu[TRIPLETS];
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 23);
+    for (int f = 0; f < TRAIN; f++)
+        for (int q = 0; q < PER_FUNCTION; q++) {
+            const int i = f * PER_FUNCTION + q, j = (int)sciml_rng_below(&rng, SENSORS);
+            memcpy(tv + i * SENSORS, functions + f * SENSORS, sizeof(double) * SENSORS);
+            ty[i] = grid[j];
+            tu[i] = values[f * SENSORS + j];
+        }
+    sciml_deeponet_config config = small_config(1, SCIML_ACT_RELU);
+    sciml_deeponet_model *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 1, &model), SCIML_OK);
+    sciml_deeponet_triplets train = {tv, ty, tu, TRIPLETS};
+    sciml_train_options options;
+    sciml_train_options_default(&options);
+    options.epochs = 1500;
+    options.batch = TRIPLETS;
+    options.seed = 3;
+    options.schedule.base_lr = 2e-3;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_train_unaligned(model, &train, NULL, &options),
+                          SCIML_OK);
+    double mse, error;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_evaluate_unaligned(model, &train, &mse, &error), SCIML_OK);
+    sciml_deeponet_data test = data_set(TRAIN, TEST);
+    double test_mse, test_error;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_evaluate(model, &test, &test_mse, &test_error), SCIML_OK);
+    fprintf(stderr, "unaligned antiderivative: training relative L2 %.3e, aligned test %.3e\n",
+            error, test_error);
+    CU_ASSERT(error < 0.05);
+    CU_ASSERT(test_error < 0.08);
+    /* the two prediction paths agree at the same points */
+    double aligned[3 * SENSORS], single[3 * SENSORS], repeated_v[3 * SENSORS * SENSORS],
+        repeated_y[3 * SENSORS];
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, functions, 3, grid, SENSORS, 3, aligned),
+                    SCIML_OK);
+    for (int f = 0; f < 3; f++)
+        for (int j = 0; j < SENSORS; j++) {
+            memcpy(repeated_v + (f * SENSORS + j) * SENSORS, functions + f * SENSORS,
+                   sizeof(double) * SENSORS);
+            repeated_y[f * SENSORS + j] = grid[j];
+        }
+    CU_ASSERT_EQUAL(
+        sciml_deeponet_model_predict_unaligned(model, repeated_v, repeated_y, 3 * SENSORS, single),
+        SCIML_OK);
+    double worst = 0.0;
+    for (int i = 0; i < 3 * SENSORS; i++)
+        worst = fmax(worst, fabs(aligned[i] - single[i]));
+    CU_ASSERT(worst < 1e-12);
+    train.count = 0;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_train_unaligned(model, &train, NULL, &options),
+                    SCIML_ERR_ARG);
+    sciml_deeponet_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
+/* POD-DeepONet: the trunk from the SVD of the training outputs learns the antiderivative to a
+ * stated error, predicts only at its training points, is reproduced by its model file, and
+ * asks for no more modes than the data have. */
+static void test_pod(void) {
+    make_data();
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_deeponet_config config = small_config(1, SCIML_ACT_RELU);
+    config.pod = 1;
+    config.trunk_count = 1;
+    config.trunk[0] = 16;
+    sciml_deeponet_model *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 1, &model), SCIML_OK);
+    CU_ASSERT_EQUAL(model->parameter_count, SENSORS * 16 + 16 + 16 * 16 + 16 + 1);
+    sciml_deeponet_data train = data_set(0, TRAIN), test = data_set(TRAIN, TEST);
+    sciml_train_options options;
+    full_batch_options(&options, 3000);
+    options.schedule.base_lr = 2e-3;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_train(model, &train, &test, &options), SCIML_OK);
+    double mse, error;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_evaluate(model, &test, &mse, &error), SCIML_OK);
+    fprintf(stderr, "POD antiderivative: test MSE %.3e, relative L2 %.3e\n", mse, error);
+    CU_ASSERT(error < 0.03);
+    /* the leading mode carries the most energy: its column norm is the largest */
+    double norms[16] = {0};
+    for (int64_t j = 0; j < model->pod_point_count; j++)
+        for (int i = 0; i < 16; i++)
+            norms[i] += model->pod_modes[j * 16 + i] * model->pod_modes[j * 16 + i];
+    for (int i = 1; i < 16; i++)
+        CU_ASSERT(norms[i] <= norms[i - 1] * (1.0 + 1e-12));
+    double other[3] = {0.1, 0.2, 0.3}, out[3 * 5];
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, functions, 5, other, 3, 5, out),
+                    SCIML_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "POD"));
+    sciml_deeponet_triplets triplets = {functions, grid, values, 3};
+    CU_ASSERT_EQUAL(sciml_deeponet_model_train_unaligned(model, &triplets, NULL, &options),
+                    SCIML_ERR_UNSUPPORTED);
+
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/deeponet_pod.nc", sciml_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_write(model, path, NULL, 0), SCIML_OK);
+    sciml_deeponet_model *copy = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_read(ctx, path, &copy, NULL, NULL), SCIML_OK);
+    CU_ASSERT(sciml_deeponet_model_get_config(copy)->pod);
+    double a[5 * SENSORS], b[5 * SENSORS];
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, functions, 5, grid, SENSORS, 5, a),
+                    SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict(copy, functions, 5, grid, SENSORS, 2, b),
+                    SCIML_OK);
+    CU_ASSERT(memcmp(a, b, sizeof(a)) == 0);
+    sciml_deeponet_model_destroy(&copy);
+    sciml_deeponet_model_destroy(&model);
+
+    config.branch[1] = config.trunk[0] = 32; /* 32 modes from 24 points */
+    CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 1, &model), SCIML_OK);
+    full_batch_options(&options, 1);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_train(model, &train, NULL, &options), SCIML_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "POD modes"));
     sciml_deeponet_model_destroy(&model);
     sciml_ctx_destroy(&ctx);
 }
@@ -267,7 +514,10 @@ int main(void) {
     static const sciml_test_case cases[] = {
         {"gradient, one output", test_gradient_one_output},
         {"gradient and feature split, two outputs", test_gradient_two_outputs},
+        {"folded prediction matches the graph", test_folded_prediction},
         {"learns the antiderivative", test_learns_antiderivative},
+        {"unaligned layout: gradient, training, prediction", test_unaligned},
+        {"POD trunk", test_pod},
         {"checkpoint resumes bit for bit", test_checkpoint_resumes},
         {"configuration checks", test_config_checks},
         {NULL, NULL},

@@ -4,6 +4,7 @@
  * operator's values as a netCDF stream.
  *
  *   sciml-deeponet -m MODEL [--grid A:B:N[,A:B:N]] [--points FILE] [IN] [OUT]
+ *   sciml-deeponet -m MODEL [--query NAME] [IN] [OUT]     (unaligned: a point per record)
  *
  * Memory is bounded by one batch of functions times the query points. Query points outside
  * the box of the training points draw one warning (an error with --strict). */
@@ -19,7 +20,7 @@ enum { BATCH_DEFAULT = 64 };
 
 typedef struct deeponet_options {
     const char *model_path, *input_path, *output_path, *points_path;
-    const char *input_name, *output_name;
+    const char *input_name, *output_name, *query_name;
     int64_t batch;
     int strict;
     int grid_dims; /* 0 when no --grid */
@@ -41,6 +42,10 @@ static void usage(FILE *out) {
             "                     A to B), comma-separated, e.g. 0:1:101 or 0:1:51,0:1:26\n"
             "  --points FILE      query points: the coordinate variables of FILE named as in\n"
             "                     the model [IN's own coordinate variables]\n"
+            "  --query NAME       unaligned layout: NAME(sample) or NAME(sample, coordinate)\n"
+            "                     in IN holds one query point per input function, and OUT\n"
+            "                     has one value per record, unless --grid or --points is\n"
+            "                     given [the variable with sciml_role = \"query\"]\n"
             "  --strict           query points outside the training domain are an error\n"
             "                     [a warning]\n"
             "  --input NAME       input variable [the name stored in the model, else the one\n"
@@ -112,6 +117,8 @@ static int parse_options(int argc, char **argv, deeponet_options *o) {
                 parse_grid(&usage_errors, v, o);
         } else if (tool_option(argc, argv, &i, "--points", &v, &usage_errors)) {
             o->points_path = v;
+        } else if (tool_option(argc, argv, &i, "--query", &v, &usage_errors)) {
+            o->query_name = v;
         } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
             o->input_name = v;
         } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
@@ -135,6 +142,9 @@ static int parse_options(int argc, char **argv, deeponet_options *o) {
         o->input_path = "-";
     if (!o->output_path)
         o->output_path = "-";
+    if (o->query_name && (o->grid_dims || o->points_path))
+        tool_usage_error(&usage_errors, "--query gives each function its own point: it does "
+                                        "not combine with --grid or --points");
     if (o->grid_dims && o->points_path)
         tool_usage_error(&usage_errors, "--grid and --points both give the query points: "
                                         "choose one");
@@ -218,6 +228,105 @@ static sciml_status check_domain(sciml_ctx *ctx, const deeponet_options *o,
     return SCIML_OK;
 }
 
+/* Unaligned layout: record by record, v(sample, sensor) and query(sample[, coordinate]) ->
+ * output(sample[, channel]). */
+static sciml_status run_unaligned(sciml_ctx *ctx, const deeponet_options *o,
+                                  sciml_deeponet_model *model, sciml_nc_reader *reader, int64_t var,
+                                  int64_t query_var, const char *query_name,
+                                  const char *output_name, const char *command) {
+    const sciml_deeponet_config *config = sciml_deeponet_model_get_config(model);
+    sciml_nc_var_info info;
+    sciml_status status = sciml_nc_var_get_info(reader, query_var, &info);
+    if (status)
+        return status;
+    if (!info.is_record || info.rank > 2 || info.type == SCIML_NC_CHAR ||
+        info.element_count != config->coordinates)
+        return sciml_error(ctx, SCIML_ERR_SHAPE,
+                           "%s: query variable '%s' has %d dimensions and %lld values per "
+                           "record: the model needs (sample[, coordinate]) with %lld coordinates",
+                           o->input_path, query_name, info.rank, (long long)info.element_count,
+                           (long long)config->coordinates);
+    sciml_nc_writer *writer = NULL;
+    double *functions = NULL, *points = NULL, *values = NULL;
+    sciml_nc_writer_options writer_options = sciml_nc_writer_default_options();
+    writer_options.record_count = sciml_nc_record_count(reader);
+    int64_t dims[2], out_var;
+    int rank = 1;
+    const char *history = NULL;
+    if ((status = sciml_nc_writer_create(ctx, o->output_path, &writer_options, &writer)) ||
+        (status = sciml_nc_def_dim(writer, "sample", 0, &dims[0])) ||
+        (config->outputs > 1 &&
+         (status = sciml_nc_def_dim(writer, "channel", config->outputs, &dims[rank++]))) ||
+        (status = sciml_nc_def_var(writer, output_name, SCIML_NC_DOUBLE, rank, dims, &out_var)) ||
+        (status = sciml_nc_put_att_text(writer, out_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, out_var, "long_name", "DeepONet prediction")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
+        (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "history", &history, NULL) == SCIML_OK &&
+         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "history", history))) ||
+        (status = sciml_nc_append_history(writer, command)) || (status = sciml_nc_end_def(writer)))
+        goto done;
+    functions = sciml_alloc_array((size_t)(o->batch * config->sensors), sizeof(double));
+    points = sciml_alloc_array((size_t)(o->batch * config->coordinates), sizeof(double));
+    values = sciml_alloc_array((size_t)(o->batch * config->outputs), sizeof(double));
+    if (!functions || !points || !values) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for a batch of %lld functions",
+                             (long long)o->batch);
+        goto done;
+    }
+    int64_t written = 0, outside = 0;
+    for (int finished = 0; !finished;) {
+        int64_t n = 0;
+        while (n < o->batch) {
+            int available = 0;
+            if ((status = sciml_nc_has_record(reader, written + n, &available)))
+                goto done;
+            if (!available) {
+                finished = 1;
+                break;
+            }
+            if ((status = sciml_nc_read_record(reader, var, written + n,
+                                               functions + n * config->sensors)) ||
+                (status = sciml_nc_read_record(reader, query_var, written + n,
+                                               points + n * config->coordinates)))
+                goto done;
+            n++;
+        }
+        if (n == 0)
+            break;
+        outside += sciml_deeponet_model_outside(model, points, n, NULL);
+        if (outside && o->strict) {
+            status = sciml_error(ctx, SCIML_ERR_RANGE,
+                                 "%s: a query point of '%s' in records %lld to %lld lies outside "
+                                 "the training domain of %s",
+                                 o->input_path, query_name, (long long)written,
+                                 (long long)(written + n - 1), o->model_path);
+            goto done;
+        }
+        if ((status =
+                 sciml_deeponet_model_predict_unaligned(model, functions, points, n, values)) ||
+            (status = sciml_nc_write_records(writer, out_var, written, n, values)))
+            goto done;
+        written += n;
+        if (sciml_ctx_interrupted(ctx)) {
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld functions",
+                                 (long long)written);
+            goto done;
+        }
+    }
+    if (outside)
+        tool_warning("%lld of %lld query points of '%s' lie outside the training domain of %s; "
+                     "the predictions there are extrapolations",
+                     (long long)outside, (long long)written, query_name, o->model_path);
+    status = sciml_nc_writer_close(&writer);
+done:
+    if (status)
+        sciml_nc_writer_abort(&writer);
+    free(functions);
+    free(points);
+    free(values);
+    return status;
+}
+
 static int run(sciml_ctx *ctx, const void *options, const char *command) {
     const deeponet_options *o = options;
     sciml_deeponet_model *model = NULL;
@@ -252,6 +361,19 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
                              o->input_path, input_name, info.rank, (long long)info.element_count,
                              info.is_record ? "sample" : "variable (no sample dimension)",
                              (long long)config->sensors);
+        goto done;
+    }
+    const char *query_name = o->query_name;
+    if (!query_name && !o->grid_dims && !o->points_path &&
+        sciml_dataset_find_role(ctx, reader, "query", &query_name) != SCIML_OK) {
+        sciml_ctx_clear_error(ctx);
+        query_name = NULL;
+    }
+    if (query_name) {
+        int64_t query_var;
+        if ((status = sciml_nc_find_var(reader, query_name, &query_var)) == SCIML_OK)
+            status = run_unaligned(ctx, o, model, reader, var, query_var, query_name, output_name,
+                                   command);
         goto done;
     }
     if ((status = query_grid(ctx, o, model, reader, &grid)) ||

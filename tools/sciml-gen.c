@@ -13,6 +13,10 @@
  *               example
  *   antiderivative  DeepONet's first example: v from an RBF Gaussian process at m sensors ->
  *               u(x) = integral_0^x v at the same points (sciml/operator_data.h)
+ *   diffusion-reaction  DeepONet's nonlinear PDE example: the source v from the same process ->
+ *               s(x, t) of s_t = D s_xx + k s^2 + v on the sensors x times `times` instants
+ *   pendulum    DeepONet's ODE example: the force v(t) from the same process -> (s1, s2) of
+ *               s1' = s2, s2' = -k sin(s1) + v at the sensors (CVODES)
  */
 #include <math.h>
 #include <stdlib.h>
@@ -31,7 +35,9 @@ typedef enum generator_kind {
     GENERATOR_BURGERS,
     GENERATOR_DARCY,
     GENERATOR_CUBIC,
-    GENERATOR_ANTIDERIVATIVE
+    GENERATOR_ANTIDERIVATIVE,
+    GENERATOR_DIFFUSION_REACTION,
+    GENERATOR_PENDULUM
 } generator_kind;
 
 typedef struct gen_options {
@@ -57,6 +63,9 @@ typedef struct gen_options {
     /* antiderivative */
     int64_t sensors;
     double length_scale;
+    int64_t unaligned; /* query points per function in the unaligned layout; 0: aligned */
+    /* diffusion-reaction */
+    int64_t times, substeps;
 } gen_options;
 
 static void usage(FILE *out) {
@@ -81,6 +90,13 @@ static void usage(FILE *out) {
             "  antiderivative  DeepONet's first example: v(sample, sensor) from a Gaussian\n"
             "              process with RBF kernel on [0, 1], u(sample, x) = integral_0^x v at\n"
             "              the same points\n"
+            "  diffusion-reaction  DeepONet's nonlinear example: s_t = D s_xx + k s^2 + v(x)\n"
+            "              on [0, 1] x [0, 1], D = k = 0.01, s = 0 at t = 0 and x = 0, 1;\n"
+            "              v(sample, sensor) from the antiderivative's Gaussian process,\n"
+            "              s(sample, x, t) on the sensors x and the output times t\n"
+            "  pendulum    DeepONet's ODE example: s1' = s2, s2' = -sin(s1) + v(t), s(0) = 0\n"
+            "              on [0, 1]; v(sample, sensor) from the same Gaussian process,\n"
+            "              s(sample, t, state) = (s1, s2) at the sensors (CVODES)\n"
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
@@ -110,9 +126,16 @@ static void usage(FILE *out) {
             "      --high X        coefficient where the GRF is >= 0 [12]\n"
             "      --low X         coefficient elsewhere [3]\n"
             "      --method NAME   auto, banded or pcg [auto]\n"
-            "antiderivative:\n"
+            "antiderivative, diffusion-reaction and pendulum:\n"
             "      --sensors M     sensors (and output points) on [0, 1] [%d]\n"
             "      --length-scale L  RBF kernel length scale [%g]\n"
+            "      --unaligned Q   the unaligned layout: Q records per function, each with\n"
+            "                      v(sample, sensor), one query point y(sample) drawn among\n"
+            "                      the sensors and u(sample) there; --samples counts the\n"
+            "                      functions (antiderivative) [0: aligned, u(sample, x)]\n"
+            "diffusion-reaction:\n"
+            "      --times N       output times on [0, 1], t = 0 included [100]\n"
+            "      --substeps S    Crank-Nicolson steps per output interval [4]\n"
             "oscillator:\n"
             "      --points P      time points [150]\n"
             "      --horizon T     final time [1]\n"
@@ -126,9 +149,10 @@ static void usage(FILE *out) {
 
 /* Value-taking options of some generator ("--dims", "--points", ...). */
 static const char *const generator_options[] = {
-    "--dims",      "--resolution", "--alpha", "--tau",    "--sigma",   "--name",
-    "--points",    "--horizon",    "--fine",  "--case",   "--nu",      "--time",
-    "--tolerance", "--high",       "--low",   "--method", "--sensors", "--length-scale"};
+    "--dims",      "--resolution", "--alpha",   "--tau",    "--sigma",   "--name",
+    "--points",    "--horizon",    "--fine",    "--case",   "--nu",      "--time",
+    "--tolerance", "--high",       "--low",     "--method", "--sensors", "--length-scale",
+    "--unaligned", "--times",      "--substeps"};
 
 static int parse_options(int argc, char **argv, gen_options *options) {
     tool_usage usage_errors = {0};
@@ -143,8 +167,8 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     options->output = "-";
     if (argc < 2) {
         tool_usage_error(&usage_errors,
-                         "missing GENERATOR (grf, oscillator, burgers, darcy, cubic or "
-                         "antiderivative)");
+                         "missing GENERATOR (grf, oscillator, burgers, darcy, cubic, "
+                         "antiderivative, diffusion-reaction or pendulum)");
         return tool_usage_finish(&usage_errors);
     }
     const char *generator = argv[1];
@@ -166,10 +190,14 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         options->kind = GENERATOR_CUBIC;
     } else if (!strcmp(generator, "antiderivative")) {
         options->kind = GENERATOR_ANTIDERIVATIVE;
+    } else if (!strcmp(generator, "diffusion-reaction")) {
+        options->kind = GENERATOR_DIFFUSION_REACTION;
+    } else if (!strcmp(generator, "pendulum")) {
+        options->kind = GENERATOR_PENDULUM;
     } else {
         tool_usage_error(&usage_errors,
-                         "unknown generator '%s': expected grf, oscillator, burgers, darcy, cubic "
-                         "or antiderivative",
+                         "unknown generator '%s': expected grf, oscillator, burgers, darcy, cubic, "
+                         "antiderivative, diffusion-reaction or pendulum",
                          generator);
     }
     const int grf = options->kind == GENERATOR_GRF;
@@ -177,8 +205,13 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     const int burgers = options->kind == GENERATOR_BURGERS;
     const int darcy = options->kind == GENERATOR_DARCY;
     const int cubic = options->kind == GENERATOR_CUBIC;
+    const int diffusion_reaction = options->kind == GENERATOR_DIFFUSION_REACTION;
+    const int gp = options->kind == GENERATOR_ANTIDERIVATIVE || diffusion_reaction ||
+                   options->kind == GENERATOR_PENDULUM;
     const int antiderivative = options->kind == GENERATOR_ANTIDERIVATIVE;
-    const int fields = !oscillator && !cubic && !antiderivative; /* with a GRF, --resolution */
+    const int fields = !oscillator && !cubic && !gp; /* with a GRF, --resolution */
+    options->times = 100;
+    options->substeps = 4;
     options->sensors = SCIML_ANTIDERIVATIVE_SENSORS;
     options->length_scale = SCIML_ANTIDERIVATIVE_LENGTH_SCALE;
     options->viscosity = SCIML_BURGERS_VISCOSITY;
@@ -262,13 +295,20 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                                                           INT64_C(1) << 24, &options->resolution);
         } else if (oscillator && tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
             tool_parse_double(&usage_errors, "--horizon", value, 1e-9, 1e9, &options->horizon);
-        } else if (antiderivative &&
-                   tool_option(argc, argv, &i, "--sensors", &value, &usage_errors)) {
+        } else if (gp && tool_option(argc, argv, &i, "--sensors", &value, &usage_errors)) {
             tool_parse_int64(&usage_errors, "--sensors", value, 2, 8192, &options->sensors);
-        } else if (antiderivative &&
-                   tool_option(argc, argv, &i, "--length-scale", &value, &usage_errors)) {
+        } else if (gp && tool_option(argc, argv, &i, "--length-scale", &value, &usage_errors)) {
             tool_parse_double(&usage_errors, "--length-scale", value, 1e-3, 1e3,
                               &options->length_scale);
+        } else if (antiderivative &&
+                   tool_option(argc, argv, &i, "--unaligned", &value, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--unaligned", value, 1, 1 << 20, &options->unaligned);
+        } else if (diffusion_reaction &&
+                   tool_option(argc, argv, &i, "--times", &value, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--times", value, 2, 1 << 20, &options->times);
+        } else if (diffusion_reaction &&
+                   tool_option(argc, argv, &i, "--substeps", &value, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--substeps", value, 1, 1 << 20, &options->substeps);
         } else if (tool_is_option(arg, generator_options,
                                   sizeof(generator_options) / sizeof(generator_options[0]))) {
             tool_usage_error(&usage_errors, "option %s does not apply to generator %s", arg,
@@ -700,7 +740,9 @@ done:
     return status;
 }
 
-/* v(sample, sensor) and u(sample, x) on the same m points x_i = i / (m - 1). */
+/* v(sample, sensor) and u(sample, x) on the same m points x_i = i / (m - 1); unaligned:
+ * Q records per function, v(sample, sensor), y(sample) = x_j for j uniform among the sensors
+ * (drawn after the function, from the same generator) and u(sample) = u(x_j). */
 static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o,
                                             sciml_nc_writer *writer, const char *command) {
     const int64_t m = o->sensors;
@@ -717,16 +759,24 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
         goto done;
     const char *names[] = {"gp_length_scale", "gp_variance", "quadrature_order"};
     const double values[] = {o->length_scale, 1.0, SCIML_ANTIDERIVATIVE_QUADRATURE_ORDER};
+    const int unaligned = o->unaligned > 0;
     if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
         (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
-        (status = sciml_nc_def_dim(writer, "x", m, &x_dim)) ||
+        (!unaligned && (status = sciml_nc_def_dim(writer, "x", m, &x_dim))) ||
         (status =
              sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
         (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor positions")) ||
-        (status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query points")))
+        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor positions")))
+        goto done;
+    if (unaligned) { /* y(sample): each record's own query point */
+        if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 1, &sample_dim, &x_var)) ||
+            (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "query")) ||
+            (status = sciml_nc_put_att_text(writer, x_var, "sciml_coordinates", "x")) ||
+            (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query point x")))
+            goto done;
+    } else if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
+               (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
+               (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query points")))
         goto done;
     dims[0] = sample_dim;
     dims[1] = sensor_dim;
@@ -737,7 +787,8 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
                                         "with RBF kernel")))
         goto done;
     dims[1] = x_dim;
-    if ((status = sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, 2, dims, &u_var)) ||
+    if ((status =
+             sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, unaligned ? 1 : 2, dims, &u_var)) ||
         (status = sciml_nc_put_att_text(writer, u_var, "sciml_role", "output")) ||
         (status = sciml_nc_put_att_text(writer, u_var, "long_name",
                                         "antiderivative u(x) = integral_0^x v(s) ds")) ||
@@ -745,7 +796,7 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
         (status = put_dataset_attributes(writer, "antiderivative", o->seed, command)) ||
         (status = sciml_nc_end_def(writer)) ||
         (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
-        (status = write_grid(writer, x_var, m, 1.0 / (double)(m - 1))))
+        (!unaligned && (status = write_grid(writer, x_var, m, 1.0 / (double)(m - 1)))))
         goto done;
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
@@ -753,14 +804,176 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
         if ((status = sample_outcome(ctx, SCIML_OK, n)))
             goto done;
         sciml_antiderivative_sample(generator, &rng, v, u);
-        if ((status = sciml_nc_write_record(writer, v_var, n, v)) ||
-            (status = sciml_nc_write_record(writer, u_var, n, u)))
-            goto done;
+        if (!unaligned) {
+            if ((status = sciml_nc_write_record(writer, v_var, n, v)) ||
+                (status = sciml_nc_write_record(writer, u_var, n, u)))
+                goto done;
+            continue;
+        }
+        for (int64_t q = 0; q < o->unaligned; q++) {
+            const int64_t record = n * o->unaligned + q;
+            const int64_t j = (int64_t)sciml_rng_below(&rng, (uint64_t)m);
+            const double y = (double)j / (double)(m - 1);
+            if ((status = sciml_nc_write_record(writer, v_var, record, v)) ||
+                (status = sciml_nc_write_record(writer, x_var, record, &y)) ||
+                (status = sciml_nc_write_record(writer, u_var, record, &u[j])))
+                goto done;
+        }
     }
 done:
     free(v);
     free(u);
     sciml_antiderivative_destroy(&generator);
+    return status;
+}
+
+/* v(sample, sensor) and s(sample, x, t), x the sensors, t = j / (times - 1). */
+static sciml_status generate_diffusion_reaction(sciml_ctx *ctx, const gen_options *o,
+                                                sciml_nc_writer *writer, const char *command) {
+    const int64_t m = o->sensors, times = o->times;
+    sciml_gp_rbf *gp = NULL;
+    double *v = sciml_alloc_array((size_t)m, sizeof(double));
+    double *s = sciml_alloc_array((size_t)m * (size_t)times, sizeof(double));
+    int64_t sample_dim, sensor_dim, x_dim, t_dim, sensor_var, x_var, t_var, v_var, s_var, dims[3];
+    sciml_status status = SCIML_OK;
+    if (!v || !s) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for %lld x %lld values",
+                             (long long)m, (long long)times);
+        goto done;
+    }
+    sciml_diffusion_reaction_options solver;
+    sciml_diffusion_reaction_default(&solver);
+    solver.points = m;
+    solver.times = times;
+    solver.substeps = o->substeps;
+    if ((status = sciml_gp_rbf_create(ctx, m, o->length_scale, 1.0, &gp)))
+        goto done;
+    const char *names[] = {"gp_length_scale", "gp_variance", "diffusion",
+                           "reaction",        "final_time",  "substeps"};
+    const double values[] = {o->length_scale,   1.0,
+                             solver.diffusion,  solver.reaction,
+                             solver.final_time, (double)solver.substeps};
+    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
+        (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
+        (status = sciml_nc_def_dim(writer, "x", m, &x_dim)) ||
+        (status = sciml_nc_def_dim(writer, "t", times, &t_dim)) ||
+        (status =
+             sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
+        (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
+        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor positions")) ||
+        (status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
+        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
+        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &t_dim, &t_var)) ||
+        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+        goto done;
+    dims[0] = sample_dim;
+    dims[1] = sensor_dim;
+    if ((status = sciml_nc_def_var(writer, "v", SCIML_NC_DOUBLE, 2, dims, &v_var)) ||
+        (status = sciml_nc_put_att_text(writer, v_var, "sciml_role", "input")) ||
+        (status = sciml_nc_put_att_text(writer, v_var, "long_name",
+                                        "source v at the sensors, a Gaussian process with RBF "
+                                        "kernel")))
+        goto done;
+    dims[1] = x_dim;
+    dims[2] = t_dim;
+    if ((status = sciml_nc_def_var(writer, "s", SCIML_NC_DOUBLE, 3, dims, &s_var)) ||
+        (status = sciml_nc_put_att_text(writer, s_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, s_var, "long_name",
+                                        "s of s_t = D s_xx + k s^2 + v, s = 0 at t = 0 and on "
+                                        "the boundary")) ||
+        (status = put_doubles(writer, names, values, 6)) ||
+        (status = put_dataset_attributes(writer, "diffusion-reaction", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)) ||
+        (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
+        (status = write_grid(writer, x_var, m, 1.0 / (double)(m - 1))) ||
+        (status = write_grid(writer, t_var, times, solver.final_time / (double)(times - 1))))
+        goto done;
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    for (int64_t n = 0; n < o->samples; n++) {
+        if ((status = sample_outcome(ctx, SCIML_OK, n)))
+            goto done;
+        sciml_gp_rbf_sample(gp, &rng, v);
+        if ((status = sciml_diffusion_reaction_solve(ctx, &solver, v, s)) ||
+            (status = sciml_nc_write_record(writer, v_var, n, v)) ||
+            (status = sciml_nc_write_record(writer, s_var, n, s)))
+            goto done;
+    }
+done:
+    free(v);
+    free(s);
+    sciml_gp_rbf_destroy(&gp);
+    return status;
+}
+
+/* v(sample, sensor) and s(sample, t, state) = (s1, s2) at the sensors t_i = i / (m - 1). */
+static sciml_status generate_pendulum(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
+                                      const char *command) {
+    const int64_t m = o->sensors;
+    sciml_gp_rbf *gp = NULL;
+    double *v = sciml_alloc_array((size_t)m, sizeof(double));
+    double *s = sciml_alloc_array((size_t)m * 2, sizeof(double));
+    int64_t sample_dim, sensor_dim, t_dim, state_dim, sensor_var, t_var, v_var, s_var, dims[3];
+    sciml_status status = SCIML_OK;
+    if (!v || !s) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for %lld sensors", (long long)m);
+        goto done;
+    }
+    sciml_pendulum_options solver;
+    sciml_pendulum_default(&solver);
+    if ((status = sciml_gp_rbf_create(ctx, m, o->length_scale, 1.0, &gp)))
+        goto done;
+    const char *names[] = {"gp_length_scale", "gp_variance", "stiffness", "final_time",
+                           "tolerance"};
+    const double values[] = {o->length_scale, 1.0, solver.stiffness, solver.final_time,
+                             solver.tolerance};
+    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
+        (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
+        (status = sciml_nc_def_dim(writer, "t", m, &t_dim)) ||
+        (status = sciml_nc_def_dim(writer, "state", 2, &state_dim)) ||
+        (status =
+             sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
+        (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
+        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor times")) ||
+        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &t_dim, &t_var)) ||
+        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+        goto done;
+    dims[0] = sample_dim;
+    dims[1] = sensor_dim;
+    if ((status = sciml_nc_def_var(writer, "v", SCIML_NC_DOUBLE, 2, dims, &v_var)) ||
+        (status = sciml_nc_put_att_text(writer, v_var, "sciml_role", "input")) ||
+        (status = sciml_nc_put_att_text(writer, v_var, "long_name",
+                                        "external force v at the sensor times, a Gaussian "
+                                        "process with RBF kernel")))
+        goto done;
+    dims[1] = t_dim;
+    dims[2] = state_dim;
+    if ((status = sciml_nc_def_var(writer, "s", SCIML_NC_DOUBLE, 3, dims, &s_var)) ||
+        (status = sciml_nc_put_att_text(writer, s_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, s_var, "long_name",
+                                        "angle s1 and angular velocity s2 of s1' = s2, s2' = "
+                                        "-k sin(s1) + v, s(0) = 0")) ||
+        (status = put_doubles(writer, names, values, 5)) ||
+        (status = put_dataset_attributes(writer, "pendulum", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)) ||
+        (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
+        (status = write_grid(writer, t_var, m, 1.0 / (double)(m - 1))))
+        goto done;
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    for (int64_t n = 0; n < o->samples; n++) {
+        if ((status = sample_outcome(ctx, SCIML_OK, n)))
+            goto done;
+        sciml_gp_rbf_sample(gp, &rng, v);
+        if ((status = sciml_pendulum_solve(ctx, &solver, m, v, s)) ||
+            (status = sciml_nc_write_record(writer, v_var, n, v)) ||
+            (status = sciml_nc_write_record(writer, s_var, n, s)))
+            goto done;
+    }
+done:
+    free(v);
+    free(s);
+    sciml_gp_rbf_destroy(&gp);
     return status;
 }
 
@@ -779,7 +992,8 @@ int main(int argc, char **argv) {
     }
     tool_catch_interrupts(ctx);
     sciml_nc_writer_options writer_options = sciml_nc_writer_default_options();
-    writer_options.record_count = options.samples;
+    writer_options.record_count =
+        options.unaligned ? options.samples * options.unaligned : options.samples;
     sciml_nc_writer *writer = NULL;
     sciml_status status = sciml_nc_writer_create(ctx, options.output, &writer_options, &writer);
     if (status == SCIML_OK) {
@@ -801,6 +1015,12 @@ int main(int argc, char **argv) {
             break;
         case GENERATOR_ANTIDERIVATIVE:
             status = generate_antiderivative(ctx, &options, writer, command);
+            break;
+        case GENERATOR_DIFFUSION_REACTION:
+            status = generate_diffusion_reaction(ctx, &options, writer, command);
+            break;
+        case GENERATOR_PENDULUM:
+            status = generate_pendulum(ctx, &options, writer, command);
             break;
         }
     }

@@ -46,6 +46,7 @@ typedef struct train_options {
     int64_t patience;
     /* deeponet architecture */
     const char *branch, *trunk;
+    const char *query; /* deeponet: per-sample query point variable (unaligned layout) */
     int epochs_given, batch_given, lr_given, activation_given;
 } train_options;
 
@@ -64,7 +65,9 @@ static void usage(FILE *out) {
         "        2022), any confidence level later without retraining; or a deep ensemble\n"
         "  deeponet  deep operator network v -> u: branch MLP on the sensor values\n"
         "        v(sample, sensor), trunk MLP on the query points given by the coordinate\n"
-        "        variables of u(sample, x[, t]); mean squared error loss\n"
+        "        variables of u(sample, x[, t]); mean squared error loss. Unaligned\n"
+        "        layout: one query point per sample in y(sample) or y(sample, coordinate)\n"
+        "        (--query), u(sample) or u(sample, channel)\n"
         "\n"
         "Data:\n"
         "  --data FILE           training data, '-' for standard input (required)\n"
@@ -98,7 +101,12 @@ static void usage(FILE *out) {
         "  --padding N           zeros appended per dimension, for non-periodic data [0]\n"
         "Architecture (deeponet):\n"
         "  --branch LIST         branch widths after the sensors, the last is p [40,40]\n"
-        "  --trunk LIST          trunk widths after the coordinates, ending in p [40,40]\n"
+        "  --trunk LIST          trunk widths after the coordinates, ending in p, or pod\n"
+        "                        (the leading p POD modes of the training outputs; aligned\n"
+        "                        layout, predictions at the training points) [40,40]\n"
+        "  --query NAME          unaligned layout: NAME(sample) or NAME(sample, coordinate)\n"
+        "                        holds each sample's query point [the variable with\n"
+        "                        sciml_role = \"query\"; none: aligned]\n"
         "Intervals (pi3nn):\n"
         "  --method NAME         pi3nn or ensemble (deep ensemble, Gaussian mixture) [pi3nn]\n"
         "  --level X             default confidence level stored in the model, in (0, 1)\n"
@@ -128,9 +136,9 @@ static void usage(FILE *out) {
 
 /* Architecture options of some mode. */
 static const char *const architecture_options[] = {
-    "--hidden",     "--activation", "--modes", "--width",      "--layers",
-    "--projection", "--padding",    "--level", "--method",     "--ood-bias",
-    "--members",    "--branch",     "--trunk", "--validation", "--patience"};
+    "--hidden",  "--activation", "--modes",    "--width",    "--layers",  "--projection",
+    "--padding", "--level",      "--method",   "--ood-bias", "--members", "--branch",
+    "--trunk",   "--validation", "--patience", "--query"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -238,6 +246,8 @@ static int parse_options(int argc, char **argv, train_options *o) {
         } else if (deeponet && tool_option(argc, argv, &i, "--trunk", &v, &usage_errors)) {
             o->trunk = v;
             o->architecture_given = 1;
+        } else if (deeponet && tool_option(argc, argv, &i, "--query", &v, &usage_errors)) {
+            o->query = v;
         } else if (!fno && !deeponet &&
                    tool_option(argc, argv, &i, "--hidden", &v, &usage_errors)) {
             o->hidden = v;
@@ -333,7 +343,11 @@ static int parse_options(int argc, char **argv, train_options *o) {
                          "--optimizer lbfgs is not available for %s: use adam or adamw", o->mode);
     if (deeponet && !o->activation_given)
         o->activation = "relu";
-    const char *lists[2][2] = {{"--branch", o->branch}, {"--trunk", o->trunk}};
+    const int pod = deeponet && o->trunk && !strcmp(o->trunk, "pod");
+    if (pod && o->query)
+        tool_usage_error(&usage_errors,
+                         "--trunk pod needs the aligned layout: it does not combine with --query");
+    const char *lists[2][2] = {{"--branch", o->branch}, {"--trunk", pod ? NULL : o->trunk}};
     int64_t features[2] = {0, 0};
     for (int k = 0; deeponet && k < 2; k++) {
         sciml_ctx *ctx = NULL;
@@ -873,6 +887,129 @@ static void grid_names(const sciml_deeponet_grid *grid, char *text, size_t size)
         used += (size_t)snprintf(text + used, size - used, "%s%s", k ? "," : "", grid->names[k]);
 }
 
+/* The query variable of an unaligned DeepONet file: --query, else the variable with
+ * sciml_role = "query"; *name NULL (aligned layout) when there is none. Reads it into points
+ * and the names of its coordinates into names (the attribute sciml_coordinates, else the
+ * variable's own name for one coordinate). */
+static int read_deeponet_query(training_run *run, const char *path, const char *query,
+                               sciml_array *points, char *names, size_t size) {
+    sciml_ctx *ctx = run->ctx;
+    sciml_nc_reader *reader = NULL;
+    const char *name = query;
+    names[0] = '\0';
+    if (!strcmp(path, "-"))
+        return 0; /* a pipe: the aligned layout unless --query (then an error below) */
+    if (sciml_nc_open(ctx, path, &reader))
+        return tool_fail(ctx);
+    if (!name && sciml_dataset_find_role(ctx, reader, "query", &name) != SCIML_OK) {
+        sciml_ctx_clear_error(ctx);
+        sciml_nc_close(&reader);
+        return 0;
+    }
+    int64_t var;
+    const char *coordinates = NULL;
+    if (sciml_nc_find_var(reader, name, &var) == SCIML_OK &&
+        sciml_nc_get_att_text(reader, var, "sciml_coordinates", &coordinates, NULL) == SCIML_OK)
+        snprintf(names, size, "%s", coordinates);
+    else
+        sciml_ctx_clear_error(ctx);
+    if (sciml_array_read(ctx, reader, name, points)) {
+        sciml_nc_close(&reader);
+        return tool_fail(ctx);
+    }
+    sciml_nc_close(&reader);
+    if (!names[0] && points->feature_count == 1)
+        snprintf(names, size, "%s", points->name);
+    return 0;
+}
+
+/* DeepONet on triplets: v(sample, sensor), the query points (sample[, coordinate]) already
+ * read, u(sample[, channel]). Takes ownership of model (a checkpoint to resume, or NULL). */
+static int train_deeponet_unaligned(training_run *run, sciml_deeponet_model *model,
+                                    const sciml_array *query, const char *names) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    int exit_code = TOOL_EXIT_FAILURE;
+    sciml_array test_query;
+    memset(&test_query, 0, sizeof(test_query));
+    char test_names[SCIML_NC_MAX_NAME + 8];
+    if (!strcmp(o->trunk, "pod")) {
+        tool_error("%s: '%s' gives one query point per sample (the unaligned layout): --trunk "
+                   "pod needs the aligned layout, one grid for every function",
+                   o->data, query->name);
+        goto done;
+    }
+    if (run_read_data(run) ||
+        (o->test && read_deeponet_query(run, o->test, query->name, &test_query, test_names,
+                                        sizeof(test_names))))
+        goto done;
+    if (o->test && (!test_query.values || test_query.feature_count != query->feature_count ||
+                    test_query.sample_count != run->test_x.sample_count)) {
+        tool_error("%s: expected the query variable '%s' with %lld coordinates per sample and "
+                   "one sample per input, as in %s",
+                   o->test, query->name, (long long)query->feature_count, o->data);
+        goto done;
+    }
+    if (query->sample_count != run->x.sample_count) {
+        tool_error("%s: '%s' has %lld samples and '%s' %lld: expected one query point per "
+                   "sample",
+                   o->data, query->name, (long long)query->sample_count, run->x.name,
+                   (long long)run->x.sample_count);
+        goto done;
+    }
+    const int64_t d = query->feature_count, K = run->y.feature_count;
+    if (!model) {
+        sciml_deeponet_config config;
+        sciml_deeponet_config_default(&config);
+        config.sensors = run->x.feature_count;
+        config.coordinates = d;
+        config.outputs = K;
+        sciml_activation_parse(o->activation, &config.activation);
+        if (sciml_parse_hidden(ctx, o->branch, config.branch, SCIML_DEEPONET_MAX_LAYERS,
+                               &config.branch_count) ||
+            sciml_parse_hidden(ctx, o->trunk, config.trunk, SCIML_DEEPONET_MAX_LAYERS,
+                               &config.trunk_count) ||
+            sciml_deeponet_model_create(ctx, &config, o->seed, &model) ||
+            (names[0] && sciml_deeponet_model_set_coordinate_names(model, names))) {
+            tool_fail(ctx);
+            goto done;
+        }
+    } else {
+        const sciml_deeponet_config *config = sciml_deeponet_model_get_config(model);
+        if (config->sensors != run->x.feature_count || config->coordinates != d ||
+            config->outputs != K) {
+            tool_error("%s: data has %lld sensors, %lld coordinates and %lld outputs, the "
+                       "checkpoint %s expects %lld, %lld and %lld",
+                       o->data, (long long)run->x.feature_count, (long long)d, (long long)K,
+                       o->resume, (long long)config->sensors, (long long)config->coordinates,
+                       (long long)config->outputs);
+            goto done;
+        }
+    }
+    const int64_t count = run->x.sample_count;
+    run->options.batch = o->batch_given ? o->batch : count;
+    if (!o->epochs_given) {
+        const int64_t batches = (count + run->options.batch - 1) / run->options.batch;
+        run->options.epochs = (o->iterations + batches - 1) / batches;
+        run->options.schedule.period =
+            run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
+    }
+    if (run_start(run))
+        goto done;
+    run->report.epochs = run->options.epochs;
+    sciml_deeponet_triplets train = {run->x.values, query->values, run->y.values, count};
+    sciml_deeponet_triplets test = {run->test_x.values, test_query.values, run->test_y.values,
+                                    run->test_x.sample_count};
+    sciml_status status =
+        sciml_deeponet_model_train_unaligned(model, &train, o->test ? &test : NULL, &run->options);
+    model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
+    exit_code = run_finish(run, status, &handle);
+done:
+    sciml_array_free(&test_query);
+    sciml_deeponet_model_destroy(&model);
+    return exit_code;
+}
+
 static int train_deeponet(training_run *run) {
     sciml_ctx *ctx = run->ctx;
     const train_options *o = run->o;
@@ -890,6 +1027,21 @@ static int train_deeponet(training_run *run) {
         warn_about_resume(o, sciml_deeponet_model_is_checkpoint(model));
     }
     const char *output = o->output_variable ? o->output_variable : run->stored_output;
+    sciml_array query, test_query;
+    memset(&query, 0, sizeof(query));
+    memset(&test_query, 0, sizeof(test_query));
+    char query_names[SCIML_NC_MAX_NAME + 8];
+    if (o->query && !strcmp(o->data, "-")) {
+        tool_error("-: --query reads the query points before the data: give --data as a file");
+        goto done;
+    }
+    if (read_deeponet_query(run, o->data, o->query, &query, query_names, sizeof(query_names)))
+        goto done;
+    if (query.values) {
+        exit_code = train_deeponet_unaligned(run, model, &query, query_names);
+        model = NULL; /* owned by the unaligned run now */
+        goto done;
+    }
     if (read_deeponet_grid(run, o->data, output, &grid) || run_read_data(run) ||
         (o->test && read_deeponet_grid(run, o->test, run->y.name, &test_grid)))
         goto done;
@@ -916,11 +1068,17 @@ static int train_deeponet(training_run *run) {
         sciml_activation_parse(o->activation, &config.activation);
         char names[256];
         grid_names(&grid, names, sizeof(names));
-        if (sciml_parse_hidden(ctx, o->branch, config.branch, SCIML_DEEPONET_MAX_LAYERS,
-                               &config.branch_count) ||
-            sciml_parse_hidden(ctx, o->trunk, config.trunk, SCIML_DEEPONET_MAX_LAYERS,
-                               &config.trunk_count) ||
-            sciml_deeponet_model_create(ctx, &config, o->seed, &model) ||
+        config.pod = !strcmp(o->trunk, "pod");
+        sciml_status parsed = sciml_parse_hidden(ctx, o->branch, config.branch,
+                                                 SCIML_DEEPONET_MAX_LAYERS, &config.branch_count);
+        if (parsed == SCIML_OK && config.pod) { /* p modes: the branch's last width */
+            config.trunk_count = 1;
+            config.trunk[0] = config.branch[config.branch_count - 1];
+        } else if (parsed == SCIML_OK) {
+            parsed = sciml_parse_hidden(ctx, o->trunk, config.trunk, SCIML_DEEPONET_MAX_LAYERS,
+                                        &config.trunk_count);
+        }
+        if (parsed || sciml_deeponet_model_create(ctx, &config, o->seed, &model) ||
             sciml_deeponet_model_set_coordinate_names(model, names)) {
             tool_fail(ctx);
             goto done;
@@ -958,6 +1116,8 @@ static int train_deeponet(training_run *run) {
     model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
     exit_code = run_finish(run, status, &handle);
 done:
+    sciml_array_free(&query);
+    sciml_array_free(&test_query);
     sciml_deeponet_grid_free(&grid);
     sciml_deeponet_grid_free(&test_grid);
     sciml_deeponet_model_destroy(&model);

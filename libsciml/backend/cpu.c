@@ -212,9 +212,15 @@ static void cpu_unary_backward(sciml_unary kind, double p0, int64_t count, const
         sciml_cpu_gelu_backward(count, x, y, gy, gx, accumulate);
         return;
     }
-    if (kind == SCIML_UNARY_RELU) {
-        for (int64_t i = 0; i < count; i++)
-            gx[i] = (accumulate ? gx[i] : 0.0) + (x[i] > 0.0 ? gy[i] : 0.0);
+    if (kind == SCIML_UNARY_RELU) { /* gy where x > 0 by a bit mask: no branch, vectorises */
+        for (int64_t i = 0; i < count; i++) {
+            uint64_t bits;
+            double d;
+            memcpy(&bits, &gy[i], sizeof(bits));
+            bits &= (uint64_t)0 - (uint64_t)(x[i] > 0.0);
+            memcpy(&d, &bits, sizeof(d));
+            gx[i] = accumulate ? gx[i] + d : d;
+        }
         return;
     }
     for (int64_t i = 0; i < count; i++) {

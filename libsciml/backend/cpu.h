@@ -131,4 +131,12 @@ void sciml_cpu_gelu(int64_t count, const double *x, double *y);
 void sciml_cpu_gelu_backward(int64_t count, const double *x, const double *y, const double *gy,
                              double *gx, int accumulate);
 
+/* C (n, columns) = act(A (n, k) B (k, columns) + bias), act ReLU when relu, else identity;
+ * bias may be NULL (zero). Row-major with leading dimensions lda, ldb, ldc; C must not overlap
+ * A or B. For thin B (small k and columns, large n) on host memory: an AVX-512 kernel when the
+ * processor has it (cpu_dense.c), OpenBLAS otherwise. */
+void sciml_cpu_dense(int64_t n, int64_t k, int64_t columns, const double *a, int64_t lda,
+                     const double *b, int64_t ldb, const double *bias, int relu, double *c,
+                     int64_t ldc);
+
 #endif /* SCIML_BACKEND_CPU_H */

@@ -10,6 +10,8 @@
  */
 #include "models/deeponet_model_internal.h"
 
+#include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,11 @@ sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_co
                                (long long)width);
     }
     const int64_t p = c->branch[c->branch_count - 1];
+    if (c->pod && (c->trunk_count != 1 || c->trunk[0] != p))
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: a POD trunk has %d widths ending in %lld: expected the "
+                           "single width p = %lld",
+                           c->trunk_count, (long long)c->trunk[c->trunk_count - 1], (long long)p);
     if (c->trunk[c->trunk_count - 1] != p)
         return sciml_error(ctx, SCIML_ERR_ARG,
                            "deeponet: the branch ends in %lld features and the trunk in %lld: "
@@ -76,32 +83,164 @@ void sciml_deeponet_graph_free(deeponet_graph *dg) {
     memset(dg, 0, sizeof(*dg));
 }
 
-/* Adds branch, trunk and bias to g; returns the (batch, P K) output node. */
+/* ---- the product op ----------------------------------------------------------------------
+ * out (batch, P K) from the branch features B (batch, p), the trunk features T (P, p) and the
+ * output biases c (K): out[f, j K + k] = B[f, g_k] . T[j, g_k] + c_k. One op instead of a
+ * matmul, a bias add with broadcasting and (for K > 1) K slices and a concat: forward one GEMM
+ * per output over the bias pre-broadcast, backward two GEMMs per output and a sum. For K > 1
+ * output k's columns are strided by K, so they pass through scratch (batch, P). A fourth
+ * input (POD: the mean outputs, (P K), no gradient) is added to every row. */
+typedef struct product_state {
+    int64_t outputs, points;
+} product_state;
+
+static sciml_status product_forward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                    sciml_tensor_view *out, void *scratch) {
+    const product_state *s = state;
+    const int64_t K = s->outputs, P = s->points, n = inputs[0].shape[0], p = inputs[0].shape[1];
+    const int64_t group = p / K;
+    const double *b = inputs[0].value, *t = inputs[1].value, *c = inputs[2].value;
+    const double *offset = input_count > 3 ? inputs[3].value : NULL; /* POD mean (P K) */
+    double *y = out->value;
+    if (K == 1) {
+        for (int64_t f = 0; f < n; f++)
+            for (int64_t j = 0; j < P; j++)
+                y[f * P + j] = c[0] + (offset ? offset[j] : 0.0);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)P, (int)p, 1.0, b, (int)p,
+                    t, (int)p, 1.0, y, (int)P);
+        return SCIML_OK;
+    }
+    double *part = scratch; /* (n, P) */
+    for (int64_t k = 0; k < K; k++) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)P, (int)group, 1.0,
+                    b + k * group, (int)p, t + k * group, (int)p, 0.0, part, (int)P);
+        for (int64_t i = 0; i < n * P; i++)
+            y[i * K + k] = part[i] + c[k] + (offset ? offset[(i % P) * K + k] : 0.0);
+    }
+    return SCIML_OK;
+}
+
+static sciml_status product_backward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                     const sciml_tensor_view *out, void *scratch) {
+    (void)input_count;
+    const product_state *s = state;
+    const int64_t K = s->outputs, P = s->points, n = inputs[0].shape[0], p = inputs[0].shape[1];
+    const int64_t group = p / K;
+    const double *b = inputs[0].value, *t = inputs[1].value;
+    double *gb = inputs[0].grad, *gt = inputs[1].grad, *gc = inputs[2].grad;
+    for (int64_t k = 0; k < K; k++) {
+        const double *gy = out->grad; /* (n, P) of output k */
+        if (K > 1) {
+            double *part = scratch;
+            for (int64_t i = 0; i < n * P; i++)
+                part[i] = out->grad[i * K + k];
+            gy = part;
+        }
+        if (gb) /* gB_k (n, group) += gY_k (n, P) T_k (P, group) */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)group, (int)P, 1.0,
+                        gy, (int)P, t + k * group, (int)p, 1.0, gb + k * group, (int)p);
+        if (gt) /* gT_k (P, group) += gY_k^T (P, n) B_k (n, group) */
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)group, (int)n, 1.0,
+                        gy, (int)P, b + k * group, (int)p, 1.0, gt + k * group, (int)p);
+        if (gc) {
+            double sum = 0.0;
+            for (int64_t i = 0; i < n * P; i++)
+                sum += gy[i];
+            gc[k] += sum;
+        }
+    }
+    return SCIML_OK;
+}
+
+static const sciml_op_def product_op = {"deeponet_product", product_forward, product_backward,
+                                        free};
+
+/* ---- the pairs op (unaligned layout) ----------------------------------------------------
+ * out (batch, K) from B (batch, p) and T (batch, p), one query point per function:
+ * out[f, k] = B[f, g_k] . T[f, g_k] + c_k; backward gB += gY T, gT += gY B, gc += column sums. */
+static sciml_status pairs_forward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                  sciml_tensor_view *out, void *scratch) {
+    (void)state, (void)input_count, (void)scratch;
+    const int64_t n = inputs[0].shape[0], p = inputs[0].shape[1], K = out->shape[1];
+    const int64_t group = p / K;
+    const double *b = inputs[0].value, *t = inputs[1].value, *c = inputs[2].value;
+    for (int64_t f = 0; f < n; f++)
+        for (int64_t k = 0; k < K; k++) {
+            double sum = c[k];
+            for (int64_t i = k * group; i < (k + 1) * group; i++)
+                sum += b[f * p + i] * t[f * p + i];
+            out->value[f * K + k] = sum;
+        }
+    return SCIML_OK;
+}
+
+static sciml_status pairs_backward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                   const sciml_tensor_view *out, void *scratch) {
+    (void)state, (void)input_count, (void)scratch;
+    const int64_t n = inputs[0].shape[0], p = inputs[0].shape[1], K = out->shape[1];
+    const int64_t group = p / K;
+    const double *b = inputs[0].value, *t = inputs[1].value;
+    double *gb = inputs[0].grad, *gt = inputs[1].grad, *gc = inputs[2].grad;
+    for (int64_t f = 0; f < n; f++)
+        for (int64_t k = 0; k < K; k++) {
+            const double g = out->grad[f * K + k];
+            for (int64_t i = k * group; gb && i < (k + 1) * group; i++)
+                gb[f * p + i] += g * t[f * p + i];
+            for (int64_t i = k * group; gt && i < (k + 1) * group; i++)
+                gt[f * p + i] += g * b[f * p + i];
+            if (gc)
+                gc[k] += g;
+        }
+    return SCIML_OK;
+}
+
+static const sciml_op_def pairs_op = {"deeponet_pairs", pairs_forward, pairs_backward, NULL};
+
+/* Adds branch, trunk and bias to g; returns the (batch, P K) output node, or (batch, K) for
+ * the unaligned layout (point_count 0: points (batch, d), one per function). */
 static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deeponet_config *c,
-                                int64_t point_count, sciml_node functions, sciml_node points,
-                                sciml_mlp *branch, sciml_mlp *trunk) {
-    const int64_t p = sciml_deeponet_features(c), K = c->outputs, group = p / K;
+                                int64_t point_count, int64_t max_batch, sciml_node functions,
+                                sciml_node points, sciml_mlp *branch, sciml_mlp *trunk,
+                                sciml_node *modes, sciml_node *offsets) {
+    const int64_t p = sciml_deeponet_features(c), K = c->outputs;
+    if (c->pod && point_count == 0) {
+        sciml_error(ctx, SCIML_ERR_UNSUPPORTED,
+                    "deeponet: a POD trunk needs the aligned layout (one grid of points for "
+                    "every function), not triplets");
+        return SCIML_NO_NODE;
+    }
     if (sciml_mlp_create(ctx, g, "branch", c->sensors, c->branch_count - 1, c->branch, p,
                          c->activation, branch) ||
-        sciml_mlp_create(ctx, g, "trunk", c->coordinates, c->trunk_count - 1, c->trunk, p,
-                         c->activation, trunk))
+        (!c->pod && sciml_mlp_create(ctx, g, "trunk", c->coordinates, c->trunk_count - 1, c->trunk,
+                                     p, c->activation, trunk)))
         return SCIML_NO_NODE;
     int64_t bias_shape[1] = {K};
     sciml_node bias = sciml_graph_param(g, "bias", 1, bias_shape);
     sciml_node b = sciml_mlp_apply(g, branch, functions); /* (batch, p) */
-    sciml_node t = sciml_activate(g, sciml_mlp_apply(g, trunk, points), c->activation); /* (P, p) */
-    if (K == 1)
-        return sciml_add(g, sciml_matmul(g, b, t, 0, 1), bias); /* (batch, P) */
-    sciml_node parts[SCIML_DEEPONET_MAX_OUTPUTS];
-    int64_t column[3] = {SCIML_BATCH, point_count, 1};
-    for (int64_t k = 0; k < K; k++) {
-        sciml_node bk = sciml_slice(g, b, 1, k * group, (k + 1) * group);
-        sciml_node tk = sciml_slice(g, t, 1, k * group, (k + 1) * group);
-        parts[k] = sciml_reshape(g, sciml_matmul(g, bk, tk, 0, 1), 3, column);
+    sciml_node t, offset = SCIML_NO_NODE;
+    if (c->pod) { /* fixed features and mean outputs, inputs set from the model */
+        const int64_t mode_shape[2] = {point_count, p}, mean_shape[1] = {point_count * K};
+        t = *modes = sciml_graph_input(g, "pod_modes", 2, mode_shape);
+        offset = *offsets = sciml_graph_input(g, "pod_mean", 1, mean_shape);
+    } else {
+        t = sciml_activate(g, sciml_mlp_apply(g, trunk, points), c->activation); /* (P, p) */
     }
-    sciml_node joined = sciml_add(g, sciml_concat(g, (int)K, parts, 2), bias); /* (batch, P, K) */
-    int64_t flat[2] = {SCIML_BATCH, point_count * K};
-    return sciml_reshape(g, joined, 2, flat);
+    if (point_count == 0) {
+        const sciml_node inputs[3] = {b, t, bias};
+        const int64_t shape[2] = {SCIML_BATCH, K};
+        return sciml_custom(g, &pairs_op, NULL, 3, inputs, 2, shape, 0);
+    }
+    product_state *state = malloc(sizeof(*state));
+    if (!state) {
+        sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory");
+        return SCIML_NO_NODE;
+    }
+    state->outputs = K;
+    state->points = point_count;
+    const sciml_node inputs[4] = {b, t, bias, offset};
+    const int64_t shape[2] = {SCIML_BATCH, point_count * K};
+    const size_t scratch = K > 1 ? (size_t)max_batch * (size_t)point_count * sizeof(double) : 0;
+    return sciml_custom(g, &product_op, state, c->pod ? 4 : 3, inputs, 2, shape, scratch);
 }
 
 /* The graph with the network's initialisers (branch and trunk returned when not NULL). */
@@ -111,8 +250,9 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
     const sciml_deeponet_config *c = &model->config;
     sciml_mlp branch_local, trunk_local;
     memset(dg, 0, sizeof(*dg));
-    dg->target = dg->loss = SCIML_NO_NODE;
-    if (point_count < 1 || max_batch < 1)
+    dg->target = dg->loss = dg->modes = dg->offset = SCIML_NO_NODE;
+    const int unaligned = point_count == 0; /* then one point per function, a batch input */
+    if (point_count < 0 || max_batch < 1)
         return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld query points, batch %lld",
                            (long long)point_count, (long long)max_batch);
     sciml_status status = sciml_graph_create(ctx, &dg->graph);
@@ -120,12 +260,13 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
         return status;
     sciml_graph *g = dg->graph;
     int64_t function_shape[2] = {SCIML_BATCH, c->sensors};
-    int64_t point_shape[2] = {point_count, c->coordinates};
-    int64_t target_shape[2] = {SCIML_BATCH, point_count * c->outputs};
+    int64_t point_shape[2] = {unaligned ? SCIML_BATCH : point_count, c->coordinates};
+    int64_t target_shape[2] = {SCIML_BATCH, (unaligned ? 1 : point_count) * c->outputs};
     dg->functions = sciml_graph_input(g, "v", 2, function_shape);
     dg->points = sciml_graph_input(g, "y", 2, point_shape);
-    dg->output = build_network(ctx, g, c, point_count, dg->functions, dg->points,
-                               branch ? branch : &branch_local, trunk ? trunk : &trunk_local);
+    dg->output = build_network(ctx, g, c, point_count, max_batch, dg->functions, dg->points,
+                               branch ? branch : &branch_local, trunk ? trunk : &trunk_local,
+                               &dg->modes, &dg->offset);
     if (with_loss) {
         dg->target = sciml_graph_input(g, "u", 2, target_shape);
         dg->loss = sciml_mse(g, dg->output, dg->target);
@@ -136,8 +277,8 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
         status = sciml_error(ctx, SCIML_ERR_INTERNAL, "deeponet: parameter layout mismatch");
         goto fail;
     }
-    int64_t row =
-        c->sensors > point_count * c->coordinates ? c->sensors : point_count * c->coordinates;
+    const int64_t point_values = (unaligned ? 1 : point_count) * c->coordinates;
+    const int64_t row = c->sensors > point_values ? c->sensors : point_values;
     dg->scratch = sciml_alloc_array((size_t)max_batch * (size_t)row, sizeof(double));
     if (!dg->scratch) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for %lld functions",
@@ -149,6 +290,12 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
     if (model->parameter_count)
         memcpy(sciml_graph_params(g), model->params,
                (size_t)model->parameter_count * sizeof(double));
+    if (c->pod && model->pod_modes && point_count == model->pod_point_count &&
+        ((status = sciml_graph_set_input(g, dg->modes, model->pod_modes,
+                                         point_count * sciml_deeponet_features(c))) ||
+         (status =
+              sciml_graph_set_input(g, dg->offset, model->pod_mean, point_count * c->outputs))))
+        goto fail;
     return SCIML_OK;
 fail:
     sciml_deeponet_graph_free(dg);
@@ -186,7 +333,8 @@ sciml_status sciml_deeponet_model_create(sciml_ctx *ctx, const sciml_deeponet_co
     sciml_rng init_rng;
     sciml_rng_seed(&init_rng, seed ^ 0xd0e0a7e5eed1a7e1ULL);
     if ((status = sciml_mlp_init(ctx, dg.graph, &branch, SCIML_INIT_GLOROT_NORMAL, &init_rng)) ||
-        (status = sciml_mlp_init(ctx, dg.graph, &trunk, SCIML_INIT_GLOROT_NORMAL, &init_rng)))
+        (!config->pod &&
+         (status = sciml_mlp_init(ctx, dg.graph, &trunk, SCIML_INIT_GLOROT_NORMAL, &init_rng))))
         goto fail;
     /* the output bias starts at zero like every other bias (parameters are zero-initialised) */
     memcpy(model->params, sciml_graph_params(dg.graph),
@@ -206,7 +354,10 @@ void sciml_deeponet_model_destroy(sciml_deeponet_model **model) {
     sciml_deeponet_model *m = *model;
     free(m->params);
     sciml_train_state_free(&m->state);
-    sciml_deeponet_graph_free(&m->predict);
+    sciml_deeponet_inference_free(&m->inference);
+    free(m->pod_points);
+    free(m->pod_modes);
+    free(m->pod_mean);
     free(m);
     *model = NULL;
 }
@@ -274,16 +425,18 @@ static void statistics(const double *values, int64_t count, int64_t stride, doub
     *std = s > 1e-12 ? s : 1.0;
 }
 
-static void fit_normalisation(sciml_deeponet_model *model, const sciml_deeponet_data *data) {
+void sciml_deeponet_fit_normalisation(sciml_deeponet_model *model, const double *functions,
+                                      int64_t function_count, const double *points,
+                                      int64_t point_count, const double *values,
+                                      int64_t value_rows) {
     const sciml_deeponet_config *c = &model->config;
-    statistics(data->functions, data->count * c->sensors, 1, &model->sensor_mean,
-               &model->sensor_std);
+    statistics(functions, function_count * c->sensors, 1, &model->sensor_mean, &model->sensor_std);
     for (int64_t k = 0; k < c->coordinates; k++) {
-        statistics(data->points + k, data->point_count, c->coordinates, &model->coordinate_mean[k],
+        statistics(points + k, point_count, c->coordinates, &model->coordinate_mean[k],
                    &model->coordinate_std[k]);
-        double lo = data->points[k], hi = data->points[k];
-        for (int64_t j = 0; j < data->point_count; j++) {
-            double y = data->points[j * c->coordinates + k];
+        double lo = points[k], hi = points[k];
+        for (int64_t j = 0; j < point_count; j++) {
+            double y = points[j * c->coordinates + k];
             lo = y < lo ? y : lo;
             hi = y > hi ? y : hi;
         }
@@ -291,22 +444,28 @@ static void fit_normalisation(sciml_deeponet_model *model, const sciml_deeponet_
         model->domain_max[k] = hi;
     }
     for (int64_t k = 0; k < c->outputs; k++)
-        statistics(data->values + k, data->count * data->point_count, c->outputs,
-                   &model->output_mean[k], &model->output_std[k]);
+        statistics(values + k, value_rows, c->outputs, &model->output_mean[k],
+                   &model->output_std[k]);
     model->normalized = 1;
 }
 
+static void fit_normalisation(sciml_deeponet_model *model, const sciml_deeponet_data *data) {
+    sciml_deeponet_fit_normalisation(model, data->functions, data->count, data->points,
+                                     data->point_count, data->values,
+                                     data->count * data->point_count);
+}
+
 /* Standardised copies of the sensor values (count, m) and the points (P, d) into dst. */
-static void standardise_functions(const sciml_deeponet_model *model, const double *functions,
-                                  int64_t count, double *dst) {
+void sciml_deeponet_standardise_functions(const sciml_deeponet_model *model,
+                                          const double *functions, int64_t count, double *dst) {
     const int64_t n = count * model->config.sensors;
     const double mean = model->sensor_mean, inverse = 1.0 / model->sensor_std;
     for (int64_t i = 0; i < n; i++)
         dst[i] = (functions[i] - mean) * inverse;
 }
 
-static void standardise_points(const sciml_deeponet_model *model, const double *points,
-                               int64_t point_count, double *dst) {
+void sciml_deeponet_standardise_points(const sciml_deeponet_model *model, const double *points,
+                                       int64_t point_count, double *dst) {
     const int64_t d = model->config.coordinates;
     for (int64_t j = 0; j < point_count; j++)
         for (int64_t k = 0; k < d; k++)
@@ -314,12 +473,103 @@ static void standardise_points(const sciml_deeponet_model *model, const double *
                 (points[j * d + k] - model->coordinate_mean[k]) / model->coordinate_std[k];
 }
 
-static void standardise_values(const sciml_deeponet_model *model, const double *values,
-                               int64_t rows, double *dst) {
+void sciml_deeponet_standardise_values(const sciml_deeponet_model *model, const double *values,
+                                       int64_t rows, double *dst) {
     const int64_t K = model->config.outputs;
     for (int64_t r = 0; r < rows; r++)
         for (int64_t k = 0; k < K; k++)
             dst[r * K + k] = (values[r * K + k] - model->output_mean[k]) / model->output_std[k];
+}
+
+/* ---- POD trunk --------------------------------------------------------------------------------
+ */
+
+sciml_status sciml_deeponet_check_pod_points(sciml_deeponet_model *model, const double *points,
+                                             int64_t point_count) {
+    const int64_t d = model->config.coordinates;
+    if (!model->pod_modes)
+        return sciml_error(model->ctx, SCIML_ERR_STATE, "deeponet: the POD trunk is not fitted");
+    if (point_count != model->pod_point_count ||
+        memcmp(points, model->pod_points, (size_t)(point_count * d) * sizeof(double)))
+        return sciml_error(model->ctx, SCIML_ERR_ARG,
+                           "deeponet: %lld query points given: a POD trunk is known only at its "
+                           "%lld training points (expected exactly those)",
+                           (long long)point_count, (long long)model->pod_point_count);
+    return SCIML_OK;
+}
+
+sciml_status sciml_deeponet_fit_pod(sciml_deeponet_model *model, const double *points,
+                                    int64_t point_count, const double *values, int64_t count) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_deeponet_config *c = &model->config;
+    const int64_t P = point_count, K = c->outputs, d = c->coordinates;
+    const int64_t p = sciml_deeponet_features(c), group = p / K;
+    const int64_t rank = count < P ? count : P;
+    if (group > rank)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: %lld POD modes per output from %lld functions at %lld "
+                           "points: expected at most min(functions, points) = %lld (a smaller "
+                           "last branch width)",
+                           (long long)group, (long long)count, (long long)P, (long long)rank);
+    double *x = sciml_alloc_array((size_t)count * (size_t)P, sizeof(double));
+    double *singular = sciml_alloc_array((size_t)rank, sizeof(double));
+    double *right = sciml_alloc_array((size_t)rank * (size_t)P, sizeof(double));
+    double *superb = sciml_alloc_array((size_t)rank, sizeof(double));
+    double *modes = sciml_alloc_array((size_t)P * (size_t)p, sizeof(double));
+    double *mean = sciml_alloc_array((size_t)P * (size_t)K, sizeof(double));
+    double *copy = sciml_alloc_array((size_t)P * (size_t)d, sizeof(double));
+    sciml_status status = SCIML_OK;
+    if (!x || !singular || !right || !superb || !modes || !mean || !copy) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM,
+                             "deeponet: out of memory for the POD of %lld x %lld values",
+                             (long long)count, (long long)P);
+        goto done;
+    }
+    for (int64_t k = 0; k < K; k++) {
+        /* X (count, P): output k centred over the functions */
+        for (int64_t j = 0; j < P; j++) {
+            double sum = 0.0;
+            for (int64_t f = 0; f < count; f++)
+                sum += values[(f * P + j) * K + k];
+            mean[j * K + k] = sum / (double)count;
+        }
+        for (int64_t f = 0; f < count; f++)
+            for (int64_t j = 0; j < P; j++)
+                x[f * P + j] = values[(f * P + j) * K + k] - mean[j * K + k];
+        lapack_int info =
+            LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'N', 'S', (lapack_int)count, (lapack_int)P, x,
+                           (lapack_int)P, singular, NULL, 1, right, (lapack_int)P, superb);
+        if (info != 0) {
+            status = sciml_error(ctx, SCIML_ERR_SOLVER,
+                                 "deeponet: the SVD of the training outputs failed "
+                                 "(LAPACKE_dgesvd info = %d): expected finite values",
+                                 (int)info);
+            goto done;
+        }
+        const double scale = 1.0 / sqrt((double)count);
+        for (int64_t j = 0; j < P; j++)
+            for (int64_t i = 0; i < group; i++)
+                modes[j * p + k * group + i] = right[i * P + j] * singular[i] * scale;
+    }
+    memcpy(copy, points, (size_t)(P * d) * sizeof(double));
+    free(model->pod_points);
+    free(model->pod_modes);
+    free(model->pod_mean);
+    model->pod_points = copy;
+    model->pod_modes = modes;
+    model->pod_mean = mean;
+    model->pod_point_count = P;
+    copy = modes = mean = NULL;
+    sciml_deeponet_inference_free(&model->inference);
+done:
+    free(x);
+    free(singular);
+    free(right);
+    free(superb);
+    free(modes);
+    free(mean);
+    free(copy);
+    return status;
 }
 
 /* ---- prediction ------------------------------------------------------------------------------ */
@@ -336,31 +586,16 @@ sciml_status sciml_deeponet_model_predict(sciml_deeponet_model *model, const dou
                            (long long)count, (long long)point_count);
     if (max_batch < 1)
         max_batch = 1;
-    deeponet_graph *dg = &model->predict;
-    sciml_status status;
-    if (!dg->graph || dg->point_count != point_count || dg->max_batch != max_batch) {
-        sciml_deeponet_graph_free(dg);
-        if ((status = sciml_deeponet_build_graph(model, point_count, max_batch, 0, dg)))
-            return status;
-    }
-    sciml_graph *g = dg->graph;
-    standardise_points(model, points, point_count, dg->scratch);
-    if ((status = sciml_graph_set_input(g, dg->points, dg->scratch, point_count * c->coordinates)))
+    if (max_batch > count && count > 0)
+        max_batch = count;
+    sciml_status status = sciml_deeponet_inference_prepare(model, points, point_count, max_batch);
+    if (status)
         return status;
     const int64_t row = point_count * c->outputs;
     for (int64_t first = 0; first < count; first += max_batch) {
         const int64_t n = count - first < max_batch ? count - first : max_batch;
-        double *out = values + first * row;
-        standardise_functions(model, functions + first * c->sensors, n, dg->scratch);
-        if ((status = sciml_graph_set_batch(g, n)) ||
-            (status = sciml_graph_set_input(g, dg->functions, dg->scratch, n * c->sensors)) ||
-            (status = sciml_graph_forward(g, dg->output)) ||
-            (status = sciml_graph_get_value(g, dg->output, out, n * row)))
-            return status;
-        for (int64_t r = 0; r < n * point_count; r++)
-            for (int64_t k = 0; k < c->outputs; k++)
-                out[r * c->outputs + k] =
-                    out[r * c->outputs + k] * model->output_std[k] + model->output_mean[k];
+        sciml_deeponet_inference_run(model, functions + first * c->sensors, n,
+                                     values + first * row);
     }
     return SCIML_OK;
 }
@@ -411,9 +646,7 @@ static sciml_status evaluate_test(void *user, const double *params, sciml_train_
         return SCIML_OK;
     sciml_deeponet_model *model = t->model;
     memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-    if (model->predict.graph)
-        memcpy(sciml_graph_params(model->predict.graph), params,
-               (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_inference_free(&model->inference);
     return sciml_deeponet_model_evaluate(model, t->test, &report->test_loss, &report->test_error);
 }
 
@@ -436,7 +669,7 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
                            sciml_optimizer_name(options->optimizer));
     if (!model->normalized) {
         fit_normalisation(model, train);
-        sciml_deeponet_graph_free(&model->predict);
+        sciml_deeponet_inference_free(&model->inference);
     }
     const int64_t count = train->count, P = train->point_count;
     const int64_t batch = options->batch < count ? options->batch : count;
@@ -449,11 +682,20 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for the training data");
         goto done;
     }
-    standardise_functions(model, train->functions, count, functions);
-    standardise_values(model, train->values, count * P, values);
+    sciml_deeponet_standardise_functions(model, train->functions, count, functions);
+    sciml_deeponet_standardise_values(model, train->values, count * P, values);
+    if (c->pod) { /* the trunk: fitted on the first call, the same points afterwards */
+        if (!model->pod_modes &&
+            (status = sciml_deeponet_fit_pod(model, train->points, P, values, count)))
+            goto done;
+        if ((status = sciml_deeponet_check_pod_points(model, train->points, P)) ||
+            (test &&
+             (status = sciml_deeponet_check_pod_points(model, test->points, test->point_count))))
+            goto done;
+    }
     if ((status = sciml_deeponet_build_graph(model, P, batch, 1, &dg)))
         goto done;
-    standardise_points(model, train->points, P, dg.scratch);
+    sciml_deeponet_standardise_points(model, train->points, P, dg.scratch);
     if ((status = sciml_graph_set_batch(dg.graph, batch)) ||
         (status = sciml_graph_set_input(dg.graph, dg.points, dg.scratch, P * c->coordinates)))
         goto done;
@@ -472,9 +714,7 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
     status = sciml_train_minibatch(ctx, &problem, &model->state, options);
     memcpy(model->params, sciml_graph_params(dg.graph),
            (size_t)model->parameter_count * sizeof(double));
-    if (model->predict.graph)
-        memcpy(sciml_graph_params(model->predict.graph), model->params,
-               (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_inference_free(&model->inference);
 done:
     sciml_deeponet_graph_free(&dg);
     free(functions);

@@ -37,6 +37,10 @@ sciml_status sciml_deeponet_model_write(sciml_deeponet_model *model, const char 
     char branch[512], trunk[512];
     format_widths(c->branch, c->branch_count, branch, sizeof(branch));
     format_widths(c->trunk, c->trunk_count, trunk, sizeof(trunk));
+    if (c->pod)
+        snprintf(trunk, sizeof(trunk), "pod");
+    if (c->pod && !model->pod_modes)
+        return sciml_error(ctx, SCIML_ERR_STATE, "deeponet: the POD trunk is not fitted");
     if ((status = sciml_nc_writer_create(ctx, path, NULL, &writer)))
         goto done;
     if ((status = sciml_nc_def_dim(writer, "scalar", 1, &scalar_dim)) ||
@@ -61,12 +65,30 @@ sciml_status sciml_deeponet_model_write(sciml_deeponet_model *model, const char 
              sciml_nc_def_var(writer, "output_std", SCIML_NC_DOUBLE, 1, &output_dim, &vars[7])) ||
         (status = sciml_params_define(writer, dg.graph)))
         goto done;
+    int64_t pod_vars[3] = {-1, -1, -1};
+    if (c->pod) { /* the fixed trunk: points, modes and mean outputs (standardised units) */
+        int64_t point_dim, feature_dim, dims[2];
+        if ((status = sciml_nc_def_dim(writer, "pod_point", model->pod_point_count, &point_dim)) ||
+            (status =
+                 sciml_nc_def_dim(writer, "feature", sciml_deeponet_features(c), &feature_dim)))
+            goto done;
+        const int64_t seconds[3] = {coordinate_dim, feature_dim, output_dim};
+        const char *names[3] = {"pod_points", "pod_modes", "pod_mean"};
+        for (int v = 0; v < 3; v++) {
+            dims[0] = point_dim;
+            dims[1] = seconds[v];
+            if ((status =
+                     sciml_nc_def_var(writer, names[v], SCIML_NC_DOUBLE, 2, dims, &pod_vars[v])))
+                goto done;
+        }
+    }
     if ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind",
                                         checkpoint ? "checkpoint" : "model")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "deeponet")) ||
         (status =
              sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "layout", "aligned")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "layout",
+                                        model->unaligned ? "unaligned" : "aligned")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "branch", branch)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "trunk", trunk)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "activation",
@@ -106,6 +128,13 @@ sciml_status sciml_deeponet_model_write(sciml_deeponet_model *model, const char 
         (status = sciml_nc_write_var(writer, vars[6], 0, K, model->output_mean)) ||
         (status = sciml_nc_write_var(writer, vars[7], 0, K, model->output_std)) ||
         (status = sciml_params_write(writer, dg.graph)) ||
+        (c->pod && ((status = sciml_nc_write_var(writer, pod_vars[0], 0, model->pod_point_count * d,
+                                                 model->pod_points)) ||
+                    (status = sciml_nc_write_var(
+                         writer, pod_vars[1], 0,
+                         model->pod_point_count * sciml_deeponet_features(c), model->pod_modes)) ||
+                    (status = sciml_nc_write_var(writer, pod_vars[2], 0, model->pod_point_count * K,
+                                                 model->pod_mean)))) ||
         (checkpoint && (status = sciml_train_state_write(writer, &model->state))))
         goto done;
     status = sciml_nc_writer_close(&writer);
@@ -169,16 +198,28 @@ sciml_status sciml_deeponet_model_read(sciml_ctx *ctx, const char *path, sciml_d
     }
     const int checkpoint = !strcmp(kind, "checkpoint");
     if (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "layout", &layout, NULL) ||
-        strcmp(layout, "aligned")) {
+        (strcmp(layout, "aligned") && strcmp(layout, "unaligned"))) {
         status = sciml_error(ctx, SCIML_ERR_FORMAT,
-                             "%s: model attribute 'layout' is missing or not \"aligned\"", path);
+                             "%s: model attribute 'layout' is missing or not \"aligned\" or "
+                             "\"unaligned\"",
+                             path);
         goto done;
     }
+    const int unaligned = !strcmp(layout, "unaligned");
     sciml_deeponet_config config;
     sciml_deeponet_config_default(&config);
+    const char *trunk_text = NULL;
+    config.pod =
+        sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "trunk", &trunk_text, NULL) == SCIML_OK &&
+        !strcmp(trunk_text, "pod");
     if ((status = read_widths(ctx, reader, "branch", config.branch, &config.branch_count)) ||
-        (status = read_widths(ctx, reader, "trunk", config.trunk, &config.trunk_count)))
+        (!config.pod &&
+         (status = read_widths(ctx, reader, "trunk", config.trunk, &config.trunk_count))))
         goto done;
+    if (config.pod) {
+        config.trunk_count = 1;
+        config.trunk[0] = config.branch[config.branch_count - 1];
+    }
     if (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "activation", &activation, NULL) ||
         sciml_activation_parse(activation, &config.activation)) {
         status =
@@ -211,6 +252,27 @@ sciml_status sciml_deeponet_model_read(sciml_ctx *ctx, const char *path, sciml_d
         (status = sciml_model_read_vector(ctx, reader, "output_std", K, 1, model->output_std)))
         goto done;
     model->normalized = 1;
+    model->unaligned = unaligned;
+    if (config.pod) {
+        int64_t P = 0;
+        const int64_t p = sciml_deeponet_features(&config);
+        if ((status = dim_length(ctx, reader, "pod_point", &P)))
+            goto done;
+        model->pod_points = sciml_alloc_array((size_t)(P * d), sizeof(double));
+        model->pod_modes = sciml_alloc_array((size_t)P * (size_t)p, sizeof(double));
+        model->pod_mean = sciml_alloc_array((size_t)(P * K), sizeof(double));
+        if (!model->pod_points || !model->pod_modes || !model->pod_mean) {
+            status = sciml_error(ctx, SCIML_ERR_NOMEM, "%s: out of memory for the POD trunk", path);
+            goto done;
+        }
+        model->pod_point_count = P;
+        if ((status =
+                 sciml_model_read_vector(ctx, reader, "pod_points", P * d, 0, model->pod_points)) ||
+            (status =
+                 sciml_model_read_vector(ctx, reader, "pod_modes", P * p, 0, model->pod_modes)) ||
+            (status = sciml_model_read_vector(ctx, reader, "pod_mean", P * K, 0, model->pod_mean)))
+            goto done;
+    }
     if ((status = sciml_deeponet_build_graph(model, 1, 1, 0, &dg)) ||
         (status = sciml_params_read(ctx, reader, dg.graph)))
         goto done;

@@ -47,6 +47,24 @@ run sciml-cmp points.nc grid.nc
 expect_rc 0 "--points and --grid give the same values"
 check "identical predictions" test "$(rel_l2_of "$T/.stdout" u)" = 0.000000e+00
 
+section "POD trunk: the leading modes of the training outputs"
+run sciml-train deeponet --data train.nc --test test.nc --trunk pod --branch 24,24 \
+    --iterations 3000 --lr 2e-3 --seed 1 -q -o pod.nc
+expect_rc 0 "sciml-train deeponet --trunk pod"
+run ncdump -h pod.nc
+expect_stdout_has 'trunk = "pod"' "POD trunk recorded"
+expect_stdout_has 'pod_modes(pod_point, feature)' "modes stored"
+run sciml-deeponet -m pod.nc test.nc pod_prediction.nc
+expect_rc 0 "sciml-deeponet with a POD trunk at the training points"
+run sciml-cmp pod_prediction.nc test.nc
+error=$(rel_l2_of "$T/.stdout" u)
+echo "POD-DeepONet test relative L2: $error"
+check "POD test relative L2 below 0.08 ($error)" float_lt "$error" 0.08
+run sciml-deeponet -m pod.nc --grid 0:1:7 test.nc bad.nc
+expect_rc 1 "a POD trunk at other points"
+expect_stderr_has "training points" "says where it is known"
+check "no output left" test ! -e bad.nc
+
 section "out of the training domain: a warning, with --strict an error"
 run sciml-deeponet -m deeponet.nc --grid 0:1.5:4 test.nc outside.nc
 expect_rc 0 "extrapolation warns"
@@ -55,6 +73,38 @@ check "one warning line" test "$(wc -l <"$T/.stderr")" -eq 1
 run sciml-deeponet -m deeponet.nc --grid 0:1.5:4 --strict test.nc bad.nc
 expect_rc 1 "--strict"
 expect_one_error_line sciml-deeponet deeponet.nc "--strict"
+check "no output left" test ! -e bad.nc
+
+section "unaligned layout: triplets from sciml-gen --unaligned, trained and applied per record"
+run sciml-gen antiderivative --samples 60 --sensors 30 --unaligned 12 --seed 3 -o triplets.nc
+expect_rc 0 "sciml-gen antiderivative --unaligned"
+run ncdump -h triplets.nc
+expect_stdout_has 'sample = UNLIMITED ; // (720 currently)' "12 records per function"
+expect_stdout_has 'double y(sample)' "one query point per record"
+expect_stdout_has 'double u(sample)' "one value per record"
+run sciml-train deeponet --data triplets.nc --branch 24,24 --trunk 24,24 --iterations 1500 \
+    --lr 2e-3 --seed 1 -q -o unaligned.nc
+expect_rc 0 "sciml-train deeponet on triplets (query variable found by its role)"
+run ncdump -h unaligned.nc
+expect_stdout_has 'layout = "unaligned"' "layout stored"
+expect_stdout_has 'coordinates = "x"' "coordinate names from sciml_coordinates"
+run sciml-deeponet -m unaligned.nc test.nc unaligned_on_grid.nc
+expect_rc 0 "a model trained on triplets predicts on the aligned grid"
+run sciml-cmp unaligned_on_grid.nc test.nc
+error=$(rel_l2_of "$T/.stdout" u)
+echo "unaligned model, aligned test relative L2: $error"
+check "aligned test relative L2 below 0.1 ($error)" float_lt "$error" 0.1
+sciml-gen antiderivative --samples 10 --sensors 30 --unaligned 4 --seed 4 |
+    sciml-deeponet -m unaligned.nc --query y >triplet_prediction.nc
+check "triplets stream through sciml-deeponet" test $? -eq 0
+run ncdump -h triplet_prediction.nc
+expect_stdout_has 'double u(sample)' "one prediction per record"
+run sciml-deeponet -m unaligned.nc --query nosuch test.nc bad.nc
+expect_rc 1 "missing query variable"
+expect_one_error_line sciml-deeponet nosuch "missing query variable"
+check "no output left" test ! -e bad.nc
+run sciml-deeponet -m unaligned.nc --query v triplets.nc bad.nc
+expect_rc 1 "query variable of the wrong shape"
 check "no output left" test ! -e bad.nc
 
 section "bad input: one clear error, exit 1, nothing written"
@@ -96,6 +146,10 @@ run sciml-deeponet -m deeponet.nc --grid 0:1:5 --points grid.nc test.nc bad.nc
 expect_rc 2 "--grid and --points together"
 run sciml-deeponet test.nc
 expect_rc 2 "missing -m"
+run sciml-deeponet -m deeponet.nc --query y --grid 0:1:5 triplets.nc bad.nc
+expect_rc 2 "--query with --grid"
+run sciml-train deeponet --data train.nc --trunk pod --query y -o bad.nc
+expect_rc 2 "--trunk pod with --query"
 run sciml-train deeponet --data train.nc --branch 20,10 --trunk 20,20 -o bad.nc
 expect_rc 2 "branch and trunk end in different p"
 expect_stderr_has "same p" "says why"

@@ -20,9 +20,17 @@
  * with the shared mini-batch Adam loop (sciml/trainer.h); "iterations" of a full-batch run are
  * its epochs.
  *
+ * POD-DeepONet (Lu, Meng, Cai, Mao, Goswami, Zhang and Karniadakis, "A comprehensive and fair
+ * comparison of two neural operators (with practical extensions) based on FAIR data", CMAME
+ * 393, 2022): config.pod replaces the trunk by fixed features from the training outputs in
+ * standardised units: per output k, with X_k (N, P) the centred values, X_k = A S V^T by
+ * LAPACKE_dgesvd, t_j = (V S / sqrt(N))[j, :p/K] and the mean added per point, so the branch
+ * learns unit-variance coefficients. The model predicts at the P training points only.
+ *
  * Model file (netCDF, sciml-fields(5)): sciml_model = "deeponet", branch = "40,40", trunk =
- * "40,40" (hidden widths then p), activation, layout = "aligned", coordinates = "x" (names of
- * the query coordinates, comma-separated), outputs; dimensions sensor, coordinate,
+ * "40,40" (hidden widths then p), activation, layout = "aligned" or "unaligned" (that of the
+ * training data; either predicts in both), coordinates = "x" (names of the query
+ * coordinates, comma-separated), outputs; dimensions sensor, coordinate,
  * output_channel; variables sensor_mean/sensor_std (1), coordinate_mean/coordinate_std and
  * domain_min/domain_max (coordinate: the box of the training query points),
  * output_mean/output_std (output_channel), and the parameters by name (branch.0.weight, ...,
@@ -52,6 +60,8 @@ typedef struct sciml_deeponet_config {
     int64_t branch[SCIML_DEEPONET_MAX_LAYERS]; /* hidden widths, then p */
     int64_t trunk[SCIML_DEEPONET_MAX_LAYERS];  /* hidden widths, then p (the same p) */
     sciml_activation activation;               /* of hidden layers and the trunk output */
+    int pod; /* 1: POD-DeepONet, the trunk is the leading POD modes of the training outputs
+                (aligned layout only; trunk_count 1, trunk[0] = p, no trunk parameters) */
 } sciml_deeponet_config;
 
 /* Defaults of the paper's antiderivative set-up: m = 100, d = 1, K = 1, branch 40,40, trunk
@@ -95,8 +105,12 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
                                         const sciml_train_options *options);
 
 /* values (count, point_count, K) = G(functions (count, m)) at points (point_count, d), in
- * batches of up to max_batch functions. The prediction graph is kept for the next call with
- * the same point count and batch. SCIML_ERR_STATE for an untrained model. */
+ * data units, written directly (no graph): the trunk features of the points, the branch's last
+ * layer, the output biases and the output scaling are folded once into a (h + 1, P K) readout
+ * that is kept for the next call with the same points (until the parameters change), so each
+ * function costs its branch hidden layers and one row of a product. max_batch is accepted
+ * for compatibility (work proceeds 256 functions at a time). SCIML_ERR_STATE for an untrained
+ * model; SCIML_ERR_ARG for a POD trunk at points other than its training points. */
 sciml_status sciml_deeponet_model_predict(sciml_deeponet_model *model, const double *functions,
                                           int64_t count, const double *points, int64_t point_count,
                                           int64_t max_batch, double *values);
@@ -105,6 +119,35 @@ sciml_status sciml_deeponet_model_predict(sciml_deeponet_model *model, const dou
 sciml_status sciml_deeponet_model_evaluate(sciml_deeponet_model *model,
                                            const sciml_deeponet_data *data, double *mse,
                                            double *relative_l2);
+
+/* ---- Unaligned layout ------------------------------------------------------------------------
+ * Triplets (v_i, y_i, u_i): every sample has its own function values at the m sensors, one
+ * query point and the K operator values there (functions repeat across samples as the data
+ * has them). The same network: the branch and trunk run once per sample and the prediction
+ * is the grouped row-wise product of their features, so nothing is expanded to a product of
+ * functions and points. A model trained on either layout predicts in both. */
+typedef struct sciml_deeponet_triplets {
+    const double *functions; /* (count, m) */
+    const double *points;    /* (count, d) */
+    const double *values;    /* (count, K) */
+    int64_t count;
+} sciml_deeponet_triplets;
+
+/* As sciml_deeponet_model_train, on triplets (the first call fits the normalisation: sensor
+ * values over all samples, each coordinate and output over the samples). */
+sciml_status sciml_deeponet_model_train_unaligned(sciml_deeponet_model *model,
+                                                  const sciml_deeponet_triplets *train,
+                                                  const sciml_deeponet_triplets *test,
+                                                  const sciml_train_options *options);
+/* values (count, K) = G(functions[i])(points[i]) per sample, functions (count, m), points
+ * (count, d). SCIML_ERR_STATE for an untrained model. */
+sciml_status sciml_deeponet_model_predict_unaligned(sciml_deeponet_model *model,
+                                                    const double *functions, const double *points,
+                                                    int64_t count, double *values);
+/* Mean squared error (data units) and relative L2 error over all triplets. */
+sciml_status sciml_deeponet_model_evaluate_unaligned(sciml_deeponet_model *model,
+                                                     const sciml_deeponet_triplets *data,
+                                                     double *mse, double *relative_l2);
 
 /* The box [min, max] of the training query points, per coordinate (d values each; the
  * pointers stay valid while the model lives). NULL before training. */

@@ -13,6 +13,8 @@
  * of the sampled function is taken by sciml_cumulative_integral: on each interval
  * [x_i, x_i+1] the polynomial through the q nearest samples (q = order, one-sided near the
  * ends) is integrated exactly, so the error is O(h^q) for a smooth v.
+ *
+ * Diffusion-reaction (the paper's nonlinear PDE example): see below.
  */
 #ifndef SCIML_OPERATOR_DATA_H
 #define SCIML_OPERATOR_DATA_H
@@ -52,6 +54,62 @@ void sciml_antiderivative_sample(sciml_antiderivative *generator, sciml_rng *rng
                                  double *u);
 int64_t sciml_antiderivative_sensors(const sciml_antiderivative *generator);
 void sciml_antiderivative_destroy(sciml_antiderivative **generator); /* NULL-safe */
+
+/* ---- Diffusion-reaction data set ------------------------------------------------------------
+ * DeepONet's nonlinear diffusion-reaction example: G maps the source v to the solution s of
+ *
+ *     s_t = D s_xx + k s^2 + v(x),   (x, t) in [0, 1] x [0, T],   s(x, 0) = 0,
+ *     s(0, t) = s(1, t) = 0,   D = k = 0.01, T = 1,
+ *
+ * v from the same RBF Gaussian process as the antiderivative, known at the n grid nodes
+ * x_i = i / (n - 1) (the sensors), s reported on those nodes at `times` instants
+ * t_j = j T / (times - 1). Crank-Nicolson in time with `substeps` steps per output interval,
+ * second-order differences in space, Newton's method with banded LAPACK solves for the s^2
+ * term (libsciml/gen/diffusion_reaction.c). */
+#define SCIML_DIFFUSION_REACTION_D 0.01
+#define SCIML_DIFFUSION_REACTION_K 0.01
+
+typedef struct sciml_diffusion_reaction_options {
+    double diffusion;  /* D > 0 */
+    double reaction;   /* k */
+    double final_time; /* T > 0 */
+    int64_t points;    /* n nodes on [0, 1], boundaries included, 3..2^20 */
+    int64_t times;     /* output instants, t = 0 included, 2..2^20 */
+    int64_t substeps;  /* time steps per output interval, 1..2^20 */
+} sciml_diffusion_reaction_options;
+
+/* D = k = 0.01, T = 1, n = 100, 100 times, 4 substeps. */
+void sciml_diffusion_reaction_default(sciml_diffusion_reaction_options *options);
+/* solution (points, times), x slowest, from source (points) at the nodes (its boundary
+ * values are not used: s is 0 there). Buffers borrowed. SCIML_ERR_ARG for options out of
+ * range, SCIML_ERR_SOLVER with a message when Newton's method fails (a source strong enough
+ * for the s^2 term to blow up before T); solution is then partly written. */
+sciml_status sciml_diffusion_reaction_solve(sciml_ctx *ctx,
+                                            const sciml_diffusion_reaction_options *options,
+                                            const double *source, double *solution);
+
+/* ---- Forced pendulum data set -------------------------------------------------------------
+ * DeepONet's ODE example: G maps the external force v to the state s = (s1, s2) of
+ *
+ *     ds1/dt = s2,   ds2/dt = -k sin(s1) + v(t),   s(0) = 0,   t in [0, T],   k = 1, T = 1,
+ *
+ * v from the same RBF Gaussian process as the antiderivative at the m sensors
+ * t_i = i T / (m - 1), linear in between; s at the same instants, by SUNDIALS CVODES
+ * (libsciml/gen/pendulum.c). */
+#define SCIML_PENDULUM_K 1.0
+
+typedef struct sciml_pendulum_options {
+    double stiffness;  /* k */
+    double final_time; /* T > 0 */
+    double tolerance;  /* CVODES relative and absolute tolerance, (0, 1e-2) */
+} sciml_pendulum_options;
+
+/* k = 1, T = 1, tolerance 1e-10. */
+void sciml_pendulum_default(sciml_pendulum_options *options);
+/* solution (sensors, 2) = (s1, s2) at t_i from source (sensors) at t_i. Buffers borrowed.
+ * SCIML_ERR_ARG for options out of range, SCIML_ERR_SOLVER with a message when CVODES fails. */
+sciml_status sciml_pendulum_solve(sciml_ctx *ctx, const sciml_pendulum_options *options,
+                                  int64_t sensors, const double *source, double *solution);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,284 @@
+/* DeepONet prediction without the graph: plain GEMMs on host copies of the parameters, with
+ * the branch's last linear layer, the output bias and the output scaling folded into the trunk
+ * features once per query grid.
+ *
+ * With h the branch's last hidden features (h, one row per function), W (h, p) and a (p) its
+ * last layer, t_j = sigma(trunk(y_j)) (p) and group k's features g_k, output k is
+ *
+ *   u(f, j, k) = s_k (sum_{i in g_k} (h_f W + a)_i t_{j,i} + c_k) + mu_k
+ *              = h_f M[:, (j, k)] + r[(j, k)],
+ *   M[:, (j, k)] = s_k W[:, g_k] t_{j, g_k}^T                 (h, P K)
+ *   r[(j, k)]    = s_k (a_{g_k} . t_{j, g_k} + c_k) + mu_k     (P K)
+ *
+ * so a batch costs one product h M + r (n h P K multiply-adds instead of n h p + n p P K,
+ * fewer whenever h K <= h p / P + p) written straight into the caller's (n, P, K) array. The
+ * sensor standardisation (v - mu_v) / s_v is folded into the first layer: W0 / s_v and
+ * a0 - (mu_v / s_v) colsum(W0). Each layer's bias is stored as the last row of its weights.
+ * Functions go through the layers INFERENCE_CHUNK at a time so that the hidden buffers stay
+ * in cache, and each layer is one call of sciml_cpu_dense (bias and ReLU fused).
+ *
+ * A POD trunk (config.pod) supplies t_j from the stored modes and adds the stored mean of
+ * output k at point j inside the bracket of r.
+ *
+ * The parameters here are the model's host copy (not tensor memory), so this file calls
+ * the CPU backend's host kernels (OpenBLAS, sciml_cpu_dense, the elementwise activations).
+ */
+#include "backend/cpu.h"
+#include "models/deeponet_model_internal.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { INFERENCE_CHUNK = 256 }; /* functions per pass through the layers */
+
+static sciml_unary unary_of(sciml_activation activation) {
+    switch (activation) {
+    case SCIML_ACT_TANH:
+        return SCIML_UNARY_TANH;
+    case SCIML_ACT_RELU:
+        return SCIML_UNARY_RELU;
+    case SCIML_ACT_GELU:
+        return SCIML_UNARY_GELU;
+    case SCIML_ACT_SIGMOID:
+        return SCIML_UNARY_SIGMOID;
+    case SCIML_ACT_SOFTPLUS:
+        return SCIML_UNARY_SOFTPLUS;
+    case SCIML_ACT_SIN:
+        return SCIML_UNARY_SIN;
+    case SCIML_ACT_IDENTITY:
+        break;
+    }
+    return SCIML_UNARY_COPY;
+}
+
+void sciml_deeponet_inference_free(deeponet_inference *inference) {
+    free(inference->block);
+    free(inference->work);
+    memset(inference, 0, sizeof(*inference));
+}
+
+/* Widths of the branch: sizes[0] = m, sizes[l + 1] = branch[l]; returns the layer count. */
+static int branch_sizes(const sciml_deeponet_config *c, int64_t *sizes) {
+    sizes[0] = c->sensors;
+    for (int l = 0; l < c->branch_count; l++)
+        sizes[l + 1] = c->branch[l];
+    return c->branch_count;
+}
+
+/* Offsets of the branch parameters, then the trunk's, then the output bias (the graph's
+ * creation order: each dense layer's weight (in, out) then bias (out)). */
+static const double *trunk_params(const sciml_deeponet_model *model) {
+    const sciml_deeponet_config *c = &model->config;
+    int64_t sizes[SCIML_DEEPONET_MAX_LAYERS + 1], offset = 0;
+    const int layers = branch_sizes(c, sizes);
+    for (int l = 0; l < layers; l++)
+        offset += sizes[l] * sizes[l + 1] + sizes[l + 1];
+    return model->params + offset;
+}
+
+/* Applies an activation to `rows` rows of `width` values in x (leading dimension ld) in place,
+ * through a row of scratch (the backend's kernels need separate input and output). */
+static void activate_rows(sciml_activation activation, int64_t rows, int64_t width, double *x,
+                          int64_t ld, double *row) {
+    if (activation == SCIML_ACT_IDENTITY)
+        return;
+    if (activation == SCIML_ACT_RELU) {
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t i = 0; i < width; i++)
+                x[r * ld + i] = x[r * ld + i] > 0.0 ? x[r * ld + i] : 0.0;
+        return;
+    }
+    const sciml_backend *backend = sciml_backend_cpu();
+    const sciml_unary kind = unary_of(activation);
+    for (int64_t r = 0; r < rows; r++) {
+        memcpy(row, x + r * ld, (size_t)width * sizeof(double));
+        backend->unary_forward(kind, 0.0, width, row, x + r * ld);
+    }
+}
+
+/* T (P, p) = sigma(trunk(standardised points)) into t, using work (P, 2 max width). */
+static void trunk_features(const sciml_deeponet_model *model, const double *points,
+                           int64_t point_count, double *t, double *work, int64_t widest) {
+    const sciml_deeponet_config *c = &model->config;
+    const int64_t d = c->coordinates;
+    double *x = work, *y = work + point_count * widest;
+    for (int64_t j = 0; j < point_count; j++)
+        for (int64_t k = 0; k < d; k++)
+            x[j * d + k] =
+                (points[j * d + k] - model->coordinate_mean[k]) / model->coordinate_std[k];
+    const double *w = trunk_params(model);
+    int64_t in = d;
+    for (int l = 0; l < c->trunk_count; l++) {
+        const int64_t out = c->trunk[l];
+        double *target = l == c->trunk_count - 1 ? t : y;
+        const double *bias = w + in * out;
+        for (int64_t j = 0; j < point_count; j++)
+            memcpy(target + j * out, bias, (size_t)out * sizeof(double));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)point_count, (int)out, (int)in,
+                    1.0, x, (int)in, w, (int)out, 1.0, target, (int)out);
+        /* hidden layers and the trunk output all take the activation */
+        activate_rows(c->activation, point_count, out, target, out, x); /* x is free now */
+        double *swap = x;
+        x = target;
+        y = swap;
+        w = bias + out;
+        in = out;
+    }
+}
+
+sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const double *points,
+                                              int64_t point_count, int64_t max_batch) {
+    deeponet_inference *inf = &model->inference;
+    const sciml_deeponet_config *c = &model->config;
+    const int64_t d = c->coordinates, K = c->outputs, p = sciml_deeponet_features(c);
+    const int64_t group = p / K, columns = point_count * K;
+    int64_t sizes[SCIML_DEEPONET_MAX_LAYERS + 1];
+    const int layers = branch_sizes(c, sizes);
+    const int64_t h = sizes[layers - 1]; /* input width of the branch's last layer */
+    int64_t widest = d;
+    for (int l = 0; l < c->trunk_count; l++)
+        widest = c->trunk[l] > widest ? c->trunk[l] : widest;
+    int64_t branch_widest = 1;
+    for (int l = 1; l < layers; l++)
+        branch_widest = sizes[l] + 1 > branch_widest ? sizes[l] + 1 : branch_widest;
+
+    if (c->pod) { /* features only at the training points */
+        sciml_status status = sciml_deeponet_check_pod_points(model, points, point_count);
+        if (status)
+            return status;
+    }
+    const int same_grid = inf->block && inf->point_count == point_count &&
+                          !memcmp(inf->points, points, (size_t)(point_count * d) * sizeof(double));
+    if (!same_grid) {
+        /* block: points (P d), first layer (m s1 + s1) or nothing, later hidden layers
+         * ((s_l + 1) s_{l+1}), readout ((h + 1) P K), trunk features (P p), scratch */
+        size_t total = (size_t)(point_count * d);
+        for (int l = 0; l < layers - 1; l++)
+            total += (size_t)((sizes[l] + 1) * sizes[l + 1]);
+        total += (size_t)((h + 1) * columns) + (size_t)(point_count * p) +
+                 (size_t)(2 * point_count * widest) + (size_t)(h * point_count);
+        sciml_deeponet_inference_free(inf);
+        inf->block = sciml_alloc_array(total, sizeof(double));
+        if (!inf->block)
+            return sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                               "deeponet: out of memory for the folded readout of %lld points",
+                               (long long)point_count);
+        double *cursor = inf->block;
+        inf->points = cursor;
+        memcpy(inf->points, points, (size_t)(point_count * d) * sizeof(double));
+        cursor += point_count * d;
+        /* hidden branch layers: standardisation folded into the first, bias as a last row */
+        const double *w = model->params;
+        for (int l = 0; l < layers - 1; l++) {
+            const int64_t in = sizes[l], out = sizes[l + 1];
+            const double *bias = w + in * out;
+            inf->hidden[l] = cursor;
+            if (l == 0) {
+                const double scale = 1.0 / model->sensor_std, shift = model->sensor_mean * scale;
+                for (int64_t i = 0; i < in * out; i++)
+                    cursor[i] = w[i] * scale;
+                for (int64_t o = 0; o < out; o++) {
+                    double sum = 0.0;
+                    for (int64_t i = 0; i < in; i++)
+                        sum += w[i * out + o];
+                    cursor[in * out + o] = bias[o] - shift * sum;
+                }
+            } else {
+                memcpy(cursor, w, (size_t)(in * out) * sizeof(double));
+                memcpy(cursor + in * out, bias, (size_t)out * sizeof(double));
+            }
+            cursor += (in + 1) * out;
+            w = bias + out;
+        }
+        /* readout [M; r] (h + 1, P K) from the last layer W (h, p), a (p) */
+        const double *last = w, *last_bias = w + h * p;
+        const double *output_bias = trunk_params(model);
+        for (int l = 0; !c->pod && l < c->trunk_count; l++) { /* a POD trunk has none */
+            const int64_t in = l ? c->trunk[l - 1] : d;
+            output_bias += in * c->trunk[l] + c->trunk[l];
+        }
+        inf->readout = cursor;
+        cursor += (h + 1) * columns;
+        double *t = cursor;
+        cursor += point_count * p;
+        double *trunk_work = cursor;
+        cursor += 2 * point_count * widest;
+        double *product = cursor; /* (h, P) one group's W_k T_k^T */
+        if (c->pod)
+            memcpy(t, model->pod_modes, (size_t)(point_count * p) * sizeof(double));
+        else
+            trunk_features(model, points, point_count, t, trunk_work, widest);
+        for (int64_t k = 0; k < K; k++) {
+            const double s = model->output_std[k], mu = model->output_mean[k];
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)h, (int)point_count,
+                        (int)group, s, last + k * group, (int)p, t + k * group, (int)p, 0.0,
+                        product, (int)point_count);
+            for (int64_t i = 0; i < h; i++)
+                for (int64_t j = 0; j < point_count; j++)
+                    inf->readout[i * columns + j * K + k] = product[i * point_count + j];
+            for (int64_t j = 0; j < point_count; j++) {
+                double sum = output_bias[k] + (c->pod ? model->pod_mean[j * K + k] : 0.0);
+                for (int64_t i = k * group; i < (k + 1) * group; i++)
+                    sum += last_bias[i] * t[j * p + i];
+                inf->readout[h * columns + j * K + k] = s * sum + mu;
+            }
+        }
+        if (layers == 1) { /* the readout meets the raw sensor values: fold the standardisation */
+            const double scale = 1.0 / model->sensor_std, shift = model->sensor_mean * scale;
+            for (int64_t col = 0; col < columns; col++) {
+                double sum = 0.0;
+                for (int64_t i = 0; i < h; i++) {
+                    sum += inf->readout[i * columns + col];
+                    inf->readout[i * columns + col] *= scale;
+                }
+                inf->readout[h * columns + col] -= shift * sum;
+            }
+        }
+        inf->point_count = point_count;
+    }
+    /* per-chunk work: two hidden buffers (INFERENCE_CHUNK, widest) and an activation row */
+    (void)max_batch;
+    inf->widest = branch_widest;
+    const size_t need = (size_t)(2 * INFERENCE_CHUNK * branch_widest + branch_widest);
+    if (need > inf->work_size) {
+        free(inf->work);
+        inf->work = sciml_alloc_array(need, sizeof(double));
+        inf->work_size = inf->work ? need : 0;
+        if (!inf->work)
+            return sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                               "deeponet: out of memory for batches of %lld functions",
+                               (long long)max_batch);
+    }
+    return SCIML_OK;
+}
+
+void sciml_deeponet_inference_run(const sciml_deeponet_model *model, const double *functions,
+                                  int64_t n, double *values) {
+    const deeponet_inference *inf = &model->inference;
+    const sciml_deeponet_config *c = &model->config;
+    const int64_t columns = inf->point_count * c->outputs;
+    int64_t sizes[SCIML_DEEPONET_MAX_LAYERS + 1];
+    const int layers = branch_sizes(c, sizes);
+    const int64_t h = sizes[layers - 1];
+    const int relu = c->activation == SCIML_ACT_RELU;
+    /* rows at a time: the layers' buffers of one chunk stay in cache between layers */
+    for (int64_t first = 0; first < n; first += INFERENCE_CHUNK) {
+        const int64_t rows = n - first < INFERENCE_CHUNK ? n - first : INFERENCE_CHUNK;
+        const double *x = functions + first * sizes[0];
+        double *buffer[2] = {inf->work, inf->work + INFERENCE_CHUNK * inf->widest};
+        double *row = inf->work + 2 * INFERENCE_CHUNK * inf->widest;
+        for (int l = 0; l < layers - 1; l++) { /* y = sigma(x W_l + a_l) */
+            const int64_t in = sizes[l], out = sizes[l + 1];
+            double *y = buffer[l % 2];
+            sciml_cpu_dense(rows, in, out, x, in, inf->hidden[l], out, inf->hidden[l] + in * out,
+                            relu, y, out);
+            if (!relu)
+                activate_rows(c->activation, rows, out, y, out, row);
+            x = y;
+        }
+        /* values (rows, P K) = x M + r */
+        sciml_cpu_dense(rows, h, columns, x, h, inf->readout, columns, inf->readout + h * columns,
+                        0, values + first * columns, columns);
+    }
+}

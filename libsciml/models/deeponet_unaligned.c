@@ -1,0 +1,187 @@
+/* The deep operator network on unaligned data (see sciml/deeponet_model.h): triplets
+ * (v_i, y_i, u_i), each sample with its own query point,
+ *
+ *   loss(theta) = 1/(B K) sum_{i in batch} sum_k (b(v_i)_{g_k} . t(y_i)_{g_k} + c_k - N(u_i)_k)^2
+ *
+ * in standardised units. The graph is the aligned one with the points as a per-sample input
+ * and the grouped row-wise product (the "deeponet_pairs" op) in place of the B T^T product, so
+ * the parameters have the same layout and a model moves between the layouts unchanged.
+ */
+#include "models/deeponet_model_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { UNALIGNED_CHUNK = 512 };
+
+static sciml_status check_triplets(sciml_deeponet_model *model, const sciml_deeponet_triplets *data,
+                                   const char *what) {
+    if (model->config.pod)
+        return sciml_error(model->ctx, SCIML_ERR_UNSUPPORTED,
+                           "deeponet: a POD trunk needs the aligned layout (one grid of points "
+                           "for every function), not triplets");
+    if (!data->functions || !data->points || !data->values || data->count < 1)
+        return sciml_error(model->ctx, SCIML_ERR_ARG,
+                           "deeponet: the %s set has %lld samples: expected at least one "
+                           "(function, point, value) triplet",
+                           what, (long long)data->count);
+    return SCIML_OK;
+}
+
+sciml_status sciml_deeponet_model_predict_unaligned(sciml_deeponet_model *model,
+                                                    const double *functions, const double *points,
+                                                    int64_t count, double *values) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_deeponet_config *c = &model->config;
+    if (!model->normalized)
+        return sciml_error(ctx, SCIML_ERR_STATE, "deeponet: the model is untrained");
+    if (c->pod)
+        return sciml_error(ctx, SCIML_ERR_UNSUPPORTED,
+                           "deeponet: a POD trunk predicts on its training grid only, not at "
+                           "one point per function");
+    if (count < 0)
+        return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld samples: expected 0 or more",
+                           (long long)count);
+    if (count == 0)
+        return SCIML_OK;
+    const int64_t chunk = count < UNALIGNED_CHUNK ? count : UNALIGNED_CHUNK;
+    deeponet_graph dg;
+    sciml_status status = sciml_deeponet_build_graph(model, 0, chunk, 0, &dg);
+    if (status)
+        return status;
+    double *standard = sciml_alloc_array((size_t)chunk * (size_t)c->coordinates, sizeof(double));
+    if (!standard) {
+        sciml_deeponet_graph_free(&dg);
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for %lld samples",
+                           (long long)chunk);
+    }
+    const int64_t K = c->outputs;
+    for (int64_t first = 0; first < count && status == SCIML_OK; first += chunk) {
+        const int64_t n = count - first < chunk ? count - first : chunk;
+        sciml_deeponet_standardise_functions(model, functions + first * c->sensors, n, dg.scratch);
+        sciml_deeponet_standardise_points(model, points + first * c->coordinates, n, standard);
+        double *out = values + first * K;
+        if ((status = sciml_graph_set_batch(dg.graph, n)) ||
+            (status = sciml_graph_set_input(dg.graph, dg.functions, dg.scratch, n * c->sensors)) ||
+            (status = sciml_graph_set_input(dg.graph, dg.points, standard, n * c->coordinates)) ||
+            (status = sciml_graph_forward(dg.graph, dg.output)) ||
+            (status = sciml_graph_get_value(dg.graph, dg.output, out, n * K)))
+            break;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t k = 0; k < K; k++)
+                out[i * K + k] = out[i * K + k] * model->output_std[k] + model->output_mean[k];
+    }
+    free(standard);
+    sciml_deeponet_graph_free(&dg);
+    return status;
+}
+
+sciml_status sciml_deeponet_model_evaluate_unaligned(sciml_deeponet_model *model,
+                                                     const sciml_deeponet_triplets *data,
+                                                     double *mse, double *relative_l2) {
+    sciml_status status = check_triplets(model, data, "evaluation");
+    if (status)
+        return status;
+    const int64_t K = model->config.outputs, n = data->count * K;
+    double *prediction = sciml_alloc_array((size_t)n, sizeof(double));
+    if (!prediction)
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                           "deeponet: out of memory for %lld predictions", (long long)n);
+    status = sciml_deeponet_model_predict_unaligned(model, data->functions, data->points,
+                                                    data->count, prediction);
+    double squared = 0.0, reference = 0.0;
+    for (int64_t i = 0; status == SCIML_OK && i < n; i++) {
+        const double d = prediction[i] - data->values[i];
+        squared += d * d;
+        reference += data->values[i] * data->values[i];
+    }
+    free(prediction);
+    if (status)
+        return status;
+    *mse = squared / (double)n;
+    *relative_l2 = reference > 0 ? sqrt(squared / reference) : sqrt(squared);
+    return SCIML_OK;
+}
+
+typedef struct unaligned_training {
+    sciml_deeponet_model *model;
+    const sciml_deeponet_triplets *test;
+    int64_t every, last; /* evaluate the test set every `every` epochs and at `last` */
+} unaligned_training;
+
+static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
+    unaligned_training *t = user;
+    if (!t->test || (report->epoch % t->every && report->epoch != t->last))
+        return SCIML_OK;
+    sciml_deeponet_model *model = t->model;
+    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_inference_free(&model->inference);
+    return sciml_deeponet_model_evaluate_unaligned(model, t->test, &report->test_loss,
+                                                   &report->test_error);
+}
+
+sciml_status sciml_deeponet_model_train_unaligned(sciml_deeponet_model *model,
+                                                  const sciml_deeponet_triplets *train,
+                                                  const sciml_deeponet_triplets *test,
+                                                  const sciml_train_options *options) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_deeponet_config *c = &model->config;
+    sciml_status status;
+    if ((status = check_triplets(model, train, "training")) ||
+        (test && (status = check_triplets(model, test, "test"))) ||
+        (status = sciml_schedule_check(ctx, &options->schedule)))
+        return status;
+    if (options->epochs < 0 || options->batch < 1 || options->optimizer == SCIML_OPTIMIZER_LBFGS)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: epochs %lld, batch %lld, optimizer %s: expected epochs >= "
+                           "0, batch >= 1 and adam or adamw",
+                           (long long)options->epochs, (long long)options->batch,
+                           sciml_optimizer_name(options->optimizer));
+    const int64_t count = train->count;
+    if (!model->normalized) {
+        sciml_deeponet_fit_normalisation(model, train->functions, count, train->points, count,
+                                         train->values, count);
+        model->unaligned = 1;
+        sciml_deeponet_inference_free(&model->inference);
+    }
+    const int64_t batch = options->batch < count ? options->batch : count;
+    double *functions = sciml_alloc_array((size_t)count * (size_t)c->sensors, sizeof(double));
+    double *points = sciml_alloc_array((size_t)count * (size_t)c->coordinates, sizeof(double));
+    double *values = sciml_alloc_array((size_t)count * (size_t)c->outputs, sizeof(double));
+    deeponet_graph dg;
+    memset(&dg, 0, sizeof(dg));
+    if (!functions || !points || !values) {
+        status =
+            sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for %lld training triplets",
+                        (long long)count);
+        goto done;
+    }
+    sciml_deeponet_standardise_functions(model, train->functions, count, functions);
+    sciml_deeponet_standardise_points(model, train->points, count, points);
+    sciml_deeponet_standardise_values(model, train->values, count, values);
+    if ((status = sciml_deeponet_build_graph(model, 0, batch, 1, &dg)))
+        goto done;
+    unaligned_training context = {
+        model, test, options->epochs / 100 > 1 ? options->epochs / 100 : 1, options->epochs};
+    sciml_minibatch_problem problem = {
+        .graph = dg.graph,
+        .loss = dg.loss,
+        .table_count = 3,
+        .inputs = {dg.functions, dg.points, dg.target},
+        .tables = {functions, points, values},
+        .sample_count = count,
+        .evaluate = evaluate_test,
+        .user = &context,
+    };
+    status = sciml_train_minibatch(ctx, &problem, &model->state, options);
+    memcpy(model->params, sciml_graph_params(dg.graph),
+           (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_inference_free(&model->inference);
+done:
+    sciml_deeponet_graph_free(&dg);
+    free(functions);
+    free(points);
+    free(values);
+    return status;
+}
