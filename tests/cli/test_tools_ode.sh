@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# sciml-gen ode: the five systems through a pipe into sciml-info, random initial states,
+# noise, the given-initial-state path, and the failure cases (wrong state count, unknown system,
+# a solver that runs out of steps: one error line naming the time reached, exit 1, no file).
+. "$(dirname "$0")/lib.sh"
+
+section "the five systems"
+for system in spiral lotka-volterra lorenz pendulum robertson; do
+    run sciml-gen ode --system $system --points 50 -q -o $system.nc
+    expect_rc 0 "sciml-gen ode --system $system"
+done
+run sciml-info -s spiral.nc
+expect_stdout_has "(1, 50, 2)" "spiral: one trajectory of 50 points and 2 states"
+check "spiral: starts at 2" float_lt 1.999999 "$(stat_of "$T/.stdout" y0 max)"
+run sciml-info -s robertson.nc
+check "robertson: y stays within [0, 1]" float_lt "$(stat_of "$T/.stdout" y max)" 1.0000001
+
+section "random initial states, noise, pipes"
+sciml-gen ode --system lotka-volterra --samples 4 --noise 0.05 --seed 3 -q |
+    sciml-info -s - >"$T/info.txt" 2>&1
+check "pipe into sciml-info" grep -q "(4, 100, 2)" "$T/info.txt"
+run sciml-gen ode --system lotka-volterra --samples 4 --noise 0.05 --seed 3 -q -o a.nc
+run sciml-gen ode --system lotka-volterra --samples 4 --noise 0.05 --seed 3 -q -o b.nc
+run sciml-cmp a.nc b.nc --tol 0
+expect_rc 0 "same seed, same data"
+run sciml-gen ode --system pendulum --initial 0.5,0.25 --horizon 2 --points 3 -q -o p.nc
+expect_rc 0 "--initial"
+run sciml-info -s p.nc
+check "--initial is stored" float_lt 0.4999999 "$(stat_of "$T/.stdout" y0 max)"
+
+section "bad input"
+run sciml-gen ode --system lorenz --initial 1,2 -o bad.nc
+expect_rc 2 "three states for lorenz"
+expect_stderr_has "has 2 values, system lorenz has 3 states" "names the state count"
+run sciml-gen ode --system van-der-pol -o bad.nc
+expect_rc 2 "unknown system"
+run sciml-gen ode --system robertson --rtol 1e-14 --atol 1e-300 --horizon 1e6 -o bad.nc
+expect_rc 1 "solver failure"
+expect_one_error_line sciml-gen "ode robertson, sample 0" "solver failure"
+expect_stderr_has "failed at t = " "names the time reached"
+check "no file left" test ! -e bad.nc
+
+finish
