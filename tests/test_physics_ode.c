@@ -161,6 +161,75 @@ static void test_adjoint_finite_differences(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* Gradient of the linear problem's weighted loss with respect to (p, y0) by central
+ * differences of `solve` (CVODES or dopri5). */
+static void finite_difference_gradient(sciml_ctx *ctx, int use_dopri5, sciml_ode_problem *problem,
+                                       const sciml_ode_options *options, double *p, double *y0,
+                                       int64_t count, const double *times, double *fd) {
+    double states[64];
+    const double step = 1e-5;
+    for (int j = 0; j < 4; j++) {
+        double *x = j < 2 ? &p[j] : &y0[j - 2], saved = *x, value[2];
+        for (int side = 0; side < 2; side++) {
+            *x = saved + (side ? -step : step);
+            sciml_status status =
+                use_dopri5 ? sciml_ode_dopri5(ctx, problem, options, y0, count, times, states, NULL)
+                           : sciml_ode_solve(ctx, problem, options, y0, count, times, states, NULL);
+            CU_ASSERT_EQUAL(status, SCIML_OK);
+            value[side] = weighted_loss(states, NULL, &count);
+        }
+        *x = saved;
+        fd[j] = (value[0] - value[1]) / (2.0 * step);
+    }
+}
+
+static void test_dopri5_direct(void) {
+    sciml_ctx *ctx = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_ctx_create(&ctx), SCIML_OK);
+    double p[2] = {0.1, 2.0};
+    sciml_ode_problem problem = {2, 2, linear_rhs, linear_vjp, NULL, p};
+    int64_t count = 6;
+    double times[6] = {0.0, 0.3, 0.7, 1.6, 2.0, 3.1}, states[12], y0[2] = {1.0, 0.5};
+    sciml_ode_options options = sciml_ode_default_options();
+    options.relative_tolerance = options.absolute_tolerance = 1e-11;
+    /* accuracy of the adaptive solver against the closed form */
+    sciml_ode_stats stats;
+    CU_ASSERT_EQUAL_FATAL(
+        sciml_ode_dopri5(ctx, &problem, &options, y0, count, times, states, &stats), SCIML_OK);
+    for (int k = 0; k < count; k++) {
+        double decay = exp(-p[0] * times[k]), co = cos(p[1] * times[k]), si = sin(p[1] * times[k]);
+        SCIML_ASSERT_CLOSE(states[2 * k], decay * (co * y0[0] + si * y0[1]), 1e-9);
+        SCIML_ASSERT_CLOSE(states[2 * k + 1], decay * (-si * y0[0] + co * y0[1]), 1e-9);
+    }
+    CU_ASSERT(stats.steps > 20 && stats.steps < 2000);
+    /* fixed steps: the direct gradient is the exact derivative of the discrete map */
+    options.fixed_step = 0.05;
+    double loss, grad[4], fd[4];
+    CU_ASSERT_EQUAL_FATAL(sciml_ode_direct(ctx, &problem, &options, y0, count, times, states,
+                                           weighted_loss, &count, &loss, grad, grad + 2, &stats),
+                          SCIML_OK);
+    CU_ASSERT(stats.tape_bytes > 0 && stats.vjp_evaluations == 6 * stats.steps);
+    finite_difference_gradient(ctx, 1, &problem, &options, p, y0, count, times, fd);
+    for (int j = 0; j < 4; j++)
+        CU_ASSERT(fabs(fd[j] - grad[j]) <= 1e-8 * fmax(1.0, fabs(fd[j])));
+    /* adaptive at tight tolerance: agrees with the CVODES adjoint (both near the exact
+     * gradient of the continuous problem) */
+    options.fixed_step = 0.0;
+    options.relative_tolerance = options.absolute_tolerance = 1e-10;
+    CU_ASSERT_EQUAL_FATAL(sciml_ode_direct(ctx, &problem, &options, y0, count, times, states,
+                                           weighted_loss, &count, &loss, grad, grad + 2, NULL),
+                          SCIML_OK);
+    double adjoint[4], adjoint_loss;
+    CU_ASSERT_EQUAL_FATAL(sciml_ode_adjoint(ctx, &problem, &options, y0, count, times, states,
+                                            weighted_loss, &count, &adjoint_loss, adjoint,
+                                            adjoint + 2, NULL),
+                          SCIML_OK);
+    SCIML_ASSERT_CLOSE(loss, adjoint_loss, 1e-8 * adjoint_loss);
+    for (int j = 0; j < 4; j++)
+        CU_ASSERT(fabs(adjoint[j] - grad[j]) <= 1e-6 * fmax(1.0, fabs(adjoint[j])));
+    sciml_ctx_destroy(&ctx);
+}
+
 static void test_errors(void) {
     sciml_ctx *ctx = NULL;
     CU_ASSERT_EQUAL_FATAL(sciml_ctx_create(&ctx), SCIML_OK);
@@ -193,6 +262,7 @@ int main(void) {
         {"linear system against its closed form", test_linear_closed_form},
         {"conservation laws and robertson at t = 40", test_conservation},
         {"adjoint against finite differences", test_adjoint_finite_differences},
+        {"dopri5 accuracy and direct gradient", test_dopri5_direct},
         {"errors", test_errors},
         {NULL, NULL},
     };

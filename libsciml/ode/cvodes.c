@@ -24,6 +24,7 @@
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
 
 #include "sciml/ode.h"
+#include "ode/ode_internal.h"
 
 #define SCIML_CHECKPOINT_STEPS 50
 
@@ -32,7 +33,7 @@ const char *sciml_ode_method_name(sciml_ode_method method) {
 }
 
 sciml_ode_options sciml_ode_default_options(void) {
-    sciml_ode_options options = {SCIML_ODE_ADAMS, 1e-8, 1e-10, 100000};
+    sciml_ode_options options = {SCIML_ODE_ADAMS, 1e-8, 1e-10, 100000, 0.0};
     return options;
 }
 
@@ -194,9 +195,9 @@ static void solver_free(solver *s) {
         SUNContext_Free(&s->sun);
 }
 
-static sciml_status check_problem(sciml_ctx *ctx, const sciml_ode_problem *problem,
-                                  const sciml_ode_options *options, const double *y0,
-                                  int64_t time_count, const double *times, int need_vjp) {
+sciml_status sciml_ode_check_problem(sciml_ctx *ctx, const sciml_ode_problem *problem,
+                                     const sciml_ode_options *options, const double *y0,
+                                     int64_t time_count, const double *times, int need_vjp) {
     if (!problem || !options || !y0 || !times || !problem->rhs)
         return sciml_error(ctx, SCIML_ERR_ARG, "ode: problem, options, y0 and times are required");
     if (problem->state_size < 1 || problem->state_size > (INT64_C(1) << 28) ||
@@ -302,6 +303,7 @@ static void collect_stats(solver *s, int backward, sciml_ode_stats *stats) {
             stats->backward_steps = steps;
     }
     stats->vjp_evaluations = s->state.vjp_count;
+    stats->tape_bytes = 0;
 }
 
 /* Forward integration to every time; adjoint selects CVodeF (checkpointing). */
@@ -328,7 +330,7 @@ static sciml_status integrate(sciml_ctx *ctx, solver *s, int adjoint, int64_t ti
 sciml_status sciml_ode_solve(sciml_ctx *ctx, const sciml_ode_problem *problem,
                              const sciml_ode_options *options, const double *y0, int64_t time_count,
                              const double *times, double *states, sciml_ode_stats *stats) {
-    sciml_status status = check_problem(ctx, problem, options, y0, time_count, times, 0);
+    sciml_status status = sciml_ode_check_problem(ctx, problem, options, y0, time_count, times, 0);
     if (status)
         return status;
     if (!states)
@@ -385,7 +387,7 @@ sciml_status sciml_ode_adjoint(
     const double *y0, int64_t time_count, const double *times, double *states,
     double (*loss_grad)(const double *states, double *grad, void *loss_user), void *loss_user,
     double *loss, double *grad_p, double *grad_y0, sciml_ode_stats *stats) {
-    sciml_status status = check_problem(ctx, problem, options, y0, time_count, times, 1);
+    sciml_status status = sciml_ode_check_problem(ctx, problem, options, y0, time_count, times, 1);
     if (status)
         return status;
     if (!states || !loss_grad || !loss || (problem->parameter_count > 0 && !grad_p))

@@ -62,15 +62,18 @@ typedef struct sciml_ode_problem {
 typedef struct sciml_ode_options {
     sciml_ode_method method;
     double relative_tolerance, absolute_tolerance;
-    int64_t max_steps; /* per output interval (CVodeSetMaxNumSteps) */
+    int64_t max_steps; /* per output interval (CVodeSetMaxNumSteps; dopri5: in all) */
+    double fixed_step; /* dopri5 only: > 0 for steps of this size (the last one of each output
+                          interval shortened to land on it), 0 for adaptive steps */
 } sciml_ode_options;
 
-/* Adams, rtol 1e-8, atol 1e-10, 100000 steps. */
+/* Adams, rtol 1e-8, atol 1e-10, 100000 steps, adaptive. */
 sciml_ode_options sciml_ode_default_options(void);
 
 /* Work done by the last call (for reports and benchmarks). */
 typedef struct sciml_ode_stats {
     int64_t steps, rhs_evaluations, backward_steps, vjp_evaluations;
+    int64_t tape_bytes; /* dopri5 direct: memory of the tape; CVODES: 0 */
 } sciml_ode_stats;
 
 /* Integrates from y0 (n, borrowed) at times[0] to every times[k], k < time_count, storing
@@ -91,6 +94,31 @@ sciml_status sciml_ode_adjoint(
     const double *y0, int64_t time_count, const double *times, double *states,
     double (*loss_grad)(const double *states, double *grad, void *loss_user), void *loss_user,
     double *loss, double *grad_p, double *grad_y0, sciml_ode_stats *stats);
+
+/* Direct gradient through an explicit Dormand-Prince 5(4) solver (discretise, then optimise):
+ * the forward pass records every accepted step (y_n, h, the stages k_1..k_6) on a tape, and the
+ * backward pass is the exact reverse-mode derivative of that discrete map, one vjp per stage:
+ *
+ *     y_{n+1} = y_n + h sum_i b_i k_i,   k_i = f(t_n + c_i h, Y_i),
+ *     Y_i = y_n + h sum_{j<i} a_ij k_j;
+ *     kbar_i = h b_i ybar_{n+1};  for i = 6..1: (Ybar_i, pbar_i) = vjp(Y_i, kbar_i),
+ *     ybar_n += Ybar_i, pbar += pbar_i, kbar_j += h a_ij Ybar_i (j < i);  ybar_n += ybar_{n+1}.
+ *
+ * Adaptive steps follow the usual error control (rtol, atol; Hairer, Norsett and Wanner,
+ * section II.4) and the step sizes are treated as constants of the discrete map. The tape
+ * holds 7 n doubles per step: stats->tape_bytes reports it. Same contract as
+ * sciml_ode_adjoint. */
+sciml_status
+sciml_ode_direct(sciml_ctx *ctx, const sciml_ode_problem *problem, const sciml_ode_options *options,
+                 const double *y0, int64_t time_count, const double *times, double *states,
+                 double (*loss_grad)(const double *states, double *grad, void *loss_user),
+                 void *loss_user, double *loss, double *grad_p, double *grad_y0,
+                 sciml_ode_stats *stats);
+/* Forward only, the same explicit solver (no tape). */
+sciml_status sciml_ode_dopri5(sciml_ctx *ctx, const sciml_ode_problem *problem,
+                              const sciml_ode_options *options, const double *y0,
+                              int64_t time_count, const double *times, double *states,
+                              sciml_ode_stats *stats);
 
 /* ---- The systems of `sciml-gen ode` ------------------------------------------------------
  *   spiral          dy/dt = (y^3) A, y a row vector, A = [[-0.1, 2], [-2, -0.1]], y0 = (2, 0),
