@@ -25,7 +25,8 @@ static const char *const activation_names[] = {"identity", "tanh",     "relu", "
                                                "sigmoid",  "softplus", "sin"};
 
 const char *sciml_activation_name(sciml_activation activation) {
-    if ((int)activation < 0 || (size_t)activation >= sizeof activation_names / sizeof *activation_names)
+    if ((int)activation < 0 ||
+        (size_t)activation >= sizeof activation_names / sizeof *activation_names)
         return "unknown";
     return activation_names[activation];
 }
@@ -125,15 +126,18 @@ int sciml_ad_check_inputs(sciml_graph *g, const char *op_name, int count,
     if (g->poison != SCIML_OK)
         return 0; /* the first error stays the one reported */
     if (g->built) {
-        sciml_error(g->ctx, SCIML_ERR_STATE, "%s: the graph is already built; add nodes before "
-                                             "sciml_graph_build", op_name);
+        sciml_error(g->ctx, SCIML_ERR_STATE,
+                    "%s: the graph is already built; add nodes before "
+                    "sciml_graph_build",
+                    op_name);
         return 0;
     }
     for (int i = 0; i < count; i++)
         if (!valid_node(g, inputs[i])) {
-            sciml_ad_fail(g, SCIML_ERR_ARG, "%s: input %d is node %d, which does not exist "
-                          "(the graph has %d nodes)", op_name, i, (int)inputs[i],
-                          (int)g->node_count);
+            sciml_ad_fail(g, SCIML_ERR_ARG,
+                          "%s: input %d is node %d, which does not exist "
+                          "(the graph has %d nodes)",
+                          op_name, i, (int)inputs[i], (int)g->node_count);
             return 0;
         }
     return 1;
@@ -227,6 +231,14 @@ static sciml_node add_leaf(sciml_graph *g, graph_op op, const char *name, int nd
 
 sciml_node sciml_graph_input(sciml_graph *g, const char *name, int ndim, const int64_t *shape) {
     return add_leaf(g, GRAPH_OP_INPUT, name, ndim, shape);
+}
+
+sciml_node sciml_graph_input_with_grad(sciml_graph *g, const char *name, int ndim,
+                                       const int64_t *shape) {
+    sciml_node n = add_leaf(g, GRAPH_OP_INPUT, name, ndim, shape);
+    if (n != SCIML_NO_NODE)
+        g->nodes[n].needs_grad = 1;
+    return n;
 }
 
 sciml_node sciml_graph_param(sciml_graph *g, const char *name, int ndim, const int64_t *shape) {
@@ -386,16 +398,19 @@ sciml_status sciml_graph_set_batch(sciml_graph *g, int64_t batch) {
     if (status != SCIML_OK)
         return status;
     if (batch < 1 || batch > g->max_batch)
-        return sciml_error(g->ctx, SCIML_ERR_RANGE,
-                           "graph_set_batch: batch %lld is outside 1..%lld (the max_batch of build)",
-                           (long long)batch, (long long)g->max_batch);
+        return sciml_error(
+            g->ctx, SCIML_ERR_RANGE,
+            "graph_set_batch: batch %lld is outside 1..%lld (the max_batch of build)",
+            (long long)batch, (long long)g->max_batch);
     if (batch != g->batch)
         g->forward_valid = 0;
     g->batch = batch;
     return SCIML_OK;
 }
 
-int64_t sciml_graph_batch(const sciml_graph *g) { return g && g->built ? g->batch : 0; }
+int64_t sciml_graph_batch(const sciml_graph *g) {
+    return g && g->built ? g->batch : 0;
+}
 
 sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const double *values,
                                    int64_t count) {
@@ -411,8 +426,9 @@ sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const doubl
         char text[96];
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
                            "graph_set_input: '%s' has shape %s = %lld values at batch %lld, "
-                           "given %lld", node->name, sciml_ad_shape_text(g, input, text),
-                           (long long)expected, (long long)g->batch, (long long)count);
+                           "given %lld",
+                           node->name, sciml_ad_shape_text(g, input, text), (long long)expected,
+                           (long long)g->batch, (long long)count);
     }
     if (!values && count > 0)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input: values is NULL");
@@ -421,8 +437,7 @@ sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const doubl
 }
 
 sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const double *table,
-                                        int64_t table_rows, const int64_t *rows,
-                                        int64_t count) {
+                                        int64_t table_rows, const int64_t *rows, int64_t count) {
     sciml_status status = require_node(g, input, "graph_set_input_rows");
     if (status != SCIML_OK)
         return status;
@@ -434,8 +449,7 @@ sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const 
     if (count != g->batch || count <= 0 || total % count != 0)
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
                            "graph_set_input_rows: '%s' takes %lld rows at batch %lld, given %lld",
-                           node->name, (long long)g->batch, (long long)g->batch,
-                           (long long)count);
+                           node->name, (long long)g->batch, (long long)g->batch, (long long)count);
     if (!table || !rows)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input_rows: NULL table or rows");
     for (int64_t r = 0; r < count; r++)
@@ -480,7 +494,8 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
     if (!g->forward_valid || !g->needed[loss])
         return sciml_error(g->ctx, SCIML_ERR_STATE,
                            "graph_backward: run sciml_graph_forward on node %d (at this batch) "
-                           "before backward", (int)loss);
+                           "before backward",
+                           (int)loss);
     if (sciml_ad_count(g, loss) != 1) {
         char text[96];
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
@@ -521,7 +536,8 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
     return SCIML_OK;
 }
 
-/* ---- inspection ------------------------------------------------------------------------------- */
+/* ---- inspection -------------------------------------------------------------------------------
+ */
 
 int sciml_graph_shape(const sciml_graph *g, sciml_node node, int64_t shape[SCIML_MAX_DIMS]) {
     if (!valid_node(g, node))
@@ -554,6 +570,24 @@ sciml_status sciml_graph_get_value(const sciml_graph *g, sciml_node node, double
     if (!values && count > 0)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_get_value: values is NULL");
     g->backend->download(values, g->nodes[node].value, count);
+    return SCIML_OK;
+}
+
+sciml_status sciml_graph_get_grad(const sciml_graph *g, sciml_node node, double *values,
+                                  int64_t count) {
+    sciml_status status = require_node(g, node, "graph_get_grad");
+    if (status != SCIML_OK)
+        return status;
+    const graph_node *n = &g->nodes[node];
+    int64_t expected = sciml_ad_count(g, node);
+    if (n->op != GRAPH_OP_INPUT || !n->needs_grad || count != expected || (!values && count > 0))
+        return sciml_error(g->ctx, SCIML_ERR_ARG,
+                           "graph_get_grad: node %d is not an input with gradient of %lld values",
+                           (int)node, (long long)count);
+    if (g->grad_ready[node])
+        g->backend->download(values, n->grad, count);
+    else
+        memset(values, 0, (size_t)count * sizeof *values);
     return SCIML_OK;
 }
 
@@ -592,8 +626,12 @@ int64_t sciml_graph_param_count(const sciml_graph *g) {
     return count;
 }
 
-double *sciml_graph_params(sciml_graph *g) { return g && g->built ? g->params : NULL; }
-double *sciml_graph_grads(sciml_graph *g) { return g && g->built ? g->grads : NULL; }
+double *sciml_graph_params(sciml_graph *g) {
+    return g && g->built ? g->params : NULL;
+}
+double *sciml_graph_grads(sciml_graph *g) {
+    return g && g->built ? g->grads : NULL;
+}
 
 int sciml_graph_param_nodes(const sciml_graph *g, sciml_node *nodes, int capacity) {
     int count = 0;
@@ -618,7 +656,8 @@ int64_t sciml_graph_param_offset(const sciml_graph *g, sciml_node param) {
     return offset;
 }
 
-/* ---- gradient check ----------------------------------------------------------------------------- */
+/* ---- gradient check -----------------------------------------------------------------------------
+ */
 
 sciml_status sciml_graph_check_gradient(sciml_graph *g, sciml_node loss, double step,
                                         double *max_relative_error) {

@@ -1,0 +1,401 @@
+/* Neural ODE / universal differential equation model (sciml/node_model.h).
+ *
+ * Graph, for a batch of B trajectories with d = n + augmented states:
+ *   state (B, d) input with gradient, time (B, 1) input, cotangent (B, d) input
+ *   features = state or state^3, [features, time] when the time is an input
+ *   f = MLP(features) (B, d)  [+ known(state; c)]
+ *   vjp = sum(f * cotangent)  (scalar): its reverse pass gives d vjp / d state = lambda^T df/dy
+ *                             row by row and d vjp / d theta = lambda^T df/dtheta.
+ * The CVODES state is the (B, d) block row-major, so the graph reads it in place.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sciml/node_model.h"
+
+struct sciml_node_model {
+    sciml_ctx *ctx;
+    sciml_node_config config;
+    int64_t dims; /* d = n + augmented */
+    sciml_graph *graph;
+    sciml_mlp mlp;
+    sciml_node state, time, cotangent, f, vjp, coefficients;
+    /* per solve */
+    int64_t batch;
+    const double *time_offsets;
+    double *time_column; /* (max_batch) */
+    double *ones;        /* (max_batch, d) unit cotangents for the Jacobian */
+    double *row_grad;    /* (max_batch, d) */
+    /* the loss on observed points */
+    const double *observed;
+    int64_t time_count;
+    double *work; /* (max_batch, d) initial states */
+};
+
+static const char *const solver_names[] = {"cvodes-adams", "cvodes-bdf", "dopri5"};
+static const char *const gradient_names[] = {"adjoint", "direct"};
+
+const char *sciml_node_solver_name(sciml_node_solver solver) {
+    return (unsigned)solver < 3 ? solver_names[solver] : "unknown";
+}
+
+sciml_status sciml_node_solver_parse(sciml_ctx *ctx, const char *name, sciml_node_solver *out) {
+    for (int i = 0; name && i < 3; i++)
+        if (!strcmp(name, solver_names[i])) {
+            *out = (sciml_node_solver)i;
+            return SCIML_OK;
+        }
+    return sciml_error(ctx, SCIML_ERR_NOT_FOUND,
+                       "unknown solver '%s': expected cvodes-adams, cvodes-bdf or dopri5",
+                       name ? name : "(null)");
+}
+
+const char *sciml_node_gradient_name(sciml_node_gradient gradient) {
+    return (unsigned)gradient < 2 ? gradient_names[gradient] : "unknown";
+}
+
+sciml_status sciml_node_gradient_parse(sciml_ctx *ctx, const char *name, sciml_node_gradient *out) {
+    for (int i = 0; name && i < 2; i++)
+        if (!strcmp(name, gradient_names[i])) {
+            *out = (sciml_node_gradient)i;
+            return SCIML_OK;
+        }
+    return sciml_error(ctx, SCIML_ERR_NOT_FOUND,
+                       "unknown gradient '%s': expected adjoint or direct", name ? name : "(null)");
+}
+
+void sciml_node_config_default(sciml_node_config *config) {
+    memset(config, 0, sizeof *config);
+    config->state_size = 2;
+    config->use_mlp = 1;
+    config->hidden_count = 1;
+    config->hidden[0] = 50;
+    config->activation = SCIML_ACT_TANH;
+    config->max_batch = 64;
+}
+
+void sciml_node_solve_options_default(sciml_node_solve_options *options) {
+    options->solver = SCIML_NODE_CVODES_ADAMS;
+    options->gradient = SCIML_NODE_ADJOINT;
+    options->relative_tolerance = 1e-7;
+    options->absolute_tolerance = 1e-9;
+    options->max_steps = 100000;
+    options->fixed_step = 0.0;
+}
+
+static sciml_status check_config(sciml_ctx *ctx, const sciml_node_config *c) {
+    if (c->state_size < 1 || c->state_size > SCIML_ODE_MAX_STATE || c->augmented < 0 ||
+        c->augmented > 16 || c->max_batch < 1 || c->max_batch > (INT64_C(1) << 20))
+        return sciml_error(ctx, SCIML_ERR_RANGE,
+                           "node: state size %lld (expected 1..%d), augmented %lld (0..16), "
+                           "max batch %lld (1..2^20)",
+                           (long long)c->state_size, SCIML_ODE_MAX_STATE, (long long)c->augmented,
+                           (long long)c->max_batch);
+    if (!c->use_mlp && c->known == SCIML_NODE_KNOWN_NONE)
+        return sciml_error(ctx, SCIML_ERR_ARG, "node: the model needs an MLP or known terms");
+    if (c->known == SCIML_NODE_KNOWN_LOTKA_VOLTERRA && (c->state_size != 2 || c->augmented))
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "node: Lotka-Volterra terms need 2 states and no augmented ones, "
+                           "got %lld and %lld",
+                           (long long)c->state_size, (long long)c->augmented);
+    if (c->use_mlp && (c->hidden_count < 0 || c->hidden_count > SCIML_MAX_HIDDEN_LAYERS))
+        return sciml_error(ctx, SCIML_ERR_RANGE, "node: %d hidden layers, expected 0..%d",
+                           c->hidden_count, SCIML_MAX_HIDDEN_LAYERS);
+    return SCIML_OK;
+}
+
+/* known(y; c) = (a x - b x y, d x y - g y) from the coefficient parameter (4). */
+static sciml_node lotka_volterra(sciml_graph *g, sciml_node state, sciml_node c) {
+    sciml_node x = sciml_slice(g, state, 1, 0, 1), y = sciml_slice(g, state, 1, 1, 2);
+    sciml_node a = sciml_slice(g, c, 0, 0, 1), b = sciml_slice(g, c, 0, 1, 2);
+    sciml_node gamma = sciml_slice(g, c, 0, 2, 3), delta = sciml_slice(g, c, 0, 3, 4);
+    sciml_node xy = sciml_mul(g, x, y);
+    sciml_node dx = sciml_sub(g, sciml_mul(g, x, a), sciml_mul(g, xy, b));
+    sciml_node dy = sciml_sub(g, sciml_mul(g, xy, delta), sciml_mul(g, y, gamma));
+    sciml_node parts[2] = {dx, dy};
+    return sciml_concat(g, 2, parts, 1);
+}
+
+static sciml_status build_graph(sciml_node_model *m, uint64_t seed) {
+    const sciml_node_config *c = &m->config;
+    sciml_graph *g = m->graph;
+    int64_t d = m->dims, shape[2] = {SCIML_BATCH, d};
+    m->state = sciml_graph_input_with_grad(g, "state", 2, shape);
+    m->cotangent = sciml_graph_input(g, "cotangent", 2, shape);
+    sciml_node features = m->state, f = SCIML_NO_NODE;
+    if (c->cube_input)
+        features = sciml_mul(g, sciml_square(g, m->state), m->state);
+    m->time = SCIML_NO_NODE;
+    if (c->time_input) {
+        int64_t time_shape[2] = {SCIML_BATCH, 1};
+        m->time = sciml_graph_input(g, "time", 2, time_shape);
+        sciml_node parts[2] = {features, m->time};
+        features = sciml_concat(g, 2, parts, 1);
+    }
+    sciml_status status;
+    m->coefficients = SCIML_NO_NODE;
+    if (c->known == SCIML_NODE_KNOWN_LOTKA_VOLTERRA) {
+        int64_t four = 4;
+        m->coefficients = sciml_graph_param(g, "known.coefficients", 1, &four);
+        f = lotka_volterra(g, m->state, m->coefficients);
+    }
+    if (c->use_mlp) {
+        status = sciml_mlp_create(m->ctx, g, "f", d + (c->time_input ? 1 : 0), c->hidden_count,
+                                  c->hidden, d, c->activation, &m->mlp);
+        if (status)
+            return status;
+        sciml_node correction = sciml_mlp_apply(g, &m->mlp, features);
+        f = f == SCIML_NO_NODE ? correction : sciml_add(g, f, correction);
+    }
+    m->f = f;
+    m->vjp = sciml_sum(g, sciml_mul(g, f, m->cotangent), SCIML_ALL_AXES);
+    if ((status = sciml_graph_build(g, c->max_batch)))
+        return status;
+    if (c->use_mlp) {
+        sciml_rng rng;
+        sciml_rng_seed(&rng, seed);
+        if ((status = sciml_mlp_init(m->ctx, g, &m->mlp, SCIML_INIT_AUTO, &rng)))
+            return status;
+    }
+    if (m->coefficients != SCIML_NO_NODE)
+        memcpy(sciml_graph_params(g) + sciml_graph_param_offset(g, m->coefficients),
+               c->known_initial, 4 * sizeof(double));
+    return SCIML_OK;
+}
+
+sciml_status sciml_node_model_create(sciml_ctx *ctx, const sciml_node_config *config, uint64_t seed,
+                                     sciml_node_model **out) {
+    if (!out || !config)
+        return sciml_error(ctx, SCIML_ERR_ARG, "node: config and out are required");
+    *out = NULL;
+    sciml_status status = check_config(ctx, config);
+    if (status)
+        return status;
+    sciml_node_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "node: out of memory");
+    m->ctx = ctx;
+    m->config = *config;
+    m->dims = config->state_size + config->augmented;
+    size_t rows = (size_t)config->max_batch;
+    m->time_column = calloc(rows * (size_t)(3 * m->dims + 1), sizeof(double));
+    if (!m->time_column) {
+        free(m);
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "node: out of memory for batch %lld",
+                           (long long)rows);
+    }
+    m->ones = m->time_column + rows;
+    m->row_grad = m->ones + rows * (size_t)m->dims;
+    m->work = m->row_grad + rows * (size_t)m->dims;
+    if ((status = sciml_graph_create(ctx, &m->graph)) || (status = build_graph(m, seed))) {
+        sciml_node_model_destroy(&m);
+        return status;
+    }
+    *out = m;
+    return SCIML_OK;
+}
+
+void sciml_node_model_destroy(sciml_node_model **model) {
+    if (!model || !*model)
+        return;
+    sciml_graph_destroy(&(*model)->graph);
+    free((*model)->time_column);
+    free(*model);
+    *model = NULL;
+}
+
+const sciml_node_config *sciml_node_model_config(const sciml_node_model *model) {
+    return &model->config;
+}
+
+int64_t sciml_node_model_param_count(const sciml_node_model *model) {
+    return sciml_graph_param_count(model->graph);
+}
+
+double *sciml_node_model_params(sciml_node_model *model) {
+    return sciml_graph_params(model->graph);
+}
+
+/* Sets the state (and time) inputs for the current batch. */
+static int set_state(sciml_node_model *m, double t, const double *y) {
+    int64_t count = m->batch * m->dims;
+    if (sciml_graph_set_input(m->graph, m->state, y, count))
+        return -1;
+    if (m->time != SCIML_NO_NODE) {
+        for (int64_t b = 0; b < m->batch; b++)
+            m->time_column[b] = t + (m->time_offsets ? m->time_offsets[b] : 0.0);
+        if (sciml_graph_set_input(m->graph, m->time, m->time_column, m->batch))
+            return -1;
+    }
+    return 0;
+}
+
+static int model_rhs(double t, const double *y, double *dydt, void *user) {
+    sciml_node_model *m = user;
+    if (set_state(m, t, y) || sciml_graph_forward(m->graph, m->f) ||
+        sciml_graph_get_value(m->graph, m->f, dydt, m->batch * m->dims))
+        return -1;
+    return 0;
+}
+
+static int model_vjp(double t, const double *y, const double *lambda, double *lambda_y,
+                     double *lambda_p, void *user) {
+    sciml_node_model *m = user;
+    int64_t count = m->batch * m->dims;
+    if (set_state(m, t, y) || sciml_graph_set_input(m->graph, m->cotangent, lambda, count) ||
+        sciml_graph_forward(m->graph, m->vjp) || sciml_graph_backward(m->graph, m->vjp) ||
+        sciml_graph_get_grad(m->graph, m->state, lambda_y, count))
+        return -1;
+    if (lambda_p)
+        memcpy(lambda_p, sciml_graph_grads(m->graph),
+               (size_t)sciml_graph_param_count(m->graph) * sizeof(double));
+    return 0;
+}
+
+/* Block-diagonal Jacobian (batch d, batch d) row-major: d reverse passes, pass j with the
+ * cotangent e_j in every row gives row j of each trajectory's block. */
+static int model_jacobian(double t, const double *y, double *jacobian, void *user) {
+    sciml_node_model *m = user;
+    int64_t d = m->dims, size = m->batch * d, count = size;
+    memset(jacobian, 0, (size_t)(size * size) * sizeof(double));
+    for (int64_t j = 0; j < d; j++) {
+        memset(m->ones, 0, (size_t)count * sizeof(double));
+        for (int64_t b = 0; b < m->batch; b++)
+            m->ones[b * d + j] = 1.0;
+        if (set_state(m, t, y) || sciml_graph_set_input(m->graph, m->cotangent, m->ones, count) ||
+            sciml_graph_forward(m->graph, m->vjp) || sciml_graph_backward(m->graph, m->vjp) ||
+            sciml_graph_get_grad(m->graph, m->state, m->row_grad, count))
+            return -1;
+        for (int64_t b = 0; b < m->batch; b++)
+            for (int64_t i = 0; i < d; i++)
+                jacobian[(b * d + j) * size + b * d + i] = m->row_grad[b * d + i];
+    }
+    return 0;
+}
+
+sciml_status sciml_node_model_problem(sciml_node_model *model, int64_t batch,
+                                      const double *time_offsets, sciml_ode_problem *out) {
+    if (batch < 1 || batch > model->config.max_batch)
+        return sciml_error(model->ctx, SCIML_ERR_RANGE, "node: batch %lld, expected 1..%lld",
+                           (long long)batch, (long long)model->config.max_batch);
+    sciml_status status = sciml_graph_set_batch(model->graph, batch);
+    if (status)
+        return status;
+    model->batch = batch;
+    model->time_offsets = time_offsets;
+    memset(out, 0, sizeof *out);
+    out->state_size = batch * model->dims;
+    out->parameter_count = sciml_graph_param_count(model->graph);
+    out->rhs = model_rhs;
+    out->vjp = model_vjp;
+    out->jacobian = model_jacobian;
+    out->user = model;
+    return SCIML_OK;
+}
+
+static sciml_ode_options ode_options(const sciml_node_solve_options *o) {
+    sciml_ode_options options = sciml_ode_default_options();
+    options.method = o->solver == SCIML_NODE_CVODES_BDF ? SCIML_ODE_BDF : SCIML_ODE_ADAMS;
+    options.relative_tolerance = o->relative_tolerance;
+    options.absolute_tolerance = o->absolute_tolerance;
+    options.max_steps = o->max_steps;
+    options.fixed_step = o->fixed_step;
+    return options;
+}
+
+/* y0 (batch, n) -> the full initial state (batch, d) in m->work, augmented states zero. */
+static void initial_states(sciml_node_model *m, int64_t batch, const double *y0, int64_t stride) {
+    int64_t n = m->config.state_size, d = m->dims;
+    for (int64_t b = 0; b < batch; b++)
+        for (int64_t i = 0; i < d; i++)
+            m->work[b * d + i] = i < n ? y0[b * stride + i] : 0.0;
+}
+
+sciml_status sciml_node_model_predict(sciml_node_model *model,
+                                      const sciml_node_solve_options *options, int64_t batch,
+                                      const double *y0, const double *time_offsets,
+                                      int64_t time_count, const double *times, double *out,
+                                      sciml_ode_stats *stats) {
+    sciml_ode_problem problem;
+    sciml_status status = sciml_node_model_problem(model, batch, time_offsets, &problem);
+    if (status)
+        return status;
+    int64_t n = model->config.state_size, d = model->dims;
+    double *states = sciml_alloc_array((size_t)(time_count > 0 ? time_count : 1),
+                                       (size_t)(batch * d) * sizeof(double));
+    if (!states)
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                           "node: out of memory for %lld times of %lld states",
+                           (long long)time_count, (long long)(batch * d));
+    initial_states(model, batch, y0, n);
+    sciml_ode_options ode = ode_options(options);
+    problem.parameter_count = 0;
+    status = options->solver == SCIML_NODE_DOPRI5
+                 ? sciml_ode_dopri5(model->ctx, &problem, &ode, model->work, time_count, times,
+                                    states, stats)
+                 : sciml_ode_solve(model->ctx, &problem, &ode, model->work, time_count, times,
+                                   states, stats);
+    if (!status)
+        for (int64_t b = 0; b < batch; b++)
+            for (int64_t k = 0; k < time_count; k++)
+                memcpy(out + (b * time_count + k) * n, states + (k * batch + b) * d,
+                       (size_t)n * sizeof(double));
+    free(states);
+    return status;
+}
+
+/* The mean squared error over (b, k >= 1, i < n) and its gradient. states (time, batch, d). */
+static double observed_loss(const double *states, double *grad, void *user) {
+    const sciml_node_model *m = user;
+    int64_t n = m->config.state_size, d = m->dims, batch = m->batch, times = m->time_count;
+    double scale = 1.0 / (double)(batch * (times - 1) * n), sum = 0.0;
+    memset(grad, 0, (size_t)(times * batch * d) * sizeof(double));
+    for (int64_t k = 1; k < times; k++)
+        for (int64_t b = 0; b < batch; b++)
+            for (int64_t i = 0; i < n; i++) {
+                double r = states[(k * batch + b) * d + i] - m->observed[(b * times + k) * n + i];
+                sum += r * r;
+                grad[(k * batch + b) * d + i] = 2.0 * scale * r;
+            }
+    return sum * scale;
+}
+
+sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
+                                        const sciml_node_solve_options *options, int64_t batch,
+                                        const double *observed, const double *time_offsets,
+                                        int64_t time_count, const double *times, double *loss,
+                                        double *grad, sciml_ode_stats *stats) {
+    if (time_count < 2)
+        return sciml_error(model->ctx, SCIML_ERR_RANGE,
+                           "node: a segment needs at least 2 times, got %lld",
+                           (long long)time_count);
+    int cvodes = options->solver != SCIML_NODE_DOPRI5;
+    if (cvodes != (options->gradient == SCIML_NODE_ADJOINT))
+        return sciml_error(model->ctx, SCIML_ERR_UNSUPPORTED,
+                           "node: solver %s with gradient %s: expected the adjoint with "
+                           "cvodes-adams or cvodes-bdf, direct with dopri5",
+                           sciml_node_solver_name(options->solver),
+                           sciml_node_gradient_name(options->gradient));
+    sciml_ode_problem problem;
+    sciml_status status = sciml_node_model_problem(model, batch, time_offsets, &problem);
+    if (status)
+        return status;
+    int64_t d = model->dims;
+    double *states = sciml_alloc_array((size_t)time_count, (size_t)(batch * d) * sizeof(double));
+    if (!states)
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                           "node: out of memory for %lld times of %lld states",
+                           (long long)time_count, (long long)(batch * d));
+    initial_states(model, batch, observed, time_count * model->config.state_size);
+    model->observed = observed;
+    model->time_count = time_count;
+    sciml_ode_options ode = ode_options(options);
+    status = cvodes ? sciml_ode_adjoint(model->ctx, &problem, &ode, model->work, time_count, times,
+                                        states, observed_loss, model, loss, grad, NULL, stats)
+                    : sciml_ode_direct(model->ctx, &problem, &ode, model->work, time_count, times,
+                                       states, observed_loss, model, loss, grad, NULL, stats);
+    model->observed = NULL;
+    free(states);
+    return status;
+}
