@@ -25,8 +25,7 @@ static const char *const activation_names[] = {"identity", "tanh",     "relu", "
                                                "sigmoid",  "softplus", "sin"};
 
 const char *sciml_activation_name(sciml_activation activation) {
-    if ((int)activation < 0 ||
-        (size_t)activation >= sizeof activation_names / sizeof *activation_names)
+    if ((int)activation < 0 || (size_t)activation >= sizeof activation_names / sizeof *activation_names)
         return "unknown";
     return activation_names[activation];
 }
@@ -126,18 +125,15 @@ int sciml_ad_check_inputs(sciml_graph *g, const char *op_name, int count,
     if (g->poison != SCIML_OK)
         return 0; /* the first error stays the one reported */
     if (g->built) {
-        sciml_error(g->ctx, SCIML_ERR_STATE,
-                    "%s: the graph is already built; add nodes before "
-                    "sciml_graph_build",
-                    op_name);
+        sciml_error(g->ctx, SCIML_ERR_STATE, "%s: the graph is already built; add nodes before "
+                                             "sciml_graph_build", op_name);
         return 0;
     }
     for (int i = 0; i < count; i++)
         if (!valid_node(g, inputs[i])) {
-            sciml_ad_fail(g, SCIML_ERR_ARG,
-                          "%s: input %d is node %d, which does not exist "
-                          "(the graph has %d nodes)",
-                          op_name, i, (int)inputs[i], (int)g->node_count);
+            sciml_ad_fail(g, SCIML_ERR_ARG, "%s: input %d is node %d, which does not exist "
+                          "(the graph has %d nodes)", op_name, i, (int)inputs[i],
+                          (int)g->node_count);
             return 0;
         }
     return 1;
@@ -398,19 +394,16 @@ sciml_status sciml_graph_set_batch(sciml_graph *g, int64_t batch) {
     if (status != SCIML_OK)
         return status;
     if (batch < 1 || batch > g->max_batch)
-        return sciml_error(
-            g->ctx, SCIML_ERR_RANGE,
-            "graph_set_batch: batch %lld is outside 1..%lld (the max_batch of build)",
-            (long long)batch, (long long)g->max_batch);
+        return sciml_error(g->ctx, SCIML_ERR_RANGE,
+                           "graph_set_batch: batch %lld is outside 1..%lld (the max_batch of build)",
+                           (long long)batch, (long long)g->max_batch);
     if (batch != g->batch)
         g->forward_valid = 0;
     g->batch = batch;
     return SCIML_OK;
 }
 
-int64_t sciml_graph_batch(const sciml_graph *g) {
-    return g && g->built ? g->batch : 0;
-}
+int64_t sciml_graph_batch(const sciml_graph *g) { return g && g->built ? g->batch : 0; }
 
 sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const double *values,
                                    int64_t count) {
@@ -426,9 +419,8 @@ sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const doubl
         char text[96];
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
                            "graph_set_input: '%s' has shape %s = %lld values at batch %lld, "
-                           "given %lld",
-                           node->name, sciml_ad_shape_text(g, input, text), (long long)expected,
-                           (long long)g->batch, (long long)count);
+                           "given %lld", node->name, sciml_ad_shape_text(g, input, text),
+                           (long long)expected, (long long)g->batch, (long long)count);
     }
     if (!values && count > 0)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input: values is NULL");
@@ -437,7 +429,8 @@ sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const doubl
 }
 
 sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const double *table,
-                                        int64_t table_rows, const int64_t *rows, int64_t count) {
+                                        int64_t table_rows, const int64_t *rows,
+                                        int64_t count) {
     sciml_status status = require_node(g, input, "graph_set_input_rows");
     if (status != SCIML_OK)
         return status;
@@ -449,7 +442,8 @@ sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const 
     if (count != g->batch || count <= 0 || total % count != 0)
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
                            "graph_set_input_rows: '%s' takes %lld rows at batch %lld, given %lld",
-                           node->name, (long long)g->batch, (long long)g->batch, (long long)count);
+                           node->name, (long long)g->batch, (long long)g->batch,
+                           (long long)count);
     if (!table || !rows)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_set_input_rows: NULL table or rows");
     for (int64_t r = 0; r < count; r++)
@@ -494,8 +488,7 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
     if (!g->forward_valid || !g->needed[loss])
         return sciml_error(g->ctx, SCIML_ERR_STATE,
                            "graph_backward: run sciml_graph_forward on node %d (at this batch) "
-                           "before backward",
-                           (int)loss);
+                           "before backward", (int)loss);
     if (sciml_ad_count(g, loss) != 1) {
         char text[96];
         return sciml_error(g->ctx, SCIML_ERR_SHAPE,
@@ -536,8 +529,7 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
     return SCIML_OK;
 }
 
-/* ---- inspection -------------------------------------------------------------------------------
- */
+/* ---- inspection ------------------------------------------------------------------------------- */
 
 int sciml_graph_shape(const sciml_graph *g, sciml_node node, int64_t shape[SCIML_MAX_DIMS]) {
     if (!valid_node(g, node))
@@ -626,12 +618,8 @@ int64_t sciml_graph_param_count(const sciml_graph *g) {
     return count;
 }
 
-double *sciml_graph_params(sciml_graph *g) {
-    return g && g->built ? g->params : NULL;
-}
-double *sciml_graph_grads(sciml_graph *g) {
-    return g && g->built ? g->grads : NULL;
-}
+double *sciml_graph_params(sciml_graph *g) { return g && g->built ? g->params : NULL; }
+double *sciml_graph_grads(sciml_graph *g) { return g && g->built ? g->grads : NULL; }
 
 int sciml_graph_param_nodes(const sciml_graph *g, sciml_node *nodes, int capacity) {
     int count = 0;
@@ -656,8 +644,7 @@ int64_t sciml_graph_param_offset(const sciml_graph *g, sciml_node param) {
     return offset;
 }
 
-/* ---- gradient check -----------------------------------------------------------------------------
- */
+/* ---- gradient check ----------------------------------------------------------------------------- */
 
 sciml_status sciml_graph_check_gradient(sciml_graph *g, sciml_node loss, double step,
                                         double *max_relative_error) {

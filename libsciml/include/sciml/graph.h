@@ -30,11 +30,11 @@ extern "C" {
 #endif
 
 typedef struct sciml_graph sciml_graph;
-typedef int32_t sciml_node; /* index of a node within its graph */
-#define SCIML_NO_NODE (-1)  /* returned by constructors on error */
+typedef int32_t sciml_node;      /* index of a node within its graph */
+#define SCIML_NO_NODE (-1)       /* returned by constructors on error */
 #define SCIML_MAX_DIMS 6
-#define SCIML_BATCH (-1)    /* shape entry: the run-time batch dimension (first only) */
-#define SCIML_ALL_AXES (-1) /* axis argument of sum/mean: reduce everything */
+#define SCIML_BATCH (-1)         /* shape entry: the run-time batch dimension (first only) */
+#define SCIML_ALL_AXES (-1)      /* axis argument of sum/mean: reduce everything */
 
 typedef enum sciml_activation {
     SCIML_ACT_IDENTITY = 0,
@@ -69,7 +69,7 @@ sciml_node sciml_graph_param(sciml_graph *g, const char *name, int ndim, const i
  * Elementwise binary ops broadcast numpy-style over trailing dimensions (a (B, n) plus a (n)
  * bias, a (B, n) times a (B, 1) column, or equal shapes). */
 sciml_node sciml_matmul(sciml_graph *g, sciml_node a, sciml_node b, int transpose_a,
-                        int transpose_b); /* 2D: op(a) op(b) */
+                        int transpose_b);                              /* 2D: op(a) op(b) */
 /* x (..., in) times w (in, out) plus b (out), row by row: one GEMM forward (bias pre-broadcast,
  * beta = 1), two backward (dX skipped when x needs no gradient). b may be SCIML_NO_NODE. */
 sciml_node sciml_linear(sciml_graph *g, sciml_node x, sciml_node w, sciml_node b);
@@ -77,8 +77,8 @@ sciml_node sciml_add(sciml_graph *g, sciml_node a, sciml_node b);
 sciml_node sciml_sub(sciml_graph *g, sciml_node a, sciml_node b);
 sciml_node sciml_mul(sciml_graph *g, sciml_node a, sciml_node b);
 sciml_node sciml_div(sciml_graph *g, sciml_node a, sciml_node b);
-sciml_node sciml_scale(sciml_graph *g, sciml_node a, double alpha);  /* alpha a */
-sciml_node sciml_add_scalar(sciml_graph *g, sciml_node a, double c); /* a + c */
+sciml_node sciml_scale(sciml_graph *g, sciml_node a, double alpha);     /* alpha a */
+sciml_node sciml_add_scalar(sciml_graph *g, sciml_node a, double c);   /* a + c */
 sciml_node sciml_activate(sciml_graph *g, sciml_node a, sciml_activation activation);
 sciml_node sciml_tanh(sciml_graph *g, sciml_node a);
 sciml_node sciml_sin(sciml_graph *g, sciml_node a);
@@ -112,11 +112,11 @@ sciml_node sciml_rel_l2(sciml_graph *g, sciml_node pred, sciml_node target);
 /* ---- Custom ops (FNO spectral convolution, PINN Taylor layers, ...) ----------------------
  * A view of one node's memory for the current batch, handed to custom op callbacks. */
 typedef struct sciml_tensor_view {
-    double *value; /* (shape) row-major */
-    double *grad;  /* same shape; NULL in forward, accumulate (+=) into it in backward */
+    double *value;      /* (shape) row-major */
+    double *grad;       /* same shape; NULL in forward, accumulate (+=) into it in backward */
     int ndim;
     int64_t shape[SCIML_MAX_DIMS];
-    int64_t count; /* product of shape */
+    int64_t count;      /* product of shape */
 } sciml_tensor_view;
 
 typedef struct sciml_op_def {
@@ -151,7 +151,8 @@ sciml_status sciml_graph_set_input(sciml_graph *g, sciml_node input, const doubl
  * to rows[0..count) of the row-major table (table_rows, per-sample size); count must equal
  * the current batch and every row index lie in [0, table_rows). */
 sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const double *table,
-                                        int64_t table_rows, const int64_t *rows, int64_t count);
+                                        int64_t table_rows, const int64_t *rows,
+                                        int64_t count);
 /* Evaluates every node that `output` depends on. */
 sciml_status sciml_graph_forward(sciml_graph *g, sciml_node output);
 /* Zeroes all gradients, then back-propagates from the scalar `loss` (forward must have run).
