@@ -11,8 +11,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "models/model_file.h"
+#include "sciml/netcdf.h"
 #include "sciml/node_model.h"
+#include "sciml/optim.h"
 
 struct sciml_node_model {
     sciml_ctx *ctx;
@@ -31,6 +35,10 @@ struct sciml_node_model {
     const double *observed;
     int64_t time_count;
     double *work; /* (max_batch, d) initial states */
+    /* training */
+    int64_t iterations_done;
+    double window_start, window_end;
+    sciml_node_solve_options solve;
 };
 
 static const char *const solver_names[] = {"cvodes-adams", "cvodes-bdf", "dopri5"};
@@ -177,6 +185,8 @@ sciml_status sciml_node_model_create(sciml_ctx *ctx, const sciml_node_config *co
         return sciml_error(ctx, SCIML_ERR_NOMEM, "node: out of memory");
     m->ctx = ctx;
     m->config = *config;
+    m->window_start = m->window_end = NAN;
+    sciml_node_solve_options_default(&m->solve);
     m->dims = config->state_size + config->augmented;
     size_t rows = (size_t)config->max_batch;
     m->time_column = calloc(rows * (size_t)(3 * m->dims + 1), sizeof(double));
@@ -397,5 +407,409 @@ sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
                                        states, observed_loss, model, loss, grad, NULL, stats);
     model->observed = NULL;
     free(states);
+    return status;
+}
+
+/* ---- data ------------------------------------------------------------------------------- */
+
+void sciml_node_data_free(sciml_node_data *data) {
+    if (!data)
+        return;
+    free(data->times);
+    free(data->states);
+    memset(data, 0, sizeof *data);
+}
+
+sciml_status sciml_node_data_read(sciml_ctx *ctx, const char *path, const char *name,
+                                  const char *time_name, sciml_node_data *out) {
+    memset(out, 0, sizeof *out);
+    sciml_nc_reader *reader = NULL;
+    sciml_status status = sciml_nc_open(ctx, path, &reader);
+    if (status)
+        return status;
+    const char *file = sciml_nc_name(reader);
+    int64_t time_var, state_var;
+    sciml_nc_var_info time_info, info;
+    if (sciml_nc_find_var(reader, time_name, &time_var) ||
+        sciml_nc_var_get_info(reader, time_var, &time_info) || time_info.rank != 1 ||
+        time_info.is_record) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: no fixed 1-dimensional time coordinate '%s', expected "
+                             "%s(time) as sciml-gen ode writes it",
+                             file, time_name, time_name);
+        goto fail;
+    }
+    if (sciml_nc_find_var(reader, name, &state_var) ||
+        sciml_nc_var_get_info(reader, state_var, &info) || info.rank != 3 || !info.is_record) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: no record variable '%s' of 3 dimensions, expected "
+                             "%s(sample, time, state)",
+                             file, name, name);
+        goto fail;
+    }
+    out->time_count = time_info.shape[0];
+    out->state_size = info.shape[2];
+    if (info.shape[1] != out->time_count || out->time_count < 2) {
+        status =
+            sciml_error(ctx, SCIML_ERR_SHAPE,
+                        "%s: '%s' has %lld times, '%s' %lld: expected the same, at least 2", file,
+                        name, (long long)info.shape[1], time_name, (long long)out->time_count);
+        goto fail;
+    }
+    out->times = sciml_alloc_array((size_t)out->time_count, sizeof(double));
+    if (!out->times) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "%s: out of memory", file);
+        goto fail;
+    }
+    if ((status = sciml_nc_read_var(reader, time_var, 0, out->time_count, out->times)))
+        goto fail;
+    for (int64_t k = 0; k < out->time_count; k++)
+        if (!isfinite(out->times[k]) || (k > 0 && !(out->times[k] > out->times[k - 1]))) {
+            status =
+                sciml_error(ctx, SCIML_ERR_ARG,
+                            "%s: time %lld is %g after %g, expected finite increasing times", file,
+                            (long long)k, out->times[k], k > 0 ? out->times[k - 1] : NAN);
+            goto fail;
+        }
+    int64_t per_record = info.element_count, capacity = 0;
+    for (int64_t record = 0;; record++) {
+        int available = 0;
+        if ((status = sciml_nc_has_record(reader, record, &available)))
+            goto fail;
+        if (!available)
+            break;
+        if (record == capacity) {
+            capacity = capacity ? 2 * capacity : 16;
+            double *grown = realloc(out->states, (size_t)(capacity * per_record) * sizeof(double));
+            if (!grown) {
+                status = sciml_error(ctx, SCIML_ERR_NOMEM, "%s: out of memory at sample %lld", file,
+                                     (long long)record);
+                goto fail;
+            }
+            out->states = grown;
+        }
+        double *row = out->states + record * per_record;
+        if ((status = sciml_nc_read_record(reader, state_var, record, row)))
+            goto fail;
+        for (int64_t i = 0; i < per_record; i++)
+            if (!isfinite(row[i])) {
+                status =
+                    sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                "%s: '%s' is %g at sample %lld, time %lld, state %lld: "
+                                "expected finite states",
+                                file, name, row[i], (long long)record,
+                                (long long)(i / out->state_size), (long long)(i % out->state_size));
+                goto fail;
+            }
+        out->sample_count = record + 1;
+    }
+    if (out->sample_count == 0) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT, "%s: '%s' has no samples", file, name);
+        goto fail;
+    }
+    sciml_nc_close(&reader);
+    return SCIML_OK;
+fail:
+    sciml_nc_close(&reader);
+    sciml_node_data_free(out);
+    return status;
+}
+
+/* ---- training ----------------------------------------------------------------------------- */
+
+static double monotonic_seconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+void sciml_node_train_options_default(sciml_node_train_options *options) {
+    memset(options, 0, sizeof *options);
+    options->iterations = 2000;
+    options->batch = 20;
+    options->segment = 10;
+    options->lr = 1e-2;
+    options->report_every = 10;
+    sciml_node_solve_options_default(&options->solve);
+}
+
+int64_t sciml_node_model_iterations_done(const sciml_node_model *model) {
+    return model->iterations_done;
+}
+
+void sciml_node_model_window(const sciml_node_model *model, double *start, double *end) {
+    *start = model->window_start;
+    *end = model->window_end;
+}
+
+const sciml_node_solve_options *sciml_node_model_solve_options(const sciml_node_model *model) {
+    return &model->solve;
+}
+
+static int uniform_grid(const double *times, int64_t count) {
+    double step = times[1] - times[0];
+    for (int64_t k = 2; k < count; k++)
+        if (fabs(times[k] - times[k - 1] - step) > 1e-9 * (fabs(step) + fabs(times[k])))
+            return 0;
+    return 1;
+}
+
+sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_data *data,
+                                    const sciml_node_train_options *options) {
+    sciml_ctx *ctx = model->ctx;
+    int64_t n = model->config.state_size;
+    if (data->state_size != n)
+        return sciml_error(ctx, SCIML_ERR_SHAPE, "node: the data have %lld states, the model %lld",
+                           (long long)data->state_size, (long long)n);
+    if (options->iterations < 0 || options->batch < 1 || options->batch > model->config.max_batch ||
+        options->segment < 1 || !(options->lr > 0) || options->report_every < 1)
+        return sciml_error(ctx, SCIML_ERR_RANGE,
+                           "node: iterations %lld, batch %lld (1..%lld), segment %lld, lr %g: "
+                           "out of range",
+                           (long long)options->iterations, (long long)options->batch,
+                           (long long)model->config.max_batch, (long long)options->segment,
+                           options->lr);
+    int64_t segment =
+        options->segment < data->time_count - 1 ? options->segment : data->time_count - 1;
+    int64_t points = segment + 1, batch = options->batch, starts = data->time_count - segment;
+    int64_t params = sciml_node_model_param_count(model);
+    int uniform = uniform_grid(data->times, data->time_count);
+    double *observed = sciml_alloc_array((size_t)(batch * points * n + 2 * params + batch + points),
+                                         sizeof(double));
+    sciml_adam *adam = NULL;
+    if (!observed)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "node: out of memory for a batch of %lld",
+                           (long long)batch);
+    double *grad = observed + batch * points * n, *saved = grad + params;
+    double *offsets = saved + params, *times = offsets + batch;
+    sciml_status status = sciml_adam_create(ctx, params, NULL, &adam);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, options->seed);
+    model->window_start = data->times[0];
+    model->window_end = data->times[data->time_count - 1];
+    model->solve = options->solve;
+    double *theta = sciml_node_model_params(model), loss_sum = 0.0, started = monotonic_seconds();
+    int64_t since_report = 0;
+    for (int64_t it = 0; !status && it < options->iterations; it++) {
+        int64_t shared_start = (int64_t)sciml_rng_below(&rng, (uint64_t)starts);
+        for (int64_t b = 0; b < batch; b++) {
+            int64_t sample = (int64_t)sciml_rng_below(&rng, (uint64_t)data->sample_count);
+            int64_t start =
+                uniform ? (int64_t)sciml_rng_below(&rng, (uint64_t)starts) : shared_start;
+            memcpy(observed + b * points * n,
+                   data->states + (sample * data->time_count + start) * n,
+                   (size_t)(points * n) * sizeof(double));
+            offsets[b] = data->times[start];
+            if (b == 0 || !uniform)
+                for (int64_t k = 0; k < points; k++)
+                    times[k] = data->times[start + k] - data->times[start];
+        }
+        double loss;
+        status = sciml_node_model_loss_grad(model, &options->solve, batch, observed, offsets,
+                                            points, times, &loss, grad, NULL);
+        if (status)
+            break;
+        memcpy(saved, theta, (size_t)params * sizeof(double));
+        if ((status = sciml_adam_step(adam, theta, grad, options->lr))) {
+            memcpy(theta, saved, (size_t)params * sizeof(double));
+            status = sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                 "node: non-finite gradient at iteration %lld (loss %g)",
+                                 (long long)(it + 1), loss);
+            break;
+        }
+        model->iterations_done++;
+        loss_sum += loss;
+        since_report++;
+        if (since_report == options->report_every || it + 1 == options->iterations) {
+            double now = monotonic_seconds();
+            sciml_train_report report = {model->iterations_done,
+                                         model->iterations_done,
+                                         loss_sum / (double)since_report,
+                                         NAN,
+                                         NAN,
+                                         options->lr,
+                                         (now - started) / (double)since_report};
+            started = now;
+            loss_sum = 0.0;
+            since_report = 0;
+            if (options->report && options->report(options->report_user, &report))
+                break;
+        }
+        if (sciml_ctx_interrupted(ctx))
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld iterations",
+                                 (long long)model->iterations_done);
+    }
+    sciml_adam_destroy(&adam);
+    free(observed);
+    return status;
+}
+
+/* ---- files -------------------------------------------------------------------------------- */
+
+static const char *known_name(sciml_node_known known) {
+    return known == SCIML_NODE_KNOWN_LOTKA_VOLTERRA ? "lotka-volterra" : "none";
+}
+
+sciml_status sciml_node_model_write(sciml_node_model *model, const char *path,
+                                    const sciml_model_provenance *provenance) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_node_config *c = &model->config;
+    sciml_nc_writer *writer = NULL;
+    sciml_status status = sciml_nc_writer_create(ctx, path, NULL, &writer);
+    if (status)
+        return status;
+    char hidden[16 * SCIML_MAX_HIDDEN_LAYERS + 1] = "";
+    for (int l = 0; l < c->hidden_count; l++)
+        snprintf(hidden + strlen(hidden), sizeof hidden - strlen(hidden), "%s%lld", l ? "," : "",
+                 (long long)c->hidden[l]);
+    int64_t params = sciml_node_model_param_count(model), dim, var;
+    int64_t integers[6] = {c->state_size, c->augmented, c->time_input,
+                           c->cube_input, c->use_mlp,   c->max_batch};
+    const char *integer_names[6] = {"state_size", "augmented", "time_input",
+                                    "cube_input", "use_mlp",   "max_batch"};
+    double tolerances[2] = {model->solve.relative_tolerance, model->solve.absolute_tolerance};
+    double window[2] = {model->window_start, model->window_end};
+    double known_initial[4];
+    memcpy(known_initial, c->known_initial, sizeof known_initial);
+    if ((status = sciml_nc_def_dim(writer, "parameter", params, &dim)) ||
+        (status = sciml_nc_def_var(writer, "parameters", SCIML_NC_DOUBLE, 1, &dim, &var)) ||
+        (status = sciml_nc_put_att_text(writer, var, "long_name",
+                                        "known coefficients (a, b, g, d) first when present, "
+                                        "then f.k.weight (in, out), f.k.bias (out) per layer")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "model")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "node")) ||
+        (status =
+             sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "hidden", hidden)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "activation",
+                                        sciml_activation_name(c->activation))) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "known", known_name(c->known))) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "solver",
+                                        sciml_node_solver_name(model->solve.solver))) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "gradient",
+                                        sciml_node_gradient_name(model->solve.gradient))) ||
+        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "tolerances", SCIML_NC_DOUBLE,
+                                          tolerances, 2)) ||
+        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "train_window", SCIML_NC_DOUBLE,
+                                          window, 2)) ||
+        (status =
+             sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "iterations_done", SCIML_NC_DOUBLE,
+                                     &(double){(double)model->iterations_done}, 1)))
+        goto fail;
+    for (int k = 0; k < 6; k++)
+        if ((status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, integer_names[k],
+                                              SCIML_NC_INT, &(double){(double)integers[k]}, 1)))
+            goto fail;
+    if (provenance) {
+        char seed[32];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)provenance->seed);
+        if ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_seed", seed)) ||
+            (provenance->source_checksum &&
+             (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_source_checksum",
+                                             provenance->source_checksum))) ||
+            (provenance->command &&
+             (status = sciml_nc_append_history(writer, provenance->command))))
+            goto fail;
+    }
+    if ((status = sciml_nc_end_def(writer)) ||
+        (status = sciml_nc_write_var(writer, var, 0, params, sciml_node_model_params(model))))
+        goto fail;
+    return sciml_nc_writer_close(&writer);
+fail:
+    sciml_nc_writer_abort(&writer);
+    return status;
+}
+
+static sciml_status read_text(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
+                              const char **text) {
+    if (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, name, text, NULL))
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: no text attribute '%s', expected a node model from sciml-train",
+                           sciml_nc_name(reader), name);
+    return SCIML_OK;
+}
+
+sciml_status sciml_node_model_read(sciml_ctx *ctx, const char *path, sciml_node_model **out) {
+    *out = NULL;
+    sciml_nc_reader *reader = NULL;
+    sciml_status status = sciml_nc_open(ctx, path, &reader);
+    if (status)
+        return status;
+    const char *file = sciml_nc_name(reader), *kind, *hidden, *activation, *known, *solver,
+               *gradient;
+    sciml_node_config c;
+    sciml_node_config_default(&c);
+    sciml_node_solve_options solve;
+    sciml_node_solve_options_default(&solve);
+    int64_t values[6], iterations = 0;
+    const char *integer_names[6] = {"state_size", "augmented", "time_input",
+                                    "cube_input", "use_mlp",   "max_batch"};
+    const int64_t limits[6] = {SCIML_ODE_MAX_STATE, 16, 1, 1, 1, INT64_C(1) << 20};
+    double tolerances[2] = {0, 0}, window[2] = {NAN, NAN};
+    sciml_node_model *model = NULL;
+    if ((status = read_text(ctx, reader, "sciml_model", &kind)))
+        goto done;
+    if (strcmp(kind, "node")) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT, "%s: sciml_model is '%s', expected 'node'",
+                             file, kind);
+        goto done;
+    }
+    for (int k = 0; k < 6; k++)
+        if ((status = sciml_model_read_integers(ctx, reader, integer_names[k], 1, k == 1 ? 0 : 0,
+                                                limits[k], &values[k])))
+            goto done;
+    if ((status = sciml_model_read_integers(ctx, reader, "iterations_done", 1, 0, INT64_C(1) << 50,
+                                            &iterations)) ||
+        (status = read_text(ctx, reader, "hidden", &hidden)) ||
+        (status = read_text(ctx, reader, "activation", &activation)) ||
+        (status = read_text(ctx, reader, "known", &known)) ||
+        (status = read_text(ctx, reader, "solver", &solver)) ||
+        (status = read_text(ctx, reader, "gradient", &gradient)))
+        goto done;
+    c.state_size = values[0];
+    c.augmented = values[1];
+    c.time_input = (int)values[2];
+    c.cube_input = (int)values[3];
+    c.use_mlp = (int)values[4];
+    c.max_batch = values[5] > 0 ? values[5] : 1;
+    c.hidden_count = 0;
+    if (*hidden && (status = sciml_parse_hidden(ctx, hidden, c.hidden, SCIML_MAX_HIDDEN_LAYERS,
+                                                &c.hidden_count)))
+        goto done;
+    if (sciml_activation_parse(activation, &c.activation) ||
+        (strcmp(known, "none") && strcmp(known, "lotka-volterra")) ||
+        sciml_node_solver_parse(ctx, solver, &solve.solver) ||
+        sciml_node_gradient_parse(ctx, gradient, &solve.gradient)) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: activation '%s', known '%s', solver '%s' or gradient '%s' "
+                             "is not one this version knows",
+                             file, activation, known, solver, gradient);
+        goto done;
+    }
+    c.known = strcmp(known, "none") ? SCIML_NODE_KNOWN_LOTKA_VOLTERRA : SCIML_NODE_KNOWN_NONE;
+    sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "tolerances", tolerances, 2, NULL);
+    sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "train_window", window, 2, NULL);
+    if (!(tolerances[0] > 0) || !(tolerances[1] > 0)) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: attribute 'tolerances' must hold two positive numbers", file);
+        goto done;
+    }
+    solve.relative_tolerance = tolerances[0];
+    solve.absolute_tolerance = tolerances[1];
+    if ((status = sciml_node_model_create(ctx, &c, 0, &model)))
+        goto done;
+    if ((status =
+             sciml_model_read_vector(ctx, reader, "parameters", sciml_node_model_param_count(model),
+                                     0, sciml_node_model_params(model))))
+        goto done;
+    model->solve = solve;
+    model->iterations_done = iterations;
+    model->window_start = window[0];
+    model->window_end = window[1];
+    *out = model;
+    model = NULL;
+done:
+    sciml_node_model_destroy(&model);
+    sciml_nc_close(&reader);
     return status;
 }

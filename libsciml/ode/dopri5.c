@@ -139,6 +139,8 @@ static int initial_step(integrator *in, double t, const double *y, double span, 
     double d2 = weighted_norm(in, in->next, y) / h0, largest = fmax(d1, d2);
     double h1 = largest <= 1e-15 ? fmax(1e-6, h0 * 1e-3) : pow(0.01 / largest, 0.2);
     *h = fmin(fmin(100.0 * h0, h1), span);
+    if (!(*h > 0) || !isfinite(*h)) /* tolerances at the edge of double precision */
+        *h = 1e-6 * span;
     return 0;
 }
 

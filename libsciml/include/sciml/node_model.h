@@ -25,6 +25,7 @@
 #include "sciml/graph.h"
 #include "sciml/nn.h"
 #include "sciml/ode.h"
+#include "sciml/train.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,6 +116,58 @@ sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
  * batch (n + augmented), parameter count the model's), for tests and other solvers. */
 sciml_status sciml_node_model_problem(sciml_node_model *model, int64_t batch,
                                       const double *time_offsets, sciml_ode_problem *out);
+
+/* ---- Data, training, files ---------------------------------------------------------------
+ * Trajectories as `sciml-gen ode` writes them: t(time) strictly increasing and
+ * y(sample, time, state) finite. */
+typedef struct sciml_node_data {
+    int64_t sample_count, time_count, state_size;
+    double *times;  /* (time_count), owned */
+    double *states; /* (sample_count, time_count, state_size), owned */
+} sciml_node_data;
+
+/* Reads the coordinate `time_name` and the record variable `name` of path ("-" = stdin). Errors
+ * name the file and what is wrong: a missing variable, wrong rank, times that do not increase
+ * (the index), a NaN state (sample and time). *out is zeroed on error. */
+sciml_status sciml_node_data_read(sciml_ctx *ctx, const char *path, const char *name,
+                                  const char *time_name, sciml_node_data *out);
+void sciml_node_data_free(sciml_node_data *data); /* frees the arrays, zeroes the struct */
+
+typedef struct sciml_node_train_options {
+    int64_t iterations;   /* Adam steps */
+    int64_t batch;        /* trajectory segments per step (<= max_batch) */
+    int64_t segment;      /* time steps per segment (segment + 1 observed points) */
+    double lr;            /* Adam learning rate */
+    uint64_t seed;        /* segment sampling */
+    int64_t report_every; /* iterations between reports */
+    sciml_node_solve_options solve;
+    sciml_train_report_fn report; /* epoch = iterations done; may be NULL */
+    void *report_user;
+} sciml_node_train_options;
+
+/* 2000 iterations, batch 20, segments of 10 steps, lr 1e-2, reports every 10. */
+void sciml_node_train_options_default(sciml_node_train_options *options);
+
+/* Mini-batch training on random segments: each step draws `batch` (sample, start) pairs,
+ * integrates each segment from its first observed state and takes an Adam step on the mean
+ * squared error over the segments' other points. On a uniform time grid the segments share
+ * their relative times; otherwise all segments of a step start at the same index. Returns
+ * SCIML_ERR_INTERRUPTED or SCIML_ERR_NONFINITE (the model keeps its last good parameters),
+ * or a solver error naming the time reached. */
+sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_data *data,
+                                    const sciml_node_train_options *options);
+int64_t sciml_node_model_iterations_done(const sciml_node_model *model);
+/* The time window of the training data ([first, last] time), NaN before training. */
+void sciml_node_model_window(const sciml_node_model *model, double *start, double *end);
+/* The solver options the model was trained with (used by default when predicting). */
+const sciml_node_solve_options *sciml_node_model_solve_options(const sciml_node_model *model);
+
+/* Writes the model (architecture and solver as attributes, parameters flat in creation order)
+ * to path ("-" = stdout) through a temporary file; provenance may be NULL. */
+sciml_status sciml_node_model_write(sciml_node_model *model, const char *path,
+                                    const sciml_model_provenance *provenance);
+/* Reads a model written by sciml_node_model_write; the caller owns *out. */
+sciml_status sciml_node_model_read(sciml_ctx *ctx, const char *path, sciml_node_model **out);
 
 #ifdef __cplusplus
 }
