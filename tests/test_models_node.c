@@ -3,8 +3,9 @@
  * differences of the loss: the CVODES adjoint with Adams and with BDF (Jacobian from the
  * graph) at rtol = atol = 1e-10 (relative error below 1e-6), and the direct gradient through a
  * fixed-step dopri5 tape (the exact derivative of the discrete map, 1e-7); then the
- * universal-differential-equation case with the MLP off (Lotka-Volterra coefficients only),
- * adjoint against direct. */
+ * universal-differential-equation case with the MLP off (Lotka-Volterra coefficients only):
+ * finite differences, the adjoint against CVODES forward sensitivities to 1e-8 (Adams and BDF)
+ * and against the direct gradient. */
 #include "sciml/node_model.h"
 #include "testutil.h"
 
@@ -183,7 +184,29 @@ static void test_parameter_estimation(void) {
     sciml_node_solve_options_default(&options);
     options.relative_tolerance = options.absolute_tolerance = 1e-10;
     CU_ASSERT(gradient_error(ctx, model, &options, observed, times, 1) < 1e-6);
-    double loss, adjoint[4], direct[4];
+    double loss, adjoint[4], direct[4], forward[4];
+    /* adjoint against CVODES forward sensitivities, both at rtol = atol = 1e-12 */
+    options.relative_tolerance = options.absolute_tolerance = 1e-12;
+    for (int method = 0; method < 2; method++) {
+        options.solver = method ? SCIML_NODE_CVODES_BDF : SCIML_NODE_CVODES_ADAMS;
+        options.gradient = SCIML_NODE_ADJOINT;
+        CU_ASSERT_EQUAL(sciml_node_model_loss_grad(model, &options, BATCH, observed, NULL, TIMES,
+                                                   times, &loss, adjoint, NULL),
+                        SCIML_OK);
+        options.gradient = SCIML_NODE_FORWARD;
+        CU_ASSERT_EQUAL(sciml_node_model_loss_grad(model, &options, BATCH, observed, NULL, TIMES,
+                                                   times, &loss, forward, NULL),
+                        SCIML_OK);
+        double worst = 0.0;
+        for (int j = 0; j < 4; j++)
+            worst = fmax(worst, fabs(adjoint[j] - forward[j]) / fmax(1e-3, fabs(forward[j])));
+        printf("\n    %s: adjoint against forward sensitivities, relative %.2e ",
+               sciml_node_solver_name(options.solver), worst);
+        CU_ASSERT(worst < 1e-8);
+    }
+    options.solver = SCIML_NODE_CVODES_ADAMS;
+    options.gradient = SCIML_NODE_ADJOINT;
+    options.relative_tolerance = options.absolute_tolerance = 1e-10;
     CU_ASSERT_EQUAL(sciml_node_model_loss_grad(model, &options, BATCH, observed, NULL, TIMES, times,
                                                &loss, adjoint, NULL),
                     SCIML_OK);

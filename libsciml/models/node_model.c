@@ -42,7 +42,7 @@ struct sciml_node_model {
 };
 
 static const char *const solver_names[] = {"cvodes-adams", "cvodes-bdf", "dopri5"};
-static const char *const gradient_names[] = {"adjoint", "direct"};
+static const char *const gradient_names[] = {"adjoint", "direct", "forward"};
 
 const char *sciml_node_solver_name(sciml_node_solver solver) {
     return (unsigned)solver < 3 ? solver_names[solver] : "unknown";
@@ -60,17 +60,18 @@ sciml_status sciml_node_solver_parse(sciml_ctx *ctx, const char *name, sciml_nod
 }
 
 const char *sciml_node_gradient_name(sciml_node_gradient gradient) {
-    return (unsigned)gradient < 2 ? gradient_names[gradient] : "unknown";
+    return (unsigned)gradient < 3 ? gradient_names[gradient] : "unknown";
 }
 
 sciml_status sciml_node_gradient_parse(sciml_ctx *ctx, const char *name, sciml_node_gradient *out) {
-    for (int i = 0; name && i < 2; i++)
+    for (int i = 0; name && i < 3; i++)
         if (!strcmp(name, gradient_names[i])) {
             *out = (sciml_node_gradient)i;
             return SCIML_OK;
         }
     return sciml_error(ctx, SCIML_ERR_NOT_FOUND,
-                       "unknown gradient '%s': expected adjoint or direct", name ? name : "(null)");
+                       "unknown gradient '%s': expected adjoint, direct or forward",
+                       name ? name : "(null)");
 }
 
 void sciml_node_config_default(sciml_node_config *config) {
@@ -381,10 +382,10 @@ sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
                            "node: a segment needs at least 2 times, got %lld",
                            (long long)time_count);
     int cvodes = options->solver != SCIML_NODE_DOPRI5;
-    if (cvodes != (options->gradient == SCIML_NODE_ADJOINT))
+    if (cvodes != (options->gradient != SCIML_NODE_DIRECT))
         return sciml_error(model->ctx, SCIML_ERR_UNSUPPORTED,
-                           "node: solver %s with gradient %s: expected the adjoint with "
-                           "cvodes-adams or cvodes-bdf, direct with dopri5",
+                           "node: solver %s with gradient %s: expected the adjoint or forward "
+                           "sensitivities with cvodes-adams or cvodes-bdf, direct with dopri5",
                            sciml_node_solver_name(options->solver),
                            sciml_node_gradient_name(options->gradient));
     sciml_ode_problem problem;
@@ -401,10 +402,15 @@ sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
     model->observed = observed;
     model->time_count = time_count;
     sciml_ode_options ode = ode_options(options);
-    status = cvodes ? sciml_ode_adjoint(model->ctx, &problem, &ode, model->work, time_count, times,
-                                        states, observed_loss, model, loss, grad, NULL, stats)
-                    : sciml_ode_direct(model->ctx, &problem, &ode, model->work, time_count, times,
-                                       states, observed_loss, model, loss, grad, NULL, stats);
+    if (options->gradient == SCIML_NODE_FORWARD)
+        status = sciml_ode_forward_sensitivity(model->ctx, &problem, &ode, model->work, time_count,
+                                               times, states, observed_loss, model, loss, grad);
+    else if (cvodes)
+        status = sciml_ode_adjoint(model->ctx, &problem, &ode, model->work, time_count, times,
+                                   states, observed_loss, model, loss, grad, NULL, stats);
+    else
+        status = sciml_ode_direct(model->ctx, &problem, &ode, model->work, time_count, times,
+                                  states, observed_loss, model, loss, grad, NULL, stats);
     model->observed = NULL;
     free(states);
     return status;

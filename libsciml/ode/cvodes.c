@@ -22,6 +22,7 @@
 #include <sunlinsol/sunlinsol_dense.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunnonlinsol/sunnonlinsol_fixedpoint.h>
+#include <sunnonlinsol/sunnonlinsol_newton.h>
 
 #include "sciml/ode.h"
 #include "ode/ode_internal.h"
@@ -48,6 +49,7 @@ typedef struct solver_state {
     double *cache_y, *cache_lambda, *cache_lambda_y, *cache_lambda_p; /* (n) (n) (n) (m) */
     double *work; /* (n) unit vectors for Jacobians from vjp; (n, n) jacobian */
     double *jacobian;
+    struct sensitivity_state *sensitivity; /* forward sensitivities only */
 } solver_state;
 
 static void error_handler(int error_code, const char *module, const char *function, char *msg,
@@ -453,5 +455,152 @@ sciml_status sciml_ode_adjoint(
     }
     solver_free(&s);
     free(grad);
+    return status;
+}
+
+/* ---- forward sensitivities ------------------------------------------------------------------
+ * S = dy/dp (n, m) solves S' = J S + df/dp, S(t_0) = 0 (y0 does not depend on p); CVODES
+ * integrates it with the state (simultaneous corrector) and dL/dp = sum_k g_k^T S(t_k). J and
+ * df/dp come from n vjp calls with the unit cotangents e_i (row i of each), once per (t, y). */
+typedef struct sensitivity_state {
+    solver_state *state;
+    double *dfdp;     /* (n, m) */
+    double *jacobian; /* (n, n), apart from the solver's (BDF refreshes that one elsewhere) */
+    double cached_t;
+    double *cached_y; /* (n) */
+    int valid;
+} sensitivity_state;
+
+static int sensitivity_rows(sensitivity_state *ss, double t, const double *y) {
+    const sciml_ode_problem *p = ss->state->problem;
+    int64_t n = p->state_size, m = p->parameter_count;
+    if (ss->valid && ss->cached_t == t && !memcmp(ss->cached_y, y, (size_t)n * sizeof(double)))
+        return 0;
+    ss->valid = 0;
+    double *unit = ss->state->work;
+    memset(unit, 0, (size_t)n * sizeof(double));
+    for (int64_t i = 0; i < n; i++) {
+        unit[i] = 1.0;
+        int result = p->vjp(t, y, unit, ss->jacobian + i * n, ss->dfdp + i * m, p->user);
+        unit[i] = 0.0;
+        ss->state->vjp_count++;
+        if (result)
+            return result;
+    }
+    memcpy(ss->cached_y, y, (size_t)n * sizeof(double));
+    ss->cached_t = t;
+    ss->valid = 1;
+    return 0;
+}
+
+static int sensitivity_rhs(int count, sunrealtype t, N_Vector y, N_Vector ydot, N_Vector *s,
+                           N_Vector *sdot, void *data, N_Vector tmp1, N_Vector tmp2) {
+    sensitivity_state *ss = ((solver_state *)data)->sensitivity;
+    int64_t n = ss->state->problem->state_size, m = count;
+    int result = sensitivity_rows(ss, t, N_VGetArrayPointer(y));
+    if (result)
+        return result;
+    const double *jacobian = ss->jacobian;
+    for (int64_t j = 0; j < m; j++) {
+        const double *column = N_VGetArrayPointer(s[j]);
+        double *out = N_VGetArrayPointer(sdot[j]);
+        for (int64_t i = 0; i < n; i++) {
+            double sum = ss->dfdp[i * m + j];
+            for (int64_t l = 0; l < n; l++)
+                sum += jacobian[i * n + l] * column[l];
+            out[i] = sum;
+        }
+    }
+    return 0;
+}
+
+sciml_status sciml_ode_forward_sensitivity(sciml_ctx *ctx, const sciml_ode_problem *problem,
+                                           const sciml_ode_options *options, const double *y0,
+                                           int64_t time_count, const double *times, double *states,
+                                           double (*loss_grad)(const double *states, double *grad,
+                                                               void *loss_user),
+                                           void *loss_user, double *loss, double *grad_p) {
+    sciml_status status = sciml_ode_check_problem(ctx, problem, options, y0, time_count, times, 1);
+    if (status)
+        return status;
+    int64_t n = problem->state_size, m = problem->parameter_count;
+    if (!states || !loss_grad || !loss || m < 1 || !grad_p)
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "ode_forward_sensitivity: states, loss_grad, loss, grad_p and at "
+                           "least one parameter are required");
+    double *buffer =
+        sciml_alloc_array((size_t)(time_count * n * (m + 1) + n * m + n + n * n), sizeof(double));
+    if (!buffer)
+        return sciml_error(ctx, SCIML_ERR_NOMEM,
+                           "ode_forward_sensitivity: out of memory for %lld x %lld x %lld",
+                           (long long)time_count, (long long)n, (long long)m);
+    double *sensitivities = buffer;                    /* (time, m, n) */
+    double *grad = sensitivities + time_count * m * n; /* (time, n) */
+    sensitivity_state ss = {NULL, grad + time_count * n, NULL, 0.0, NULL, 0};
+    ss.cached_y = ss.dfdp + n * m;
+    ss.jacobian = ss.cached_y + n;
+    solver s;
+    N_Vector *columns = NULL;
+    SUNNonlinearSolver nonlinear_sensitivity = NULL;
+    status = solver_create(ctx, problem, options, y0, times[0], &s);
+    if (!status) {
+        ss.state = &s.state;
+        s.state.sensitivity = &ss;
+        columns = N_VCloneVectorArray((int)m, s.y);
+        if (!columns) {
+            status = sciml_error(ctx, SCIML_ERR_NOMEM, "ode_forward_sensitivity: out of memory");
+        } else {
+            for (int64_t j = 0; j < m; j++)
+                N_VConst(0.0, columns[j]);
+            if (CVodeSensInit(s.memory, (int)m, CV_SIMULTANEOUS, sensitivity_rhs, columns) ||
+                CVodeSensEEtolerances(s.memory) || CVodeSetSensErrCon(s.memory, SUNTRUE))
+                status = solver_failure(ctx, &s, "sensitivity setup", times[0]);
+        }
+    }
+    if (!status) {
+        nonlinear_sensitivity = options->method == SCIML_ODE_BDF
+                                    ? SUNNonlinSol_NewtonSens((int)m + 1, s.y, s.sun)
+                                    : SUNNonlinSol_FixedPointSens((int)m + 1, s.y, 0, s.sun);
+        if (!nonlinear_sensitivity ||
+            CVodeSetNonlinearSolverSensSim(s.memory, nonlinear_sensitivity))
+            status = solver_failure(ctx, &s, "sensitivity nonlinear solver setup", times[0]);
+    }
+    if (!status) {
+        memcpy(states, y0, (size_t)n * sizeof(double));
+        memset(sensitivities, 0, (size_t)(m * n) * sizeof(double));
+        for (int64_t k = 1; k < time_count && !status; k++) {
+            sunrealtype reached;
+            if (CVode(s.memory, times[k], s.y, &reached, CV_NORMAL) < 0 ||
+                CVodeGetSens(s.memory, &reached, columns)) {
+                status = solver_failure(ctx, &s, "forward sensitivity integration", times[k]);
+                break;
+            }
+            memcpy(states + k * n, N_VGetArrayPointer(s.y), (size_t)n * sizeof(double));
+            for (int64_t j = 0; j < m; j++)
+                memcpy(sensitivities + (k * m + j) * n, N_VGetArrayPointer(columns[j]),
+                       (size_t)n * sizeof(double));
+        }
+    }
+    if (!status) {
+        *loss = loss_grad(states, grad, loss_user);
+        if (!isfinite(*loss))
+            status = sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                 "ode_forward_sensitivity: the loss "
+                                 "is %g",
+                                 *loss);
+    }
+    if (!status)
+        for (int64_t j = 0; j < m; j++) {
+            double sum = 0.0;
+            for (int64_t k = 0; k < time_count; k++)
+                for (int64_t i = 0; i < n; i++)
+                    sum += grad[k * n + i] * sensitivities[(k * m + j) * n + i];
+            grad_p[j] = sum;
+        }
+    if (columns)
+        N_VDestroyVectorArray(columns, (int)m);
+    solver_free(&s);
+    SUNNonlinSolFree(nonlinear_sensitivity);
+    free(buffer);
     return status;
 }

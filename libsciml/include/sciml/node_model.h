@@ -44,12 +44,14 @@ typedef enum sciml_node_solver {
 
 typedef enum sciml_node_gradient {
     SCIML_NODE_ADJOINT = 0, /* CVODES adjoint (cvodes-adams, cvodes-bdf) */
-    SCIML_NODE_DIRECT       /* reverse mode through the dopri5 tape */
+    SCIML_NODE_DIRECT,      /* reverse mode through the dopri5 tape */
+    SCIML_NODE_FORWARD      /* CVODES forward sensitivities (few parameters; a check) */
 } sciml_node_gradient;
 
 const char *sciml_node_solver_name(sciml_node_solver solver); /* "cvodes-adams", ... */
 sciml_status sciml_node_solver_parse(sciml_ctx *ctx, const char *name, sciml_node_solver *out);
-const char *sciml_node_gradient_name(sciml_node_gradient gradient); /* "adjoint", "direct" */
+/* "adjoint", "direct", "forward" */
+const char *sciml_node_gradient_name(sciml_node_gradient gradient);
 sciml_status sciml_node_gradient_parse(sciml_ctx *ctx, const char *name, sciml_node_gradient *out);
 
 typedef struct sciml_node_config {

@@ -95,6 +95,18 @@ sciml_status sciml_ode_adjoint(
     double (*loss_grad)(const double *states, double *grad, void *loss_user), void *loss_user,
     double *loss, double *grad_p, double *grad_y0, sciml_ode_stats *stats);
 
+/* The same gradient by forward sensitivities (CVodeSensInit, simultaneous corrector, error
+ * control on the sensitivities): S = dy/dp solves S' = (df/dy) S + df/dp, S(t_0) = 0, and
+ * dL/dp = sum_k g_k^T S(t_k). Cost grows with the parameter count (m + 1 systems of n), so it
+ * suits parameter estimation and checks of the adjoint; df/dy and df/dp come from n vjp calls
+ * with unit cotangents. Same contract as sciml_ode_adjoint (no dL/dy0); needs m >= 1. */
+sciml_status sciml_ode_forward_sensitivity(sciml_ctx *ctx, const sciml_ode_problem *problem,
+                                           const sciml_ode_options *options, const double *y0,
+                                           int64_t time_count, const double *times, double *states,
+                                           double (*loss_grad)(const double *states, double *grad,
+                                                               void *loss_user),
+                                           void *loss_user, double *loss, double *grad_p);
+
 /* Direct gradient through an explicit Dormand-Prince 5(4) solver (discretise, then optimise):
  * the forward pass records every accepted step (y_n, h, the stages k_1..k_6) on a tape, and the
  * backward pass is the exact reverse-mode derivative of that discrete map, one vjp per stage:
