@@ -156,6 +156,11 @@ static void test_gradients(void) {
     options.gradient = SCIML_NODE_DIRECT;
     options.fixed_step = 0.05;
     double direct = gradient_error(ctx, model, &options, observed, times, 5);
+    options.gradient = SCIML_NODE_ADJOINT;
+    options.fixed_step = 0.0;
+    double dopri5_adjoint = gradient_error(ctx, model, &options, observed, times, 5);
+    printf("\n    dopri5 adjoint (adaptive, 1e-10) %.2e", dopri5_adjoint);
+    CU_ASSERT(dopri5_adjoint < 1e-6);
     printf("\n    relative error against finite differences: adams adjoint %.2e, bdf adjoint "
            "%.2e, dopri5 direct (fixed step) %.2e ",
            adams, bdf, direct);
@@ -163,7 +168,7 @@ static void test_gradients(void) {
     CU_ASSERT(bdf < 1e-6);
     CU_ASSERT(direct < 1e-7);
     /* mismatched solver and gradient */
-    options.gradient = SCIML_NODE_ADJOINT;
+    options.gradient = SCIML_NODE_FORWARD;
     double loss, grad[PARAMS_MAX];
     CU_ASSERT_EQUAL(sciml_node_model_loss_grad(model, &options, BATCH, observed, NULL, TIMES, times,
                                                &loss, grad, NULL),

@@ -111,7 +111,7 @@ static void usage(FILE *out) {
         "  --trunk LIST          trunk widths after the coordinates, ending in p [40,40]\n"
         "Neural ODE (node; --hidden [50] and --activation [tanh] as above):\n"
         "  --solver NAME         cvodes-adams, cvodes-bdf or dopri5 [cvodes-adams]\n"
-        "  --gradient NAME       adjoint (cvodes-*) or direct (dopri5)\n"
+        "  --gradient NAME       adjoint, or direct through the steps (dopri5 only)\n"
         "                        [adjoint, dopri5 direct]\n"
         "  --segment N           time steps per training segment [10]\n"
         "  --rtol X              solver relative tolerance [1e-7]\n"
@@ -382,10 +382,9 @@ static int parse_options(int argc, char **argv, train_options *o) {
         if (o->no_mlp && !o->known)
             tool_usage_error(&usage_errors, "--known-only needs --known");
         int dopri5 = o->solver && !strcmp(o->solver, "dopri5");
-        if (o->gradient && !strcmp(o->gradient, dopri5 ? "adjoint" : "direct"))
+        if (o->gradient && !dopri5 && !strcmp(o->gradient, "direct"))
             tool_usage_error(&usage_errors,
-                             "--gradient %s is not available with --solver %s: use %s", o->gradient,
-                             o->solver ? o->solver : "cvodes-adams", dopri5 ? "direct" : "adjoint");
+                             "--gradient direct needs --solver dopri5 (CVODES gives the adjoint)");
     }
     if ((fno || pi3nn || deeponet || node) && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
         tool_usage_error(&usage_errors,
@@ -1078,6 +1077,8 @@ static int train_node(training_run *run) {
     }
     train.solve.gradient =
         train.solve.solver == SCIML_NODE_DOPRI5 ? SCIML_NODE_DIRECT : SCIML_NODE_ADJOINT;
+    if (o->gradient)
+        sciml_node_gradient_parse(ctx, o->gradient, &train.solve.gradient);
     if (run_start(run))
         goto done;
     run->report.epochs = o->iterations;

@@ -382,10 +382,11 @@ sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
                            "node: a segment needs at least 2 times, got %lld",
                            (long long)time_count);
     int cvodes = options->solver != SCIML_NODE_DOPRI5;
-    if (cvodes != (options->gradient != SCIML_NODE_DIRECT))
+    if ((options->gradient == SCIML_NODE_DIRECT && cvodes) ||
+        (options->gradient == SCIML_NODE_FORWARD && !cvodes))
         return sciml_error(model->ctx, SCIML_ERR_UNSUPPORTED,
-                           "node: solver %s with gradient %s: expected the adjoint or forward "
-                           "sensitivities with cvodes-adams or cvodes-bdf, direct with dopri5",
+                           "node: solver %s with gradient %s: expected direct with dopri5 only, "
+                           "forward sensitivities with cvodes-adams or cvodes-bdf only",
                            sciml_node_solver_name(options->solver),
                            sciml_node_gradient_name(options->gradient));
     sciml_ode_problem problem;
@@ -405,6 +406,10 @@ sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
     if (options->gradient == SCIML_NODE_FORWARD)
         status = sciml_ode_forward_sensitivity(model->ctx, &problem, &ode, model->work, time_count,
                                                times, states, observed_loss, model, loss, grad);
+    else if (!cvodes && options->gradient == SCIML_NODE_ADJOINT)
+        status =
+            sciml_ode_dopri5_adjoint(model->ctx, &problem, &ode, model->work, time_count, times,
+                                     states, observed_loss, model, loss, grad, NULL, stats);
     else if (cvodes)
         status = sciml_ode_adjoint(model->ctx, &problem, &ode, model->work, time_count, times,
                                    states, observed_loss, model, loss, grad, NULL, stats);

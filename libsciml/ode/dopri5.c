@@ -9,6 +9,7 @@
  * of an accepted step is the next step's first stage (FSAL).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,5 +354,98 @@ sciml_ode_direct(sciml_ctx *ctx, const sciml_ode_problem *problem, const sciml_o
     tape_free(&tp);
     free(grad);
     free(in.buffer);
+    return status;
+}
+
+/* ---- adjoint on dopri5 -----------------------------------------------------------------------
+ * The continuous adjoint integrated with the same explicit solver, backwards in time, with the
+ * state re-solved alongside (Chen et al. 2018): on each interval [t_{k-1}, t_k], in s = -t,
+ *
+ *     dy/ds = -f(t, y),   dlambda/ds = (df/dy)^T lambda,   dq/ds = (df/dp)^T lambda,
+ *
+ * from y = y(t_k) (the forward solution, so the backward state does not drift across
+ * intervals), lambda += g_k at each observation, q(t_{K-1}) = 0; q(t_0) = dL/dp. */
+typedef struct augmented {
+    const sciml_ode_problem *problem;
+    double *lambda_y, *lambda_p; /* (n) (m) */
+    int64_t vjp_count;
+} augmented;
+
+static int augmented_rhs(double s, const double *z, double *dz, void *user) {
+    augmented *a_state = user;
+    const sciml_ode_problem *p = a_state->problem;
+    int64_t n = p->state_size, m = p->parameter_count;
+    double t = -s;
+    int result = p->rhs(t, z, dz, p->user);
+    if (result)
+        return result;
+    for (int64_t i = 0; i < n; i++)
+        dz[i] = -dz[i];
+    result = p->vjp(t, z, z + n, dz + n, m > 0 ? dz + 2 * n : NULL, p->user);
+    a_state->vjp_count++;
+    return result;
+}
+
+sciml_status sciml_ode_dopri5_adjoint(
+    sciml_ctx *ctx, const sciml_ode_problem *problem, const sciml_ode_options *options,
+    const double *y0, int64_t time_count, const double *times, double *states,
+    double (*loss_grad)(const double *states, double *grad, void *loss_user), void *loss_user,
+    double *loss, double *grad_p, double *grad_y0, sciml_ode_stats *stats) {
+    sciml_status status = sciml_ode_check_problem(ctx, problem, options, y0, time_count, times, 1);
+    if (status)
+        return status;
+    if (!states || !loss_grad || !loss || (problem->parameter_count > 0 && !grad_p))
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "ode_dopri5_adjoint: states, loss_grad, loss and grad_p are required");
+    int64_t n = problem->state_size, m = problem->parameter_count, size = 2 * n + m;
+    sciml_ode_stats forward = {0}, backward = {0};
+    if ((status = sciml_ode_dopri5(ctx, problem, options, y0, time_count, times, states, &forward)))
+        return status;
+    double *grad = sciml_alloc_array((size_t)(time_count * n + 2 * size), sizeof(double));
+    if (!grad)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "ode_dopri5_adjoint: out of memory");
+    double *z = grad + time_count * n; /* (2, size): start and end of an interval */
+    *loss = loss_grad(states, grad, loss_user);
+    if (!isfinite(*loss))
+        status = sciml_error(ctx, SCIML_ERR_NONFINITE, "ode_dopri5_adjoint: the loss is %g", *loss);
+    augmented a_state = {problem, NULL, NULL, 0};
+    sciml_ode_problem backward_problem = {size, 0, augmented_rhs, NULL, NULL, &a_state};
+    memcpy(z + n, grad + (time_count - 1) * n, (size_t)n * sizeof(double));
+    memset(z + 2 * n, 0, (size_t)m * sizeof(double));
+    for (int64_t k = time_count - 1; !status && k >= 1; k--) {
+        memcpy(z, states + k * n, (size_t)n * sizeof(double));
+        double span[2] = {-times[k], -times[k - 1]};
+        sciml_ode_stats interval;
+        status = sciml_ode_dopri5(ctx, &backward_problem, options, z, 2, span, z, &interval);
+        if (status) {
+            char reason[512];
+            snprintf(reason, sizeof reason, "%s", sciml_ctx_message(ctx));
+            status = sciml_error(ctx, status, "dopri5 adjoint, backward from t = %.9g: %s",
+                                 times[k], reason);
+            break;
+        }
+        memmove(z, z + size, (size_t)size * sizeof(double));
+        for (int64_t i = 0; i < n; i++)
+            z[n + i] += grad[(k - 1) * n + i];
+        backward.steps += interval.steps;
+        backward.rhs_evaluations += interval.rhs_evaluations;
+    }
+    if (!status) {
+        if (time_count == 1)
+            for (int64_t i = 0; i < n; i++)
+                z[n + i] = grad[i];
+        if (m > 0)
+            memcpy(grad_p, z + 2 * n, (size_t)m * sizeof(double));
+        if (grad_y0)
+            memcpy(grad_y0, z + n, (size_t)n * sizeof(double));
+    }
+    if (stats) {
+        *stats = forward;
+        stats->backward_steps = backward.steps;
+        stats->rhs_evaluations += backward.rhs_evaluations;
+        stats->vjp_evaluations = a_state.vjp_count;
+        stats->tape_bytes = 0;
+    }
+    free(grad);
     return status;
 }

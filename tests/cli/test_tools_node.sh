@@ -35,8 +35,11 @@ sciml-gen ode --system spiral --points 200 -q |
     cat >direct.nc
 run ncdump -h direct.nc
 expect_stdout_has 'gradient = "direct"' "dopri5 model trained from a pipe"
-run sciml-train node --data spiral.nc --solver dopri5 --gradient adjoint -o bad.nc
-expect_rc 2 "dopri5 with the adjoint is a usage error"
+run sciml-train node --data spiral.nc --solver cvodes-bdf --gradient direct -o bad.nc
+expect_rc 2 "the direct gradient needs dopri5"
+run sciml-train node --data spiral.nc --cube --solver dopri5 --gradient adjoint --iterations 5 \
+    -q -o dopri5-adjoint.nc
+expect_rc 0 "dopri5 with its continuous adjoint"
 
 section "bad input"
 run sciml-gen ode --system lorenz --points 20 -q -o lorenz.nc

@@ -43,7 +43,8 @@ typedef enum sciml_node_solver {
 } sciml_node_solver;
 
 typedef enum sciml_node_gradient {
-    SCIML_NODE_ADJOINT = 0, /* CVODES adjoint (cvodes-adams, cvodes-bdf) */
+    SCIML_NODE_ADJOINT = 0, /* CVODES adjoint (cvodes-adams, cvodes-bdf), or the continuous
+                               adjoint on dopri5 */
     SCIML_NODE_DIRECT,      /* reverse mode through the dopri5 tape */
     SCIML_NODE_FORWARD      /* CVODES forward sensitivities (few parameters; a check) */
 } sciml_node_gradient;

@@ -126,6 +126,16 @@ sciml_ode_direct(sciml_ctx *ctx, const sciml_ode_problem *problem, const sciml_o
                  double (*loss_grad)(const double *states, double *grad, void *loss_user),
                  void *loss_user, double *loss, double *grad_p, double *grad_y0,
                  sciml_ode_stats *stats);
+/* The continuous adjoint on the same explicit solver (Chen et al. 2018): backwards in s = -t,
+ * y' = -f, lambda' = (df/dy)^T lambda, q' = (df/dp)^T lambda with adaptive dopri5 steps and
+ * error control on all three, y restarted from the forward solution at every observation
+ * time, lambda += g_k there. Memory independent of the number of steps. Same contract as
+ * sciml_ode_adjoint; stats->backward_steps counts the backward steps. */
+sciml_status sciml_ode_dopri5_adjoint(
+    sciml_ctx *ctx, const sciml_ode_problem *problem, const sciml_ode_options *options,
+    const double *y0, int64_t time_count, const double *times, double *states,
+    double (*loss_grad)(const double *states, double *grad, void *loss_user), void *loss_user,
+    double *loss, double *grad_p, double *grad_y0, sciml_ode_stats *stats);
 /* Forward only, the same explicit solver (no tape). */
 sciml_status sciml_ode_dopri5(sciml_ctx *ctx, const sciml_ode_problem *problem,
                               const sciml_ode_options *options, const double *y0,
