@@ -349,7 +349,7 @@ sciml_ode_direct(sciml_ctx *ctx, const sciml_ode_problem *problem, const sciml_o
     }
     if (stats) {
         *stats = in.stats;
-        stats->tape_bytes = tp.capacity * (int64_t)(7 * n + 3) * (int64_t)sizeof(double);
+        stats->tape_bytes = tp.step_count * (int64_t)(7 * n + 3) * (int64_t)sizeof(double);
     }
     tape_free(&tp);
     free(grad);

@@ -73,7 +73,8 @@ sciml_ode_options sciml_ode_default_options(void);
 /* Work done by the last call (for reports and benchmarks). */
 typedef struct sciml_ode_stats {
     int64_t steps, rhs_evaluations, backward_steps, vjp_evaluations;
-    int64_t tape_bytes; /* dopri5 direct: memory of the tape; CVODES: 0 */
+    int64_t tape_bytes; /* dopri5 direct: bytes recorded on the tape (7 n + 3 doubles a
+                           step); the adjoints: 0 */
 } sciml_ode_stats;
 
 /* Integrates from y0 (n, borrowed) at times[0] to every times[k], k < time_count, storing
