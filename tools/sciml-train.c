@@ -374,9 +374,6 @@ static int parse_options(int argc, char **argv, train_options *o) {
             o->batch = 20;
         if (!o->lr_given)
             o->lr = 1e-2;
-        if (o->resume)
-            tool_usage_error(&usage_errors, "--resume is not available for node yet: train "
-                                            "again");
         if (o->epochs_given)
             tool_usage_error(&usage_errors, "node trains for --iterations, not --epochs");
         if (o->no_mlp && !o->known)
@@ -1071,9 +1068,23 @@ static int train_node(training_run *run) {
     if ((o->solver && sciml_node_solver_parse(ctx, o->solver, &train.solve.solver)) ||
         sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MAX_HIDDEN_LAYERS,
                            &config.hidden_count) ||
-        sciml_node_model_create(ctx, &config, o->seed, &model)) {
+        (o->resume ? sciml_node_model_read(ctx, o->resume, &model)
+                   : sciml_node_model_create(ctx, &config, o->seed, &model))) {
         tool_fail(ctx);
         goto done;
+    }
+    if (o->resume) {
+        /* node checkpoints hold the weights, not the optimizer's moments */
+        warn_about_resume(o, 0);
+        if (sciml_node_model_config(model)->state_size != data.state_size ||
+            sciml_node_model_config(model)->max_batch < o->batch) {
+            tool_error("%s: data have %lld states and --batch %lld, the model %s has %lld "
+                       "states and at most %lld segments per step",
+                       o->data, (long long)data.state_size, (long long)o->batch, o->resume,
+                       (long long)sciml_node_model_config(model)->state_size,
+                       (long long)sciml_node_model_config(model)->max_batch);
+            goto done;
+        }
     }
     train.solve.gradient =
         train.solve.solver == SCIML_NODE_DOPRI5 ? SCIML_NODE_DIRECT : SCIML_NODE_ADJOINT;

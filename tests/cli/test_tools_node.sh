@@ -25,6 +25,12 @@ check "the bound fails early in training" float_lt 2e-3 "$first"
 sciml-node -m node.nc spiral.nc | sciml-cmp - spiral.nc >"$T/cmp.txt" 2>&1
 check "predicts the whole trajectory (finite, compared)" grep -q "^y .* 0$" "$T/cmp.txt"
 
+run sciml-train node --data spiral.nc --resume node.nc --iterations 10 -o resumed.nc
+expect_rc 0 "--resume from a node model"
+expect_stderr_has "fresh optimizer" "warns that the optimizer starts afresh"
+run ncdump -h resumed.nc
+expect_stdout_has "iterations_done = 310" "iterations continue from the model's"
+
 section "forecast, direct gradient, pipes"
 run sciml-node -m node.nc --extrapolate 40 spiral.nc forecast.nc
 expect_rc 0 "--extrapolate 40"
