@@ -64,7 +64,8 @@ typedef struct gen_options {
     /* ode */
     const sciml_ode_system *system;
     double initial[SCIML_ODE_MAX_STATE];
-    int initial_count, samples_given, horizon_given;
+    int initial_count, samples_given, horizon_given, resolution_given_by_points;
+    double *times; /* --times: (resolution) values, owned */
     double noise, relative_tolerance, absolute_tolerance;
 } gen_options;
 
@@ -132,6 +133,8 @@ static void usage(FILE *out) {
             "      --initial Y     initial state, comma separated [the system's]; without it,\n"
             "                      --samples draws random initial states\n"
             "      --points P      time points, equally spaced from 0 [by system]\n"
+            "      --times LIST    the time points instead, comma separated and increasing;\n"
+            "                      the first is the initial time\n"
             "      --horizon T     final time [by system]\n"
             "      --noise S       standard deviation of Gaussian noise added to y [0]\n"
             "      --rtol X        CVODES relative tolerance [1e-8]\n"
@@ -149,7 +152,7 @@ static const char *const generator_options[] = {
     "--dims",      "--resolution", "--alpha", "--tau",    "--sigma",   "--name",
     "--points",    "--horizon",    "--fine",  "--case",   "--nu",      "--time",
     "--tolerance", "--high",       "--low",   "--method", "--sensors", "--length-scale",
-    "--system",    "--initial",    "--noise", "--rtol",   "--atol"};
+    "--system",    "--initial",    "--noise", "--rtol",   "--atol",    "--times"};
 
 /* --initial "2,0": as many finite numbers as the system has states. */
 static void parse_initial(tool_usage *usage_errors, const char *text, gen_options *options) {
@@ -172,6 +175,38 @@ static void parse_initial(tool_usage *usage_errors, const char *text, gen_option
                          text, count, options->system->name,
                          (long long)options->system->state_size);
     options->initial_count = count;
+}
+
+/* --times "0,0.5,2": at least 2 finite, strictly increasing numbers. */
+static void parse_times(tool_usage *usage_errors, const char *text, gen_options *options) {
+    int64_t capacity = 1;
+    for (const char *p = text; *p; p++)
+        capacity += *p == ',';
+    options->times = malloc((size_t)capacity * sizeof(double));
+    if (!options->times) {
+        tool_usage_error(usage_errors, "--times: out of memory");
+        return;
+    }
+    int64_t count = 0;
+    for (const char *cursor = text; *cursor;) {
+        char *end;
+        double value = strtod(cursor, &end);
+        if (end == cursor || !isfinite(value) || (*end && *end != ',')) {
+            tool_usage_error(usage_errors, "--times '%s': expected comma-separated numbers", text);
+            return;
+        }
+        if (count > 0 && !(value > options->times[count - 1])) {
+            tool_usage_error(usage_errors,
+                             "--times: time %lld is %g after %g, expected increasing times",
+                             (long long)count, value, options->times[count - 1]);
+            return;
+        }
+        options->times[count++] = value;
+        cursor = *end ? end + 1 : end;
+    }
+    if (count < 2)
+        tool_usage_error(usage_errors, "--times '%s': expected at least 2 times", text);
+    options->resolution = count;
 }
 
 static int parse_options(int argc, char **argv, gen_options *options) {
@@ -229,7 +264,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     options->system = sciml_ode_system_find("spiral");
     options->relative_tolerance = 1e-8;
     options->absolute_tolerance = 1e-10;
-    const char *initial_text = NULL;
+    const char *initial_text = NULL, *times_text = NULL;
     options->sensors = SCIML_ANTIDERIVATIVE_SENSORS;
     options->length_scale = SCIML_ANTIDERIVATIVE_LENGTH_SCALE;
     options->viscosity = SCIML_BURGERS_VISCOSITY;
@@ -315,6 +350,8 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                                  sciml_ode_system_names());
         } else if (ode && tool_option(argc, argv, &i, "--initial", &value, &usage_errors)) {
             initial_text = value;
+        } else if (ode && tool_option(argc, argv, &i, "--times", &value, &usage_errors)) {
+            times_text = value;
         } else if (ode && tool_option(argc, argv, &i, "--noise", &value, &usage_errors)) {
             tool_parse_double(&usage_errors, "--noise", value, 0.0, 1e12, &options->noise);
         } else if (ode && tool_option(argc, argv, &i, "--rtol", &value, &usage_errors)) {
@@ -327,6 +364,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                    tool_option(argc, argv, &i, "--points", &value, &usage_errors)) {
             options->resolution_given = !tool_parse_int64(&usage_errors, "--points", value, 2,
                                                           INT64_C(1) << 24, &options->resolution);
+            options->resolution_given_by_points = options->resolution_given;
         } else if ((oscillator || ode) &&
                    tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
             options->horizon_given =
@@ -358,6 +396,11 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         options->resolution_given = 1;
         if (initial_text)
             parse_initial(&usage_errors, initial_text, options);
+        if (times_text) {
+            if (options->horizon_given || options->resolution_given_by_points)
+                tool_usage_error(&usage_errors, "--times excludes --horizon and --points");
+            parse_times(&usage_errors, times_text, options);
+        }
     }
     if (!options->resolution_given)
         options->resolution = grf       ? (options->dims == 2 ? 64 : 1024)
@@ -626,7 +669,7 @@ static sciml_status generate_ode(sciml_ctx *ctx, const gen_options *o, sciml_nc_
         goto done;
     }
     for (int64_t k = 0; k < points; k++)
-        times[k] = o->horizon * (double)k / (double)(points - 1);
+        times[k] = o->times ? o->times[k] : o->horizon * (double)k / (double)(points - 1);
     char description[160];
     snprintf(description, sizeof description, "%s trajectory, CVODES %s rtol %g atol %g, noise %g",
              system->name, sciml_ode_method_name(system->method), o->relative_tolerance,
@@ -929,13 +972,16 @@ int main(int argc, char **argv) {
     tool_set_name("sciml-gen");
     gen_options options;
     int usage_status = parse_options(argc, argv, &options);
-    if (usage_status)
+    if (usage_status) {
+        free(options.times);
         return usage_status;
+    }
     sciml_ctx *ctx = NULL;
     char *command = tool_command_line(argc, argv);
     if (sciml_ctx_create(&ctx) || !command) {
         tool_error("out of memory");
         free(command);
+        free(options.times);
         return TOOL_EXIT_FAILURE;
     }
     tool_catch_interrupts(ctx);
@@ -976,6 +1022,7 @@ int main(int argc, char **argv) {
         exit_code = tool_fail(ctx);
     }
     free(command);
+    free(options.times);
     sciml_ctx_destroy(&ctx);
     return exit_code;
 }

@@ -28,7 +28,15 @@ expect_rc 0 "--initial"
 run sciml-info -s p.nc
 check "--initial is stored" float_lt 0.4999999 "$(stat_of "$T/.stdout" y0 max)"
 
+run sciml-gen ode --system robertson --times 0,0.4,4,40,400 -q -o r.nc
+expect_rc 0 "--times"
+run ncdump -v t r.nc
+expect_stdout_has "t = 0, 0.4, 4, 40, 400" "--times are the stored times"
+
 section "bad input"
+run sciml-gen ode --times 0,1,1 -o bad.nc
+expect_rc 2 "--times that do not increase"
+expect_stderr_has "time 2 is 1 after 1" "names the time index"
 run sciml-gen ode --system lorenz --initial 1,2 -o bad.nc
 expect_rc 2 "three states for lorenz"
 expect_stderr_has "has 2 values, system lorenz has 3 states" "names the state count"
