@@ -189,11 +189,12 @@ static int make_times(sciml_ctx *ctx, const node_options *o, sciml_nc_reader *re
             }
             extra = (int64_t)more;
         }
-        *times = realloc(input, (size_t)(length + extra) * sizeof(double));
-        if (!*times) {
-            free(input);
+        *times = malloc((size_t)(length + extra) * sizeof(double));
+        if (*times)
+            memcpy(*times, input, (size_t)length * sizeof(double));
+        free(input);
+        if (!*times)
             return tool_error("out of memory"), 1;
-        }
         double last = (*times)[length - 1];
         for (int64_t k = 0; k < extra; k++)
             (*times)[length + k] = fmin(last + step * (double)(k + 1), o->extrapolate);
