@@ -48,7 +48,7 @@ typedef struct train_options {
     /* deeponet architecture */
     const char *branch, *trunk;
     /* node */
-    const char *solver, *gradient, *known;
+    const char *solver, *gradient, *known, *known_initial;
     int64_t segment, augment;
     int time_input, cube, no_mlp;
     double rtol, atol;
@@ -119,7 +119,9 @@ static void usage(FILE *out) {
         "  --augment N           extra states starting at zero [0]\n"
         "  --time-input          t is an input of the MLP\n"
         "  --cube                the MLP sees y^3 (the spiral example)\n"
-        "  --known NAME          known terms with trainable coefficients: lotka-volterra\n"
+        "  --known NAME          known terms with trainable coefficients: lotka-volterra or\n"
+        "                        robertson (log-rates; stiff: use --solver cvodes-bdf)\n"
+        "  --known-initial LIST  starting coefficients [1,1,1,1; robertson 0.04,1e4,3e7]\n"
         "  --known-only          no MLP: parameter estimation of the known terms\n"
         "Intervals (pi3nn):\n"
         "  --method NAME         pi3nn or ensemble (deep ensemble, Gaussian mixture) [pi3nn]\n"
@@ -144,10 +146,10 @@ static void usage(FILE *out) {
 
 /* Architecture options of some mode. */
 static const char *const architecture_options[] = {
-    "--hidden",     "--activation", "--modes", "--width",   "--layers",
-    "--projection", "--padding",    "--level", "--method",  "--ood-bias",
-    "--members",    "--branch",     "--trunk", "--solver",  "--gradient",
-    "--segment",    "--rtol",       "--atol",  "--augment", "--known"};
+    "--hidden",  "--activation", "--modes",        "--width",    "--layers",  "--projection",
+    "--padding", "--level",      "--method",       "--ood-bias", "--members", "--branch",
+    "--trunk",   "--solver",     "--gradient",     "--segment",  "--rtol",    "--atol",
+    "--augment", "--known",      "--known-initial"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -314,8 +316,11 @@ static int parse_options(int argc, char **argv, train_options *o) {
             tool_parse_int64(&usage_errors, "--augment", v, 0, 16, &o->augment);
         } else if (node && tool_option(argc, argv, &i, "--known", &v, &usage_errors)) {
             o->known = v;
-            if (v && strcmp(v, "lotka-volterra"))
-                tool_usage_error(&usage_errors, "--known '%s': expected lotka-volterra", v);
+            if (v && strcmp(v, "lotka-volterra") && strcmp(v, "robertson"))
+                tool_usage_error(&usage_errors,
+                                 "--known '%s': expected lotka-volterra or robertson", v);
+        } else if (node && tool_option(argc, argv, &i, "--known-initial", &v, &usage_errors)) {
+            o->known_initial = v;
         } else if (node && !strcmp(arg, "--time-input")) {
             o->time_input = 1;
         } else if (node && !strcmp(arg, "--cube")) {
@@ -1052,9 +1057,29 @@ static int train_node(training_run *run) {
     config.max_batch = o->batch;
     sciml_activation_parse(o->activation, &config.activation);
     if (o->known) {
-        config.known = SCIML_NODE_KNOWN_LOTKA_VOLTERRA;
-        for (int k = 0; k < 4; k++)
-            config.known_initial[k] = 1.0;
+        int robertson = !strcmp(o->known, "robertson"), count = robertson ? 3 : 4;
+        config.known = robertson ? SCIML_NODE_KNOWN_ROBERTSON : SCIML_NODE_KNOWN_LOTKA_VOLTERRA;
+        /* Robertson's terms train log-rates; LIST gives the rates */
+        const double robertson_rates[3] = {0.04, 1e4, 3e7};
+        for (int k = 0; k < count; k++)
+            config.known_initial[k] = robertson ? log(robertson_rates[k]) : 1.0;
+        int given = 0;
+        for (const char *cursor = o->known_initial; cursor && *cursor && given <= count;) {
+            char *end;
+            double value = strtod(cursor, &end);
+            if (end == cursor || !isfinite(value) || (*end && *end != ',') ||
+                (robertson && !(value > 0)) || given == count) {
+                given = -1;
+                break;
+            }
+            config.known_initial[given++] = robertson ? log(value) : value;
+            cursor = *end ? end + 1 : end;
+        }
+        if (o->known_initial && given != count) {
+            tool_error("--known-initial '%s': expected %d comma-separated %s", o->known_initial,
+                       count, robertson ? "positive rates (k1, k2, k3)" : "numbers (a, b, g, d)");
+            goto done;
+        }
     }
     sciml_node_train_options train;
     sciml_node_train_options_default(&train);

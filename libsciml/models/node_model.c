@@ -108,6 +108,11 @@ static sciml_status check_config(sciml_ctx *ctx, const sciml_node_config *c) {
                            "node: Lotka-Volterra terms need 2 states and no augmented ones, "
                            "got %lld and %lld",
                            (long long)c->state_size, (long long)c->augmented);
+    if (c->known == SCIML_NODE_KNOWN_ROBERTSON && (c->state_size != 3 || c->augmented))
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "node: Robertson terms need 3 states and no augmented ones, got %lld "
+                           "and %lld",
+                           (long long)c->state_size, (long long)c->augmented);
     if (c->use_mlp && (c->hidden_count < 0 || c->hidden_count > SCIML_MAX_HIDDEN_LAYERS))
         return sciml_error(ctx, SCIML_ERR_RANGE, "node: %d hidden layers, expected 0..%d",
                            c->hidden_count, SCIML_MAX_HIDDEN_LAYERS);
@@ -124,6 +129,19 @@ static sciml_node lotka_volterra(sciml_graph *g, sciml_node state, sciml_node c)
     sciml_node dy = sciml_sub(g, sciml_mul(g, xy, delta), sciml_mul(g, y, gamma));
     sciml_node parts[2] = {dx, dy};
     return sciml_concat(g, 2, parts, 1);
+}
+
+/* Robertson's kinetics with rates k = exp(c) (log-rates, so that 0.04, 1e4 and 3e7 are all
+ * within reach of the same optimizer): r1 = k1 y1, r2 = k2 y2 y3, r3 = k3 y2^2,
+ * known = (-r1 + r2, r1 - r2 - r3, r3). */
+static sciml_node robertson(sciml_graph *g, sciml_node state, sciml_node c) {
+    sciml_node y1 = sciml_slice(g, state, 1, 0, 1), y2 = sciml_slice(g, state, 1, 1, 2);
+    sciml_node y3 = sciml_slice(g, state, 1, 2, 3), k = sciml_exp(g, c);
+    sciml_node r1 = sciml_mul(g, y1, sciml_slice(g, k, 0, 0, 1));
+    sciml_node r2 = sciml_mul(g, sciml_mul(g, y2, y3), sciml_slice(g, k, 0, 1, 2));
+    sciml_node r3 = sciml_mul(g, sciml_square(g, y2), sciml_slice(g, k, 0, 2, 3));
+    sciml_node parts[3] = {sciml_sub(g, r2, r1), sciml_sub(g, sciml_sub(g, r1, r2), r3), r3};
+    return sciml_concat(g, 3, parts, 1);
 }
 
 static sciml_status build_graph(sciml_node_model *m, uint64_t seed) {
@@ -148,6 +166,10 @@ static sciml_status build_graph(sciml_node_model *m, uint64_t seed) {
         int64_t four = 4;
         m->coefficients = sciml_graph_param(g, "known.coefficients", 1, &four);
         f = lotka_volterra(g, m->state, m->coefficients);
+    } else if (c->known == SCIML_NODE_KNOWN_ROBERTSON) {
+        int64_t three = 3;
+        m->coefficients = sciml_graph_param(g, "known.log_rates", 1, &three);
+        f = robertson(g, m->state, m->coefficients);
     }
     if (c->use_mlp) {
         status = sciml_mlp_create(m->ctx, g, "f", d + (c->time_input ? 1 : 0), c->hidden_count,
@@ -169,7 +191,7 @@ static sciml_status build_graph(sciml_node_model *m, uint64_t seed) {
     }
     if (m->coefficients != SCIML_NO_NODE)
         memcpy(sciml_graph_params(g) + sciml_graph_param_offset(g, m->coefficients),
-               c->known_initial, 4 * sizeof(double));
+               c->known_initial, (size_t)sciml_graph_count(g, m->coefficients) * sizeof(double));
     return SCIML_OK;
 }
 
@@ -658,7 +680,9 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
 /* ---- files -------------------------------------------------------------------------------- */
 
 static const char *known_name(sciml_node_known known) {
-    return known == SCIML_NODE_KNOWN_LOTKA_VOLTERRA ? "lotka-volterra" : "none";
+    return known == SCIML_NODE_KNOWN_LOTKA_VOLTERRA ? "lotka-volterra"
+           : known == SCIML_NODE_KNOWN_ROBERTSON    ? "robertson"
+                                                    : "none";
 }
 
 sciml_status sciml_node_model_write(sciml_node_model *model, const char *path,
@@ -788,7 +812,7 @@ sciml_status sciml_node_model_read(sciml_ctx *ctx, const char *path, sciml_node_
                                                 &c.hidden_count)))
         goto done;
     if (sciml_activation_parse(activation, &c.activation) ||
-        (strcmp(known, "none") && strcmp(known, "lotka-volterra")) ||
+        (strcmp(known, "none") && strcmp(known, "lotka-volterra") && strcmp(known, "robertson")) ||
         sciml_node_solver_parse(ctx, solver, &solve.solver) ||
         sciml_node_gradient_parse(ctx, gradient, &solve.gradient)) {
         status = sciml_error(ctx, SCIML_ERR_FORMAT,
@@ -797,7 +821,9 @@ sciml_status sciml_node_model_read(sciml_ctx *ctx, const char *path, sciml_node_
                              file, activation, known, solver, gradient);
         goto done;
     }
-    c.known = strcmp(known, "none") ? SCIML_NODE_KNOWN_LOTKA_VOLTERRA : SCIML_NODE_KNOWN_NONE;
+    c.known = !strcmp(known, "lotka-volterra") ? SCIML_NODE_KNOWN_LOTKA_VOLTERRA
+              : !strcmp(known, "robertson")    ? SCIML_NODE_KNOWN_ROBERTSON
+                                               : SCIML_NODE_KNOWN_NONE;
     sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "tolerances", tolerances, 2, NULL);
     sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "train_window", window, 2, NULL);
     if (!(tolerances[0] > 0) || !(tolerances[1] > 0)) {

@@ -33,7 +33,9 @@ extern "C" {
 
 typedef enum sciml_node_known {
     SCIML_NODE_KNOWN_NONE = 0,
-    SCIML_NODE_KNOWN_LOTKA_VOLTERRA /* n = 2, coefficients (a, b, g, d) */
+    SCIML_NODE_KNOWN_LOTKA_VOLTERRA, /* n = 2, coefficients (a, b, g, d) */
+    SCIML_NODE_KNOWN_ROBERTSON       /* n = 3, log-rates log(k1, k2, k3) of Robertson's kinetics
+                                        (stiff: train with cvodes-bdf) */
 } sciml_node_known;
 
 typedef enum sciml_node_solver {
@@ -65,7 +67,7 @@ typedef struct sciml_node_config {
     int64_t hidden[SCIML_MAX_HIDDEN_LAYERS];
     sciml_activation activation;
     sciml_node_known known;
-    double known_initial[4]; /* starting coefficients of the known terms */
+    double known_initial[4]; /* starting coefficients of the known terms (4 or 3 used) */
     int64_t max_batch;       /* largest number of trajectories solved together */
 } sciml_node_config;
 
