@@ -1037,13 +1037,18 @@ static int64_t node_parameters(const void *m) {
 static int train_node(training_run *run) {
     sciml_ctx *ctx = run->ctx;
     const train_options *o = run->o;
-    sciml_node_data data;
+    sciml_node_data data, test;
     sciml_node_model *model = NULL;
     int exit_code = TOOL_EXIT_FAILURE;
     const char *name = o->output_variable ? o->output_variable : "y";
+    memset(&test, 0, sizeof test);
     if (sciml_node_data_read(ctx, o->data, name, "t", &data)) {
         tool_fail(ctx);
         return exit_code;
+    }
+    if (o->test && sciml_node_data_read(ctx, o->test, name, "t", &test)) {
+        tool_fail(ctx);
+        goto done;
     }
     if (strcmp(o->data, "-") && sciml_file_checksum(ctx, o->data, run->checksum))
         run->checksum[0] = '\0';
@@ -1120,6 +1125,7 @@ static int train_node(training_run *run) {
     run->report.epochs = o->iterations;
     train.report = on_report;
     train.report_user = &run->report;
+    train.test = o->test ? &test : NULL;
     sciml_status status = sciml_node_model_train(model, &data, &train);
     if (status == SCIML_ERR_SHAPE || status == SCIML_ERR_SOLVER) {
         char reason[1024];
@@ -1130,6 +1136,7 @@ static int train_node(training_run *run) {
     exit_code = run_finish(run, status, &handle);
 done:
     sciml_node_data_free(&data);
+    sciml_node_data_free(&test);
     sciml_node_model_destroy(&model);
     return exit_code;
 }

@@ -579,6 +579,42 @@ const sciml_node_solve_options *sciml_node_model_solve_options(const sciml_node_
     return &model->solve;
 }
 
+sciml_status sciml_node_model_evaluate(sciml_node_model *model,
+                                       const sciml_node_solve_options *options,
+                                       const sciml_node_data *data, double *mse,
+                                       double *relative_l2) {
+    int64_t n = model->config.state_size, count = data->time_count * n;
+    if (data->state_size != n)
+        return sciml_error(model->ctx, SCIML_ERR_SHAPE,
+                           "node: the test data have %lld states, the model %lld",
+                           (long long)data->state_size, (long long)n);
+    double *predicted = sciml_alloc_array((size_t)count, sizeof(double));
+    if (!predicted)
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM, "node: out of memory for %lld values",
+                           (long long)count);
+    sciml_node_solve_options solve = *options;
+    solve.gradient = SCIML_NODE_ADJOINT; /* forward only: any gradient kind will do */
+    double squared = 0.0, norm = 0.0;
+    sciml_status status = SCIML_OK;
+    for (int64_t sample = 0; sample < data->sample_count && !status; sample++) {
+        const double *truth = data->states + sample * count;
+        status = sciml_node_model_predict(model, &solve, 1, truth, NULL, data->time_count,
+                                          data->times, predicted, NULL);
+        for (int64_t i = 0; !status && i < count; i++) {
+            squared += (predicted[i] - truth[i]) * (predicted[i] - truth[i]);
+            norm += truth[i] * truth[i];
+        }
+    }
+    free(predicted);
+    if (status)
+        return status;
+    if (mse)
+        *mse = squared / (double)(count * data->sample_count);
+    if (relative_l2)
+        *relative_l2 = norm > 0 ? sqrt(squared / norm) : sqrt(squared);
+    return SCIML_OK;
+}
+
 static int uniform_grid(const double *times, int64_t count) {
     double step = times[1] - times[0];
     for (int64_t k = 2; k < count; k++)
@@ -665,6 +701,10 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
             started = now;
             loss_sum = 0.0;
             since_report = 0;
+            if (options->test &&
+                (status = sciml_node_model_evaluate(model, &options->solve, options->test,
+                                                    &report.test_loss, &report.test_error)))
+                break;
             if (options->report && options->report(options->report_user, &report))
                 break;
         }

@@ -31,6 +31,13 @@ expect_stderr_has "fresh optimizer" "warns that the optimizer starts afresh"
 run ncdump -h resumed.nc
 expect_stdout_has "iterations_done = 310" "iterations continue from the model's"
 
+run sciml-gen ode --system spiral --points 100 --horizon 2.5 -q -o short.nc
+run sciml-train node --data spiral.nc --test short.nc --resume node.nc --iterations 10 \
+    --log test.jsonl -o tested.nc
+expect_rc 0 "--test with node"
+expect_stderr_has "test relative L2" "summary names the test error"
+check "log has the whole-trajectory test error" grep -q '"test_rel_l2":[0-9]' test.jsonl
+
 section "forecast, direct gradient, pipes"
 run sciml-node -m node.nc --extrapolate 40 spiral.nc forecast.nc
 expect_rc 0 "--extrapolate 40"

@@ -148,7 +148,17 @@ typedef struct sciml_node_train_options {
     sciml_node_solve_options solve;
     sciml_train_report_fn report; /* epoch = iterations done; may be NULL */
     void *report_user;
+    /* Held-out trajectories (borrowed, may be NULL): at every report each is integrated from
+     * its first state over all its times; the report's test_loss is the MSE and test_error
+     * the relative L2 error over the observed states. */
+    const sciml_node_data *test;
 } sciml_node_train_options;
+
+/* The test figures above for one data set: *mse and *relative_l2 (either may be NULL). */
+sciml_status sciml_node_model_evaluate(sciml_node_model *model,
+                                       const sciml_node_solve_options *options,
+                                       const sciml_node_data *data, double *mse,
+                                       double *relative_l2);
 
 /* 2000 iterations, batch 20, segments of 10 steps, lr 1e-2, reports every 10. */
 void sciml_node_train_options_default(sciml_node_train_options *options);
