@@ -811,8 +811,61 @@ static void test_errors(void) {
     CU_ASSERT_EQUAL(sciml_activation_parse("swish", &act), SCIML_ERR_NOT_FOUND);
 }
 
+/* d loss / d input of an input made with sciml_graph_input_with_grad: loss =
+ * sum(tanh(x W + b)^3 * c) against central differences in x; an unreached input reads zero. */
+static void test_input_gradient(void) {
+    sciml_ctx *ctx = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_ctx_create(&ctx), SCIML_OK);
+    sciml_graph *g = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_create(ctx, &g), SCIML_OK);
+    int64_t x_shape[2] = {SCIML_BATCH, 3}, w_shape[2] = {3, 4}, b_shape[1] = {4};
+    int64_t c_shape[2] = {SCIML_BATCH, 4};
+    sciml_node x = sciml_graph_input_with_grad(g, "x", 2, x_shape);
+    sciml_node unused = sciml_graph_input_with_grad(g, "unused", 2, x_shape);
+    sciml_node c = sciml_graph_input(g, "c", 2, c_shape);
+    sciml_node w = sciml_graph_param(g, "w", 2, w_shape);
+    sciml_node b = sciml_graph_param(g, "b", 1, b_shape);
+    sciml_node h = sciml_tanh(g, sciml_linear(g, x, w, b));
+    sciml_node loss =
+        sciml_sum(g, sciml_mul(g, sciml_mul(g, sciml_square(g, h), h), c), SCIML_ALL_AXES);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 4), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_set_batch(g, 2), SCIML_OK);
+    double *params = sciml_graph_params(g);
+    for (int i = 0; i < 16; i++)
+        params[i] = 0.3 * sin(1.0 + i);
+    double xs[6], cs[8], grad[6], zeros[6] = {1, 1, 1, 1, 1, 1};
+    for (int i = 0; i < 6; i++)
+        xs[i] = cos(0.5 * i);
+    for (int i = 0; i < 8; i++)
+        cs[i] = 1.0 - 0.2 * i;
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, x, xs, 6), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, unused, xs, 6), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, c, cs, 8), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_forward(g, loss), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_backward(g, loss), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_get_grad(g, x, grad, 6), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_get_grad(g, unused, zeros, 6), SCIML_OK);
+    for (int i = 0; i < 6; i++)
+        CU_ASSERT_EQUAL(zeros[i], 0.0);
+    CU_ASSERT_EQUAL(sciml_graph_get_grad(g, c, grad, 8), SCIML_ERR_ARG); /* no gradient */
+    for (int i = 0; i < 6; i++) {
+        double saved = xs[i], value[2];
+        for (int side = 0; side < 2; side++) {
+            xs[i] = saved + (side ? -1e-6 : 1e-6);
+            sciml_graph_set_input(g, x, xs, 6);
+            sciml_graph_forward(g, loss);
+            value[side] = sciml_graph_scalar(g, loss);
+        }
+        xs[i] = saved;
+        SCIML_ASSERT_CLOSE(grad[i], (value[0] - value[1]) / 2e-6, 1e-8);
+    }
+    sciml_graph_destroy(&g);
+    sciml_ctx_destroy(&ctx);
+}
+
 int main(void) {
     static const sciml_test_case cases[] = {
+        {"gradient: inputs with gradient (vector-Jacobian products)", test_input_gradient},
         {"gradient: matmul (all transposes, batched contraction)", test_grad_matmul},
         {"gradient: linear (bias, no bias, dX, 3D rows)", test_grad_linear},
         {"gradient: add/sub/mul/div with broadcasting", test_grad_binary},

@@ -17,6 +17,8 @@
  *               s(x, t) of s_t = D s_xx + k s^2 + v on the sensors x times `times` instants
  *   pendulum    DeepONet's ODE example: the force v(t) from the same process -> (s1, s2) of
  *               s1' = s2, s2' = -k sin(s1) + v at the sensors (CVODES)
+ *   ode         trajectories of an ODE system (spiral, lotka-volterra, lorenz, pendulum,
+ *               robertson; sciml/ode.h) integrated with CVODES, with optional Gaussian noise
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include "sciml/darcy.h"
 #include "sciml/gen.h"
 #include "sciml/netcdf.h"
+#include "sciml/ode.h"
 #include "sciml/operator_data.h"
 #include "tool.h"
 
@@ -37,7 +40,8 @@ typedef enum generator_kind {
     GENERATOR_CUBIC,
     GENERATOR_ANTIDERIVATIVE,
     GENERATOR_DIFFUSION_REACTION,
-    GENERATOR_PENDULUM
+    GENERATOR_PENDULUM,
+    GENERATOR_ODE
 } generator_kind;
 
 typedef struct gen_options {
@@ -66,6 +70,12 @@ typedef struct gen_options {
     int64_t unaligned; /* query points per function in the unaligned layout; 0: aligned */
     /* diffusion-reaction */
     int64_t times, substeps;
+    /* ode */
+    const sciml_ode_system *system;
+    double initial[SCIML_ODE_MAX_STATE];
+    int initial_count, samples_given, horizon_given, resolution_given_by_points;
+    double *ode_times; /* ode --times: (resolution) values, owned */
+    double noise, relative_tolerance, absolute_tolerance;
 } gen_options;
 
 static void usage(FILE *out) {
@@ -97,6 +107,8 @@ static void usage(FILE *out) {
             "  pendulum    DeepONet's ODE example: s1' = s2, s2' = -sin(s1) + v(t), s(0) = 0\n"
             "              on [0, 1]; v(sample, sensor) from the same Gaussian process,\n"
             "              s(sample, t, state) = (s1, s2) at the sensors (CVODES)\n"
+            "  ode         trajectories of an ODE system integrated with CVODES: y0(sample,\n"
+            "              state), y(sample, time, state), coordinate t(time)\n"
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
@@ -139,6 +151,17 @@ static void usage(FILE *out) {
             "oscillator:\n"
             "      --points P      time points [150]\n"
             "      --horizon T     final time [1]\n"
+            "ode (defaults per system; see sciml-gen(1)):\n"
+            "      --system NAME   spiral, lotka-volterra, lorenz, pendulum or robertson [spiral]\n"
+            "      --initial Y     initial state, comma separated [the system's]; without it,\n"
+            "                      --samples draws random initial states\n"
+            "      --points P      time points, equally spaced from 0 [by system]\n"
+            "      --times LIST    the time points instead, comma separated and increasing;\n"
+            "                      the first is the initial time\n"
+            "      --horizon T     final time [by system]\n"
+            "      --noise S       standard deviation of Gaussian noise added to y [0]\n"
+            "      --rtol X        CVODES relative tolerance [1e-8]\n"
+            "      --atol X        CVODES absolute tolerance [1e-10]\n"
             "cubic:\n"
             "      --ood           inputs outside the training range: x uniform on\n"
             "                      [-7, -4) and (4, 7]\n"
@@ -149,10 +172,66 @@ static void usage(FILE *out) {
 
 /* Value-taking options of some generator ("--dims", "--points", ...). */
 static const char *const generator_options[] = {
-    "--dims",      "--resolution", "--alpha",   "--tau",    "--sigma",   "--name",
-    "--points",    "--horizon",    "--fine",    "--case",   "--nu",      "--time",
-    "--tolerance", "--high",       "--low",     "--method", "--sensors", "--length-scale",
-    "--unaligned", "--times",      "--substeps"};
+    "--dims",      "--resolution", "--alpha",    "--tau",    "--sigma",   "--name",
+    "--points",    "--horizon",    "--fine",     "--case",   "--nu",      "--time",
+    "--tolerance", "--high",       "--low",      "--method", "--sensors", "--length-scale",
+    "--unaligned", "--times",      "--substeps", "--system", "--initial", "--noise",
+    "--rtol",      "--atol"};
+
+/* --initial "2,0": as many finite numbers as the system has states. */
+static void parse_initial(tool_usage *usage_errors, const char *text, gen_options *options) {
+    const char *cursor = text;
+    int count = 0;
+    while (*cursor) {
+        char *end;
+        double value = strtod(cursor, &end);
+        if (end == cursor || !isfinite(value) || count == SCIML_ODE_MAX_STATE ||
+            (*end && *end != ',')) {
+            tool_usage_error(usage_errors, "--initial '%s': expected %lld comma-separated numbers",
+                             text, (long long)options->system->state_size);
+            return;
+        }
+        options->initial[count++] = value;
+        cursor = *end ? end + 1 : end;
+    }
+    if (count != options->system->state_size)
+        tool_usage_error(usage_errors, "--initial '%s' has %d values, system %s has %lld states",
+                         text, count, options->system->name,
+                         (long long)options->system->state_size);
+    options->initial_count = count;
+}
+
+/* --times "0,0.5,2": at least 2 finite, strictly increasing numbers. */
+static void parse_times(tool_usage *usage_errors, const char *text, gen_options *options) {
+    int64_t capacity = 1;
+    for (const char *p = text; *p; p++)
+        capacity += *p == ',';
+    options->ode_times = malloc((size_t)capacity * sizeof(double));
+    if (!options->ode_times) {
+        tool_usage_error(usage_errors, "--times: out of memory");
+        return;
+    }
+    int64_t count = 0;
+    for (const char *cursor = text; *cursor;) {
+        char *end;
+        double value = strtod(cursor, &end);
+        if (end == cursor || !isfinite(value) || (*end && *end != ',')) {
+            tool_usage_error(usage_errors, "--times '%s': expected comma-separated numbers", text);
+            return;
+        }
+        if (count > 0 && !(value > options->ode_times[count - 1])) {
+            tool_usage_error(usage_errors,
+                             "--times: time %lld is %g after %g, expected increasing times",
+                             (long long)count, value, options->ode_times[count - 1]);
+            return;
+        }
+        options->ode_times[count++] = value;
+        cursor = *end ? end + 1 : end;
+    }
+    if (count < 2)
+        tool_usage_error(usage_errors, "--times '%s': expected at least 2 times", text);
+    options->resolution = count;
+}
 
 static int parse_options(int argc, char **argv, gen_options *options) {
     tool_usage usage_errors = {0};
@@ -168,7 +247,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     if (argc < 2) {
         tool_usage_error(&usage_errors,
                          "missing GENERATOR (grf, oscillator, burgers, darcy, cubic, "
-                         "antiderivative, diffusion-reaction or pendulum)");
+                         "antiderivative, diffusion-reaction, pendulum or ode)");
         return tool_usage_finish(&usage_errors);
     }
     const char *generator = argv[1];
@@ -194,10 +273,12 @@ static int parse_options(int argc, char **argv, gen_options *options) {
         options->kind = GENERATOR_DIFFUSION_REACTION;
     } else if (!strcmp(generator, "pendulum")) {
         options->kind = GENERATOR_PENDULUM;
+    } else if (!strcmp(generator, "ode")) {
+        options->kind = GENERATOR_ODE;
     } else {
         tool_usage_error(&usage_errors,
                          "unknown generator '%s': expected grf, oscillator, burgers, darcy, cubic, "
-                         "antiderivative, diffusion-reaction or pendulum",
+                         "antiderivative, diffusion-reaction, pendulum or ode",
                          generator);
     }
     const int grf = options->kind == GENERATOR_GRF;
@@ -209,9 +290,14 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     const int gp = options->kind == GENERATOR_ANTIDERIVATIVE || diffusion_reaction ||
                    options->kind == GENERATOR_PENDULUM;
     const int antiderivative = options->kind == GENERATOR_ANTIDERIVATIVE;
-    const int fields = !oscillator && !cubic && !gp; /* with a GRF, --resolution */
+    const int ode = options->kind == GENERATOR_ODE;
+    const int fields = !oscillator && !cubic && !gp && !ode; /* with a GRF, --resolution */
     options->times = 100;
     options->substeps = 4;
+    options->system = sciml_ode_system_find("spiral");
+    options->relative_tolerance = 1e-8;
+    options->absolute_tolerance = 1e-10;
+    const char *initial_text = NULL, *ode_times_text = NULL;
     options->sensors = SCIML_ANTIDERIVATIVE_SENSORS;
     options->length_scale = SCIML_ANTIDERIVATIVE_LENGTH_SCALE;
     options->viscosity = SCIML_BURGERS_VISCOSITY;
@@ -237,8 +323,8 @@ static int parse_options(int argc, char **argv, gen_options *options) {
             exit(TOOL_EXIT_OK);
         } else if (tool_option(argc, argv, &i, "--samples", &value, &usage_errors) ||
                    tool_option(argc, argv, &i, "-n", &value, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--samples", value, 1, INT64_C(1) << 40,
-                             &options->samples);
+            options->samples_given = !tool_parse_int64(&usage_errors, "--samples", value, 1,
+                                                       INT64_C(1) << 40, &options->samples);
         } else if (tool_option(argc, argv, &i, "--seed", &value, &usage_errors)) {
             tool_parse_seed(&usage_errors, "--seed", value, &options->seed);
         } else if (tool_option(argc, argv, &i, "--output", &value, &usage_errors) ||
@@ -290,11 +376,32 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                 tool_usage_error(&usage_errors, "--name '%s' is not a valid netCDF name", value);
         } else if (cubic && !strcmp(arg, "--ood")) {
             options->ood = 1;
-        } else if (oscillator && tool_option(argc, argv, &i, "--points", &value, &usage_errors)) {
+        } else if (ode && tool_option(argc, argv, &i, "--system", &value, &usage_errors)) {
+            options->system = sciml_ode_system_find(value);
+            if (value && !options->system)
+                tool_usage_error(&usage_errors, "--system '%s': expected one of %s", value,
+                                 sciml_ode_system_names());
+        } else if (ode && tool_option(argc, argv, &i, "--initial", &value, &usage_errors)) {
+            initial_text = value;
+        } else if (ode && tool_option(argc, argv, &i, "--times", &value, &usage_errors)) {
+            ode_times_text = value;
+        } else if (ode && tool_option(argc, argv, &i, "--noise", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--noise", value, 0.0, 1e12, &options->noise);
+        } else if (ode && tool_option(argc, argv, &i, "--rtol", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--rtol", value, 1e-15, 1e-1,
+                              &options->relative_tolerance);
+        } else if (ode && tool_option(argc, argv, &i, "--atol", &value, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--atol", value, 1e-300, 1.0,
+                              &options->absolute_tolerance);
+        } else if ((oscillator || ode) &&
+                   tool_option(argc, argv, &i, "--points", &value, &usage_errors)) {
             options->resolution_given = !tool_parse_int64(&usage_errors, "--points", value, 2,
                                                           INT64_C(1) << 24, &options->resolution);
-        } else if (oscillator && tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
-            tool_parse_double(&usage_errors, "--horizon", value, 1e-9, 1e9, &options->horizon);
+            options->resolution_given_by_points = options->resolution_given;
+        } else if ((oscillator || ode) &&
+                   tool_option(argc, argv, &i, "--horizon", &value, &usage_errors)) {
+            options->horizon_given =
+                !tool_parse_double(&usage_errors, "--horizon", value, 1e-9, 1e9, &options->horizon);
         } else if (gp && tool_option(argc, argv, &i, "--sensors", &value, &usage_errors)) {
             tool_parse_int64(&usage_errors, "--sensors", value, 2, 8192, &options->sensors);
         } else if (gp && tool_option(argc, argv, &i, "--length-scale", &value, &usage_errors)) {
@@ -317,6 +424,22 @@ static int parse_options(int argc, char **argv, gen_options *options) {
                 i++; /* skip its value */
         } else {
             tool_usage_error(&usage_errors, "unknown option '%s' for generator %s", arg, generator);
+        }
+    }
+    if (ode && options->system) {
+        if (!options->resolution_given)
+            options->resolution = options->system->points;
+        if (!options->horizon_given)
+            options->horizon = options->system->horizon;
+        if (!options->samples_given)
+            options->samples = 1;
+        options->resolution_given = 1;
+        if (initial_text)
+            parse_initial(&usage_errors, initial_text, options);
+        if (ode_times_text) {
+            if (options->horizon_given || options->resolution_given_by_points)
+                tool_usage_error(&usage_errors, "--times excludes --horizon and --points");
+            parse_times(&usage_errors, ode_times_text, options);
         }
     }
     if (!options->resolution_given)
@@ -567,6 +690,87 @@ static sciml_status generate_cubic(sciml_ctx *ctx, const gen_options *o, sciml_n
             return status;
     }
     return SCIML_OK;
+}
+
+/* ODE trajectories: y0 from --initial, the system's own, or uniform in its box (--samples
+ * without --initial); y(t_k) from CVODES plus noise * N(0, 1). */
+static sciml_status generate_ode(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
+                                 const char *command) {
+    const sciml_ode_system *system = o->system;
+    int64_t n = system->state_size, points = o->resolution;
+    int64_t sample_dim, time_dim, state_dim, t_var, y0_var, y_var, dims[3];
+    double *times = sciml_alloc_array((size_t)points, sizeof(double));
+    double *states = sciml_alloc_array((size_t)points, (size_t)n * sizeof(double));
+    double y0[SCIML_ODE_MAX_STATE];
+    sciml_status status = SCIML_OK;
+    if (!times || !states) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for %lld time points",
+                             (long long)points);
+        goto done;
+    }
+    for (int64_t k = 0; k < points; k++)
+        times[k] = o->ode_times ? o->ode_times[k] : o->horizon * (double)k / (double)(points - 1);
+    char description[160];
+    snprintf(description, sizeof description, "%s trajectory, CVODES %s rtol %g atol %g, noise %g",
+             system->name, sciml_ode_method_name(system->method), o->relative_tolerance,
+             o->absolute_tolerance, o->noise);
+    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
+        (status = sciml_nc_def_dim(writer, "time", points, &time_dim)) ||
+        (status = sciml_nc_def_dim(writer, "state", n, &state_dim)) ||
+        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &time_dim, &t_var)) ||
+        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+        goto done;
+    dims[0] = sample_dim;
+    dims[1] = state_dim;
+    if ((status = sciml_nc_def_var(writer, "y0", SCIML_NC_DOUBLE, 2, dims, &y0_var)) ||
+        (status = sciml_nc_put_att_text(writer, y0_var, "sciml_role", "input")) ||
+        (status = sciml_nc_put_att_text(writer, y0_var, "long_name", "initial state")))
+        goto done;
+    dims[1] = time_dim;
+    dims[2] = state_dim;
+    if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 3, dims, &y_var)) ||
+        (status = sciml_nc_put_att_text(writer, y_var, "sciml_role", "output")) ||
+        (status = sciml_nc_put_att_text(writer, y_var, "long_name", description)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_system", system->name)) ||
+        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "sciml_noise", SCIML_NC_DOUBLE,
+                                          &o->noise, 1)) ||
+        (status = put_dataset_attributes(writer, "ode", o->seed, command)) ||
+        (status = sciml_nc_end_def(writer)) ||
+        (status = sciml_nc_write_var(writer, t_var, 0, points, times)))
+        goto done;
+    sciml_ode_problem problem = sciml_ode_system_problem(system);
+    sciml_ode_options options = sciml_ode_default_options();
+    options.method = system->method;
+    options.relative_tolerance = o->relative_tolerance;
+    options.absolute_tolerance = o->absolute_tolerance;
+    sciml_rng rng;
+    sciml_rng_seed(&rng, o->seed);
+    for (int64_t sample = 0; sample < o->samples; sample++) {
+        if ((status = sample_outcome(ctx, SCIML_OK, sample)))
+            goto done;
+        for (int64_t i = 0; i < n; i++) {
+            double low = system->box_low[i], high = system->box_high[i];
+            y0[i] = o->initial_count    ? o->initial[i]
+                    : !o->samples_given ? system->initial[i]
+                                        : low + (high - low) * sciml_rng_uniform(&rng);
+        }
+        if ((status = sciml_ode_solve(ctx, &problem, &options, y0, points, times, states, NULL))) {
+            char reason[512];
+            snprintf(reason, sizeof reason, "%s", sciml_ctx_message(ctx));
+            status = sciml_error(ctx, status, "ode %s, sample %lld: %s", system->name,
+                                 (long long)sample, reason);
+            goto done;
+        }
+        for (int64_t i = 0; o->noise > 0.0 && i < points * n; i++)
+            states[i] += o->noise * sciml_rng_normal(&rng);
+        if ((status = sciml_nc_write_record(writer, y0_var, sample, y0)) ||
+            (status = sciml_nc_write_record(writer, y_var, sample, states)))
+            goto done;
+    }
+done:
+    free(times);
+    free(states);
+    return status;
 }
 
 /* Progress on a terminal: "sample 12/1000, 0.4 s each, ETA 6 min". */
@@ -981,13 +1185,16 @@ int main(int argc, char **argv) {
     tool_set_name("sciml-gen");
     gen_options options;
     int usage_status = parse_options(argc, argv, &options);
-    if (usage_status)
+    if (usage_status) {
+        free(options.ode_times);
         return usage_status;
+    }
     sciml_ctx *ctx = NULL;
     char *command = tool_command_line(argc, argv);
     if (sciml_ctx_create(&ctx) || !command) {
         tool_error("out of memory");
         free(command);
+        free(options.ode_times);
         return TOOL_EXIT_FAILURE;
     }
     tool_catch_interrupts(ctx);
@@ -1022,6 +1229,9 @@ int main(int argc, char **argv) {
         case GENERATOR_PENDULUM:
             status = generate_pendulum(ctx, &options, writer, command);
             break;
+        case GENERATOR_ODE:
+            status = generate_ode(ctx, &options, writer, command);
+            break;
         }
     }
     if (status == SCIML_OK)
@@ -1032,6 +1242,7 @@ int main(int argc, char **argv) {
         exit_code = tool_fail(ctx);
     }
     free(command);
+    free(options.ode_times);
     sciml_ctx_destroy(&ctx);
     return exit_code;
 }

@@ -3,7 +3,8 @@
  *   sciml-train MODE --data FILE [--test FILE] [training options] [architecture] -o MODEL
  *
  * Modes: mlp (supervised regression), fno (Fourier neural operator), pi3nn (prediction
- * intervals from three networks, or a deep ensemble), deeponet (deep operator network, aligned
+ * intervals from three networks, or a deep ensemble), node (neural ODE / universal
+ * differential equation on CVODES or dopri5), deeponet (deep operator network, aligned
  * layout). Training flags mean the
  * same in every mode (DESIGN.md);
  * option parsing collects every usage error before failing. Ctrl-C finishes the current step,
@@ -16,6 +17,7 @@
 #include "sciml/deeponet_model.h"
 #include "sciml/fno_model.h"
 #include "sciml/mlp_model.h"
+#include "sciml/node_model.h"
 #include "sciml/nn.h"
 #include "sciml/pi3nn_model.h"
 #include "tool.h"
@@ -47,6 +49,11 @@ typedef struct train_options {
     /* deeponet architecture */
     const char *branch, *trunk;
     const char *query; /* deeponet: per-sample query point variable (unaligned layout) */
+    /* node */
+    const char *solver, *gradient, *known, *known_initial;
+    int64_t segment, augment;
+    int time_input, cube, no_mlp;
+    double rtol, atol;
     int epochs_given, batch_given, lr_given, activation_given;
 } train_options;
 
@@ -68,6 +75,8 @@ static void usage(FILE *out) {
         "        variables of u(sample, x[, t]); mean squared error loss. Unaligned\n"
         "        layout: one query point per sample in y(sample) or y(sample, coordinate)\n"
         "        (--query), u(sample) or u(sample, channel)\n"
+        "  node  neural ODE dy/dt = f(y, t) (MLP, known terms or both) on trajectories\n"
+        "        y(sample, time, state), t(time); mini-batches of segments, MSE loss\n"
         "\n"
         "Data:\n"
         "  --data FILE           training data, '-' for standard input (required)\n"
@@ -77,9 +86,11 @@ static void usage(FILE *out) {
         "Training:\n"
         "  --epochs N            passes over the data (adam, adamw) [100, pi3nn 200]\n"
         "  --iterations N        L-BFGS iterations, full batch (--optimizer lbfgs); for\n"
-        "                        deeponet the Adam steps when --epochs is not given [1000]\n"
-        "  --batch N             samples per step (adam, adamw) [32, pi3nn 100; deeponet: all]\n"
-        "  --lr X                learning rate [0.001, pi3nn 0.01]\n"
+        "                        deeponet and node the Adam steps when --epochs is not\n"
+        "                        given [1000]\n"
+        "  --batch N             samples per step (adam, adamw) [32, pi3nn 100; deeponet: all;\n"
+        "                        node: segments, 20]\n"
+        "  --lr X                learning rate [0.001, pi3nn 0.01, node 0.01]\n"
         "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
         "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
         "  --schedule NAME       constant, step or cosine, per epoch [constant]\n"
@@ -107,6 +118,20 @@ static void usage(FILE *out) {
         "  --query NAME          unaligned layout: NAME(sample) or NAME(sample, coordinate)\n"
         "                        holds each sample's query point [the variable with\n"
         "                        sciml_role = \"query\"; none: aligned]\n"
+        "Neural ODE (node; --hidden [50] and --activation [tanh] as above):\n"
+        "  --solver NAME         cvodes-adams, cvodes-bdf or dopri5 [cvodes-adams]\n"
+        "  --gradient NAME       adjoint, or direct through the steps (dopri5 only)\n"
+        "                        [adjoint, dopri5 direct]\n"
+        "  --segment N           time steps per training segment [10]\n"
+        "  --rtol X              solver relative tolerance [1e-7]\n"
+        "  --atol X              solver absolute tolerance [1e-9]\n"
+        "  --augment N           extra states starting at zero [0]\n"
+        "  --time-input          t is an input of the MLP\n"
+        "  --cube                the MLP sees y^3 (the spiral example)\n"
+        "  --known NAME          known terms with trainable coefficients: lotka-volterra or\n"
+        "                        robertson (log-rates; stiff: use --solver cvodes-bdf)\n"
+        "  --known-initial LIST  starting coefficients [1,1,1,1; robertson 0.04,1e4,3e7]\n"
+        "  --known-only          no MLP: parameter estimation of the known terms\n"
         "Intervals (pi3nn):\n"
         "  --method NAME         pi3nn or ensemble (deep ensemble, Gaussian mixture) [pi3nn]\n"
         "  --level X             default confidence level stored in the model, in (0, 1)\n"
@@ -138,7 +163,8 @@ static void usage(FILE *out) {
 static const char *const architecture_options[] = {
     "--hidden",  "--activation", "--modes",    "--width",    "--layers",  "--projection",
     "--padding", "--level",      "--method",   "--ood-bias", "--members", "--branch",
-    "--trunk",   "--validation", "--patience", "--query"};
+    "--trunk",   "--validation", "--patience", "--query",    "--solver",  "--gradient",
+    "--segment", "--rtol",       "--atol",     "--augment",  "--known",   "--known-initial"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -180,15 +206,22 @@ static int parse_options(int argc, char **argv, train_options *o) {
         o->mode = argv[1];
         first = 2;
         if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno") && strcmp(o->mode, "pi3nn") &&
-            strcmp(o->mode, "deeponet"))
+            strcmp(o->mode, "deeponet") && strcmp(o->mode, "node"))
             tool_usage_error(&usage_errors,
-                             "unknown mode '%s': expected mlp, fno, pi3nn or deeponet", o->mode);
+                             "unknown mode '%s': expected mlp, fno, pi3nn, deeponet or node",
+                             o->mode);
     } else {
-        tool_usage_error(&usage_errors, "missing MODE (mlp, fno, pi3nn or deeponet)");
+        tool_usage_error(&usage_errors, "missing MODE (mlp, fno, pi3nn, deeponet or node)");
     }
     const int fno = o->mode && !strcmp(o->mode, "fno");
     const int pi3nn = o->mode && !strcmp(o->mode, "pi3nn");
     const int deeponet = o->mode && !strcmp(o->mode, "deeponet");
+    const int node = o->mode && !strcmp(o->mode, "node");
+    o->segment = 10;
+    o->rtol = 1e-7;
+    o->atol = 1e-9;
+    if (node)
+        o->hidden = "50";
     if (pi3nn) {
         o->hidden = "64";
         o->activation = "relu";
@@ -282,6 +315,37 @@ static int parse_options(int argc, char **argv, train_options *o) {
         } else if (fno && tool_option(argc, argv, &i, "--padding", &v, &usage_errors)) {
             o->architecture_given = 1;
             tool_parse_int64(&usage_errors, "--padding", v, 0, 1 << 16, &o->padding);
+        } else if (node && tool_option(argc, argv, &i, "--solver", &v, &usage_errors)) {
+            o->solver = v;
+            if (v && strcmp(v, "cvodes-adams") && strcmp(v, "cvodes-bdf") && strcmp(v, "dopri5"))
+                tool_usage_error(&usage_errors,
+                                 "--solver '%s': expected cvodes-adams, cvodes-bdf or dopri5", v);
+        } else if (node && tool_option(argc, argv, &i, "--gradient", &v, &usage_errors)) {
+            o->gradient = v;
+            if (v && strcmp(v, "adjoint") && strcmp(v, "direct"))
+                tool_usage_error(&usage_errors, "--gradient '%s': expected adjoint or direct", v);
+        } else if (node && tool_option(argc, argv, &i, "--segment", &v, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--segment", v, 1, INT64_C(1) << 30, &o->segment);
+        } else if (node && tool_option(argc, argv, &i, "--rtol", &v, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--rtol", v, 1e-15, 0.1, &o->rtol);
+        } else if (node && tool_option(argc, argv, &i, "--atol", &v, &usage_errors)) {
+            tool_parse_double(&usage_errors, "--atol", v, 1e-300, 1.0, &o->atol);
+        } else if (node && tool_option(argc, argv, &i, "--augment", &v, &usage_errors)) {
+            o->architecture_given = 1;
+            tool_parse_int64(&usage_errors, "--augment", v, 0, 16, &o->augment);
+        } else if (node && tool_option(argc, argv, &i, "--known", &v, &usage_errors)) {
+            o->known = v;
+            if (v && strcmp(v, "lotka-volterra") && strcmp(v, "robertson"))
+                tool_usage_error(&usage_errors,
+                                 "--known '%s': expected lotka-volterra or robertson", v);
+        } else if (node && tool_option(argc, argv, &i, "--known-initial", &v, &usage_errors)) {
+            o->known_initial = v;
+        } else if (node && !strcmp(arg, "--time-input")) {
+            o->time_input = 1;
+        } else if (node && !strcmp(arg, "--cube")) {
+            o->cube = 1;
+        } else if (node && !strcmp(arg, "--known-only")) {
+            o->no_mlp = 1;
         } else if (pi3nn && tool_option(argc, argv, &i, "--level", &v, &usage_errors)) {
             /* any number parses; the range (0, 1) is checked as a runtime error (exit 1) */
             tool_parse_double(&usage_errors, "--level", v, -HUGE_VAL, HUGE_VAL, &o->level);
@@ -338,7 +402,21 @@ static int parse_options(int argc, char **argv, train_options *o) {
         if (!o->lr_given)
             o->lr = 1e-2;
     }
-    if ((fno || pi3nn || deeponet) && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
+    if (node) {
+        if (!o->batch_given)
+            o->batch = 20;
+        if (!o->lr_given)
+            o->lr = 1e-2;
+        if (o->epochs_given)
+            tool_usage_error(&usage_errors, "node trains for --iterations, not --epochs");
+        if (o->no_mlp && !o->known)
+            tool_usage_error(&usage_errors, "--known-only needs --known");
+        int dopri5 = o->solver && !strcmp(o->solver, "dopri5");
+        if (o->gradient && !dopri5 && !strcmp(o->gradient, "direct"))
+            tool_usage_error(&usage_errors,
+                             "--gradient direct needs --solver dopri5 (CVODES gives the adjoint)");
+    }
+    if ((fno || pi3nn || deeponet || node) && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
         tool_usage_error(&usage_errors,
                          "--optimizer lbfgs is not available for %s: use adam or adamw", o->mode);
     if (deeponet && !o->activation_given)
@@ -1124,6 +1202,125 @@ done:
     return exit_code;
 }
 
+static sciml_status write_node(void *m, const char *path, const sciml_model_provenance *p,
+                               int checkpoint) {
+    return sciml_node_model_write(m, path, p);
+}
+static int64_t node_iterations(const void *m) {
+    return sciml_node_model_iterations_done(m);
+}
+static int64_t node_parameters(const void *m) {
+    return sciml_node_model_param_count(m);
+}
+
+/* Neural ODE: trajectories y(sample, time, state) and t(time), random segments, Adam. */
+static int train_node(training_run *run) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    sciml_node_data data, test;
+    sciml_node_model *model = NULL;
+    int exit_code = TOOL_EXIT_FAILURE;
+    const char *name = o->output_variable ? o->output_variable : "y";
+    memset(&test, 0, sizeof test);
+    if (sciml_node_data_read(ctx, o->data, name, "t", &data)) {
+        tool_fail(ctx);
+        return exit_code;
+    }
+    if (o->test && sciml_node_data_read(ctx, o->test, name, "t", &test)) {
+        tool_fail(ctx);
+        goto done;
+    }
+    if (strcmp(o->data, "-") && sciml_file_checksum(ctx, o->data, run->checksum))
+        run->checksum[0] = '\0';
+    sciml_node_config config;
+    sciml_node_config_default(&config);
+    config.state_size = data.state_size;
+    config.augmented = o->augment;
+    config.time_input = o->time_input;
+    config.cube_input = o->cube;
+    config.use_mlp = !o->no_mlp;
+    config.max_batch = o->batch;
+    sciml_activation_parse(o->activation, &config.activation);
+    if (o->known) {
+        int robertson = !strcmp(o->known, "robertson"), count = robertson ? 3 : 4;
+        config.known = robertson ? SCIML_NODE_KNOWN_ROBERTSON : SCIML_NODE_KNOWN_LOTKA_VOLTERRA;
+        /* Robertson's terms train log-rates; LIST gives the rates */
+        const double robertson_rates[3] = {0.04, 1e4, 3e7};
+        for (int k = 0; k < count; k++)
+            config.known_initial[k] = robertson ? log(robertson_rates[k]) : 1.0;
+        int given = 0;
+        for (const char *cursor = o->known_initial; cursor && *cursor && given <= count;) {
+            char *end;
+            double value = strtod(cursor, &end);
+            if (end == cursor || !isfinite(value) || (*end && *end != ',') ||
+                (robertson && !(value > 0)) || given == count) {
+                given = -1;
+                break;
+            }
+            config.known_initial[given++] = robertson ? log(value) : value;
+            cursor = *end ? end + 1 : end;
+        }
+        if (o->known_initial && given != count) {
+            tool_error("--known-initial '%s': expected %d comma-separated %s", o->known_initial,
+                       count, robertson ? "positive rates (k1, k2, k3)" : "numbers (a, b, g, d)");
+            goto done;
+        }
+    }
+    sciml_node_train_options train;
+    sciml_node_train_options_default(&train);
+    train.iterations = o->iterations;
+    train.batch = o->batch;
+    train.segment = o->segment;
+    train.lr = o->lr;
+    train.seed = o->seed;
+    train.solve.relative_tolerance = o->rtol;
+    train.solve.absolute_tolerance = o->atol;
+    if ((o->solver && sciml_node_solver_parse(ctx, o->solver, &train.solve.solver)) ||
+        sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MAX_HIDDEN_LAYERS,
+                           &config.hidden_count) ||
+        (o->resume ? sciml_node_model_read(ctx, o->resume, &model)
+                   : sciml_node_model_create(ctx, &config, o->seed, &model))) {
+        tool_fail(ctx);
+        goto done;
+    }
+    if (o->resume) {
+        /* node checkpoints hold the weights, not the optimizer's moments */
+        warn_about_resume(o, 0);
+        if (sciml_node_model_config(model)->state_size != data.state_size ||
+            sciml_node_model_config(model)->max_batch < o->batch) {
+            tool_error("%s: data have %lld states and --batch %lld, the model %s has %lld "
+                       "states and at most %lld segments per step",
+                       o->data, (long long)data.state_size, (long long)o->batch, o->resume,
+                       (long long)sciml_node_model_config(model)->state_size,
+                       (long long)sciml_node_model_config(model)->max_batch);
+            goto done;
+        }
+    }
+    train.solve.gradient =
+        train.solve.solver == SCIML_NODE_DOPRI5 ? SCIML_NODE_DIRECT : SCIML_NODE_ADJOINT;
+    if (o->gradient)
+        sciml_node_gradient_parse(ctx, o->gradient, &train.solve.gradient);
+    if (run_start(run))
+        goto done;
+    run->report.epochs = o->iterations;
+    train.report = on_report;
+    train.report_user = &run->report;
+    train.test = o->test ? &test : NULL;
+    sciml_status status = sciml_node_model_train(model, &data, &train);
+    if (status == SCIML_ERR_SHAPE || status == SCIML_ERR_SOLVER) {
+        char reason[1024];
+        snprintf(reason, sizeof reason, "%s", sciml_ctx_message(ctx));
+        status = sciml_error(ctx, status, "%s: %s", o->data, reason);
+    }
+    model_handle handle = {model, write_node, node_iterations, node_parameters};
+    exit_code = run_finish(run, status, &handle);
+done:
+    sciml_node_data_free(&data);
+    sciml_node_data_free(&test);
+    sciml_node_model_destroy(&model);
+    return exit_code;
+}
+
 int main(int argc, char **argv) {
     tool_set_name("sciml-train");
     train_options options;
@@ -1146,6 +1343,7 @@ int main(int argc, char **argv) {
         exit_code = !strcmp(options.mode, "fno")        ? train_fno(&run)
                     : !strcmp(options.mode, "pi3nn")    ? train_pi3nn(&run)
                     : !strcmp(options.mode, "deeponet") ? train_deeponet(&run)
+                    : !strcmp(options.mode, "node")     ? train_node(&run)
                                                         : train_mlp(&run);
     run_free(&run);
     sciml_ctx_destroy(&ctx);

@@ -233,6 +233,14 @@ sciml_node sciml_graph_input(sciml_graph *g, const char *name, int ndim, const i
     return add_leaf(g, GRAPH_OP_INPUT, name, ndim, shape);
 }
 
+sciml_node sciml_graph_input_with_grad(sciml_graph *g, const char *name, int ndim,
+                                       const int64_t *shape) {
+    sciml_node n = add_leaf(g, GRAPH_OP_INPUT, name, ndim, shape);
+    if (n != SCIML_NO_NODE)
+        g->nodes[n].needs_grad = 1;
+    return n;
+}
+
 sciml_node sciml_graph_param(sciml_graph *g, const char *name, int ndim, const int64_t *shape) {
     return add_leaf(g, GRAPH_OP_PARAM, name, ndim, shape);
 }
@@ -657,6 +665,24 @@ sciml_status sciml_graph_get_value(const sciml_graph *g, sciml_node node, double
     if (!values && count > 0)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_get_value: values is NULL");
     g->backend->download(values, g->nodes[node].value, count);
+    return SCIML_OK;
+}
+
+sciml_status sciml_graph_get_grad(const sciml_graph *g, sciml_node node, double *values,
+                                  int64_t count) {
+    sciml_status status = require_node(g, node, "graph_get_grad");
+    if (status != SCIML_OK)
+        return status;
+    const graph_node *n = &g->nodes[node];
+    int64_t expected = sciml_ad_count(g, node);
+    if (n->op != GRAPH_OP_INPUT || !n->needs_grad || count != expected || (!values && count > 0))
+        return sciml_error(g->ctx, SCIML_ERR_ARG,
+                           "graph_get_grad: node %d is not an input with gradient of %lld values",
+                           (int)node, (long long)count);
+    if (g->grad_ready[node])
+        g->backend->download(values, n->grad, count);
+    else
+        memset(values, 0, (size_t)count * sizeof *values);
     return SCIML_OK;
 }
 

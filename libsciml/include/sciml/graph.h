@@ -57,6 +57,10 @@ void sciml_graph_destroy(sciml_graph **graph); /* accepts NULL, sets *graph to N
  * name: copied, used in messages and for lookup. ndim 1..SCIML_MAX_DIMS. */
 /* Data fed each step with sciml_graph_set_input(); shape[0] may be SCIML_BATCH. */
 sciml_node sciml_graph_input(sciml_graph *g, const char *name, int ndim, const int64_t *shape);
+/* An input whose gradient d loss / d input the backward pass also computes (vector-Jacobian
+ * products of a network with respect to its inputs, as a neural ODE's adjoint needs). */
+sciml_node sciml_graph_input_with_grad(sciml_graph *g, const char *name, int ndim,
+                                       const int64_t *shape);
 /* Trainable parameter (no batch dimension), zero-initialised; its value and gradient are a
  * slice of the flat parameter/gradient vectors. */
 sciml_node sciml_graph_param(sciml_graph *g, const char *name, int ndim, const int64_t *shape);
@@ -170,6 +174,11 @@ int64_t sciml_graph_count(const sciml_graph *g, sciml_node node); /* elements, c
 sciml_status sciml_graph_get_value(const sciml_graph *g, sciml_node node, double *values,
                                    int64_t count);
 double sciml_graph_scalar(const sciml_graph *g, sciml_node node); /* first element */
+/* Copies d loss / d input of an input made by sciml_graph_input_with_grad after backward
+ * (zero where the loss does not depend on it); count must equal its element count. */
+sciml_status sciml_graph_get_grad(const sciml_graph *g, sciml_node node, double *values,
+                                  int64_t count);
+
 /* Node lookup by name (leaves); SCIML_NO_NODE when absent. */
 sciml_node sciml_graph_find(const sciml_graph *g, const char *name);
 const char *sciml_graph_name(const sciml_graph *g, sciml_node node);

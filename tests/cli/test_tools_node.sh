@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Neural ODE in pipes: sciml-gen ode | sciml-train node | sciml-node | sciml-cmp on the spiral
+# (a short training run whose error bound an untrained model fails), a forecast past the
+# training window, the direct (dopri5) path, and the bad-input cases of the issue: a state size
+# that disagrees with the model, a NaN state, times that do not increase, a solver failure
+# naming the time reached (one error line, exit 1, nothing written); usage errors exit 2.
+. "$(dirname "$0")/lib.sh"
+
+section "spiral: train briefly, predict, compare"
+run sciml-gen ode --system spiral -q -o spiral.nc
+expect_rc 0 "sciml-gen ode --system spiral"
+run sciml-train node --data spiral.nc --cube --iterations 300 --seed 1 -q --log log.jsonl \
+    -o node.nc
+expect_rc 0 "sciml-train node (300 iterations)"
+check "log has 30 reports" test "$(wc -l <log.jsonl)" -eq 30
+run ncdump -h node.nc
+expect_stdout_has 'sciml_model = "node"' "model attributes"
+expect_stdout_has 'train_window = 0., 25.' "training window stored"
+# segment MSE: about 0.03 after 10 steps, below 1e-3 after 300 for every seed tried (0, 1, 2)
+first=$(head -1 log.jsonl | sed 's/.*"loss":\([^,]*\),.*/\1/')
+last=$(tail -1 log.jsonl | sed 's/.*"loss":\([^,]*\),.*/\1/')
+echo "segment MSE: $first after 10 iterations, $last after 300"
+check "segment MSE after 300 iterations below 2e-3" float_lt "$last" 2e-3
+check "the bound fails early in training" float_lt 2e-3 "$first"
+sciml-node -m node.nc spiral.nc | sciml-cmp - spiral.nc >"$T/cmp.txt" 2>&1
+check "predicts the whole trajectory (finite, compared)" grep -q "^y .* 0$" "$T/cmp.txt"
+
+run sciml-train node --data spiral.nc --resume node.nc --iterations 10 -o resumed.nc
+expect_rc 0 "--resume from a node model"
+expect_stderr_has "fresh optimizer" "warns that the optimizer starts afresh"
+run ncdump -h resumed.nc
+expect_stdout_has "iterations_done = 310" "iterations continue from the model's"
+
+run sciml-gen ode --system spiral --points 100 --horizon 2.5 -q -o short.nc
+run sciml-train node --data spiral.nc --test short.nc --resume node.nc --iterations 10 \
+    --log test.jsonl -o tested.nc
+expect_rc 0 "--test with node"
+expect_stderr_has "test relative L2" "summary names the test error"
+check "log has the whole-trajectory test error" grep -q '"test_rel_l2":[0-9]' test.jsonl
+
+section "forecast, direct gradient, pipes"
+run sciml-node -m node.nc --extrapolate 40 spiral.nc forecast.nc
+expect_rc 0 "--extrapolate 40"
+run sciml-info -s forecast.nc
+expect_stdout_has "(1, 1600, 2)" "forecast continues the time step to t = 40"
+sciml-gen ode --system spiral --points 200 -q |
+    sciml-train node --data - --cube --solver dopri5 --iterations 20 -q -o - |
+    cat >direct.nc
+run ncdump -h direct.nc
+expect_stdout_has 'gradient = "direct"' "dopri5 model trained from a pipe"
+run sciml-train node --data spiral.nc --solver cvodes-bdf --gradient direct -o bad.nc
+expect_rc 2 "the direct gradient needs dopri5"
+run sciml-train node --data spiral.nc --cube --solver dopri5 --gradient adjoint --iterations 5 \
+    -q -o dopri5-adjoint.nc
+expect_rc 0 "dopri5 with its continuous adjoint"
+
+section "bad input"
+run sciml-gen ode --system lorenz --points 20 -q -o lorenz.nc
+run sciml-node -m node.nc lorenz.nc bad.nc
+expect_rc 1 "three states into a two-state model"
+expect_one_error_line sciml-node lorenz.nc "state size"
+expect_stderr_has "needs (sample, state) with 2 states" "names the expected size"
+cat >nan.cdl <<'CDL'
+netcdf nan {
+dimensions: sample = UNLIMITED ; time = 3 ; state = 2 ;
+variables: double t(time) ; double y(sample, time, state) ;
+data: t = 0, 1, 2 ; y = 1, 2, NaN, 1, 2, 3 ;
+}
+CDL
+if have_ncdump; then
+    ncgen -k 1 -o nan.nc nan.cdl
+    run sciml-train node --data nan.nc -o bad.nc
+    expect_rc 1 "NaN state in the training data"
+    expect_one_error_line sciml-train nan.nc "NaN state"
+    expect_stderr_has "sample 0, time 1, state 0" "names where"
+    sed 's/t = 0, 1, 2/t = 0, 1, 1/; s/NaN/1/' nan.cdl | ncgen -k 1 -o flat.nc
+    run sciml-train node --data flat.nc -o bad.nc
+    expect_rc 1 "times that do not increase"
+    expect_stderr_has "time 2 is 1 after 1" "names the time index"
+fi
+run sciml-node -m node.nc --times 0,1,1 spiral.nc bad.nc
+expect_rc 1 "--times that do not increase"
+expect_stderr_has "output time 2 is 1 after 1" "names the time"
+run sciml-node -m node.nc --solver dopri5 --max-steps 20 --horizon 1000 spiral.nc bad.nc
+expect_rc 1 "solver failure"
+expect_one_error_line sciml-node spiral.nc "solver failure"
+expect_stderr_has "too much work, 20 steps, at t = " "names the time reached"
+check "no output left" test ! -e bad.nc
+
+finish
