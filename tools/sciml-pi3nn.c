@@ -235,8 +235,8 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     const char *names[4] = {"mean", "lower", "upper", "ood_score"};
     const char *long_names[4] = {"predicted mean", "lower bound of the prediction interval",
                                  "upper bound of the prediction interval",
-                                 "out-of-distribution score: 0 in distribution, towards 1 far "
-                                 "from the training data"};
+                                 ("out-of-distribution score: 0 in distribution, towards 1 far "
+                                  "from the training data")};
     if ((status = sciml_nc_writer_create(ctx, o->output_path, &writer_options, &s.writer)) ||
         (status = sciml_nc_def_dim(s.writer, "sample", 0, &sample_dim)) ||
         (status = sciml_nc_def_dim(s.writer, "output", m, &output_dim)))

@@ -33,7 +33,9 @@
  */
 /* Comparisons used as selects: let GCC if-convert them (no FP traps are enabled anyway). NaN
  * semantics are kept: this is not -ffast-math. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
+#endif
 
 #include "backend/cpu.h"
 

@@ -659,8 +659,9 @@ static sciml_status check_layout(sciml_nc_reader *r, int64_t numrecs) {
         nc_var *var = &r->vars[i];
         if (!var->is_record)
             continue;
-        int64_t end = var->begin - record_start + var->bytes;
-        if (end > record_size || end < 0)
+        int64_t end; /* begin >= record_start: the difference cannot overflow */
+        if (sciml_add_i64(var->begin - record_start, var->bytes, &end) || end > record_size ||
+            end < 0)
             return sciml_error(r->ctx, SCIML_ERR_FORMAT,
                                "%s: record variable '%s' at offset %lld does not fit in a record "
                                "of %lld bytes starting at offset %lld",
@@ -683,9 +684,10 @@ static sciml_status check_layout(sciml_nc_reader *r, int64_t numrecs) {
     }
     r->record_count = numrecs;
     if (r->file_size >= 0 && numrecs > 0) {
-        int64_t needed;
-        if (sciml_mul_i64(numrecs - 1, record_size, &needed) ||
-            sciml_add_i64(needed, record_start + record_extent, &needed))
+        int64_t needed, last_end;
+        if (sciml_add_i64(record_start, record_extent, &last_end) ||
+            sciml_mul_i64(numrecs - 1, record_size, &needed) ||
+            sciml_add_i64(needed, last_end, &needed))
             return sciml_error(r->ctx, SCIML_ERR_FORMAT,
                                "%s: %lld records of %lld bytes overflow the file offset range",
                                r->name, (long long)numrecs, (long long)record_size);
