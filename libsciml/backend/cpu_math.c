@@ -71,7 +71,8 @@ static inline __attribute__((always_inline)) double madd(double a, double b, dou
     static void name##_v1 params {                                                                 \
         name##_loop(0, SCIML_UNPACK args);                                                         \
     }                                                                                              \
-    static void(*name##_resolve(void)) params {                                                    \
+    /* runs while the loader relocates, before a sanitizer runtime exists: not instrumented */     \
+    __attribute__((no_sanitize("address,undefined"))) static void(*name##_resolve(void)) params {  \
         __builtin_cpu_init();                                                                      \
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&             \
             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&            \
