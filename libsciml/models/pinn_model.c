@@ -1,0 +1,794 @@
+/* Physics-informed neural networks (the loss and the training schedule are stated in
+ * sciml/pinn_model.h).
+ *
+ * Two graphs share one parameter layout (the MLP "u" first, then coefficient.<name> for an
+ * inverse problem): the training graph has fixed shapes (every point set is its own input,
+ * (count, S, d) stacked for the Taylor streams it needs) and is built when training starts;
+ * the evaluation graph has a batch dimension and gives u and the residual in chunks. The
+ * model's own copy of the flat parameter vector is the truth between them. */
+#include "sciml/pinn_model.h"
+
+#include "models/model_file.h"
+#include "sciml/netcdf.h"
+#include "sciml/optim.h"
+#include "sciml/param_file.h"
+#include "sciml/taylor.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVAL_BATCH 1024
+
+typedef struct point_set {
+    sciml_taylor_spec spec;
+    int64_t count;
+    double *points;  /* (count, d) */
+    double *stacked; /* (count, S, d) */
+    sciml_node input;
+} point_set;
+
+typedef struct train_graph {
+    sciml_graph *g;
+    sciml_mlp mlp;
+    sciml_node coefficient; /* param or SCIML_NO_NODE */
+    point_set interior;
+    sciml_node interior_points, residual_term;
+    point_set conditions[SCIML_PDE_MAX_CONDITIONS];
+    point_set partners[SCIML_PDE_MAX_CONDITIONS]; /* periodic: upper-face points */
+    sciml_node targets[SCIML_PDE_MAX_CONDITIONS];
+    double *target_values[SCIML_PDE_MAX_CONDITIONS];
+    sciml_node condition_terms[SCIML_PDE_MAX_CONDITIONS];
+    point_set observed;
+    sciml_node observed_values, observation_term;
+    sciml_node loss;
+} train_graph;
+
+struct sciml_pinn {
+    sciml_ctx *ctx;
+    sciml_pinn_config config;
+    sciml_pde pde; /* current coefficients */
+    sciml_graph *eval;
+    sciml_mlp eval_mlp;
+    sciml_node eval_x, eval_points, eval_u, eval_r, eval_coefficient;
+    int64_t param_count;
+    double *params; /* (param_count) the truth */
+    int64_t observation_count;
+    double *observation_points, *observation_values;
+    sciml_pinn_progress last;
+};
+
+void sciml_pinn_config_default(sciml_pinn_config *config, const sciml_pde *pde) {
+    memset(config, 0, sizeof *config);
+    config->pde = *pde;
+    config->hidden_count = 3;
+    for (int i = 0; i < 3; i++)
+        config->hidden[i] = 20;
+    config->activation = SCIML_ACT_TANH;
+    config->interior_count = 2540;
+    for (int c = 0; c < pde->condition_count; c++) {
+        const sciml_pde_condition *condition = &pde->conditions[c];
+        int on_time = pde->time_axis >= 0 && condition->face_axis[0] == pde->time_axis;
+        config->condition_counts[c] = on_time ? 160 : 40 * condition->face_count;
+        config->condition_weights[c] = 1.0;
+    }
+    config->residual_weight = 1.0;
+    config->observation_weight = 1.0;
+    config->sampling = SCIML_SAMPLING_LHS;
+    config->adam_iterations = 15000;
+    config->learning_rate = 1e-3;
+    config->lbfgs_iterations = 5000;
+    config->unknown = -1;
+}
+
+static sciml_status check_config(sciml_ctx *ctx, const sciml_pinn_config *config) {
+    const sciml_pde *pde = &config->pde;
+    if (!pde->kind)
+        return sciml_error(ctx, SCIML_ERR_ARG, "pinn: no PDE in the configuration");
+    if (config->hidden_count < 1 || config->hidden_count > SCIML_PINN_MAX_HIDDEN)
+        return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: %d hidden layers, expected 1..%d",
+                           config->hidden_count, SCIML_PINN_MAX_HIDDEN);
+    if (config->activation != SCIML_ACT_TANH && config->activation != SCIML_ACT_SIN)
+        return sciml_error(ctx, SCIML_ERR_ARG, "pinn: activation '%s', expected tanh or sin",
+                           sciml_activation_name(config->activation));
+    if (config->interior_count < 1 || config->interior_count > (INT64_C(1) << 26))
+        return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: %lld interior points, expected 1..2^26",
+                           (long long)config->interior_count);
+    for (int c = 0; c < pde->condition_count; c++)
+        if (config->condition_counts[c] < 1 || config->condition_counts[c] > (INT64_C(1) << 24))
+            return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: %lld %s points, expected 1..2^24",
+                               (long long)config->condition_counts[c], pde->conditions[c].name);
+    double weights[SCIML_PDE_MAX_CONDITIONS + 2] = {config->residual_weight,
+                                                    config->observation_weight};
+    for (int c = 0; c < pde->condition_count; c++)
+        weights[2 + c] = config->condition_weights[c];
+    for (int i = 0; i < 2 + pde->condition_count; i++)
+        if (!(weights[i] >= 0) || !isfinite(weights[i]))
+            return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: loss weight %g, expected finite >= 0",
+                               weights[i]);
+    if (config->adam_iterations < 0 || config->lbfgs_iterations < 0)
+        return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: negative iteration count");
+    if (!(config->learning_rate > 0) || !isfinite(config->learning_rate))
+        return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: learning rate %g, expected > 0",
+                           config->learning_rate);
+    if (config->unknown < -1 || config->unknown >= pde->coefficient_count)
+        return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: unknown coefficient index %d",
+                           config->unknown);
+    return SCIML_OK;
+}
+
+/* The MLP and the coefficient parameter, in the shared layout. */
+static sciml_status add_network(sciml_pinn *model, sciml_graph *g, sciml_mlp *mlp,
+                                sciml_node *coefficient) {
+    const sciml_pinn_config *config = &model->config;
+    sciml_status status =
+        sciml_mlp_create(model->ctx, g, "u", model->pde.input_count, config->hidden_count,
+                         config->hidden, 1, config->activation, mlp);
+    if (status)
+        return status;
+    *coefficient = SCIML_NO_NODE;
+    if (config->unknown >= 0) {
+        char name[64];
+        snprintf(name, sizeof name, "coefficient.%s",
+                 model->pde.coefficient_names[config->unknown]);
+        int64_t one = 1;
+        *coefficient = sciml_graph_param(g, name, 1, &one);
+        if (*coefficient == SCIML_NO_NODE)
+            return sciml_ctx_status(model->ctx);
+    }
+    return SCIML_OK;
+}
+
+static sciml_status build_eval(sciml_pinn *model) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_pde *pde = &model->pde;
+    sciml_status status = sciml_graph_create(ctx, &model->eval);
+    if (status)
+        return status;
+    sciml_graph *g = model->eval;
+    int d = pde->input_count, streams = sciml_taylor_stream_count(&pde->spec);
+    int64_t x_shape[3] = {SCIML_BATCH, streams, d}, p_shape[2] = {SCIML_BATCH, d};
+    model->eval_x = sciml_graph_input(g, "x", 3, x_shape);
+    model->eval_points = sciml_graph_input(g, "points", 2, p_shape);
+    if ((status = add_network(model, g, &model->eval_mlp, &model->eval_coefficient)))
+        return status;
+    sciml_node y = sciml_taylor_mlp_apply(ctx, g, &model->eval_mlp, &pde->spec, model->eval_x);
+    if (y == SCIML_NO_NODE)
+        return sciml_ctx_status(ctx) ? sciml_ctx_status(ctx) : SCIML_ERR_INTERNAL;
+    sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
+    for (int k = 0; k < SCIML_PDE_MAX_COEFFICIENTS; k++)
+        params[k] = k == model->config.unknown ? model->eval_coefficient : SCIML_NO_NODE;
+    model->eval_u = sciml_taylor_stream(g, y, 0);
+    model->eval_r = sciml_pde_residual(ctx, g, pde, y, model->eval_points, params);
+    if ((status = sciml_graph_build(g, EVAL_BATCH)))
+        return status;
+    model->param_count = sciml_graph_param_count(g);
+    return SCIML_OK;
+}
+
+sciml_status sciml_pinn_create(sciml_ctx *ctx, const sciml_pinn_config *config, sciml_pinn **out) {
+    *out = NULL;
+    sciml_status status = check_config(ctx, config);
+    if (status)
+        return status;
+    sciml_pinn *model = calloc(1, sizeof *model);
+    if (!model)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    model->ctx = ctx;
+    model->config = *config;
+    model->pde = config->pde;
+    for (int i = 0; i < SCIML_PDE_MAX_CONDITIONS; i++)
+        model->last.conditions[i] = NAN;
+    model->last.loss = model->last.residual = model->last.observations = NAN;
+    model->last.unknown_value = NAN;
+    if ((status = build_eval(model)))
+        goto fail;
+    model->params = calloc((size_t)model->param_count, sizeof *model->params);
+    if (!model->params) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+        goto fail;
+    }
+    sciml_rng rng;
+    sciml_rng_seed(&rng, config->seed);
+    if ((status = sciml_mlp_init(ctx, model->eval, &model->eval_mlp, SCIML_INIT_AUTO, &rng)))
+        goto fail;
+    memcpy(model->params, sciml_graph_params(model->eval),
+           (size_t)model->param_count * sizeof *model->params);
+    if (config->unknown >= 0)
+        model->params[sciml_graph_param_offset(model->eval, model->eval_coefficient)] =
+            config->pde.coefficients[config->unknown];
+    *out = model;
+    return SCIML_OK;
+fail:
+    sciml_pinn_destroy(&model);
+    return status;
+}
+
+void sciml_pinn_destroy(sciml_pinn **model) {
+    if (!model || !*model)
+        return;
+    sciml_graph_destroy(&(*model)->eval);
+    free((*model)->params);
+    free((*model)->observation_points);
+    free((*model)->observation_values);
+    free(*model);
+    *model = NULL;
+}
+
+static int inside(const sciml_pde *pde, const double *x) {
+    for (int a = 0; a < pde->input_count; a++)
+        if (!(x[a] >= pde->lower[a] && x[a] <= pde->upper[a]))
+            return 0;
+    return 1;
+}
+
+sciml_status sciml_pinn_set_observations(sciml_pinn *model, int64_t count, const double *points,
+                                         const double *values) {
+    const sciml_pde *pde = &model->pde;
+    int d = pde->input_count;
+    if (count < 1)
+        return sciml_error(model->ctx, SCIML_ERR_RANGE, "pinn: %lld observations, expected >= 1",
+                           (long long)count);
+    for (int64_t i = 0; i < count; i++) {
+        if (!inside(pde, points + i * d)) {
+            char where[128] = "";
+            for (int a = 0; a < d; a++)
+                snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s %g",
+                         a ? ", " : "", pde->input_names[a], points[i * d + a]);
+            return sciml_error(model->ctx, SCIML_ERR_RANGE,
+                               "pinn: observation %lld at (%s) lies outside the %s domain",
+                               (long long)i, where, pde->name);
+        }
+        if (!isfinite(values[i]))
+            return sciml_error(model->ctx, SCIML_ERR_NONFINITE,
+                               "pinn: observation %lld has a non-finite value", (long long)i);
+    }
+    double *p = malloc((size_t)count * (size_t)d * sizeof *p);
+    double *v = malloc((size_t)count * sizeof *v);
+    if (!p || !v) {
+        free(p);
+        free(v);
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    }
+    memcpy(p, points, (size_t)count * (size_t)d * sizeof *p);
+    memcpy(v, values, (size_t)count * sizeof *v);
+    free(model->observation_points);
+    free(model->observation_values);
+    model->observation_points = p;
+    model->observation_values = v;
+    model->observation_count = count;
+    return SCIML_OK;
+}
+
+/* ---- training graph ----------------------------------------------------------------------------
+ */
+
+static void free_set(point_set *set) {
+    free(set->points);
+    free(set->stacked);
+    set->points = set->stacked = NULL;
+}
+
+static void train_graph_free(train_graph *t) {
+    sciml_graph_destroy(&t->g);
+    free_set(&t->interior);
+    free_set(&t->observed);
+    for (int c = 0; c < SCIML_PDE_MAX_CONDITIONS; c++) {
+        free_set(&t->conditions[c]);
+        free_set(&t->partners[c]);
+        free(t->target_values[c]);
+    }
+}
+
+/* Allocates the set's arrays and adds its stacked input to the graph. */
+static sciml_status set_create(sciml_ctx *ctx, sciml_graph *g, const char *name, int d,
+                               const sciml_taylor_spec *spec, int64_t count, point_set *set) {
+    set->spec = *spec;
+    set->count = count;
+    int streams = sciml_taylor_stream_count(spec);
+    set->points = malloc((size_t)count * (size_t)d * sizeof *set->points);
+    set->stacked = malloc((size_t)count * (size_t)streams * (size_t)d * sizeof *set->stacked);
+    if (!set->points || !set->stacked)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory for %lld %s points",
+                           (long long)count, name);
+    int64_t shape[3] = {count, streams, d};
+    set->input = sciml_graph_input(g, name, 3, shape);
+    return set->input == SCIML_NO_NODE ? sciml_ctx_status(ctx) : SCIML_OK;
+}
+
+static sciml_status set_upload(sciml_graph *g, point_set *set, int d) {
+    sciml_taylor_seed(&set->spec, set->count, set->points, set->stacked);
+    return sciml_graph_set_input(g, set->input, set->stacked,
+                                 set->count * sciml_taylor_stream_count(&set->spec) * d);
+}
+
+static sciml_node mean_square(sciml_graph *g, sciml_node a) {
+    return sciml_mean(g, sciml_square(g, a), SCIML_ALL_AXES);
+}
+
+static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_pinn_config *config = &model->config;
+    const sciml_pde *pde = &model->pde;
+    int d = pde->input_count;
+    memset(t, 0, sizeof *t);
+    sciml_status status = sciml_graph_create(ctx, &t->g);
+    if (status)
+        return status;
+    sciml_graph *g = t->g;
+    sciml_rng rng;
+    sciml_rng_seed(&rng, config->seed ^ UINT64_C(0x9e3779b97f4a7c15));
+    /* interior */
+    if ((status =
+             set_create(ctx, g, "interior", d, &pde->spec, config->interior_count, &t->interior)))
+        return status;
+    int64_t p_shape[2] = {config->interior_count, d};
+    t->interior_points = sciml_graph_input(g, "interior_points", 2, p_shape);
+    if ((status = add_network(model, g, &t->mlp, &t->coefficient)))
+        return status;
+    if ((status = sciml_pde_sample_interior(ctx, pde, &rng, config->sampling,
+                                            config->interior_count, t->interior.points)))
+        return status;
+    sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
+    for (int k = 0; k < SCIML_PDE_MAX_COEFFICIENTS; k++)
+        params[k] = k == config->unknown ? t->coefficient : SCIML_NO_NODE;
+    sciml_node y = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &pde->spec, t->interior.input);
+    sciml_node r = sciml_pde_residual(ctx, g, pde, y, t->interior_points, params);
+    t->residual_term = mean_square(g, r);
+    sciml_node loss = sciml_scale(g, t->residual_term, config->residual_weight);
+    /* conditions */
+    for (int c = 0; c < pde->condition_count; c++) {
+        const sciml_pde_condition *condition = &pde->conditions[c];
+        sciml_taylor_spec spec;
+        sciml_pde_condition_spec(pde, c, &spec);
+        int64_t n = config->condition_counts[c];
+        char name[64];
+        snprintf(name, sizeof name, "%s", condition->name);
+        if ((status = set_create(ctx, g, name, d, &spec, n, &t->conditions[c])))
+            return status;
+        point_set *partner = NULL;
+        if (condition->kind == SCIML_CONDITION_PERIODIC) {
+            snprintf(name, sizeof name, "%s_partner", condition->name);
+            partner = &t->partners[c];
+            if ((status = set_create(ctx, g, name, d, &spec, n, partner)))
+                return status;
+        }
+        if ((status = sciml_pde_sample_condition(ctx, pde, c, &rng, config->sampling, n,
+                                                 t->conditions[c].points,
+                                                 partner ? partner->points : NULL)))
+            return status;
+        sciml_node yc = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &spec, t->conditions[c].input);
+        sciml_node term;
+        if (condition->kind == SCIML_CONDITION_PERIODIC) {
+            sciml_node yp = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &spec, partner->input);
+            int s = sciml_taylor_first_stream(&spec, condition->derivative_axis);
+            term = sciml_add(
+                g, sciml_mse(g, sciml_taylor_stream(g, yc, 0), sciml_taylor_stream(g, yp, 0)),
+                sciml_mse(g, sciml_taylor_stream(g, yc, s), sciml_taylor_stream(g, yp, s)));
+        } else {
+            int64_t g_shape[2] = {n, 1};
+            snprintf(name, sizeof name, "%s_target", condition->name);
+            t->targets[c] = sciml_graph_input(g, name, 2, g_shape);
+            t->target_values[c] = malloc((size_t)n * sizeof *t->target_values[c]);
+            if (!t->target_values[c])
+                return sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+            sciml_pde_condition_target(pde, c, n, t->conditions[c].points, t->target_values[c]);
+            int s = condition->kind == SCIML_CONDITION_NEUMANN
+                        ? sciml_taylor_first_stream(&spec, condition->derivative_axis)
+                        : 0;
+            term = sciml_mse(g, sciml_taylor_stream(g, yc, s), t->targets[c]);
+        }
+        t->condition_terms[c] = term;
+        loss = sciml_add(g, loss, sciml_scale(g, term, config->condition_weights[c]));
+    }
+    /* observations */
+    t->observation_term = SCIML_NO_NODE;
+    if (model->observation_count > 0) {
+        sciml_taylor_spec spec;
+        sciml_taylor_spec_value(&spec, d);
+        if ((status =
+                 set_create(ctx, g, "observed", d, &spec, model->observation_count, &t->observed)))
+            return status;
+        memcpy(t->observed.points, model->observation_points,
+               (size_t)model->observation_count * (size_t)d * sizeof *t->observed.points);
+        int64_t v_shape[2] = {model->observation_count, 1};
+        t->observed_values = sciml_graph_input(g, "observed_values", 2, v_shape);
+        sciml_node yo = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &spec, t->observed.input);
+        t->observation_term = sciml_mse(g, sciml_taylor_stream(g, yo, 0), t->observed_values);
+        loss = sciml_add(g, loss, sciml_scale(g, t->observation_term, config->observation_weight));
+    }
+    t->loss = loss;
+    if (loss == SCIML_NO_NODE)
+        return sciml_ctx_status(ctx) ? sciml_ctx_status(ctx) : SCIML_ERR_INTERNAL;
+    if ((status = sciml_graph_build(g, 1)))
+        return status;
+    if (sciml_graph_param_count(g) != model->param_count)
+        return sciml_error(ctx, SCIML_ERR_INTERNAL, "pinn: parameter layouts differ");
+    /* data */
+    if ((status = set_upload(g, &t->interior, d)) ||
+        (status = sciml_graph_set_input(g, t->interior_points, t->interior.points,
+                                        config->interior_count * d)))
+        return status;
+    for (int c = 0; c < pde->condition_count; c++) {
+        if ((status = set_upload(g, &t->conditions[c], d)))
+            return status;
+        if (pde->conditions[c].kind == SCIML_CONDITION_PERIODIC) {
+            if ((status = set_upload(g, &t->partners[c], d)))
+                return status;
+        } else if ((status = sciml_graph_set_input(g, t->targets[c], t->target_values[c],
+                                                   config->condition_counts[c])))
+            return status;
+    }
+    if (model->observation_count > 0 &&
+        ((status = set_upload(g, &t->observed, d)) ||
+         (status = sciml_graph_set_input(g, t->observed_values, model->observation_values,
+                                         model->observation_count))))
+        return status;
+    memcpy(sciml_graph_params(g), model->params, (size_t)model->param_count * sizeof(double));
+    return SCIML_OK;
+}
+
+static void read_terms(sciml_pinn *model, train_graph *t, const char *phase, int64_t iteration,
+                       sciml_pinn_progress *p) {
+    p->phase = phase;
+    p->iteration = iteration;
+    p->loss = sciml_graph_scalar(t->g, t->loss);
+    p->residual = sciml_graph_scalar(t->g, t->residual_term);
+    for (int c = 0; c < SCIML_PDE_MAX_CONDITIONS; c++)
+        p->conditions[c] =
+            c < model->pde.condition_count ? sciml_graph_scalar(t->g, t->condition_terms[c]) : NAN;
+    p->observations =
+        t->observation_term != SCIML_NO_NODE ? sciml_graph_scalar(t->g, t->observation_term) : NAN;
+    p->unknown_value =
+        t->coefficient != SCIML_NO_NODE
+            ? sciml_graph_params(t->g)[sciml_graph_param_offset(t->g, t->coefficient)]
+            : NAN;
+}
+
+typedef struct lbfgs_user {
+    sciml_pinn *model;
+    train_graph *t;
+    sciml_pinn_progress_fn progress;
+    void *user;
+    int64_t every;
+} lbfgs_user;
+
+static int lbfgs_iteration(void *user_pointer, const sciml_lbfgs_progress *progress) {
+    lbfgs_user *u = user_pointer;
+    if (!u->progress || progress->iteration % u->every)
+        return 0;
+    /* The graph holds the last evaluated point, which is the accepted one. */
+    sciml_pinn_progress p;
+    read_terms(u->model, u->t, "lbfgs", progress->iteration, &p);
+    p.loss = progress->f;
+    return u->progress(u->user, &p);
+}
+
+static void store_params(sciml_pinn *model, const double *params) {
+    memcpy(model->params, params, (size_t)model->param_count * sizeof *params);
+    if (model->config.unknown >= 0)
+        model->pde.coefficients[model->config.unknown] =
+            params[sciml_graph_param_offset(model->eval, model->eval_coefficient)];
+}
+
+sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress, void *user,
+                              int64_t every) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_pinn_config *config = &model->config;
+    if (config->unknown >= 0 && model->observation_count == 0)
+        return sciml_error(ctx, SCIML_ERR_STATE,
+                           "pinn: coefficient %s is unknown but there are no observations",
+                           model->pde.coefficient_names[config->unknown]);
+    if (every < 1)
+        every = 1;
+    train_graph t;
+    sciml_adam *adam = NULL;
+    double *backup = NULL;
+    sciml_status status = train_graph_build(model, &t);
+    if (status)
+        goto done;
+    sciml_graph *g = t.g;
+    double *params = sciml_graph_params(g);
+    int64_t n = model->param_count;
+    backup = malloc((size_t)n * sizeof *backup);
+    if (!backup) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+        goto done;
+    }
+    if (config->adam_iterations > 0 && (status = sciml_adam_create(ctx, n, NULL, &adam)))
+        goto done;
+    for (int64_t step = 1; step <= config->adam_iterations; step++) {
+        if (sciml_ctx_interrupted(ctx)) {
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "pinn: interrupted at Adam step %lld",
+                                 (long long)step);
+            goto done;
+        }
+        if ((status = sciml_graph_forward(g, t.loss)) || (status = sciml_graph_backward(g, t.loss)))
+            goto done;
+        double loss = sciml_graph_scalar(g, t.loss);
+        if (!isfinite(loss)) {
+            status = sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                 "pinn: the loss is not finite at Adam step %lld; keeping the "
+                                 "parameters of step %lld",
+                                 (long long)step, (long long)(step - 1));
+            goto done;
+        }
+        store_params(model, params); /* finite loss at these parameters */
+        if (progress && (step % every == 0 || step == 1)) {
+            sciml_pinn_progress p;
+            read_terms(model, &t, "adam", step, &p);
+            if (progress(user, &p)) {
+                read_terms(model, &t, "adam", step, &model->last);
+                goto done;
+            }
+        }
+        read_terms(model, &t, "adam", step, &model->last);
+        memcpy(backup, params, (size_t)n * sizeof *backup);
+        status = sciml_adam_step(adam, params, sciml_graph_grads(g), config->learning_rate);
+        if (status == SCIML_ERR_NONFINITE) {
+            status = sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                 "pinn: the gradient is not finite at Adam step %lld; keeping "
+                                 "its parameters",
+                                 (long long)step);
+            goto done;
+        }
+        if (status)
+            goto done;
+    }
+    if (config->adam_iterations > 0) {
+        /* the parameters after the last Adam step, if finite */
+        if ((status = sciml_graph_forward(g, t.loss)))
+            goto done;
+        if (isfinite(sciml_graph_scalar(g, t.loss))) {
+            store_params(model, params);
+            read_terms(model, &t, "adam", config->adam_iterations, &model->last);
+        }
+    }
+    if (config->lbfgs_iterations > 0) {
+        memcpy(params, model->params, (size_t)n * sizeof *params);
+        double *x = malloc((size_t)n * sizeof *x);
+        if (!x) {
+            status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+            goto done;
+        }
+        memcpy(x, model->params, (size_t)n * sizeof *x);
+        sciml_graph_objective objective = {g, t.loss};
+        lbfgs_user lu = {model, &t, progress, user, every};
+        sciml_lbfgs_options options;
+        sciml_lbfgs_options_default(&options);
+        options.max_iterations = config->lbfgs_iterations;
+        options.max_evaluations = config->lbfgs_iterations * 5 / 4 + 100;
+        options.history = 50;
+        options.gradient_tolerance = 1e-12;
+        options.function_tolerance = 1e-14;
+        options.iteration_callback = lbfgs_iteration;
+        options.iteration_user = &lu;
+        sciml_lbfgs_result result;
+        status = sciml_lbfgs_minimize(ctx, n, x, sciml_graph_objective_evaluate, &objective,
+                                      &options, &result);
+        if (status == SCIML_OK || status == SCIML_ERR_INTERRUPTED ||
+            status == SCIML_ERR_NONFINITE) {
+            /* x is the last accepted iterate: finite */
+            memcpy(params, x, (size_t)n * sizeof *x);
+            sciml_status again = sciml_graph_forward(g, t.loss);
+            if (!again && isfinite(sciml_graph_scalar(g, t.loss))) {
+                store_params(model, x);
+                read_terms(model, &t, "lbfgs", result.iterations, &model->last);
+            }
+        }
+        if (status == SCIML_ERR_NONFINITE)
+            status = sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                 "pinn: L-BFGS found only non-finite losses after iteration "
+                                 "%lld; keeping its parameters",
+                                 (long long)result.iterations);
+        free(x);
+    }
+done:
+    free(backup);
+    sciml_adam_destroy(&adam);
+    train_graph_free(&t);
+    return status;
+}
+
+void sciml_pinn_last_progress(const sciml_pinn *model, sciml_pinn_progress *progress) {
+    *progress = model->last;
+}
+
+/* ---- evaluation --------------------------------------------------------------------------------
+ */
+
+sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double *points, double *u,
+                                 double *residual) {
+    sciml_graph *g = model->eval;
+    const sciml_pde *pde = &model->pde;
+    int d = pde->input_count, streams = sciml_taylor_stream_count(&pde->spec);
+    memcpy(sciml_graph_params(g), model->params, (size_t)model->param_count * sizeof(double));
+    double *stacked = malloc((size_t)EVAL_BATCH * (size_t)streams * (size_t)d * sizeof *stacked);
+    if (!stacked)
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    sciml_status status = SCIML_OK;
+    for (int64_t start = 0; start < count && !status; start += EVAL_BATCH) {
+        int64_t n = count - start < EVAL_BATCH ? count - start : EVAL_BATCH;
+        const double *chunk = points + start * d;
+        sciml_taylor_seed(&pde->spec, n, chunk, stacked);
+        sciml_node out = residual ? model->eval_r : model->eval_u;
+        if ((status = sciml_graph_set_batch(g, n)) ||
+            (status = sciml_graph_set_input(g, model->eval_x, stacked, n * streams * d)) ||
+            (status = sciml_graph_set_input(g, model->eval_points, chunk, n * d)) ||
+            (status = sciml_graph_forward(g, out)) ||
+            (status = sciml_graph_forward(g, model->eval_u)) ||
+            (status = sciml_graph_get_value(g, model->eval_u, u + start, n)))
+            break;
+        if (residual)
+            status = sciml_graph_get_value(g, model->eval_r, residual + start, n);
+    }
+    free(stacked);
+    return status;
+}
+
+sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const double *points,
+                                       double *relative_l2) {
+    double *u = malloc((size_t)count * sizeof *u), *ref = malloc((size_t)count * sizeof *ref);
+    sciml_status status = SCIML_OK;
+    if (!u || !ref)
+        status = sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    if (!status)
+        status = sciml_pde_solution(model->ctx, &model->pde, count, points, ref);
+    if (!status)
+        status = sciml_pinn_evaluate(model, count, points, u, NULL);
+    if (!status) {
+        double num = 0, den = 0;
+        for (int64_t i = 0; i < count; i++) {
+            num += (u[i] - ref[i]) * (u[i] - ref[i]);
+            den += ref[i] * ref[i];
+        }
+        *relative_l2 = sqrt(num / (den > 0 ? den : 1));
+    }
+    free(u);
+    free(ref);
+    return status;
+}
+
+const sciml_pinn_config *sciml_pinn_get_config(const sciml_pinn *model) {
+    return &model->config;
+}
+
+const sciml_pde *sciml_pinn_get_pde(const sciml_pinn *model) {
+    return &model->pde;
+}
+
+/* ---- files
+ * ----------------------------------------------------------------------------------------- */
+
+sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
+                              const sciml_model_provenance *provenance) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_pinn_config *config = &model->config;
+    memcpy(sciml_graph_params(model->eval), model->params,
+           (size_t)model->param_count * sizeof(double));
+    sciml_nc_writer *writer = NULL;
+    sciml_status status = sciml_nc_writer_create(ctx, path, NULL, &writer);
+    if (status)
+        return status;
+    char hidden[256] = "";
+    for (int l = 0; l < config->hidden_count; l++)
+        snprintf(hidden + strlen(hidden), sizeof hidden - strlen(hidden), "%s%lld", l ? "," : "",
+                 (long long)config->hidden[l]);
+    if ((status = sciml_params_define(writer, model->eval)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "model")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "pinn")) ||
+        (status =
+             sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "pde", model->pde.name)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "hidden", hidden)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "activation",
+                                        sciml_activation_name(config->activation))) ||
+        (status = sciml_nc_put_att_text(
+             writer, SCIML_NC_GLOBAL, "unknown",
+             config->unknown >= 0 ? model->pde.coefficient_names[config->unknown] : "")))
+        goto fail;
+    for (int k = 0; k < model->pde.coefficient_count; k++)
+        if ((status =
+                 sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, model->pde.coefficient_names[k],
+                                         SCIML_NC_DOUBLE, &model->pde.coefficients[k], 1)))
+            goto fail;
+    if (provenance) {
+        char seed[32];
+        snprintf(seed, sizeof seed, "%" PRIu64, provenance->seed);
+        if ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_seed", seed)) ||
+            (provenance->command &&
+             ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_command",
+                                              provenance->command)) ||
+              (status = sciml_nc_append_history(writer, provenance->command)))))
+            goto fail;
+    }
+    if ((status = sciml_nc_end_def(writer)) || (status = sciml_params_write(writer, model->eval)))
+        goto fail;
+    return sciml_nc_writer_close(&writer);
+fail:
+    sciml_nc_writer_abort(&writer);
+    return status;
+}
+
+static sciml_status read_text(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
+                              const char **text) {
+    sciml_status status = sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, name, text, NULL);
+    if (status == SCIML_ERR_NOT_FOUND || status == SCIML_ERR_FORMAT)
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: model attribute '%s' is missing or not text, expected a pinn "
+                           "model file",
+                           sciml_nc_name(reader), name);
+    return status;
+}
+
+sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out) {
+    *out = NULL;
+    sciml_nc_reader *reader = NULL;
+    sciml_pinn *model = NULL;
+    sciml_status status = sciml_nc_open(ctx, path, &reader);
+    if (status)
+        return status;
+    const char *kind = NULL, *model_name = NULL, *pde_name = NULL, *hidden = NULL,
+               *activation = NULL, *unknown = NULL;
+    if ((status = read_text(ctx, reader, "sciml_kind", &kind)) ||
+        (status = read_text(ctx, reader, "sciml_model", &model_name)))
+        goto done;
+    if (strcmp(kind, "model") || strcmp(model_name, "pinn")) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: sciml_kind '%s', sciml_model '%s': expected a pinn model", path,
+                             kind, model_name);
+        goto done;
+    }
+    if ((status = read_text(ctx, reader, "pde", &pde_name)) ||
+        (status = read_text(ctx, reader, "hidden", &hidden)) ||
+        (status = read_text(ctx, reader, "activation", &activation)) ||
+        (status = read_text(ctx, reader, "unknown", &unknown)))
+        goto done;
+    sciml_pde pde;
+    if ((status = sciml_pde_init(ctx, pde_name, &pde))) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT, "%s: %s", path, sciml_ctx_message(ctx));
+        goto done;
+    }
+    for (int k = 0; k < pde.coefficient_count; k++) {
+        double value;
+        int64_t length = 0;
+        if (sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, pde.coefficient_names[k], &value, 1,
+                                    &length) ||
+            length != 1 || sciml_pde_set_coefficient(ctx, &pde, pde.coefficient_names[k], value)) {
+            status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                                 "%s: coefficient attribute '%s' is missing or invalid, expected "
+                                 "one valid number",
+                                 path, pde.coefficient_names[k]);
+            goto done;
+        }
+    }
+    sciml_pinn_config config;
+    sciml_pinn_config_default(&config, &pde);
+    if (sciml_parse_hidden(ctx, hidden, config.hidden, SCIML_PINN_MAX_HIDDEN,
+                           &config.hidden_count) ||
+        sciml_activation_parse(activation, &config.activation)) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: model attributes hidden '%s' / activation '%s' are invalid", path,
+                             hidden, activation);
+        goto done;
+    }
+    config.unknown = unknown[0] ? sciml_pde_coefficient_index(&pde, unknown) : -1;
+    if (unknown[0] && config.unknown < 0) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: unknown coefficient '%s' is not a coefficient of %s", path,
+                             unknown, pde.name);
+        goto done;
+    }
+    if ((status = sciml_pinn_create(ctx, &config, &model)) ||
+        (status = sciml_params_read(ctx, reader, model->eval)))
+        goto done;
+    store_params(model, sciml_graph_params(model->eval));
+    *out = model;
+    model = NULL;
+done:
+    sciml_pinn_destroy(&model);
+    sciml_nc_close(&reader);
+    return status;
+}
