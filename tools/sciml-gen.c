@@ -13,6 +13,8 @@
  *               example
  *   antiderivative  DeepONet's first example: v from an RBF Gaussian process at m sensors ->
  *               u(x) = integral_0^x v at the same points (sciml/operator_data.h)
+ *   burgers-ref the PINN Burgers reference (Cole-Hopf) on a grid or at points, in
+ *               gen_burgers_ref.c
  */
 #include <math.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "sciml/gen.h"
 #include "sciml/netcdf.h"
 #include "sciml/operator_data.h"
+#include "gen_burgers_ref.h"
 #include "tool.h"
 
 typedef enum generator_kind {
@@ -81,6 +84,9 @@ static void usage(FILE *out) {
             "  antiderivative  DeepONet's first example: v(sample, sensor) from a Gaussian\n"
             "              process with RBF kernel on [0, 1], u(sample, x) = integral_0^x v at\n"
             "              the same points\n"
+            "  burgers-ref Burgers reference for PINNs on [-1, 1], u0 = -sin(pi x) (Cole-Hopf):\n"
+            "              u(t, x) on a grid or u(point) at random points; options in\n"
+            "              'sciml-gen burgers-ref --help'\n"
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
@@ -766,6 +772,8 @@ done:
 
 int main(int argc, char **argv) {
     tool_set_name("sciml-gen");
+    if (argc >= 2 && !strcmp(argv[1], "burgers-ref"))
+        return gen_burgers_ref_main(argc, argv);
     gen_options options;
     int usage_status = parse_options(argc, argv, &options);
     if (usage_status)

@@ -19,8 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define EVAL_BATCH 1024
+
+static double seconds_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
 
 typedef struct point_set {
     sciml_taylor_spec spec;
@@ -432,6 +439,13 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
 
 static void read_terms(sciml_pinn *model, train_graph *t, const char *phase, int64_t iteration,
                        sciml_pinn_progress *p) {
+    sciml_pinn_progress keep = model->last; /* timing fields */
+    memset(p, 0, sizeof *p);
+    p->adam_steps = keep.adam_steps;
+    p->lbfgs_iterations = keep.lbfgs_iterations;
+    p->lbfgs_evaluations = keep.lbfgs_evaluations;
+    p->adam_seconds = keep.adam_seconds;
+    p->lbfgs_seconds = keep.lbfgs_seconds;
     p->phase = phase;
     p->iteration = iteration;
     p->loss = sciml_graph_scalar(t->g, t->loss);
@@ -499,6 +513,9 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
     }
     if (config->adam_iterations > 0 && (status = sciml_adam_create(ctx, n, NULL, &adam)))
         goto done;
+    model->last.adam_steps = model->last.lbfgs_iterations = model->last.lbfgs_evaluations = 0;
+    model->last.adam_seconds = model->last.lbfgs_seconds = 0;
+    double start = seconds_now();
     for (int64_t step = 1; step <= config->adam_iterations; step++) {
         if (sciml_ctx_interrupted(ctx)) {
             status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "pinn: interrupted at Adam step %lld",
@@ -536,6 +553,8 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
         }
         if (status)
             goto done;
+        model->last.adam_steps = step;
+        model->last.adam_seconds = seconds_now() - start;
     }
     if (config->adam_iterations > 0) {
         /* the parameters after the last Adam step, if finite */
@@ -566,8 +585,13 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
         options.iteration_callback = lbfgs_iteration;
         options.iteration_user = &lu;
         sciml_lbfgs_result result;
+        memset(&result, 0, sizeof result);
+        start = seconds_now();
         status = sciml_lbfgs_minimize(ctx, n, x, sciml_graph_objective_evaluate, &objective,
                                       &options, &result);
+        model->last.lbfgs_seconds = seconds_now() - start;
+        model->last.lbfgs_iterations = result.iterations;
+        model->last.lbfgs_evaluations = result.evaluations;
         if (status == SCIML_OK || status == SCIML_ERR_INTERRUPTED ||
             status == SCIML_ERR_NONFINITE) {
             /* x is the last accepted iterate: finite */

@@ -67,6 +67,9 @@ typedef struct sciml_pinn_progress {
     double conditions[SCIML_PDE_MAX_CONDITIONS];
     double observations;  /* mean misfit^2 (inverse problems) */
     double unknown_value; /* current value of the unknown coefficient (NaN when none) */
+    /* filled in the final summary (sciml_pinn_last_progress) only: */
+    int64_t adam_steps, lbfgs_iterations, lbfgs_evaluations;
+    double adam_seconds, lbfgs_seconds; /* wall-clock time of each phase */
 } sciml_pinn_progress;
 
 /* Returns 0 to continue, non-zero to stop training early (not an error). */
