@@ -40,7 +40,7 @@ static void net_create(net *n, int64_t count, int hidden_count, const int64_t *h
     CU_ASSERT_EQUAL(sciml_taylor_spec_add_second(&n->spec, 0, 1), 4); /* no repeat */
     n->streams = sciml_taylor_stream_count(&n->spec);
     CU_ASSERT_EQUAL(n->streams, 6);
-    int64_t shape[3] = {count, n->streams, 2};
+    int64_t shape[3] = {n->streams, count, 2};
     n->x = sciml_graph_input(n->g, "x", 3, shape);
     CU_ASSERT_EQUAL_FATAL(
         sciml_mlp_create(n->ctx, n->g, "u", 2, hidden_count, hidden, 1, activation, &n->mlp),
@@ -65,7 +65,7 @@ static void net_destroy(net *n) {
     sciml_ctx_destroy(&n->ctx);
 }
 
-/* Streams (count, S) at points (count, 2). */
+/* Streams (count, S) at points (count, 2) (transposed from the graph's (S, count)). */
 static void net_eval(net *n, const double *points, double *streams) {
     size_t size = (size_t)n->count * (size_t)n->streams * 2;
     double *stacked = malloc(size * sizeof *stacked);
@@ -73,7 +73,13 @@ static void net_eval(net *n, const double *points, double *streams) {
     sciml_taylor_seed(&n->spec, n->count, points, stacked);
     CU_ASSERT_EQUAL(sciml_graph_set_input(n->g, n->x, stacked, (int64_t)size), SCIML_OK);
     CU_ASSERT_EQUAL(sciml_graph_forward(n->g, n->y), SCIML_OK);
-    CU_ASSERT_EQUAL(sciml_graph_get_value(n->g, n->y, streams, n->count * n->streams), SCIML_OK);
+    double *by_stream = malloc((size_t)(n->count * n->streams) * sizeof *by_stream);
+    CU_ASSERT_FATAL(by_stream != NULL);
+    CU_ASSERT_EQUAL(sciml_graph_get_value(n->g, n->y, by_stream, n->count * n->streams), SCIML_OK);
+    for (int64_t r = 0; r < n->count; r++)
+        for (int k = 0; k < n->streams; k++)
+            streams[r * n->streams + k] = by_stream[k * n->count + r];
+    free(by_stream);
     free(stacked);
 }
 
@@ -108,7 +114,7 @@ static void test_analytic_unit(void) {
 
 static void check_finite_differences(sciml_activation activation) {
     const int64_t hidden[2] = {8, 8};
-    enum { COUNT = 5 };
+    enum { COUNT = 100 }; /* more than one tile of 512 values per stream */
     net n;
     net_create(&n, COUNT, 2, hidden, activation, 7);
     double points[2 * COUNT], s[6 * COUNT];
@@ -179,12 +185,12 @@ static void test_spec_layout(void) {
     double points[3] = {0.5, -1, 2}, stacked[12];
     sciml_taylor_spec_init(&spec, 3);
     sciml_taylor_seed(&spec, 1, points, stacked);
-    const double expected[12] = {0.5, -1, 2, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+    const double expected[12] = {0.5, -1, 2, 1, 0, 0, 0, 1, 0, 0, 0, 1}; /* (S, 1, d) */
     CU_ASSERT_EQUAL(memcmp(stacked, expected, sizeof expected), 0);
     /* relu has no Taylor propagation: one clear error */
     sciml_graph *g = NULL;
     CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
-    int64_t shape[3] = {2, 4, 3};
+    int64_t shape[3] = {4, 2, 3};
     sciml_node x = sciml_graph_input(g, "x", 3, shape);
     CU_ASSERT_EQUAL(sciml_taylor_activate(ctx, g, &spec, x, SCIML_NO_NODE, SCIML_ACT_RELU),
                     SCIML_NO_NODE);
@@ -197,7 +203,7 @@ static void test_spec_layout(void) {
  * mean(r^2) + mean((u - g)^2) against central differences. */
 static void check_residual_gradient(sciml_activation activation) {
     const int64_t hidden[2] = {6, 6};
-    enum { COUNT = 7 };
+    enum { COUNT = 100 };
     sciml_ctx *ctx = make_ctx();
     sciml_graph *g = NULL;
     CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
@@ -206,7 +212,7 @@ static void check_residual_gradient(sciml_activation activation) {
     int xx = sciml_taylor_spec_add_second(&spec, 0, 0);
     int xt = sciml_taylor_spec_add_second(&spec, 0, 1);
     int streams = sciml_taylor_stream_count(&spec);
-    int64_t shape[3] = {COUNT, streams, 2}, target_shape[2] = {COUNT, 1};
+    int64_t shape[3] = {streams, COUNT, 2}, target_shape[2] = {COUNT, 1};
     sciml_node x = sciml_graph_input(g, "x", 3, shape);
     sciml_node target = sciml_graph_input(g, "g", 2, target_shape);
     sciml_mlp mlp;

@@ -180,13 +180,14 @@ static void test_residual_nodes(void) {
     CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
     int streams = sciml_taylor_stream_count(&pde.spec); /* u, u_x, u_t, u_xx */
     CU_ASSERT_EQUAL(streams, 4);
-    int64_t y_shape[3] = {2, streams, 1}, p_shape[2] = {2, 2};
+    int64_t y_shape[3] = {streams, 2, 1}, p_shape[2] = {2, 2};
     sciml_node y = sciml_graph_input(g, "y", 3, y_shape);
     sciml_node points = sciml_graph_input(g, "points", 2, p_shape);
     sciml_node r = sciml_pde_residual(ctx, g, &pde, y, points, NULL);
     CU_ASSERT_FATAL(r != SCIML_NO_NODE);
     CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
-    const double streams_values[8] = {0.5, 2, 3, 4, -1, 1, 0, 100};
+    /* (S, 2, 1): u, u_x, u_t, u_xx of the two points */
+    const double streams_values[8] = {0.5, -1, 2, 1, 3, 0, 4, 100};
     const double p[4] = {0, 0, 0, 0};
     CU_ASSERT_EQUAL(sciml_graph_set_input(g, y, streams_values, 8), SCIML_OK);
     CU_ASSERT_EQUAL(sciml_graph_set_input(g, points, p, 4), SCIML_OK);

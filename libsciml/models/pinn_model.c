@@ -3,8 +3,8 @@
  *
  * Two graphs share one parameter layout (the MLP "u" first, then coefficient.<name> for an
  * inverse problem): the training graph has fixed shapes (every point set is its own input,
- * (count, S, d) stacked for the Taylor streams it needs) and is built when training starts;
- * the evaluation graph has a batch dimension and gives u and the residual in chunks. The
+ * (S, count, d) stacked for the Taylor streams it needs) and is built when training starts;
+ * the evaluation graph takes fixed chunks of EVAL_BATCH points (the last one padded). The
  * model's own copy of the flat parameter vector is the truth between them. */
 #include "sciml/pinn_model.h"
 
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#define EVAL_BATCH 1024
+#define EVAL_BATCH 512
 
 static double seconds_now(void) {
     struct timespec now;
@@ -156,7 +156,7 @@ static sciml_status build_eval(sciml_pinn *model) {
         return status;
     sciml_graph *g = model->eval;
     int d = pde->input_count, streams = sciml_taylor_stream_count(&pde->spec);
-    int64_t x_shape[3] = {SCIML_BATCH, streams, d}, p_shape[2] = {SCIML_BATCH, d};
+    int64_t x_shape[3] = {streams, EVAL_BATCH, d}, p_shape[2] = {EVAL_BATCH, d};
     model->eval_x = sciml_graph_input(g, "x", 3, x_shape);
     model->eval_points = sciml_graph_input(g, "points", 2, p_shape);
     if ((status = add_network(model, g, &model->eval_mlp, &model->eval_coefficient)))
@@ -169,7 +169,7 @@ static sciml_status build_eval(sciml_pinn *model) {
         params[k] = k == model->config.unknown ? model->eval_coefficient : SCIML_NO_NODE;
     model->eval_u = sciml_taylor_stream(g, y, 0);
     model->eval_r = sciml_pde_residual(ctx, g, pde, y, model->eval_points, params);
-    if ((status = sciml_graph_build(g, EVAL_BATCH)))
+    if ((status = sciml_graph_build(g, 1)))
         return status;
     model->param_count = sciml_graph_param_count(g);
     return SCIML_OK;
@@ -289,7 +289,7 @@ static void train_graph_free(train_graph *t) {
     }
 }
 
-/* Allocates the set's arrays and adds its stacked input to the graph. */
+/* Allocates the set's arrays and adds its stacked input (S, count, d) to the graph. */
 static sciml_status set_create(sciml_ctx *ctx, sciml_graph *g, const char *name, int d,
                                const sciml_taylor_spec *spec, int64_t count, point_set *set) {
     set->spec = *spec;
@@ -300,7 +300,7 @@ static sciml_status set_create(sciml_ctx *ctx, sciml_graph *g, const char *name,
     if (!set->points || !set->stacked)
         return sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory for %lld %s points",
                            (long long)count, name);
-    int64_t shape[3] = {count, streams, d};
+    int64_t shape[3] = {streams, count, d};
     set->input = sciml_graph_input(g, name, 3, shape);
     return set->input == SCIML_NO_NODE ? sciml_ctx_status(ctx) : SCIML_OK;
 }
@@ -629,26 +629,37 @@ sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double 
     const sciml_pde *pde = &model->pde;
     int d = pde->input_count, streams = sciml_taylor_stream_count(&pde->spec);
     memcpy(sciml_graph_params(g), model->params, (size_t)model->param_count * sizeof(double));
+    /* fixed chunks of EVAL_BATCH points, the last one padded with copies of its first point */
+    double *chunk = malloc((size_t)EVAL_BATCH * (size_t)d * sizeof *chunk);
     double *stacked = malloc((size_t)EVAL_BATCH * (size_t)streams * (size_t)d * sizeof *stacked);
-    if (!stacked)
-        return sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    double *values = malloc((size_t)EVAL_BATCH * sizeof *values);
     sciml_status status = SCIML_OK;
+    if (!chunk || !stacked || !values)
+        status = sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
     for (int64_t start = 0; start < count && !status; start += EVAL_BATCH) {
         int64_t n = count - start < EVAL_BATCH ? count - start : EVAL_BATCH;
-        const double *chunk = points + start * d;
-        sciml_taylor_seed(&pde->spec, n, chunk, stacked);
-        sciml_node out = residual ? model->eval_r : model->eval_u;
-        if ((status = sciml_graph_set_batch(g, n)) ||
-            (status = sciml_graph_set_input(g, model->eval_x, stacked, n * streams * d)) ||
-            (status = sciml_graph_set_input(g, model->eval_points, chunk, n * d)) ||
-            (status = sciml_graph_forward(g, out)) ||
+        memcpy(chunk, points + start * d, (size_t)n * (size_t)d * sizeof *chunk);
+        for (int64_t i = n; i < EVAL_BATCH; i++)
+            memcpy(chunk + i * d, chunk, (size_t)d * sizeof *chunk);
+        sciml_taylor_seed(&pde->spec, EVAL_BATCH, chunk, stacked);
+        if ((status = sciml_graph_set_input(g, model->eval_x, stacked,
+                                            (int64_t)EVAL_BATCH * streams * d)) ||
+            (status =
+                 sciml_graph_set_input(g, model->eval_points, chunk, (int64_t)EVAL_BATCH * d)) ||
             (status = sciml_graph_forward(g, model->eval_u)) ||
-            (status = sciml_graph_get_value(g, model->eval_u, u + start, n)))
+            (status = sciml_graph_get_value(g, model->eval_u, values, EVAL_BATCH)))
             break;
-        if (residual)
-            status = sciml_graph_get_value(g, model->eval_r, residual + start, n);
+        memcpy(u + start, values, (size_t)n * sizeof *values);
+        if (residual) {
+            if ((status = sciml_graph_forward(g, model->eval_r)) ||
+                (status = sciml_graph_get_value(g, model->eval_r, values, EVAL_BATCH)))
+                break;
+            memcpy(residual + start, values, (size_t)n * sizeof *values);
+        }
     }
+    free(chunk);
     free(stacked);
+    free(values);
     return status;
 }
 

@@ -2,22 +2,21 @@
  * (DESIGN.md, decision 2).
  *
  * A network u(x), x in R^d, is evaluated together with the input derivatives a PDE needs. Every
- * layer carries S "streams" per sample, stacked as rows of one tensor (batch, S, width):
+ * layer carries S "streams" of all its points, stacked stream-major in one tensor (S, rows, width):
  *   stream 0            the value h
  *   stream 1 + i        dh/dx_i            (i < d; always present)
  *   stream 1 + d + k    d2h/dx_p dx_q      (k-th requested pair (p, q), p <= q)
- * A dense layer z = h W (+ b on stream 0 only) is linear, so one GEMM over batch * S rows maps
- * every stream at once. An activation a = s(z) acts stream by stream through the chain rule:
- *   a       = s(z)
- *   a_i     = s'(z) z_i
- *   a_pq    = s'(z) z_pq + s''(z) z_p z_q
- * The graph holds each layer as sciml_linear (no bias) followed by one taylor-activation node
- * whose backward is written by hand from these formulas (with s''' for the z_p z_q term):
- *   dz_pq  += s' g_pq
- *   dz_i   += s' g_i + s'' sum_{(p,q) k} g_pq (z_q [p = i] + z_p [q = i])
- *   dz     += s' g + s'' sum_i z_i g_i + sum_k g_pq (s'' z_pq + s''' z_p z_q)
- * and db = sum over samples of dz on stream 0. Residuals built from the output streams are then
- * ordinary graph nodes, and one reverse pass gives the exact parameter gradient.
+ * A dense layer z = h W (+ b on stream 0 only) is linear, so one GEMM over S * rows rows maps
+ * every stream at once. Stream-major order keeps each stream one contiguous block, so the
+ * activation formulas below are plain vector loops; the stream axis comes first, so these
+ * tensors have fixed shapes (no SCIML_BATCH; evaluate in fixed-size chunks). An activation a = s(z)
+ * acts stream by stream through the chain rule: a       = s(z) a_i     = s'(z) z_i a_pq    = s'(z)
+ * z_pq + s''(z) z_p z_q The graph holds each layer as sciml_linear (no bias) followed by one
+ * taylor-activation node whose backward is written by hand from these formulas (with s''' for the
+ * z_p z_q term): dz_pq  += s' g_pq dz_i   += s' g_i + s'' sum_{(p,q) k} g_pq (z_q [p = i] + z_p [q
+ * = i]) dz     += s' g + s'' sum_i z_i g_i + sum_k g_pq (s'' z_pq + s''' z_p z_q) and db = sum over
+ * samples of dz on stream 0. Residuals built from the output streams are then ordinary graph nodes,
+ * and one reverse pass gives the exact parameter gradient.
  *
  * The input tensor is seeded with sciml_taylor_seed: x on stream 0, the unit vector e_i on
  * stream 1 + i, zero on the second-order streams.
@@ -59,22 +58,22 @@ int sciml_taylor_second_stream(const sciml_taylor_spec *spec, int p, int q);
 /* SCIML_ERR_ARG (message on ctx) unless the spec is well formed. */
 sciml_status sciml_taylor_spec_check(sciml_ctx *ctx, const sciml_taylor_spec *spec);
 
-/* Fills stacked (count, S, d) row-major from points (count, d): x on stream 0, e_i on the
+/* Fills stacked (S, count, d) row-major from points (count, d): x on stream 0, e_i on the
  * first-order streams, zeros on the second-order ones. */
 void sciml_taylor_seed(const sciml_taylor_spec *spec, int64_t count, const double *points,
                        double *stacked);
 
-/* a = s(z + b) stream by stream for z of shape (..., S, n) (stream axis second to last),
+/* a = s(z + b) stream by stream for z of shape (S, ..., n) (stream axis first),
  * b (n) a parameter (added to stream 0) or SCIML_NO_NODE. Supported activations: tanh, sin,
  * identity; others give SCIML_NO_NODE with SCIML_ERR_ARG on the context. The spec is copied. */
 sciml_node sciml_taylor_activate(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor_spec *spec,
                                  sciml_node z, sciml_node bias, sciml_activation activation);
-/* The MLP (sciml/nn.h) on stacked input x (batch, S, d): per layer sciml_linear without bias
+/* The MLP (sciml/nn.h) on stacked input x (S, rows, d): per layer sciml_linear without bias
  * and sciml_taylor_activate with the layer's bias (identity on the output layer). Returns
- * (batch, S, output_size), or SCIML_NO_NODE. */
+ * (S, rows, output_size), or SCIML_NO_NODE. */
 sciml_node sciml_taylor_mlp_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp,
                                   const sciml_taylor_spec *spec, sciml_node x);
-/* Stream `stream` of y (batch, S, n) as a (batch, n) node. */
+/* Stream `stream` of y (S, rows, n) as a (rows, n) node. */
 sciml_node sciml_taylor_stream(sciml_graph *g, sciml_node y, int stream);
 
 #ifdef __cplusplus
