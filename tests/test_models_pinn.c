@@ -106,6 +106,43 @@ static void test_burgers_short(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* Residual-based refinement: 3 rounds of 8 points from 2000 candidates join the 32 interior
+ * points of Poisson 1D, and the refined network is at least as accurate as the bound. */
+static void test_refinement(void) {
+    sciml_ctx *ctx = make_ctx();
+    sciml_pde pde;
+    CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, "poisson1d", &pde), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_pde_set_coefficient(ctx, &pde, "k", 2), SCIML_OK);
+    sciml_pinn_config config;
+    sciml_pinn_config_default(&config, &pde);
+    config.hidden_count = 2;
+    config.hidden[0] = config.hidden[1] = 16;
+    config.interior_count = 32;
+    config.adam_iterations = 200;
+    config.lbfgs_iterations = 300;
+    config.rar_rounds = 3;
+    config.rar_candidates = 2000;
+    config.rar_add = 8;
+    config.rar_steps = 50;
+    config.seed = 2;
+    sciml_pinn *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_create(ctx, &config, &model), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_pinn_interior_count(model), 32);
+    CU_ASSERT_EQUAL(sciml_pinn_train(model, NULL, NULL, 100), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_pinn_interior_count(model), 32 + 3 * 8);
+    sciml_pinn_progress last;
+    sciml_pinn_last_progress(model, &last);
+    CU_ASSERT_EQUAL(last.adam_steps, 200 + 3 * 50);
+    double error = grid_error(model, 64);
+    fprintf(stderr, "\n  poisson1d k=2 with refinement: relative L2 %.3g ", error);
+    CU_ASSERT(error < 1e-2);
+    config.rar_add = 5000; /* more than the candidates */
+    sciml_pinn *bad = NULL;
+    CU_ASSERT_EQUAL(sciml_pinn_create(ctx, &config, &bad), SCIML_ERR_RANGE);
+    sciml_pinn_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
 static void test_inverse_heat(void) {
     sciml_ctx *ctx = make_ctx();
     sciml_pde pde;
@@ -151,6 +188,7 @@ int main(void) {
     const sciml_test_case cases[] = {{"Poisson 1D accuracy", test_poisson1d},
                                      {"Poisson 2D accuracy and file round trip", test_poisson2d},
                                      {"Burgers short run", test_burgers_short},
+                                     {"residual-based refinement", test_refinement},
                                      {"inverse heat equation", test_inverse_heat},
                                      {NULL, NULL}};
     return sciml_test_main("pinn", cases);

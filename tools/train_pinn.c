@@ -22,6 +22,8 @@ typedef struct pinn_options {
     int64_t interior, boundary, initial; /* -1: default */
     double weight_residual, weight_boundary, weight_initial, weight_data;
     int64_t iterations, lbfgs_iterations;
+    int rar_rounds;
+    int64_t rar_candidates, rar_add, rar_steps;
     double lr;
     uint64_t seed;
     int threads, quiet;
@@ -49,6 +51,10 @@ static void usage(FILE *out) {
             "  --sampling NAME       uniform, lhs, sobol or grid [lhs]\n"
             "  --weight-residual X, --weight-boundary X, --weight-initial X, --weight-data X\n"
             "                        loss weights [1]\n"
+            "  --rar-rounds N        residual-based refinement rounds after the Adam steps [0]\n"
+            "  --rar-candidates N    uniform candidate points per round [100000]\n"
+            "  --rar-add N           points with the largest residual added per round [10]\n"
+            "  --rar-steps N         Adam steps after each round [1000]\n"
             "Network:\n"
             "  --hidden LIST         hidden widths [20,20,20]\n"
             "  --activation NAME     tanh or sin [tanh]\n"
@@ -79,6 +85,9 @@ static int parse(int argc, char **argv, pinn_options *o) {
     o->lbfgs_iterations = 5000;
     o->lr = 1e-3;
     o->threads = 1;
+    o->rar_candidates = 100000;
+    o->rar_add = 10;
+    o->rar_steps = 1000;
     o->hidden_text = "20,20,20";
     o->activation_text = "tanh";
     o->sampling_text = "lhs";
@@ -123,6 +132,15 @@ static int parse(int argc, char **argv, pinn_options *o) {
             tool_parse_double(&errors, "--weight-initial", v, 0, 1e12, &o->weight_initial);
         } else if (tool_option(argc, argv, &i, "--weight-data", &v, &errors)) {
             tool_parse_double(&errors, "--weight-data", v, 0, 1e12, &o->weight_data);
+        } else if (tool_option(argc, argv, &i, "--rar-rounds", &v, &errors)) {
+            tool_parse_int(&errors, "--rar-rounds", v, 0, 10000, &o->rar_rounds);
+        } else if (tool_option(argc, argv, &i, "--rar-candidates", &v, &errors)) {
+            tool_parse_int64(&errors, "--rar-candidates", v, 1, INT64_C(1) << 24,
+                             &o->rar_candidates);
+        } else if (tool_option(argc, argv, &i, "--rar-add", &v, &errors)) {
+            tool_parse_int64(&errors, "--rar-add", v, 1, INT64_C(1) << 24, &o->rar_add);
+        } else if (tool_option(argc, argv, &i, "--rar-steps", &v, &errors)) {
+            tool_parse_int64(&errors, "--rar-steps", v, 0, INT64_C(1) << 40, &o->rar_steps);
         } else if (tool_option(argc, argv, &i, "--hidden", &v, &errors)) {
             o->hidden_text = v;
         } else if (tool_option(argc, argv, &i, "--activation", &v, &errors)) {
@@ -266,6 +284,10 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     config.adam_iterations = o->iterations;
     config.lbfgs_iterations = o->lbfgs_iterations;
     config.learning_rate = o->lr;
+    config.rar_rounds = o->rar_rounds;
+    config.rar_candidates = o->rar_candidates;
+    config.rar_add = o->rar_add;
+    config.rar_steps = o->rar_steps;
     config.seed = o->seed;
     if (sciml_ctx_set_threads(ctx, o->threads) || sciml_pinn_create(ctx, &config, &model))
         return tool_fail(ctx);

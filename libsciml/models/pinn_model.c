@@ -64,6 +64,8 @@ struct sciml_pinn {
     double *params; /* (param_count) the truth */
     int64_t observation_count;
     double *observation_points, *observation_values;
+    int64_t extra_count;  /* interior points added by refinement */
+    double *extra_points; /* (extra_count, d) */
     sciml_pinn_progress last;
 };
 
@@ -88,6 +90,9 @@ void sciml_pinn_config_default(sciml_pinn_config *config, const sciml_pde *pde) 
     config->learning_rate = 1e-3;
     config->lbfgs_iterations = 5000;
     config->unknown = -1;
+    config->rar_candidates = 100000;
+    config->rar_add = 10;
+    config->rar_steps = 1000;
 }
 
 static sciml_status check_config(sciml_ctx *ctx, const sciml_pinn_config *config) {
@@ -120,6 +125,15 @@ static sciml_status check_config(sciml_ctx *ctx, const sciml_pinn_config *config
     if (!(config->learning_rate > 0) || !isfinite(config->learning_rate))
         return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: learning rate %g, expected > 0",
                            config->learning_rate);
+    if (config->rar_rounds < 0 || config->rar_rounds > 10000 || config->rar_steps < 0 ||
+        config->rar_add < 1 || config->rar_candidates < config->rar_add ||
+        config->rar_candidates > (INT64_C(1) << 24))
+        return sciml_error(ctx, SCIML_ERR_RANGE,
+                           "pinn: refinement %d rounds of %lld points from %lld candidates and "
+                           "%lld steps, expected 0..10000 rounds, 1 <= points <= candidates <= "
+                           "2^24 and steps >= 0",
+                           config->rar_rounds, (long long)config->rar_add,
+                           (long long)config->rar_candidates, (long long)config->rar_steps);
     if (config->unknown < -1 || config->unknown >= pde->coefficient_count)
         return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: unknown coefficient index %d",
                            config->unknown);
@@ -220,6 +234,7 @@ void sciml_pinn_destroy(sciml_pinn **model) {
     free((*model)->params);
     free((*model)->observation_points);
     free((*model)->observation_values);
+    free((*model)->extra_points);
     free(*model);
     *model = NULL;
 }
@@ -328,16 +343,22 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
     sciml_rng rng;
     sciml_rng_seed(&rng, config->seed ^ UINT64_C(0x9e3779b97f4a7c15));
     /* interior */
-    if ((status =
-             set_create(ctx, g, "interior", d, &pde->spec, config->interior_count, &t->interior)))
+    int64_t interior = config->interior_count + model->extra_count;
+    if ((status = set_create(ctx, g, "interior", d, &pde->spec, interior, &t->interior)))
         return status;
-    int64_t p_shape[2] = {config->interior_count, d};
+    int64_t p_shape[2] = {interior, d};
     t->interior_points = sciml_graph_input(g, "interior_points", 2, p_shape);
     if ((status = add_network(model, g, &t->mlp, &t->coefficient)))
         return status;
     if ((status = sciml_pde_sample_interior(ctx, pde, &rng, config->sampling,
                                             config->interior_count, t->interior.points)))
         return status;
+    if (model->extra_count > 0)
+        memcpy(t->interior.points + config->interior_count * d, model->extra_points,
+               (size_t)model->extra_count * (size_t)d * sizeof *model->extra_points);
+    if (model->extra_count > 0)
+        memcpy(t->interior.points + config->interior_count * d, model->extra_points,
+               (size_t)model->extra_count * (size_t)d * sizeof *model->extra_points);
     sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
     for (int k = 0; k < SCIML_PDE_MAX_COEFFICIENTS; k++)
         params[k] = k == config->unknown ? t->coefficient : SCIML_NO_NODE;
@@ -415,8 +436,7 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
         return sciml_error(ctx, SCIML_ERR_INTERNAL, "pinn: parameter layouts differ");
     /* data */
     if ((status = set_upload(g, &t->interior, d)) ||
-        (status = sciml_graph_set_input(g, t->interior_points, t->interior.points,
-                                        config->interior_count * d)))
+        (status = sciml_graph_set_input(g, t->interior_points, t->interior.points, interior * d)))
         return status;
     for (int c = 0; c < pde->condition_count; c++) {
         if ((status = set_upload(g, &t->conditions[c], d)))
@@ -487,6 +507,100 @@ static void store_params(sciml_pinn *model, const double *params) {
             params[sciml_graph_param_offset(model->eval, model->eval_coefficient)];
 }
 
+/* Adam steps first..last (inclusive) on the built training graph. Keeps model->params at the
+ * last parameters with a finite loss. Returns 1 in *stopped when the callback asked to stop. */
+static sciml_status adam_phase(sciml_pinn *model, train_graph *t, sciml_adam *adam, int64_t first,
+                               int64_t last, sciml_pinn_progress_fn progress, void *user,
+                               int64_t every, int *stopped) {
+    sciml_ctx *ctx = model->ctx;
+    sciml_graph *g = t->g;
+    double *params = sciml_graph_params(g);
+    double start = seconds_now() - model->last.adam_seconds;
+    sciml_status status = SCIML_OK;
+    *stopped = 0;
+    for (int64_t step = first; step <= last; step++) {
+        if (sciml_ctx_interrupted(ctx))
+            return sciml_error(ctx, SCIML_ERR_INTERRUPTED, "pinn: interrupted at Adam step %lld",
+                               (long long)step);
+        if ((status = sciml_graph_forward(g, t->loss)) ||
+            (status = sciml_graph_backward(g, t->loss)))
+            return status;
+        double loss = sciml_graph_scalar(g, t->loss);
+        if (!isfinite(loss))
+            return sciml_error(ctx, SCIML_ERR_NONFINITE,
+                               "pinn: the loss is not finite at Adam step %lld; keeping the "
+                               "parameters of step %lld",
+                               (long long)step, (long long)(step - 1));
+        store_params(model, params); /* finite loss at these parameters */
+        read_terms(model, t, "adam", step, &model->last);
+        if (progress && (step % every == 0 || step == 1)) {
+            sciml_pinn_progress p;
+            read_terms(model, t, "adam", step, &p);
+            if (progress(user, &p)) {
+                *stopped = 1;
+                return SCIML_OK;
+            }
+        }
+        status = sciml_adam_step(adam, params, sciml_graph_grads(g), model->config.learning_rate);
+        if (status == SCIML_ERR_NONFINITE)
+            return sciml_error(ctx, SCIML_ERR_NONFINITE,
+                               "pinn: the gradient is not finite at Adam step %lld; keeping its "
+                               "parameters",
+                               (long long)step);
+        if (status)
+            return status;
+        model->last.adam_steps = step;
+        model->last.adam_seconds = seconds_now() - start;
+    }
+    if (last >= first) {
+        /* the parameters after the last step, if their loss is finite */
+        if ((status = sciml_graph_forward(g, t->loss)))
+            return status;
+        if (isfinite(sciml_graph_scalar(g, t->loss))) {
+            store_params(model, params);
+            read_terms(model, t, "adam", last, &model->last);
+        }
+    }
+    return SCIML_OK;
+}
+
+/* Residual-based adaptive refinement (Lu et al., SIAM Review 63, 2021): the rar_add points with
+ * the largest |r| among rar_candidates uniform points join the interior points. */
+static sciml_status refine(sciml_pinn *model, sciml_rng *rng) {
+    const sciml_pinn_config *config = &model->config;
+    int d = model->pde.input_count;
+    int64_t n = config->rar_candidates, add = config->rar_add;
+    double *candidates = malloc((size_t)n * (size_t)d * sizeof *candidates);
+    double *u = malloc((size_t)n * sizeof *u), *r = malloc((size_t)n * sizeof *r);
+    double *grown = realloc(model->extra_points,
+                            (size_t)(model->extra_count + add) * (size_t)d * sizeof *grown);
+    sciml_status status = SCIML_OK;
+    if (grown)
+        model->extra_points = grown;
+    if (!candidates || !u || !r || !grown)
+        status = sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory for refinement");
+    if (!status)
+        status = sciml_pde_sample_interior(model->ctx, &model->pde, rng, SCIML_SAMPLING_UNIFORM, n,
+                                           candidates);
+    if (!status)
+        status = sciml_pinn_evaluate(model, n, candidates, u, r);
+    for (int64_t k = 0; !status && k < add; k++) {
+        int64_t best = 0;
+        for (int64_t i = 1; i < n; i++)
+            if (fabs(r[i]) > fabs(r[best]) || !isfinite(r[best]))
+                best = i;
+        memcpy(model->extra_points + (model->extra_count + k) * d, candidates + best * d,
+               (size_t)d * sizeof *candidates);
+        r[best] = 0; /* taken */
+    }
+    if (!status)
+        model->extra_count += add;
+    free(candidates);
+    free(u);
+    free(r);
+    return status;
+}
+
 sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress, void *user,
                               int64_t every) {
     sciml_ctx *ctx = model->ctx;
@@ -498,74 +612,42 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
     if (every < 1)
         every = 1;
     train_graph t;
+    memset(&t, 0, sizeof t);
     sciml_adam *adam = NULL;
-    double *backup = NULL;
+    int stopped = 0;
+    int64_t n = model->param_count;
+    sciml_rng rar_rng;
+    sciml_rng_seed(&rar_rng, config->seed ^ UINT64_C(0xd1b54a32d192ed03));
+    model->last.adam_steps = model->last.lbfgs_iterations = model->last.lbfgs_evaluations = 0;
+    model->last.adam_seconds = model->last.lbfgs_seconds = 0;
     sciml_status status = train_graph_build(model, &t);
     if (status)
         goto done;
-    sciml_graph *g = t.g;
-    double *params = sciml_graph_params(g);
-    int64_t n = model->param_count;
-    backup = malloc((size_t)n * sizeof *backup);
-    if (!backup) {
-        status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    int64_t adam_total = config->adam_iterations + config->rar_rounds * config->rar_steps;
+    if (adam_total > 0 && (status = sciml_adam_create(ctx, n, NULL, &adam)))
         goto done;
-    }
-    if (config->adam_iterations > 0 && (status = sciml_adam_create(ctx, n, NULL, &adam)))
+    if ((status = adam_phase(model, &t, adam, 1, config->adam_iterations, progress, user, every,
+                             &stopped)) ||
+        stopped)
         goto done;
-    model->last.adam_steps = model->last.lbfgs_iterations = model->last.lbfgs_evaluations = 0;
-    model->last.adam_seconds = model->last.lbfgs_seconds = 0;
-    double start = seconds_now();
-    for (int64_t step = 1; step <= config->adam_iterations; step++) {
-        if (sciml_ctx_interrupted(ctx)) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "pinn: interrupted at Adam step %lld",
-                                 (long long)step);
+    int64_t step = config->adam_iterations;
+    for (int round = 0; round < config->rar_rounds; round++) {
+        if ((status = refine(model, &rar_rng)))
             goto done;
-        }
-        if ((status = sciml_graph_forward(g, t.loss)) || (status = sciml_graph_backward(g, t.loss)))
+        train_graph_free(&t);
+        if ((status = train_graph_build(model, &t)))
             goto done;
-        double loss = sciml_graph_scalar(g, t.loss);
-        if (!isfinite(loss)) {
-            status = sciml_error(ctx, SCIML_ERR_NONFINITE,
-                                 "pinn: the loss is not finite at Adam step %lld; keeping the "
-                                 "parameters of step %lld",
-                                 (long long)step, (long long)(step - 1));
+        sciml_log(ctx, SCIML_LOG_INFO, "pinn: refinement %d: %lld interior points", round + 1,
+                  (long long)(config->interior_count + model->extra_count));
+        if ((status = adam_phase(model, &t, adam, step + 1, step + config->rar_steps, progress,
+                                 user, every, &stopped)) ||
+            stopped)
             goto done;
-        }
-        store_params(model, params); /* finite loss at these parameters */
-        if (progress && (step % every == 0 || step == 1)) {
-            sciml_pinn_progress p;
-            read_terms(model, &t, "adam", step, &p);
-            if (progress(user, &p)) {
-                read_terms(model, &t, "adam", step, &model->last);
-                goto done;
-            }
-        }
-        read_terms(model, &t, "adam", step, &model->last);
-        memcpy(backup, params, (size_t)n * sizeof *backup);
-        status = sciml_adam_step(adam, params, sciml_graph_grads(g), config->learning_rate);
-        if (status == SCIML_ERR_NONFINITE) {
-            status = sciml_error(ctx, SCIML_ERR_NONFINITE,
-                                 "pinn: the gradient is not finite at Adam step %lld; keeping "
-                                 "its parameters",
-                                 (long long)step);
-            goto done;
-        }
-        if (status)
-            goto done;
-        model->last.adam_steps = step;
-        model->last.adam_seconds = seconds_now() - start;
-    }
-    if (config->adam_iterations > 0) {
-        /* the parameters after the last Adam step, if finite */
-        if ((status = sciml_graph_forward(g, t.loss)))
-            goto done;
-        if (isfinite(sciml_graph_scalar(g, t.loss))) {
-            store_params(model, params);
-            read_terms(model, &t, "adam", config->adam_iterations, &model->last);
-        }
+        step += config->rar_steps;
     }
     if (config->lbfgs_iterations > 0) {
+        sciml_graph *g = t.g;
+        double *params = sciml_graph_params(g);
         memcpy(params, model->params, (size_t)n * sizeof *params);
         double *x = malloc((size_t)n * sizeof *x);
         if (!x) {
@@ -586,7 +668,7 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
         options.iteration_user = &lu;
         sciml_lbfgs_result result;
         memset(&result, 0, sizeof result);
-        start = seconds_now();
+        double start = seconds_now();
         status = sciml_lbfgs_minimize(ctx, n, x, sciml_graph_objective_evaluate, &objective,
                                       &options, &result);
         model->last.lbfgs_seconds = seconds_now() - start;
@@ -610,7 +692,6 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
         free(x);
     }
 done:
-    free(backup);
     sciml_adam_destroy(&adam);
     train_graph_free(&t);
     return status;
@@ -688,6 +769,10 @@ sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const d
 
 const sciml_pinn_config *sciml_pinn_get_config(const sciml_pinn *model) {
     return &model->config;
+}
+
+int64_t sciml_pinn_interior_count(const sciml_pinn *model) {
+    return model->config.interior_count + model->extra_count;
 }
 
 const sciml_pde *sciml_pinn_get_pde(const sciml_pinn *model) {

@@ -8,7 +8,8 @@
  * for an inverse problem, observations (x_k, u_k). Input derivatives come from forward Taylor
  * propagation (sciml/taylor.h), so one reverse pass gives dL/dtheta. Training runs Adam for
  * adam_iterations steps, then L-BFGS with a strong Wolfe line search for up to
- * lbfgs_iterations iterations, on fixed (full-batch) points. An inverse problem marks one
+ * lbfgs_iterations iterations, on fixed (full-batch) points (optionally refined between Adam
+ * rounds by the residual, RAR). An inverse problem marks one
  * coefficient unknown: it becomes a trainable parameter (starting at its configured value)
  * learned together with the network from the observations.
  *
@@ -48,12 +49,20 @@ typedef struct sciml_pinn_config {
     int64_t lbfgs_iterations;
     uint64_t seed;
     int unknown; /* coefficient index learned from observations, or -1 */
+    /* Residual-based adaptive refinement (RAR) after the first adam_iterations: rar_rounds
+     * times, the rar_add points with the largest |residual| among rar_candidates uniform
+     * points join the interior points, then rar_steps more Adam steps; L-BFGS follows. */
+    int rar_rounds;         /* 0: off */
+    int64_t rar_candidates; /* default 100000 */
+    int64_t rar_add;        /* default 10 */
+    int64_t rar_steps;      /* default 1000 */
 } sciml_pinn_config;
 
 /* Defaults for a problem: hidden 20,20,20 tanh; 2540 interior points; 40 points per face for
  * conditions in space and 160 for conditions on the initial time (Burgers: 80 boundary and
  * 160 initial); weights 1; LHS sampling; Adam 15000 steps at lr 1e-3, then L-BFGS up to 5000
- * iterations; seed 0; no unknown coefficient. */
+ * iterations; seed 0; no unknown coefficient; no refinement (when on: 100000 candidates, 10
+ * points and 1000 Adam steps per round). */
 void sciml_pinn_config_default(sciml_pinn_config *config, const sciml_pde *pde);
 
 typedef struct sciml_pinn sciml_pinn;
@@ -103,6 +112,8 @@ sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const d
                                        double *relative_l2);
 
 const sciml_pinn_config *sciml_pinn_get_config(const sciml_pinn *model); /* points inside */
+/* Interior points used by the last training: interior_count plus the points refinement added. */
+int64_t sciml_pinn_interior_count(const sciml_pinn *model);
 /* The problem with its current coefficients (the learned one for an inverse problem). */
 const sciml_pde *sciml_pinn_get_pde(const sciml_pinn *model);
 
