@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,8 +145,9 @@ static void test_problems(void) {
     double x[2] = {0.5, 0.25}, g;
     sciml_pde_condition_target(&pde, 1, 1, x, &g);
     SCIML_ASSERT_CLOSE(g, -1.0, 1e-15);
-    const char *names[] = {"poisson1d", "poisson2d", "heat1d", "wave1d"};
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"poisson1d", "poisson2d",   "heat1d",
+                           "wave1d",    "helmholtz2d", "diffusion-reaction"};
+    for (int i = 0; i < 6; i++) {
         CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, names[i], &pde), SCIML_OK);
         CU_ASSERT(pde.has_solution);
         /* the solution meets every Dirichlet condition on its faces */
@@ -198,6 +200,92 @@ static void test_residual_nodes(void) {
     SCIML_ASSERT_CLOSE(out[0], 3 + 0.5 * 2 - nu * 4, 1e-14);
     SCIML_ASSERT_CLOSE(out[1], 0 + -1 * 1 - nu * 100, 1e-14);
     sciml_graph_destroy(&g);
+    sciml_ctx_destroy(&ctx);
+}
+
+/* Every problem with a closed-form solution: its residual node, fed with the solution's
+ * streams (value and derivatives by central differences, h = 1e-4), vanishes to the
+ * differences' accuracy; a perturbed value makes it non-zero. */
+static void test_residuals_vanish(void) {
+    sciml_ctx *ctx = make_ctx();
+    const char *names[] = {"poisson1d", "poisson2d",   "heat1d",
+                           "wave1d",    "helmholtz2d", "diffusion-reaction"};
+    enum { P = 16 };
+    const double h = 1e-4;
+    for (int n = 0; n < 6; n++) {
+        sciml_pde pde;
+        CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, names[n], &pde), SCIML_OK);
+        int d = pde.input_count, streams = sciml_taylor_stream_count(&pde.spec);
+        sciml_graph *g = NULL;
+        CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
+        int64_t y_shape[3] = {streams, P, 1}, p_shape[2] = {P, d};
+        sciml_node y = sciml_graph_input(g, "y", 3, y_shape);
+        sciml_node points = sciml_graph_input(g, "points", 2, p_shape);
+        sciml_node r = sciml_pde_residual(ctx, g, &pde, y, points, NULL);
+        CU_ASSERT_FATAL(r != SCIML_NO_NODE);
+        CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
+        double p[P * 2], values[8 * P], shifted[2], up, um, upp, upm, ump, umm, u0;
+        sciml_rng rng;
+        sciml_rng_seed(&rng, 6);
+        CU_ASSERT_EQUAL(sciml_pde_sample_interior(ctx, &pde, &rng, SCIML_SAMPLING_UNIFORM, P, p),
+                        SCIML_OK);
+        for (int i = 0; i < P; i++) {
+            const double *x = p + i * d;
+            sciml_pde_solution(ctx, &pde, 1, x, &u0);
+            values[i] = u0;
+            for (int a = 0; a < d; a++) {
+                memcpy(shifted, x, (size_t)d * sizeof *x);
+                shifted[a] = x[a] + h;
+                sciml_pde_solution(ctx, &pde, 1, shifted, &up);
+                shifted[a] = x[a] - h;
+                sciml_pde_solution(ctx, &pde, 1, shifted, &um);
+                values[sciml_taylor_first_stream(&pde.spec, a) * P + i] = (up - um) / (2 * h);
+            }
+            for (int k = 0; k < pde.spec.second_count; k++) {
+                int a = pde.spec.second[k][0], b = pde.spec.second[k][1];
+                double second;
+                if (a == b) {
+                    memcpy(shifted, x, (size_t)d * sizeof *x);
+                    shifted[a] = x[a] + h;
+                    sciml_pde_solution(ctx, &pde, 1, shifted, &up);
+                    shifted[a] = x[a] - h;
+                    sciml_pde_solution(ctx, &pde, 1, shifted, &um);
+                    second = (up - 2 * u0 + um) / (h * h);
+                } else {
+                    double sa[4] = {1, 1, -1, -1}, sb[4] = {1, -1, 1, -1},
+                           *out[4] = {&upp, &upm, &ump, &umm};
+                    for (int c = 0; c < 4; c++) {
+                        memcpy(shifted, x, (size_t)d * sizeof *x);
+                        shifted[a] += sa[c] * h;
+                        shifted[b] += sb[c] * h;
+                        sciml_pde_solution(ctx, &pde, 1, shifted, out[c]);
+                    }
+                    second = (upp - upm - ump + umm) / (4 * h * h);
+                }
+                values[(1 + d + k) * P + i] = second;
+            }
+        }
+        double out[P];
+        CU_ASSERT_EQUAL(sciml_graph_set_input(g, y, values, streams * P), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(g, points, p, P * d), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_forward(g, r), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_get_value(g, r, out, P), SCIML_OK);
+        double worst = 0;
+        for (int i = 0; i < P; i++)
+            worst = fmax(worst, fabs(out[i]));
+        if (worst > 1e-4)
+            fprintf(stderr, "\n  %s: residual of the exact solution %.3g ", names[n], worst);
+        CU_ASSERT(worst < 1e-4);
+        for (int i = 0; i < P; i++)
+            values[i] += 0.5; /* u off the solution */
+        values[sciml_taylor_first_stream(&pde.spec, d - 1) * P] += 0.5;
+        values[(streams - 1) * P] += 0.25; /* not cancelling the u_t change */
+        CU_ASSERT_EQUAL(sciml_graph_set_input(g, y, values, streams * P), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_forward(g, r), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_get_value(g, r, out, P), SCIML_OK);
+        CU_ASSERT(fabs(out[0]) > 1e-3);
+        sciml_graph_destroy(&g);
+    }
     sciml_ctx_destroy(&ctx);
 }
 
@@ -259,6 +347,7 @@ int main(void) {
                                      {"face and periodic points", test_faces},
                                      {"problems, coefficients, solutions", test_problems},
                                      {"Burgers residual node", test_residual_nodes},
+                                     {"residuals vanish on exact solutions", test_residuals_vanish},
                                      {"Cole-Hopf vs spectral solver", test_cole_hopf},
                                      {NULL, NULL}};
     return sciml_test_main("pde", cases);

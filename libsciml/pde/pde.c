@@ -265,6 +265,100 @@ static double allen_cahn_target(const sciml_pde *pde, int condition, const doubl
     return condition == 1 ? x[0] * x[0] * cos(PI * x[0]) : 0.0;
 }
 
+/* ---- Helmholtz 2D ------------------------------------------------------------------------------
+ */
+
+#define HELMHOLTZ_A1 1.0
+#define HELMHOLTZ_A2 4.0
+
+static void helmholtz2d_init(sciml_pde *pde) {
+    pde->input_count = 2;
+    set_box(pde, 0, "x", -1, 1);
+    set_box(pde, 1, "y", -1, 1);
+    pde->time_axis = -1;
+    add_coefficient(pde, "k", 1.0);
+    sciml_taylor_spec_init(&pde->spec, 2);
+    sciml_taylor_spec_add_second(&pde->spec, 0, 0);
+    sciml_taylor_spec_add_second(&pde->spec, 1, 1);
+    sciml_pde_condition *c = add_condition(pde, "boundary", SCIML_CONDITION_DIRICHLET);
+    for (int axis = 0; axis < 2; axis++)
+        for (int side = 0; side < 2; side++)
+            add_face(c, axis, side);
+    pde->has_solution = 1;
+}
+
+/* u_xx + u_yy + k^2 u - q, q = (k^2 - (a1^2 + a2^2) pi^2) sin(a1 pi x) sin(a2 pi y) */
+static sciml_node helmholtz2d_residual(sciml_graph *g, const sciml_pde *pde, sciml_node y,
+                                       sciml_node points, const sciml_node *params) {
+    (void)params;
+    double k2 = pde->coefficients[0] * pde->coefficients[0];
+    double q = k2 - (HELMHOLTZ_A1 * HELMHOLTZ_A1 + HELMHOLTZ_A2 * HELMHOLTZ_A2) * PI * PI;
+    sciml_node laplacian = sciml_add(g, stream(g, pde, y, 0, 0), stream(g, pde, y, 1, 1));
+    sciml_node sx = sciml_sin(g, sciml_scale(g, coordinate(g, points, 0), HELMHOLTZ_A1 * PI));
+    sciml_node sy = sciml_sin(g, sciml_scale(g, coordinate(g, points, 1), HELMHOLTZ_A2 * PI));
+    sciml_node source = sciml_scale(g, sciml_mul(g, sx, sy), q);
+    sciml_node r = sciml_add(g, laplacian, sciml_scale(g, stream(g, pde, y, -1, -1), k2));
+    return sciml_sub(g, r, source);
+}
+
+static double helmholtz2d_solution(const sciml_pde *pde, const double *x) {
+    (void)pde;
+    return sin(HELMHOLTZ_A1 * PI * x[0]) * sin(HELMHOLTZ_A2 * PI * x[1]);
+}
+
+/* ---- diffusion-reaction 1D ---------------------------------------------------------------------
+ */
+
+static const double reaction_modes[5] = {1, 2, 3, 4, 8};
+
+static void diffusion_reaction_init(sciml_pde *pde) {
+    pde->input_count = 2;
+    set_box(pde, 0, "x", -PI, PI);
+    set_box(pde, 1, "t", 0, 1);
+    pde->time_axis = 1;
+    add_coefficient(pde, "d", 1.0);
+    sciml_taylor_spec_init(&pde->spec, 2);
+    sciml_taylor_spec_add_second(&pde->spec, 0, 0);
+    sciml_pde_condition *c = add_condition(pde, "boundary", SCIML_CONDITION_DIRICHLET);
+    add_face(c, 0, 0);
+    add_face(c, 0, 1);
+    c = add_condition(pde, "initial", SCIML_CONDITION_DIRICHLET);
+    add_face(c, 1, 0);
+    pde->has_solution = 1;
+}
+
+/* u_t - d u_xx - f,  f = e^-t sum_k (d k^2 - 1) sin(k x) / k over k = 1, 2, 3, 4, 8, so that
+ * u = e^-t sum_k sin(k x) / k solves it. */
+static sciml_node diffusion_reaction_residual(sciml_graph *g, const sciml_pde *pde, sciml_node y,
+                                              sciml_node points, const sciml_node *params) {
+    double d = pde->coefficients[0];
+    sciml_node x = coordinate(g, points, 0);
+    sciml_node decay = sciml_exp(g, sciml_scale(g, coordinate(g, points, 1), -1.0));
+    sciml_node sum = SCIML_NO_NODE;
+    for (int i = 0; i < 5; i++) {
+        double k = reaction_modes[i];
+        if (d * k * k - 1 == 0)
+            continue;
+        sciml_node term = sciml_scale(g, sciml_sin(g, sciml_scale(g, x, k)), (d * k * k - 1) / k);
+        sum = sum == SCIML_NO_NODE ? term : sciml_add(g, sum, term);
+    }
+    sciml_node r = sciml_sub(g, stream(g, pde, y, 1, -1),
+                             times_coefficient(g, pde, params, 0, stream(g, pde, y, 0, 0)));
+    return sum == SCIML_NO_NODE ? r : sciml_sub(g, r, sciml_mul(g, decay, sum));
+}
+
+static double diffusion_reaction_solution(const sciml_pde *pde, const double *x) {
+    (void)pde;
+    double u = 0;
+    for (int i = 0; i < 5; i++)
+        u += sin(reaction_modes[i] * x[0]) / reaction_modes[i];
+    return exp(-x[1]) * u;
+}
+
+static double diffusion_reaction_target(const sciml_pde *pde, int condition, const double *x) {
+    return condition == 1 ? diffusion_reaction_solution(pde, x) : 0.0;
+}
+
 /* ---- the table --------------------------------------------------------------------------------
  */
 
@@ -275,11 +369,15 @@ static const sciml_pde_kind kinds[] = {
     {"heat1d", heat1d_init, heat1d_residual, sine_initial_target, heat1d_solution},
     {"wave1d", wave1d_init, wave1d_residual, sine_initial_target, wave1d_solution},
     {"allen-cahn", allen_cahn_init, allen_cahn_residual, allen_cahn_target, NULL},
+    {"helmholtz2d", helmholtz2d_init, helmholtz2d_residual, zero_target, helmholtz2d_solution},
+    {"diffusion-reaction", diffusion_reaction_init, diffusion_reaction_residual,
+     diffusion_reaction_target, diffusion_reaction_solution},
 };
 #define KIND_COUNT ((int)(sizeof kinds / sizeof kinds[0]))
 
 const char *sciml_pde_names(void) {
-    return "burgers, poisson1d, poisson2d, heat1d, wave1d, allen-cahn";
+    return "burgers, poisson1d, poisson2d, heat1d, wave1d, allen-cahn, helmholtz2d, "
+           "diffusion-reaction";
 }
 
 sciml_status sciml_pde_init(sciml_ctx *ctx, const char *name, sciml_pde *pde) {

@@ -14,6 +14,11 @@
  *              (a Neumann condition in t), u(0,t) = u(1,t) = 0; u = cos(c pi t) sin(pi x) [c 1]
  *   allen-cahn (x, t) in [-1,1] x [0,1]:  u_t - d u_xx + 5 (u^3 - u) = 0,
  *              u(x,0) = x^2 cos(pi x), u and u_x periodic in x; no closed form   [d 0.0001]
+ *   helmholtz2d (x, y) in [-1,1]^2:  u_xx + u_yy + k^2 u = q, u = 0 on the boundary;
+ *              u = sin(pi x) sin(4 pi y), q = (k^2 - 17 pi^2) u                       [k 1]
+ *   diffusion-reaction (x, t) in [-pi,pi] x [0,1]:  u_t - d u_xx = f, f = e^-t sum_k (d k^2 - 1)
+ *              sin(k x) / k over k = 1, 2, 3, 4, 8; u(+-pi, t) = 0, u(x, 0) = sum_k sin(k x) / k;
+ *              u = e^-t sum_k sin(k x) / k                                              [d 1]
  *
  * Conditions: Dirichlet u = g on a face; Neumann du/dx_axis = g on a face; periodic u and u_x
  * equal on the two faces of an axis. Each condition is one loss term mean((.)^2) over its own
