@@ -204,85 +204,93 @@ static void test_residual_nodes(void) {
 }
 
 /* Every problem with a closed-form solution: its residual node, fed with the solution's
- * streams (value and derivatives by central differences, h = 1e-4), vanishes to the
- * differences' accuracy; a perturbed value makes it non-zero. */
+ * streams (value and derivatives by central differences, h = 1e-4; every output), vanishes to
+ * the differences' accuracy; perturbed streams make it non-zero. */
+#define MAX_O 3
+static void solution_at(sciml_ctx *ctx, const sciml_pde *pde, const double *x, int a, double da,
+                        int b, double db, double *u) {
+    double shifted[3];
+    memcpy(shifted, x, (size_t)pde->input_count * sizeof *x);
+    if (a >= 0)
+        shifted[a] += da;
+    if (b >= 0)
+        shifted[b] += db;
+    CU_ASSERT_EQUAL(sciml_pde_solution(ctx, pde, 1, shifted, u), SCIML_OK);
+}
+
 static void test_residuals_vanish(void) {
     sciml_ctx *ctx = make_ctx();
-    const char *names[] = {"poisson1d", "poisson2d",   "heat1d",
-                           "wave1d",    "helmholtz2d", "diffusion-reaction"};
+    const char *names[] = {"poisson1d",   "poisson2d",          "heat1d",   "wave1d",
+                           "helmholtz2d", "diffusion-reaction", "kovasznay"};
     enum { P = 16 };
     const double h = 1e-4;
-    for (int n = 0; n < 6; n++) {
+    for (int n = 0; n < 7; n++) {
         sciml_pde pde;
         CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, names[n], &pde), SCIML_OK);
         int d = pde.input_count, streams = sciml_taylor_stream_count(&pde.spec);
+        int O = pde.output_count, R = pde.residual_count;
         sciml_graph *g = NULL;
         CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
-        int64_t y_shape[3] = {streams, P, 1}, p_shape[2] = {P, d};
+        int64_t y_shape[3] = {streams, P, O}, p_shape[2] = {P, d};
         sciml_node y = sciml_graph_input(g, "y", 3, y_shape);
         sciml_node points = sciml_graph_input(g, "points", 2, p_shape);
         sciml_node r = sciml_pde_residual(ctx, g, &pde, y, points, NULL);
         CU_ASSERT_FATAL(r != SCIML_NO_NODE);
         CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
-        double p[P * 2], values[8 * P], shifted[2], up, um, upp, upm, ump, umm, u0;
+        double p[P * 2], values[8 * P * MAX_O];
+        double u0[MAX_O], up[MAX_O], um[MAX_O], upp[MAX_O], upm[MAX_O], ump[MAX_O], umm[MAX_O];
         sciml_rng rng;
         sciml_rng_seed(&rng, 6);
         CU_ASSERT_EQUAL(sciml_pde_sample_interior(ctx, &pde, &rng, SCIML_SAMPLING_UNIFORM, P, p),
                         SCIML_OK);
+#define AT(s, i, c) values[((s)*P + (i)) * O + (c)]
         for (int i = 0; i < P; i++) {
             const double *x = p + i * d;
-            sciml_pde_solution(ctx, &pde, 1, x, &u0);
-            values[i] = u0;
+            solution_at(ctx, &pde, x, -1, 0, -1, 0, u0);
+            for (int c = 0; c < O; c++)
+                AT(0, i, c) = u0[c];
             for (int a = 0; a < d; a++) {
-                memcpy(shifted, x, (size_t)d * sizeof *x);
-                shifted[a] = x[a] + h;
-                sciml_pde_solution(ctx, &pde, 1, shifted, &up);
-                shifted[a] = x[a] - h;
-                sciml_pde_solution(ctx, &pde, 1, shifted, &um);
-                values[sciml_taylor_first_stream(&pde.spec, a) * P + i] = (up - um) / (2 * h);
+                solution_at(ctx, &pde, x, a, h, -1, 0, up);
+                solution_at(ctx, &pde, x, a, -h, -1, 0, um);
+                for (int c = 0; c < O; c++)
+                    AT(sciml_taylor_first_stream(&pde.spec, a), i, c) = (up[c] - um[c]) / (2 * h);
             }
             for (int k = 0; k < pde.spec.second_count; k++) {
                 int a = pde.spec.second[k][0], b = pde.spec.second[k][1];
-                double second;
                 if (a == b) {
-                    memcpy(shifted, x, (size_t)d * sizeof *x);
-                    shifted[a] = x[a] + h;
-                    sciml_pde_solution(ctx, &pde, 1, shifted, &up);
-                    shifted[a] = x[a] - h;
-                    sciml_pde_solution(ctx, &pde, 1, shifted, &um);
-                    second = (up - 2 * u0 + um) / (h * h);
+                    solution_at(ctx, &pde, x, a, h, -1, 0, up);
+                    solution_at(ctx, &pde, x, a, -h, -1, 0, um);
+                    for (int c = 0; c < O; c++)
+                        AT(1 + d + k, i, c) = (up[c] - 2 * u0[c] + um[c]) / (h * h);
                 } else {
-                    double sa[4] = {1, 1, -1, -1}, sb[4] = {1, -1, 1, -1},
-                           *out[4] = {&upp, &upm, &ump, &umm};
-                    for (int c = 0; c < 4; c++) {
-                        memcpy(shifted, x, (size_t)d * sizeof *x);
-                        shifted[a] += sa[c] * h;
-                        shifted[b] += sb[c] * h;
-                        sciml_pde_solution(ctx, &pde, 1, shifted, out[c]);
-                    }
-                    second = (upp - upm - ump + umm) / (4 * h * h);
+                    solution_at(ctx, &pde, x, a, h, b, h, upp);
+                    solution_at(ctx, &pde, x, a, h, b, -h, upm);
+                    solution_at(ctx, &pde, x, a, -h, b, h, ump);
+                    solution_at(ctx, &pde, x, a, -h, b, -h, umm);
+                    for (int c = 0; c < O; c++)
+                        AT(1 + d + k, i, c) = (upp[c] - upm[c] - ump[c] + umm[c]) / (4 * h * h);
                 }
-                values[(1 + d + k) * P + i] = second;
             }
         }
-        double out[P];
-        CU_ASSERT_EQUAL(sciml_graph_set_input(g, y, values, streams * P), SCIML_OK);
+        double out[P * MAX_O];
+        CU_ASSERT_EQUAL(sciml_graph_set_input(g, y, values, streams * P * O), SCIML_OK);
         CU_ASSERT_EQUAL(sciml_graph_set_input(g, points, p, P * d), SCIML_OK);
         CU_ASSERT_EQUAL(sciml_graph_forward(g, r), SCIML_OK);
-        CU_ASSERT_EQUAL(sciml_graph_get_value(g, r, out, P), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_get_value(g, r, out, P * R), SCIML_OK);
         double worst = 0;
-        for (int i = 0; i < P; i++)
+        for (int i = 0; i < P * R; i++)
             worst = fmax(worst, fabs(out[i]));
         if (worst > 1e-4)
             fprintf(stderr, "\n  %s: residual of the exact solution %.3g ", names[n], worst);
         CU_ASSERT(worst < 1e-4);
         for (int i = 0; i < P; i++)
-            values[i] += 0.5; /* u off the solution */
-        values[sciml_taylor_first_stream(&pde.spec, d - 1) * P] += 0.5;
-        values[(streams - 1) * P] += 0.25; /* not cancelling the u_t change */
-        CU_ASSERT_EQUAL(sciml_graph_set_input(g, y, values, streams * P), SCIML_OK);
+            AT(0, i, 0) += 0.5; /* u off the solution */
+        AT(sciml_taylor_first_stream(&pde.spec, d - 1), 0, 0) += 0.5;
+        AT(streams - 1, 0, 0) += 0.25; /* not cancelling the u_t change */
+#undef AT
+        CU_ASSERT_EQUAL(sciml_graph_set_input(g, y, values, streams * P * O), SCIML_OK);
         CU_ASSERT_EQUAL(sciml_graph_forward(g, r), SCIML_OK);
-        CU_ASSERT_EQUAL(sciml_graph_get_value(g, r, out, P), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_get_value(g, r, out, P * R), SCIML_OK);
         CU_ASSERT(fabs(out[0]) > 1e-3);
         sciml_graph_destroy(&g);
     }

@@ -12,7 +12,7 @@
 #include "sciml/core.h"
 
 #define PINN_MAX_AXES 3
-#define PINN_MAX_FIELDS 4
+#define PINN_MAX_FIELDS 6
 
 typedef struct pinn_grid {
     int dim;

@@ -167,8 +167,9 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         count = pinn_grid_count(&grid);
         points = pinn_grid_points(&grid);
     }
-    u = malloc((size_t)count * sizeof *u);
-    r = o->residual ? malloc((size_t)count * sizeof *r) : NULL;
+    int outputs = pde->output_count, residuals = pde->residual_count;
+    u = malloc((size_t)(count * outputs) * sizeof *u);
+    r = o->residual ? malloc((size_t)(count * residuals) * sizeof *r) : NULL;
     if (!points || !u || (o->residual && !r)) {
         tool_error("out of memory for %lld points", (long long)count);
         goto done;
@@ -176,22 +177,43 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     if (sciml_pinn_evaluate(model, count, points, u, r))
         goto fail;
     double error = 0;
-    if (ref) {
+    if (ref) { /* the first output, u */
         double num = 0, den = 0;
         for (int64_t i = 0; i < count; i++) {
-            num += (u[i] - ref[i]) * (u[i] - ref[i]);
+            double e = u[i * outputs] - ref[i];
+            num += e * e;
             den += ref[i] * ref[i];
         }
         error = sqrt(num / (den > 0 ? den : 1));
     }
     if (o->output_path) {
-        const char *names[2] = {"u", "r"};
-        const double *fields[2] = {u, r};
+        /* one field per output (u[, v, p]) and per residual column (r, or r1, r2, r3) */
+        static const char *const residual_names[2][3] = {{"r", "", ""}, {"r1", "r2", "r3"}};
+        const char *names[PINN_MAX_FIELDS];
+        const double *fields[PINN_MAX_FIELDS];
+        double *columns = NULL;
+        int field_count = outputs + (r ? residuals : 0);
+        if (field_count > PINN_MAX_FIELDS ||
+            !(columns = malloc((size_t)(count * field_count) * sizeof *columns))) {
+            tool_error("out of memory for %lld points", (long long)count);
+            goto done;
+        }
+        for (int f = 0; f < field_count; f++) {
+            int is_output = f < outputs;
+            int width = is_output ? outputs : residuals, c = is_output ? f : f - outputs;
+            const double *source = is_output ? u : r;
+            for (int64_t i = 0; i < count; i++)
+                columns[f * count + i] = source[i * width + c];
+            names[f] = is_output ? pde->output_names[c] : residual_names[residuals > 1][c];
+            fields[f] = columns + f * count;
+        }
         sciml_status status =
-            o->points_path ? pinn_points_write(ctx, o->output_path, d, pde->input_names, count,
-                                               points, r ? 2 : 1, names, fields, pde->name, command)
-                           : pinn_grid_write(ctx, o->output_path, &grid, r ? 2 : 1, names, fields,
-                                             pde->name, command);
+            o->points_path
+                ? pinn_points_write(ctx, o->output_path, d, pde->input_names, count, points,
+                                    field_count, names, fields, pde->name, command)
+                : pinn_grid_write(ctx, o->output_path, &grid, field_count, names, fields, pde->name,
+                                  command);
+        free(columns);
         if (status)
             goto fail;
     }

@@ -38,7 +38,7 @@ static void usage(FILE *out) {
             "\n"
             "Problem:\n"
             "  --pde NAME            %s (required)\n"
-            "  --nu X, --k X, --alpha X, --c X, --d X\n"
+            "  --nu X, --k X, --alpha X, --c X, --d X, --re X\n"
             "                        set a coefficient of the PDE [the PDE's default]\n"
             "  --unknown NAME        learn this coefficient from --data (inverse problem); its\n"
             "                        value (default or given) is the starting guess\n"
@@ -74,7 +74,7 @@ static void usage(FILE *out) {
             sciml_pde_names());
 }
 
-static const char *const coefficient_options[] = {"--nu", "--k", "--alpha", "--c", "--d"};
+static const char *const coefficient_options[] = {"--nu", "--k", "--alpha", "--c", "--d", "--re"};
 
 static int parse(int argc, char **argv, pinn_options *o) {
     tool_usage errors = {0};
@@ -214,9 +214,10 @@ static int on_progress(void *user, const sciml_pinn_progress *p) {
     return 0;
 }
 
-/* Relative L2 error against the exact or reference solution on the standard grid (256 points
- * per space axis, 100 times; Burgers t in [0, 0.99]), or -1 when there is none. */
-static double solution_error(sciml_ctx *ctx, sciml_pinn *model) {
+/* Relative L2 error of each output against the exact or reference solution on the standard
+ * grid (256 points per space axis, 100 times; Burgers t in [0, 0.99]) into errors; returns 0,
+ * or -1 when there is none. */
+static int solution_error(sciml_ctx *ctx, sciml_pinn *model, double *errors) {
     const sciml_pde *pde = sciml_pinn_get_pde(model);
     if (!pde->has_solution)
         return -1;
@@ -232,12 +233,13 @@ static double solution_error(sciml_ctx *ctx, sciml_pinn *model) {
     pinn_grid grid;
     if (pinn_grid_make(ctx, pde->input_count, pde->input_names, size, lower, upper, &grid))
         return -1;
-    double *points = pinn_grid_points(&grid), error = -1;
-    if (!points || sciml_pinn_solution_error(model, pinn_grid_count(&grid), points, &error))
-        error = -1;
+    double *points = pinn_grid_points(&grid);
+    int result = 0;
+    if (!points || sciml_pinn_solution_error(model, pinn_grid_count(&grid), points, errors))
+        result = -1;
     free(points);
     pinn_grid_free(&grid);
-    return error;
+    return result;
 }
 
 static int run(sciml_ctx *ctx, const void *options, const char *command) {
@@ -345,10 +347,14 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         if (config.unknown >= 0)
             fprintf(stderr, "%s: learned %s = %.8g\n", tool_name(),
                     final->coefficient_names[config.unknown], final->coefficients[config.unknown]);
-        double error = config.unknown >= 0 ? -1 : solution_error(ctx, model);
-        if (error >= 0)
-            fprintf(stderr, "%s: relative L2 error against the %s solution: %.4e\n", tool_name(),
-                    strcmp(final->name, "burgers") ? "exact" : "Cole-Hopf reference", error);
+        double errors[SCIML_PDE_MAX_OUTPUTS];
+        if (config.unknown < 0 && solution_error(ctx, model, errors) == 0)
+            for (int c = 0; c < final->output_count; c++)
+                fprintf(stderr, "%s: relative L2 error%s%s against the %s solution: %.4e\n",
+                        tool_name(), final->output_count > 1 ? " of " : "",
+                        final->output_count > 1 ? final->output_names[c] : "",
+                        strcmp(final->name, "burgers") ? "exact" : "Cole-Hopf reference",
+                        errors[c]);
     }
     exit_code = TOOL_EXIT_OK;
 done:

@@ -146,7 +146,7 @@ static sciml_status add_network(sciml_pinn *model, sciml_graph *g, sciml_mlp *ml
     const sciml_pinn_config *config = &model->config;
     sciml_status status =
         sciml_mlp_create(model->ctx, g, "u", model->pde.input_count, config->hidden_count,
-                         config->hidden, 1, config->activation, mlp);
+                         config->hidden, model->pde.output_count, config->activation, mlp);
     if (status)
         return status;
     *coefficient = SCIML_NO_NODE;
@@ -326,6 +326,11 @@ static sciml_status set_upload(sciml_graph *g, point_set *set, int d) {
                                  set->count * sciml_taylor_stream_count(&set->spec) * d);
 }
 
+/* Output `component` of a (rows, outputs) node (the node itself for one output). */
+static sciml_node output_column(sciml_graph *g, const sciml_pde *pde, sciml_node a, int component) {
+    return pde->output_count == 1 ? a : sciml_slice(g, a, 1, component, component + 1);
+}
+
 static sciml_node mean_square(sciml_graph *g, sciml_node a) {
     return sciml_mean(g, sciml_square(g, a), SCIML_ALL_AXES);
 }
@@ -392,9 +397,12 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
         if (condition->kind == SCIML_CONDITION_PERIODIC) {
             sciml_node yp = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &spec, partner->input);
             int s = sciml_taylor_first_stream(&spec, condition->derivative_axis);
-            term = sciml_add(
-                g, sciml_mse(g, sciml_taylor_stream(g, yc, 0), sciml_taylor_stream(g, yp, 0)),
-                sciml_mse(g, sciml_taylor_stream(g, yc, s), sciml_taylor_stream(g, yp, s)));
+            int o = condition->component;
+            term = sciml_add(g,
+                             sciml_mse(g, output_column(g, pde, sciml_taylor_stream(g, yc, 0), o),
+                                       output_column(g, pde, sciml_taylor_stream(g, yp, 0), o)),
+                             sciml_mse(g, output_column(g, pde, sciml_taylor_stream(g, yc, s), o),
+                                       output_column(g, pde, sciml_taylor_stream(g, yp, s), o)));
         } else {
             int64_t g_shape[2] = {n, 1};
             snprintf(name, sizeof name, "%s_target", condition->name);
@@ -406,7 +414,9 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
             int s = condition->kind == SCIML_CONDITION_NEUMANN
                         ? sciml_taylor_first_stream(&spec, condition->derivative_axis)
                         : 0;
-            term = sciml_mse(g, sciml_taylor_stream(g, yc, s), t->targets[c]);
+            term = sciml_mse(
+                g, output_column(g, pde, sciml_taylor_stream(g, yc, s), condition->component),
+                t->targets[c]);
         }
         t->condition_terms[c] = term;
         loss = sciml_add(g, loss, sciml_scale(g, term, config->condition_weights[c]));
@@ -424,7 +434,8 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
         int64_t v_shape[2] = {model->observation_count, 1};
         t->observed_values = sciml_graph_input(g, "observed_values", 2, v_shape);
         sciml_node yo = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &spec, t->observed.input);
-        t->observation_term = sciml_mse(g, sciml_taylor_stream(g, yo, 0), t->observed_values);
+        t->observation_term = sciml_mse(g, output_column(g, pde, sciml_taylor_stream(g, yo, 0), 0),
+                                        t->observed_values);
         loss = sciml_add(g, loss, sciml_scale(g, t->observation_term, config->observation_weight));
     }
     t->loss = loss;
@@ -713,7 +724,8 @@ sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double 
     /* fixed chunks of EVAL_BATCH points, the last one padded with copies of its first point */
     double *chunk = malloc((size_t)EVAL_BATCH * (size_t)d * sizeof *chunk);
     double *stacked = malloc((size_t)EVAL_BATCH * (size_t)streams * (size_t)d * sizeof *stacked);
-    double *values = malloc((size_t)EVAL_BATCH * sizeof *values);
+    int width = pde->output_count > pde->residual_count ? pde->output_count : pde->residual_count;
+    double *values = malloc((size_t)EVAL_BATCH * (size_t)width * sizeof *values);
     sciml_status status = SCIML_OK;
     if (!chunk || !stacked || !values)
         status = sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
@@ -728,14 +740,18 @@ sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double 
             (status =
                  sciml_graph_set_input(g, model->eval_points, chunk, (int64_t)EVAL_BATCH * d)) ||
             (status = sciml_graph_forward(g, model->eval_u)) ||
-            (status = sciml_graph_get_value(g, model->eval_u, values, EVAL_BATCH)))
+            (status = sciml_graph_get_value(g, model->eval_u, values,
+                                            (int64_t)EVAL_BATCH * pde->output_count)))
             break;
-        memcpy(u + start, values, (size_t)n * sizeof *values);
+        memcpy(u + start * pde->output_count, values,
+               (size_t)(n * pde->output_count) * sizeof *values);
         if (residual) {
             if ((status = sciml_graph_forward(g, model->eval_r)) ||
-                (status = sciml_graph_get_value(g, model->eval_r, values, EVAL_BATCH)))
+                (status = sciml_graph_get_value(g, model->eval_r, values,
+                                                (int64_t)EVAL_BATCH * pde->residual_count)))
                 break;
-            memcpy(residual + start, values, (size_t)n * sizeof *values);
+            memcpy(residual + start * pde->residual_count, values,
+                   (size_t)(n * pde->residual_count) * sizeof *values);
         }
     }
     free(chunk);
@@ -746,7 +762,9 @@ sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double 
 
 sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const double *points,
                                        double *relative_l2) {
-    double *u = malloc((size_t)count * sizeof *u), *ref = malloc((size_t)count * sizeof *ref);
+    int outputs = model->pde.output_count;
+    double *u = malloc((size_t)(count * outputs) * sizeof *u);
+    double *ref = malloc((size_t)(count * outputs) * sizeof *ref);
     sciml_status status = SCIML_OK;
     if (!u || !ref)
         status = sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
@@ -754,13 +772,14 @@ sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const d
         status = sciml_pde_solution(model->ctx, &model->pde, count, points, ref);
     if (!status)
         status = sciml_pinn_evaluate(model, count, points, u, NULL);
-    if (!status) {
+    for (int c = 0; !status && c < outputs; c++) {
         double num = 0, den = 0;
         for (int64_t i = 0; i < count; i++) {
-            num += (u[i] - ref[i]) * (u[i] - ref[i]);
-            den += ref[i] * ref[i];
+            double e = u[i * outputs + c] - ref[i * outputs + c];
+            num += e * e;
+            den += ref[i * outputs + c] * ref[i * outputs + c];
         }
-        *relative_l2 = sqrt(num / (den > 0 ? den : 1));
+        relative_l2[c] = sqrt(num / (den > 0 ? den : 1));
     }
     free(u);
     free(ref);

@@ -16,7 +16,8 @@ struct sciml_pde_kind {
     sciml_node (*residual)(sciml_graph *g, const sciml_pde *pde, sciml_node y, sciml_node points,
                            const sciml_node *params);
     double (*target)(const sciml_pde *pde, int condition, const double *x);
-    double (*solution)(const sciml_pde *pde, const double *x); /* NULL: none (or special) */
+    /* output `component` of the exact solution; NULL: none (or special) */
+    double (*solution)(const sciml_pde *pde, const double *x, int component);
 };
 
 /* ---- helpers --------------------------------------------------------------------------------- */
@@ -128,7 +129,8 @@ static sciml_node poisson1d_residual(sciml_graph *g, const sciml_pde *pde, sciml
     return sciml_add(g, u_xx, f); /* -u_xx - f, sign flipped */
 }
 
-static double poisson1d_solution(const sciml_pde *pde, const double *x) {
+static double poisson1d_solution(const sciml_pde *pde, const double *x, int component) {
+    (void)component;
     return sin(pde->coefficients[0] * PI * x[0]);
 }
 
@@ -159,7 +161,8 @@ static sciml_node poisson2d_residual(sciml_graph *g, const sciml_pde *pde, sciml
     return sciml_add(g, laplacian, f);
 }
 
-static double poisson2d_solution(const sciml_pde *pde, const double *x) {
+static double poisson2d_solution(const sciml_pde *pde, const double *x, int component) {
+    (void)component;
     double w = pde->coefficients[0] * PI;
     return sin(w * x[0]) * sin(w * x[1]);
 }
@@ -205,7 +208,8 @@ static double sine_initial_target(const sciml_pde *pde, int condition, const dou
     return condition == 1 ? sin(PI * x[0]) : 0.0;
 }
 
-static double heat1d_solution(const sciml_pde *pde, const double *x) {
+static double heat1d_solution(const sciml_pde *pde, const double *x, int component) {
+    (void)component;
     return exp(-pde->coefficients[0] * PI * PI * x[1]) * sin(PI * x[0]);
 }
 
@@ -228,7 +232,8 @@ static sciml_node wave1d_residual(sciml_graph *g, const sciml_pde *pde, sciml_no
     return sciml_sub(g, stream(g, pde, y, 1, 1), sciml_scale(g, stream(g, pde, y, 0, 0), c2));
 }
 
-static double wave1d_solution(const sciml_pde *pde, const double *x) {
+static double wave1d_solution(const sciml_pde *pde, const double *x, int component) {
+    (void)component;
     return cos(pde->coefficients[0] * PI * x[1]) * sin(PI * x[0]);
 }
 
@@ -301,7 +306,8 @@ static sciml_node helmholtz2d_residual(sciml_graph *g, const sciml_pde *pde, sci
     return sciml_sub(g, r, source);
 }
 
-static double helmholtz2d_solution(const sciml_pde *pde, const double *x) {
+static double helmholtz2d_solution(const sciml_pde *pde, const double *x, int component) {
+    (void)component;
     (void)pde;
     return sin(HELMHOLTZ_A1 * PI * x[0]) * sin(HELMHOLTZ_A2 * PI * x[1]);
 }
@@ -347,7 +353,8 @@ static sciml_node diffusion_reaction_residual(sciml_graph *g, const sciml_pde *p
     return sum == SCIML_NO_NODE ? r : sciml_sub(g, r, sciml_mul(g, decay, sum));
 }
 
-static double diffusion_reaction_solution(const sciml_pde *pde, const double *x) {
+static double diffusion_reaction_solution(const sciml_pde *pde, const double *x, int component) {
+    (void)component;
     (void)pde;
     double u = 0;
     for (int i = 0; i < 5; i++)
@@ -356,7 +363,82 @@ static double diffusion_reaction_solution(const sciml_pde *pde, const double *x)
 }
 
 static double diffusion_reaction_target(const sciml_pde *pde, int condition, const double *x) {
-    return condition == 1 ? diffusion_reaction_solution(pde, x) : 0.0;
+    return condition == 1 ? diffusion_reaction_solution(pde, x, 0) : 0.0;
+}
+
+/* ---- Kovasznay flow ----------------------------------------------------------------------------
+ */
+
+/* lambda = Re / 2 - sqrt(Re^2 / 4 + 4 pi^2) */
+static double kovasznay_lambda(const sciml_pde *pde) {
+    double re = pde->coefficients[0];
+    return re / 2 - sqrt(re * re / 4 + 4 * PI * PI);
+}
+
+static void kovasznay_init(sciml_pde *pde) {
+    pde->input_count = 2;
+    set_box(pde, 0, "x", -0.5, 1.0);
+    set_box(pde, 1, "y", -0.5, 1.5);
+    pde->time_axis = -1;
+    pde->output_count = 3;
+    pde->output_names[0] = "u";
+    pde->output_names[1] = "v";
+    pde->output_names[2] = "p";
+    pde->residual_count = 3;
+    add_coefficient(pde, "re", 20.0);
+    sciml_taylor_spec_init(&pde->spec, 2);
+    sciml_taylor_spec_add_second(&pde->spec, 0, 0);
+    sciml_taylor_spec_add_second(&pde->spec, 1, 1);
+    for (int component = 0; component < 2; component++) {
+        sciml_pde_condition *c =
+            add_condition(pde, component ? "boundary_v" : "boundary_u", SCIML_CONDITION_DIRICHLET);
+        c->component = component;
+        for (int axis = 0; axis < 2; axis++)
+            for (int side = 0; side < 2; side++)
+                add_face(c, axis, side);
+    }
+    pde->has_solution = 1;
+}
+
+static sciml_node column(sciml_graph *g, sciml_node a, int c) {
+    return sciml_slice(g, a, 1, c, c + 1);
+}
+
+/* Steady Navier-Stokes, 1/Re viscosity:
+ *   u u_x + v u_y + p_x - (u_xx + u_yy) / Re,  u v_x + v v_y + p_y - (v_xx + v_yy) / Re,
+ *   u_x + v_y  as the columns of (rows, 3). */
+static sciml_node kovasznay_residual(sciml_graph *g, const sciml_pde *pde, sciml_node y,
+                                     sciml_node points, const sciml_node *params) {
+    (void)points;
+    double inverse = 1.0 / pde->coefficients[0];
+    (void)params;
+    sciml_node w = stream(g, pde, y, -1, -1), wx = stream(g, pde, y, 0, -1);
+    sciml_node wy = stream(g, pde, y, 1, -1);
+    sciml_node lap = sciml_add(g, stream(g, pde, y, 0, 0), stream(g, pde, y, 1, 1));
+    sciml_node u = column(g, w, 0), v = column(g, w, 1);
+    sciml_node columns[3];
+    for (int c = 0; c < 2; c++) {
+        sciml_node convection =
+            sciml_add(g, sciml_mul(g, u, column(g, wx, c)), sciml_mul(g, v, column(g, wy, c)));
+        sciml_node pressure = column(g, c == 0 ? wx : wy, 2);
+        columns[c] = sciml_sub(g, sciml_add(g, convection, pressure),
+                               sciml_scale(g, column(g, lap, c), inverse));
+    }
+    columns[2] = sciml_add(g, column(g, wx, 0), column(g, wy, 1));
+    return sciml_concat(g, 3, columns, 1);
+}
+
+static double kovasznay_solution(const sciml_pde *pde, const double *x, int component) {
+    double lambda = kovasznay_lambda(pde), e = exp(lambda * x[0]);
+    if (component == 0)
+        return 1 - e * cos(2 * PI * x[1]);
+    if (component == 1)
+        return lambda / (2 * PI) * e * sin(2 * PI * x[1]);
+    return (1 - e * e) / 2;
+}
+
+static double kovasznay_target(const sciml_pde *pde, int condition, const double *x) {
+    return kovasznay_solution(pde, x, pde->conditions[condition].component);
 }
 
 /* ---- the table --------------------------------------------------------------------------------
@@ -372,12 +454,13 @@ static const sciml_pde_kind kinds[] = {
     {"helmholtz2d", helmholtz2d_init, helmholtz2d_residual, zero_target, helmholtz2d_solution},
     {"diffusion-reaction", diffusion_reaction_init, diffusion_reaction_residual,
      diffusion_reaction_target, diffusion_reaction_solution},
+    {"kovasznay", kovasznay_init, kovasznay_residual, kovasznay_target, kovasznay_solution},
 };
 #define KIND_COUNT ((int)(sizeof kinds / sizeof kinds[0]))
 
 const char *sciml_pde_names(void) {
     return "burgers, poisson1d, poisson2d, heat1d, wave1d, allen-cahn, helmholtz2d, "
-           "diffusion-reaction";
+           "diffusion-reaction, kovasznay";
 }
 
 sciml_status sciml_pde_init(sciml_ctx *ctx, const char *name, sciml_pde *pde) {
@@ -386,6 +469,9 @@ sciml_status sciml_pde_init(sciml_ctx *ctx, const char *name, sciml_pde *pde) {
             memset(pde, 0, sizeof *pde);
             pde->kind = &kinds[i];
             pde->name = kinds[i].name;
+            pde->output_count = 1;
+            pde->output_names[0] = "u";
+            pde->residual_count = 1;
             kinds[i].init(pde);
             return SCIML_OK;
         }
@@ -464,6 +550,8 @@ sciml_status sciml_pde_solution(sciml_ctx *ctx, const sciml_pde *pde, int64_t co
         return SCIML_OK;
     }
     for (int64_t i = 0; i < count; i++)
-        out[i] = pde->kind->solution(pde, points + i * pde->input_count);
+        for (int c = 0; c < pde->output_count; c++)
+            out[i * pde->output_count + c] =
+                pde->kind->solution(pde, points + i * pde->input_count, c);
     return SCIML_OK;
 }

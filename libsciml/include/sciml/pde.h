@@ -19,6 +19,11 @@
  *   diffusion-reaction (x, t) in [-pi,pi] x [0,1]:  u_t - d u_xx = f, f = e^-t sum_k (d k^2 - 1)
  *              sin(k x) / k over k = 1, 2, 3, 4, 8; u(+-pi, t) = 0, u(x, 0) = sum_k sin(k x) / k;
  *              u = e^-t sum_k sin(k x) / k                                              [d 1]
+ *   kovasznay  (x, y) in [-0.5,1] x [-0.5,1.5], outputs (u, v, p): steady Navier-Stokes
+ *              u u_x + v u_y + p_x = (u_xx + u_yy) / Re, likewise for v, u_x + v_y = 0, with the
+ *              Kovasznay solution u = 1 - e^(l x) cos(2 pi y), v = l/(2 pi) e^(l x) sin(2 pi y),
+ *              p = (1 - e^(2 l x)) / 2, l = Re/2 - sqrt(Re^2/4 + 4 pi^2), as Dirichlet values of
+ *              u and v on the boundary                                                [re 20]
  *
  * Conditions: Dirichlet u = g on a face; Neumann du/dx_axis = g on a face; periodic u and u_x
  * equal on the two faces of an axis. Each condition is one loss term mean((.)^2) over its own
@@ -39,6 +44,7 @@ extern "C" {
 #define SCIML_PDE_MAX_COEFFICIENTS 4
 #define SCIML_PDE_MAX_CONDITIONS 4
 #define SCIML_PDE_MAX_FACES 4
+#define SCIML_PDE_MAX_OUTPUTS 3
 
 typedef enum sciml_condition_kind {
     SCIML_CONDITION_DIRICHLET = 0, /* u = g */
@@ -53,6 +59,7 @@ typedef struct sciml_pde_condition {
     int face_axis[SCIML_PDE_MAX_FACES]; /* the fixed input */
     int face_side[SCIML_PDE_MAX_FACES]; /* 0 lower, 1 upper */
     int derivative_axis;                /* Neumann/periodic: the input of the derivative */
+    int component;                      /* the output it constrains (0 for u) */
 } sciml_pde_condition;
 
 typedef struct sciml_pde_kind sciml_pde_kind; /* private table entry */
@@ -63,6 +70,9 @@ typedef struct sciml_pde {
     const char *name;
     int input_count;
     const char *input_names[SCIML_PDE_MAX_INPUTS];
+    int output_count;                                /* network outputs (1, Kovasznay 3) */
+    const char *output_names[SCIML_PDE_MAX_OUTPUTS]; /* "u" (, "v", "p") */
+    int residual_count;                              /* residual columns */
     double lower[SCIML_PDE_MAX_INPUTS], upper[SCIML_PDE_MAX_INPUTS];
     int coefficient_count;
     const char *coefficient_names[SCIML_PDE_MAX_COEFFICIENTS];
@@ -86,7 +96,8 @@ int sciml_pde_coefficient_index(const sciml_pde *pde, const char *name);
 sciml_status sciml_pde_set_coefficient(sciml_ctx *ctx, sciml_pde *pde, const char *name,
                                        double value);
 
-/* Residual node (rows, 1) from the Taylor output y (rows, S, 1) of the interior points (spec
+/* Residual node (rows, residual_count) from the Taylor output y (S, rows, outputs) of the
+ * interior points (spec
  * pde->spec) and points (rows, d), a graph input holding the same points (for source terms).
  * coefficient_params[k] (may be NULL) is a (1) parameter to use for coefficient k instead of its
  * value (inverse problems), or SCIML_NO_NODE. */
@@ -94,11 +105,12 @@ sciml_node sciml_pde_residual(sciml_ctx *ctx, sciml_graph *g, const sciml_pde *p
                               sciml_node points, const sciml_node *coefficient_params);
 /* The streams a condition needs at its points (value only, or first order). */
 void sciml_pde_condition_spec(const sciml_pde *pde, int condition, sciml_taylor_spec *spec);
-/* Condition target g at count points (count, d) -> out (count). Periodic conditions: zero. */
+/* Condition target g (of the condition's component) at count points (count, d) -> out
+ * (count). Periodic conditions: zero. */
 void sciml_pde_condition_target(const sciml_pde *pde, int condition, int64_t count,
                                 const double *points, double *out);
-/* Exact or reference solution at count points (count, d) -> out (count). SCIML_ERR_STATE when
- * the problem has none. */
+/* Exact or reference solution at count points (count, d) -> out (count, output_count).
+ * SCIML_ERR_STATE when the problem has none. */
 sciml_status sciml_pde_solution(sciml_ctx *ctx, const sciml_pde *pde, int64_t count,
                                 const double *points, double *out);
 

@@ -103,11 +103,12 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
 /* Final loss terms of the last training (or NaN before training). */
 void sciml_pinn_last_progress(const sciml_pinn *model, sciml_pinn_progress *progress);
 
-/* u (count) and, when residual is not NULL, r (count) at points (count, d). */
+/* The outputs u (count, output_count) and, when residual is not NULL, the residual columns r
+ * (count, residual_count) at points (count, d). */
 sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double *points, double *u,
                                  double *residual);
-/* sqrt(sum (u - ref)^2 / sum ref^2) of the model against the problem's exact or reference
- * solution at points (count, d). */
+/* sqrt(sum (u - ref)^2 / sum ref^2) of each output (relative_l2 has output_count entries)
+ * against the problem's exact or reference solution at points (count, d). */
 sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const double *points,
                                        double *relative_l2);
 
