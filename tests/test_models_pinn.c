@@ -214,6 +214,16 @@ static void test_inverse_heat(void) {
     double learned = sciml_pinn_get_pde(model)->coefficients[0];
     fprintf(stderr, "\n  heat1d inverse: alpha %.6f (true %.2f) ", learned, alpha);
     CU_ASSERT(fabs(learned - alpha) < 0.02 * alpha);
+    /* an observation so large that the loss overflows: training stops at the first step with
+     * a message naming it, and the model keeps its finite parameters */
+    double u_before[1], u_after[1], x_probe[2] = {0.3, 0.4};
+    CU_ASSERT_EQUAL(sciml_pinn_evaluate(model, 1, x_probe, u_before, NULL), SCIML_OK);
+    v[5] = 1e300;
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_set_observations(model, N, p, v), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_pinn_train(model, NULL, NULL, 100), SCIML_ERR_NONFINITE);
+    CU_ASSERT(strstr(sciml_ctx_message(ctx), "not finite at Adam step 1") != NULL);
+    CU_ASSERT_EQUAL(sciml_pinn_evaluate(model, 1, x_probe, u_after, NULL), SCIML_OK);
+    CU_ASSERT_EQUAL(u_before[0], u_after[0]);
     free(p);
     sciml_pinn_destroy(&model);
     sciml_ctx_destroy(&ctx);

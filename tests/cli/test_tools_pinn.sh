@@ -90,6 +90,15 @@ CDL
     expect_rc 1 "observations outside the domain"
     expect_one_error_line sciml-train "t 1.5" "observation outside the domain"
     check "no model written for observations outside the domain" test ! -e bad.nc
+    sed -e 's/t = 0.5, 1.5, 0.1/t = 0.5, 0.5, 0.1/' -e 's/u = 0.1, 0.2, 0.3/u = 0.1, 1e300, 0.3/' \
+        outside.cdl >huge.cdl
+    cdl_to_nc huge.cdl huge.nc
+    run sciml-train pinn --pde burgers --data huge.nc --interior 50 --iterations 5 \
+        --lbfgs-iterations 0 -o diverged.nc
+    expect_rc 1 "a loss that overflows"
+    expect_stderr_has "not finite at Adam step 1" "the message names the step"
+    check "the model is not written after divergence" test ! -e diverged.nc
+    check "the last finite model is kept in the checkpoint" test -s diverged.nc.ckpt
 fi
 run sciml-train pinn -o bad.nc
 expect_rc 2 "missing --pde is a usage error"
