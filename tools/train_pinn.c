@@ -23,6 +23,8 @@ typedef struct pinn_options {
     double weight_residual, weight_boundary, weight_initial, weight_data;
     int64_t iterations, lbfgs_iterations;
     int rar_rounds;
+    int64_t fourier_features;
+    double fourier_sigma;
     int64_t rar_candidates, rar_add, rar_steps;
     double lr;
     uint64_t seed;
@@ -58,6 +60,9 @@ static void usage(FILE *out) {
             "Network:\n"
             "  --hidden LIST         hidden widths [20,20,20]\n"
             "  --activation NAME     tanh or sin [tanh]\n"
+            "  --fourier-features N  random Fourier-feature input embedding of N frequencies\n"
+            "                        [0: off]\n"
+            "  --fourier-sigma X     standard deviation of the frequencies [1]\n"
             "Training:\n"
             "  --iterations N        Adam steps [15000]\n"
             "  --lr X                Adam learning rate [0.001]\n"
@@ -88,6 +93,7 @@ static int parse(int argc, char **argv, pinn_options *o) {
     o->rar_candidates = 100000;
     o->rar_add = 10;
     o->rar_steps = 1000;
+    o->fourier_sigma = 1.0;
     o->hidden_text = "20,20,20";
     o->activation_text = "tanh";
     o->sampling_text = "lhs";
@@ -141,6 +147,10 @@ static int parse(int argc, char **argv, pinn_options *o) {
             tool_parse_int64(&errors, "--rar-add", v, 1, INT64_C(1) << 24, &o->rar_add);
         } else if (tool_option(argc, argv, &i, "--rar-steps", &v, &errors)) {
             tool_parse_int64(&errors, "--rar-steps", v, 0, INT64_C(1) << 40, &o->rar_steps);
+        } else if (tool_option(argc, argv, &i, "--fourier-features", &v, &errors)) {
+            tool_parse_int64(&errors, "--fourier-features", v, 0, 4096, &o->fourier_features);
+        } else if (tool_option(argc, argv, &i, "--fourier-sigma", &v, &errors)) {
+            tool_parse_double(&errors, "--fourier-sigma", v, 1e-9, 1e9, &o->fourier_sigma);
         } else if (tool_option(argc, argv, &i, "--hidden", &v, &errors)) {
             o->hidden_text = v;
         } else if (tool_option(argc, argv, &i, "--activation", &v, &errors)) {
@@ -290,6 +300,8 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     config.rar_candidates = o->rar_candidates;
     config.rar_add = o->rar_add;
     config.rar_steps = o->rar_steps;
+    config.fourier_features = o->fourier_features;
+    config.fourier_sigma = o->fourier_sigma;
     config.seed = o->seed;
     if (sciml_ctx_set_threads(ctx, o->threads) || sciml_pinn_create(ctx, &config, &model))
         return tool_fail(ctx);

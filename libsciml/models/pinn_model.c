@@ -37,10 +37,17 @@ typedef struct point_set {
     sciml_node input;
 } point_set;
 
-typedef struct train_graph {
-    sciml_graph *g;
+/* The network of one graph: the MLP, the unknown coefficient, and the Fourier embedding's
+ * fixed inputs (2 pi B (d, m) and the pi/2 phase (m) that turns sin into cos). */
+typedef struct network {
     sciml_mlp mlp;
     sciml_node coefficient; /* param or SCIML_NO_NODE */
+    sciml_node fourier_b, fourier_shift;
+} network;
+
+typedef struct train_graph {
+    sciml_graph *g;
+    network net;
     point_set interior;
     sciml_node interior_points, residual_term;
     point_set conditions[SCIML_PDE_MAX_CONDITIONS];
@@ -58,8 +65,9 @@ struct sciml_pinn {
     sciml_pinn_config config;
     sciml_pde pde; /* current coefficients */
     sciml_graph *eval;
-    sciml_mlp eval_mlp;
-    sciml_node eval_x, eval_points, eval_u, eval_r, eval_coefficient;
+    network eval_net;
+    sciml_node eval_x, eval_points, eval_u, eval_r;
+    double *fourier; /* (d, fourier_features) frequencies B, or NULL */
     int64_t param_count;
     double *params; /* (param_count) the truth */
     int64_t observation_count;
@@ -93,6 +101,7 @@ void sciml_pinn_config_default(sciml_pinn_config *config, const sciml_pde *pde) 
     config->rar_candidates = 100000;
     config->rar_add = 10;
     config->rar_steps = 1000;
+    config->fourier_sigma = 1.0;
 }
 
 static sciml_status check_config(sciml_ctx *ctx, const sciml_pinn_config *config) {
@@ -134,32 +143,82 @@ static sciml_status check_config(sciml_ctx *ctx, const sciml_pinn_config *config
                            "2^24 and steps >= 0",
                            config->rar_rounds, (long long)config->rar_add,
                            (long long)config->rar_candidates, (long long)config->rar_steps);
+    if (config->fourier_features < 0 || config->fourier_features > 4096 ||
+        !(config->fourier_sigma > 0) || !isfinite(config->fourier_sigma))
+        return sciml_error(ctx, SCIML_ERR_RANGE,
+                           "pinn: %lld Fourier features with sigma %g, expected 0..4096 features "
+                           "and sigma > 0",
+                           (long long)config->fourier_features, config->fourier_sigma);
     if (config->unknown < -1 || config->unknown >= pde->coefficient_count)
         return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: unknown coefficient index %d",
                            config->unknown);
     return SCIML_OK;
 }
 
-/* The MLP and the coefficient parameter, in the shared layout. */
-static sciml_status add_network(sciml_pinn *model, sciml_graph *g, sciml_mlp *mlp,
-                                sciml_node *coefficient) {
+/* The network's nodes in the shared layout: the MLP, then the coefficient parameter; the
+ * Fourier inputs (not parameters) when the embedding is on. */
+static sciml_status add_network(sciml_pinn *model, sciml_graph *g, network *net) {
     const sciml_pinn_config *config = &model->config;
+    int64_t m = config->fourier_features, d = model->pde.input_count;
+    net->fourier_b = net->fourier_shift = SCIML_NO_NODE;
+    if (m > 0) {
+        int64_t b_shape[2] = {d, m};
+        net->fourier_b = sciml_graph_input(g, "fourier_b", 2, b_shape);
+        net->fourier_shift = sciml_graph_input(g, "fourier_shift", 1, &m);
+    }
     sciml_status status =
-        sciml_mlp_create(model->ctx, g, "u", model->pde.input_count, config->hidden_count,
-                         config->hidden, model->pde.output_count, config->activation, mlp);
+        sciml_mlp_create(model->ctx, g, "u", m > 0 ? 2 * m : d, config->hidden_count,
+                         config->hidden, model->pde.output_count, config->activation, &net->mlp);
     if (status)
         return status;
-    *coefficient = SCIML_NO_NODE;
+    net->coefficient = SCIML_NO_NODE;
     if (config->unknown >= 0) {
         char name[64];
         snprintf(name, sizeof name, "coefficient.%s",
                  model->pde.coefficient_names[config->unknown]);
         int64_t one = 1;
-        *coefficient = sciml_graph_param(g, name, 1, &one);
-        if (*coefficient == SCIML_NO_NODE)
+        net->coefficient = sciml_graph_param(g, name, 1, &one);
+        if (net->coefficient == SCIML_NO_NODE)
             return sciml_ctx_status(model->ctx);
     }
     return SCIML_OK;
+}
+
+/* Sets the Fourier inputs of a built graph. */
+static sciml_status upload_fourier(sciml_pinn *model, sciml_graph *g, const network *net) {
+    int64_t m = model->config.fourier_features, d = model->pde.input_count;
+    if (m == 0)
+        return SCIML_OK;
+    double *values = malloc((size_t)(d * m) * sizeof *values);
+    if (!values)
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    for (int64_t i = 0; i < d * m; i++)
+        values[i] = 2 * SCIML_PI * model->fourier[i];
+    sciml_status status = sciml_graph_set_input(g, net->fourier_b, values, d * m);
+    for (int64_t i = 0; i < m; i++)
+        values[i] = SCIML_PI / 2;
+    if (!status)
+        status = sciml_graph_set_input(g, net->fourier_shift, values, m);
+    free(values);
+    return status;
+}
+
+/* The network on stacked input x (S, rows, d): with the embedding, gamma(x) = [sin(2 pi x B),
+ * cos(2 pi x B)] carried through the Taylor streams (z = x (2 pi B) is linear, then sin and
+ * sin(. + pi/2)) before the MLP. */
+static sciml_node apply_network(sciml_pinn *model, sciml_graph *g, const network *net,
+                                const sciml_taylor_spec *spec, sciml_node x) {
+    sciml_ctx *ctx = model->ctx;
+    if (model->config.fourier_features > 0) {
+        sciml_node z = sciml_linear(g, x, net->fourier_b, SCIML_NO_NODE);
+        sciml_node both[2] = {
+            sciml_taylor_activate(ctx, g, spec, z, SCIML_NO_NODE, SCIML_ACT_SIN),
+            sciml_taylor_activate(ctx, g, spec, z, net->fourier_shift, SCIML_ACT_SIN)};
+        if (both[0] == SCIML_NO_NODE || both[1] == SCIML_NO_NODE)
+            return SCIML_NO_NODE;
+        x = sciml_concat(g, 2, both, 2);
+    }
+    return sciml_taylor_mlp_apply(ctx, g, &net->mlp, spec, x);
 }
 
 static sciml_status build_eval(sciml_pinn *model) {
@@ -173,17 +232,17 @@ static sciml_status build_eval(sciml_pinn *model) {
     int64_t x_shape[3] = {streams, EVAL_BATCH, d}, p_shape[2] = {EVAL_BATCH, d};
     model->eval_x = sciml_graph_input(g, "x", 3, x_shape);
     model->eval_points = sciml_graph_input(g, "points", 2, p_shape);
-    if ((status = add_network(model, g, &model->eval_mlp, &model->eval_coefficient)))
+    if ((status = add_network(model, g, &model->eval_net)))
         return status;
-    sciml_node y = sciml_taylor_mlp_apply(ctx, g, &model->eval_mlp, &pde->spec, model->eval_x);
+    sciml_node y = apply_network(model, g, &model->eval_net, &pde->spec, model->eval_x);
     if (y == SCIML_NO_NODE)
         return sciml_ctx_status(ctx) ? sciml_ctx_status(ctx) : SCIML_ERR_INTERNAL;
     sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
     for (int k = 0; k < SCIML_PDE_MAX_COEFFICIENTS; k++)
-        params[k] = k == model->config.unknown ? model->eval_coefficient : SCIML_NO_NODE;
+        params[k] = k == model->config.unknown ? model->eval_net.coefficient : SCIML_NO_NODE;
     model->eval_u = sciml_taylor_stream(g, y, 0);
     model->eval_r = sciml_pde_residual(ctx, g, pde, y, model->eval_points, params);
-    if ((status = sciml_graph_build(g, 1)))
+    if ((status = sciml_graph_build(g, 1)) || (status = upload_fourier(model, g, &model->eval_net)))
         return status;
     model->param_count = sciml_graph_param_count(g);
     return SCIML_OK;
@@ -204,6 +263,20 @@ sciml_status sciml_pinn_create(sciml_ctx *ctx, const sciml_pinn_config *config, 
         model->last.conditions[i] = NAN;
     model->last.loss = model->last.residual = model->last.observations = NAN;
     model->last.unknown_value = NAN;
+    if (config->fourier_features > 0) {
+        int64_t size = model->pde.input_count * config->fourier_features;
+        model->fourier = malloc((size_t)size * sizeof *model->fourier);
+        sciml_rng fourier_rng;
+        sciml_rng_seed(&fourier_rng, config->seed ^ UINT64_C(0x2545f4914f6cdd1d));
+        if (!model->fourier)
+            status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+        else
+            status = sciml_fourier_sample(ctx, &fourier_rng, config->fourier_sigma,
+                                          model->pde.input_count, config->fourier_features,
+                                          model->fourier);
+        if (status)
+            goto fail;
+    }
     if ((status = build_eval(model)))
         goto fail;
     model->params = calloc((size_t)model->param_count, sizeof *model->params);
@@ -213,12 +286,12 @@ sciml_status sciml_pinn_create(sciml_ctx *ctx, const sciml_pinn_config *config, 
     }
     sciml_rng rng;
     sciml_rng_seed(&rng, config->seed);
-    if ((status = sciml_mlp_init(ctx, model->eval, &model->eval_mlp, SCIML_INIT_AUTO, &rng)))
+    if ((status = sciml_mlp_init(ctx, model->eval, &model->eval_net.mlp, SCIML_INIT_AUTO, &rng)))
         goto fail;
     memcpy(model->params, sciml_graph_params(model->eval),
            (size_t)model->param_count * sizeof *model->params);
     if (config->unknown >= 0)
-        model->params[sciml_graph_param_offset(model->eval, model->eval_coefficient)] =
+        model->params[sciml_graph_param_offset(model->eval, model->eval_net.coefficient)] =
             config->pde.coefficients[config->unknown];
     *out = model;
     return SCIML_OK;
@@ -235,6 +308,7 @@ void sciml_pinn_destroy(sciml_pinn **model) {
     free((*model)->observation_points);
     free((*model)->observation_values);
     free((*model)->extra_points);
+    free((*model)->fourier);
     free(*model);
     *model = NULL;
 }
@@ -353,7 +427,7 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
         return status;
     int64_t p_shape[2] = {interior, d};
     t->interior_points = sciml_graph_input(g, "interior_points", 2, p_shape);
-    if ((status = add_network(model, g, &t->mlp, &t->coefficient)))
+    if ((status = add_network(model, g, &t->net)))
         return status;
     if ((status = sciml_pde_sample_interior(ctx, pde, &rng, config->sampling,
                                             config->interior_count, t->interior.points)))
@@ -366,8 +440,8 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
                (size_t)model->extra_count * (size_t)d * sizeof *model->extra_points);
     sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
     for (int k = 0; k < SCIML_PDE_MAX_COEFFICIENTS; k++)
-        params[k] = k == config->unknown ? t->coefficient : SCIML_NO_NODE;
-    sciml_node y = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &pde->spec, t->interior.input);
+        params[k] = k == config->unknown ? t->net.coefficient : SCIML_NO_NODE;
+    sciml_node y = apply_network(model, g, &t->net, &pde->spec, t->interior.input);
     sciml_node r = sciml_pde_residual(ctx, g, pde, y, t->interior_points, params);
     t->residual_term = mean_square(g, r);
     sciml_node loss = sciml_scale(g, t->residual_term, config->residual_weight);
@@ -392,10 +466,10 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
                                                  t->conditions[c].points,
                                                  partner ? partner->points : NULL)))
             return status;
-        sciml_node yc = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &spec, t->conditions[c].input);
+        sciml_node yc = apply_network(model, g, &t->net, &spec, t->conditions[c].input);
         sciml_node term;
         if (condition->kind == SCIML_CONDITION_PERIODIC) {
-            sciml_node yp = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &spec, partner->input);
+            sciml_node yp = apply_network(model, g, &t->net, &spec, partner->input);
             int s = sciml_taylor_first_stream(&spec, condition->derivative_axis);
             int o = condition->component;
             term = sciml_add(g,
@@ -433,7 +507,7 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
                (size_t)model->observation_count * (size_t)d * sizeof *t->observed.points);
         int64_t v_shape[2] = {model->observation_count, 1};
         t->observed_values = sciml_graph_input(g, "observed_values", 2, v_shape);
-        sciml_node yo = sciml_taylor_mlp_apply(ctx, g, &t->mlp, &spec, t->observed.input);
+        sciml_node yo = apply_network(model, g, &t->net, &spec, t->observed.input);
         t->observation_term = sciml_mse(g, output_column(g, pde, sciml_taylor_stream(g, yo, 0), 0),
                                         t->observed_values);
         loss = sciml_add(g, loss, sciml_scale(g, t->observation_term, config->observation_weight));
@@ -442,6 +516,8 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
     if (loss == SCIML_NO_NODE)
         return sciml_ctx_status(ctx) ? sciml_ctx_status(ctx) : SCIML_ERR_INTERNAL;
     if ((status = sciml_graph_build(g, 1)))
+        return status;
+    if ((status = upload_fourier(model, g, &t->net)))
         return status;
     if (sciml_graph_param_count(g) != model->param_count)
         return sciml_error(ctx, SCIML_ERR_INTERNAL, "pinn: parameter layouts differ");
@@ -487,8 +563,8 @@ static void read_terms(sciml_pinn *model, train_graph *t, const char *phase, int
     p->observations =
         t->observation_term != SCIML_NO_NODE ? sciml_graph_scalar(t->g, t->observation_term) : NAN;
     p->unknown_value =
-        t->coefficient != SCIML_NO_NODE
-            ? sciml_graph_params(t->g)[sciml_graph_param_offset(t->g, t->coefficient)]
+        t->net.coefficient != SCIML_NO_NODE
+            ? sciml_graph_params(t->g)[sciml_graph_param_offset(t->g, t->net.coefficient)]
             : NAN;
 }
 
@@ -515,7 +591,7 @@ static void store_params(sciml_pinn *model, const double *params) {
     memcpy(model->params, params, (size_t)model->param_count * sizeof *params);
     if (model->config.unknown >= 0)
         model->pde.coefficients[model->config.unknown] =
-            params[sciml_graph_param_offset(model->eval, model->eval_coefficient)];
+            params[sciml_graph_param_offset(model->eval, model->eval_net.coefficient)];
 }
 
 /* Adam steps first..last (inclusive) on the built training graph. Keeps model->params at the
@@ -815,7 +891,19 @@ sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
     for (int l = 0; l < config->hidden_count; l++)
         snprintf(hidden + strlen(hidden), sizeof hidden - strlen(hidden), "%s%lld", l ? "," : "",
                  (long long)config->hidden[l]);
-    if ((status = sciml_params_define(writer, model->eval)) ||
+    int64_t fourier_var = -1, m = config->fourier_features, d = model->pde.input_count;
+    if (m > 0) {
+        int64_t dims[2];
+        if ((status = sciml_nc_def_dim(writer, "fourier_input", d, &dims[0])) ||
+            (status = sciml_nc_def_dim(writer, "fourier_feature", m, &dims[1])) ||
+            (status = sciml_nc_def_var(writer, "fourier_frequencies", SCIML_NC_DOUBLE, 2, dims,
+                                       &fourier_var)) ||
+            (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "fourier_sigma",
+                                              SCIML_NC_DOUBLE, &config->fourier_sigma, 1)))
+            goto fail;
+    }
+    if ((status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "fourier_features", m)) ||
+        (status = sciml_params_define(writer, model->eval)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "model")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "pinn")) ||
         (status =
@@ -843,7 +931,9 @@ sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
               (status = sciml_nc_append_history(writer, provenance->command)))))
             goto fail;
     }
-    if ((status = sciml_nc_end_def(writer)) || (status = sciml_params_write(writer, model->eval)))
+    if ((status = sciml_nc_end_def(writer)) ||
+        (m > 0 && (status = sciml_nc_write_var(writer, fourier_var, 0, d * m, model->fourier))) ||
+        (status = sciml_params_write(writer, model->eval)))
         goto fail;
     return sciml_nc_writer_close(&writer);
 fail:
@@ -913,6 +1003,23 @@ sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out)
                              hidden, activation);
         goto done;
     }
+    int64_t features = 0;
+    if ((status =
+             sciml_model_read_integers(ctx, reader, "fourier_features", 1, 0, 4096, &features)))
+        goto done;
+    config.fourier_features = features;
+    if (features > 0) {
+        int64_t length = 0;
+        if (sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "fourier_sigma", &config.fourier_sigma,
+                                    1, &length) ||
+            length != 1 || !(config.fourier_sigma > 0)) {
+            status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                                 "%s: attribute fourier_sigma is missing or invalid, expected "
+                                 "one number > 0",
+                                 path);
+            goto done;
+        }
+    }
     config.unknown = unknown[0] ? sciml_pde_coefficient_index(&pde, unknown) : -1;
     if (unknown[0] && config.unknown < 0) {
         status = sciml_error(ctx, SCIML_ERR_FORMAT,
@@ -921,6 +1028,10 @@ sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out)
         goto done;
     }
     if ((status = sciml_pinn_create(ctx, &config, &model)) ||
+        (features > 0 &&
+         ((status = sciml_model_read_vector(ctx, reader, "fourier_frequencies",
+                                            pde.input_count * features, 0, model->fourier)) ||
+          (status = upload_fourier(model, model->eval, &model->eval_net)))) ||
         (status = sciml_params_read(ctx, reader, model->eval)))
         goto done;
     store_params(model, sciml_graph_params(model->eval));

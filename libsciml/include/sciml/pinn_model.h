@@ -17,7 +17,8 @@
  * pde, hidden ("20,20,20"), activation, one attribute per coefficient (its final value, the
  * learned one for an unknown coefficient), unknown ("" or the coefficient's name); the
  * network parameters as variables u.<k>.weight (in, out) and u.<k>.bias (out), and for an
- * inverse problem coefficient.<name> (1).
+ * inverse problem coefficient.<name> (1); fourier_features (0 when off) and, with the
+ * embedding, fourier_sigma and fourier_frequencies (fourier_input, fourier_feature).
  */
 #ifndef SCIML_PINN_MODEL_H
 #define SCIML_PINN_MODEL_H
@@ -56,6 +57,11 @@ typedef struct sciml_pinn_config {
     int64_t rar_candidates; /* default 100000 */
     int64_t rar_add;        /* default 10 */
     int64_t rar_steps;      /* default 1000 */
+    /* Random Fourier-feature input embedding (sciml/nn.h): gamma(x) = [sin(2 pi x B),
+     * cos(2 pi x B)], B (d, m) ~ N(0, sigma^2) fixed, before the MLP; its input derivatives go
+     * through the Taylor streams like every layer. */
+    int64_t fourier_features; /* m, 0: off (default) */
+    double fourier_sigma;     /* default 1 */
 } sciml_pinn_config;
 
 /* Defaults for a problem: hidden 20,20,20 tanh; 2540 interior points; 40 points per face for
