@@ -114,7 +114,7 @@ static void test_analytic_unit(void) {
 
 static void check_finite_differences(sciml_activation activation) {
     const int64_t hidden[2] = {8, 8};
-    enum { COUNT = 100 }; /* more than one tile of 512 values per stream */
+    enum { COUNT = 300 }; /* more than one tile (256 rows, 512 values) */
     net n;
     net_create(&n, COUNT, 2, hidden, activation, 7);
     double points[2 * COUNT], s[6 * COUNT];
@@ -203,7 +203,7 @@ static void test_spec_layout(void) {
  * mean(r^2) + mean((u - g)^2) against central differences. */
 static void check_residual_gradient(sciml_activation activation) {
     const int64_t hidden[2] = {6, 6};
-    enum { COUNT = 100 };
+    enum { COUNT = 300 }; /* two row tiles of the fused dense node */
     sciml_ctx *ctx = make_ctx();
     sciml_graph *g = NULL;
     CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);

@@ -11,6 +11,8 @@
 
 #include "backend/cpu.h"
 
+#include <cblas.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +130,8 @@ typedef struct taylor_state {
 } taylor_state;
 
 /* z + b over m values (bias repeated every n). */
-static void add_bias(int64_t m, int64_t n, const double *z, const double *bias, double *out) {
+static inline __attribute__((always_inline)) void add_bias(int64_t m, int64_t n, const double *z,
+                                                           const double *bias, double *out) {
     if (!bias) {
         memcpy(out, z, (size_t)m * sizeof *out);
         return;
@@ -139,9 +142,10 @@ static void add_bias(int64_t m, int64_t n, const double *z, const double *bias, 
 }
 
 /* s1, s2 (and s3 when not NULL) over m values from t = s(zb) (and zb for sin). */
-static void activation_terms(sciml_activation activation, int64_t m, const double *restrict zb,
-                             const double *restrict t, double *restrict s1, double *restrict s2,
-                             double *restrict s3) {
+static inline __attribute__((always_inline)) void
+activation_terms(sciml_activation activation, int64_t m, const double *restrict zb,
+                 const double *restrict t, double *restrict s1, double *restrict s2,
+                 double *restrict s3) {
     switch (activation) {
     case SCIML_ACT_TANH:
         for (int64_t j = 0; j < m; j++) {
@@ -175,8 +179,8 @@ static void activation_terms(sciml_activation activation, int64_t m, const doubl
 
 /* One tile of m values (a multiple of n) of every stream; streams lie `stride` apart. */
 TAYLOR_VECTOR_CLONES
-static void forward_tile(const taylor_state *state, int64_t m, int64_t stride, const double *z,
-                         const double *bias, double *restrict a, double *scratch) {
+static void forward_tile(const taylor_state *state, int64_t m, int64_t zs, int64_t as,
+                         const double *z, const double *bias, double *restrict a, double *scratch) {
     const sciml_taylor_spec *spec = &state->spec;
     int streams = sciml_taylor_stream_count(spec);
     int d = spec->first_order ? spec->input_count : 0;
@@ -194,16 +198,16 @@ static void forward_tile(const taylor_state *state, int64_t m, int64_t stride, c
         return;
     activation_terms(state->activation, m, zb, a, s1, s2, NULL);
     for (int i = 0; i < d; i++) {
-        const double *restrict zi = z + (1 + i) * stride;
-        double *restrict ai = a + (1 + i) * stride;
+        const double *restrict zi = z + (1 + i) * zs;
+        double *restrict ai = a + (1 + i) * as;
         for (int64_t j = 0; j < m; j++)
             ai[j] = s1[j] * zi[j];
     }
     for (int k = 0; k < spec->second_count; k++) {
-        const double *restrict zp = z + (1 + spec->second[k][0]) * stride;
-        const double *restrict zq = z + (1 + spec->second[k][1]) * stride;
-        const double *restrict zk = z + (1 + d + k) * stride;
-        double *restrict ak = a + (1 + d + k) * stride;
+        const double *restrict zp = z + (1 + spec->second[k][0]) * zs;
+        const double *restrict zq = z + (1 + spec->second[k][1]) * zs;
+        const double *restrict zk = z + (1 + d + k) * zs;
+        double *restrict ak = a + (1 + d + k) * as;
         for (int64_t j = 0; j < m; j++)
             ak[j] = s1[j] * zk[j] + s2[j] * zp[j] * zq[j];
     }
@@ -223,15 +227,15 @@ static sciml_status taylor_forward(void *state_pointer, int input_count,
     int64_t tile = tile_size(state->width);
     const double *bias = input_count > 1 ? inputs[1].value : NULL;
     for (int64_t start = 0; start < m; start += tile)
-        forward_tile(state, m - start < tile ? m - start : tile, m, inputs[0].value + start, bias,
-                     out->value + start, scratch);
+        forward_tile(state, m - start < tile ? m - start : tile, m, m, inputs[0].value + start,
+                     bias, out->value + start, scratch);
     return SCIML_OK;
 }
 
 TAYLOR_VECTOR_CLONES
-static void backward_tile(const taylor_state *state, int64_t m, int64_t stride, const double *z,
-                          double *gz, const double *bias, double *gbias, const double *a,
-                          const double *ga, double *scratch) {
+static void backward_tile(const taylor_state *state, int64_t m, int64_t zs, int64_t as,
+                          const double *z, double *gz, const double *bias, double *gbias,
+                          const double *a, const double *ga, double *scratch) {
     const sciml_taylor_spec *spec = &state->spec;
     int64_t n = state->width;
     int d = spec->first_order ? spec->input_count : 0;
@@ -245,15 +249,15 @@ static void backward_tile(const taylor_state *state, int64_t m, int64_t stride, 
     for (int64_t j = 0; j < m; j++)
         g0[j] = s1[j] * ga[j];
     for (int i = 0; i < d; i++) {
-        const double *restrict zi = z + (1 + i) * stride, *restrict gi = ga + (1 + i) * stride;
+        const double *restrict zi = z + (1 + i) * zs, *restrict gi = ga + (1 + i) * as;
         for (int64_t j = 0; j < m; j++)
             g0[j] += s2[j] * zi[j] * gi[j];
     }
     for (int k = 0; k < spec->second_count; k++) {
-        const double *restrict zp = z + (1 + spec->second[k][0]) * stride;
-        const double *restrict zq = z + (1 + spec->second[k][1]) * stride;
-        const double *restrict zk = z + (1 + d + k) * stride;
-        const double *restrict gk = ga + (1 + d + k) * stride;
+        const double *restrict zp = z + (1 + spec->second[k][0]) * zs;
+        const double *restrict zq = z + (1 + spec->second[k][1]) * zs;
+        const double *restrict zk = z + (1 + d + k) * zs;
+        const double *restrict gk = ga + (1 + d + k) * as;
         for (int64_t j = 0; j < m; j++)
             g0[j] += gk[j] * (s2[j] * zk[j] + s3[j] * zp[j] * zq[j]);
     }
@@ -267,18 +271,18 @@ static void backward_tile(const taylor_state *state, int64_t m, int64_t stride, 
         gz[j] += g0[j];
     /* first-order streams */
     for (int i = 0; i < d; i++) {
-        const double *restrict gi = ga + (1 + i) * stride;
-        double *restrict gzi = gz + (1 + i) * stride;
+        const double *restrict gi = ga + (1 + i) * as;
+        double *restrict gzi = gz + (1 + i) * zs;
         for (int64_t j = 0; j < m; j++)
             gzi[j] += s1[j] * gi[j];
     }
     /* second-order streams and their pull on the first-order ones */
     for (int k = 0; k < spec->second_count; k++) {
         int p = spec->second[k][0], q = spec->second[k][1];
-        const double *zp = z + (1 + p) * stride, *zq = z + (1 + q) * stride;
-        const double *restrict gk = ga + (1 + d + k) * stride;
-        double *restrict gzk = gz + (1 + d + k) * stride;
-        double *gzp = gz + (1 + p) * stride, *gzq = gz + (1 + q) * stride;
+        const double *zp = z + (1 + p) * zs, *zq = z + (1 + q) * zs;
+        const double *restrict gk = ga + (1 + d + k) * as;
+        double *restrict gzk = gz + (1 + d + k) * zs;
+        double *gzp = gz + (1 + p) * zs, *gzq = gz + (1 + q) * zs;
         for (int64_t j = 0; j < m; j++)
             gzk[j] += s1[j] * gk[j];
         for (int64_t j = 0; j < m; j++)
@@ -300,7 +304,7 @@ static sciml_status taylor_backward(void *state_pointer, int input_count,
     if (!gz && !gbias)
         return SCIML_OK;
     for (int64_t start = 0; start < m; start += tile)
-        backward_tile(state, m - start < tile ? m - start : tile, m, inputs[0].value + start,
+        backward_tile(state, m - start < tile ? m - start : tile, m, m, inputs[0].value + start,
                       gz ? gz + start : NULL, bias, gbias, out->value + start, out->grad + start,
                       scratch);
     return SCIML_OK;
@@ -361,17 +365,141 @@ sciml_node sciml_taylor_activate(sciml_ctx *ctx, sciml_graph *g, const sciml_tay
                         6 * (size_t)(tile < per_stream ? tile : per_stream) * sizeof(double));
 }
 
+/* ---- the fused taylor-dense node -----------------------------------------------------------
+ * a = s(h W + b) on all streams, tile by tile of rows: per tile, one small GEMM per stream into
+ * a cache-resident z tile, then the activation formulas on it. Backward recomputes the z tile
+ * (one more GEMM, cheaper than a pass over memory), forms dz in a second tile buffer and adds
+ * dW += h^T dz and dh += dz W^T with GEMMs on the same tile. So z and dz never go to memory, and
+ * the graph neither stores nor zero-fills them. */
+
+typedef struct dense_state {
+    taylor_state act; /* width = output units */
+    int64_t in;
+    int64_t tile_rows;
+} dense_state;
+
+static sciml_status dense_forward(void *state_pointer, int input_count,
+                                  const sciml_tensor_view *inputs, sciml_tensor_view *out,
+                                  void *scratch) {
+    const dense_state *state = state_pointer;
+    int streams = sciml_taylor_stream_count(&state->act.spec);
+    int64_t in = state->in, n = state->act.width, tile = state->tile_rows;
+    int64_t rows = out->count / (streams * n);
+    const double *h = inputs[0].value, *w = inputs[1].value;
+    const double *bias = input_count > 2 ? inputs[2].value : NULL;
+    double *z = scratch, *work = z + streams * tile * n;
+    for (int64_t start = 0; start < rows; start += tile) {
+        int64_t t = rows - start < tile ? rows - start : tile;
+        for (int s = 0; s < streams; s++)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)n, (int)in, 1.0,
+                        h + (s * rows + start) * in, (int)in, w, (int)n, 0.0, z + s * t * n,
+                        (int)n);
+        forward_tile(&state->act, t * n, t * n, rows * n, z, bias, out->value + start * n, work);
+    }
+    return SCIML_OK;
+}
+
+static sciml_status dense_backward(void *state_pointer, int input_count,
+                                   const sciml_tensor_view *inputs, const sciml_tensor_view *out,
+                                   void *scratch) {
+    const dense_state *state = state_pointer;
+    int streams = sciml_taylor_stream_count(&state->act.spec);
+    int64_t in = state->in, n = state->act.width, tile = state->tile_rows;
+    int64_t rows = out->count / (streams * n);
+    const double *h = inputs[0].value, *w = inputs[1].value;
+    double *gh = inputs[0].grad, *gw = inputs[1].grad;
+    const double *bias = input_count > 2 ? inputs[2].value : NULL;
+    double *gbias = input_count > 2 ? inputs[2].grad : NULL;
+    double *z = scratch, *gz = z + streams * tile * n, *work = gz + streams * tile * n;
+    if (!gh && !gw && !gbias)
+        return SCIML_OK;
+    for (int64_t start = 0; start < rows; start += tile) {
+        int64_t t = rows - start < tile ? rows - start : tile;
+        for (int s = 0; s < streams; s++)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)n, (int)in, 1.0,
+                        h + (s * rows + start) * in, (int)in, w, (int)n, 0.0, z + s * t * n,
+                        (int)n);
+        memset(gz, 0, (size_t)(streams * t * n) * sizeof *gz);
+        backward_tile(&state->act, t * n, t * n, rows * n, z, gz, bias, gbias,
+                      out->value + start * n, out->grad + start * n, work);
+        for (int s = 0; s < streams; s++) {
+            const double *hs = h + (s * rows + start) * in, *gzs = gz + s * t * n;
+            if (gw)
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)n, (int)t, 1.0,
+                            hs, (int)in, gzs, (int)n, 1.0, gw, (int)n);
+            if (gh)
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)in, (int)n, 1.0,
+                            gzs, (int)n, w, (int)n, 1.0, gh + (s * rows + start) * in, (int)in);
+        }
+    }
+    return SCIML_OK;
+}
+
+static const sciml_op_def dense_op = {"taylor_dense", dense_forward, dense_backward,
+                                      taylor_destroy};
+
+sciml_node sciml_taylor_dense(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor_spec *spec,
+                              sciml_node h, sciml_node weight, sciml_node bias,
+                              sciml_activation activation) {
+    if (sciml_taylor_spec_check(ctx, spec))
+        return SCIML_NO_NODE;
+    if (activation != SCIML_ACT_TANH && activation != SCIML_ACT_SIN &&
+        activation != SCIML_ACT_IDENTITY) {
+        sciml_error(ctx, SCIML_ERR_ARG,
+                    "taylor: activation '%s' has no Taylor propagation, expected tanh, sin or "
+                    "identity",
+                    sciml_activation_name(activation));
+        return SCIML_NO_NODE;
+    }
+    int64_t shape[SCIML_MAX_DIMS], w_shape[SCIML_MAX_DIMS];
+    int ndim = sciml_graph_shape(g, h, shape);
+    int streams = sciml_taylor_stream_count(spec);
+    if (ndim != 3 || shape[0] != streams || shape[1] < 1 ||
+        sciml_graph_shape(g, weight, w_shape) != 2 || w_shape[0] != shape[2]) {
+        sciml_error(ctx, SCIML_ERR_SHAPE,
+                    "taylor_dense: input of %d dimensions and weight do not match, expected h "
+                    "(%d streams, rows, in) and W (in, out)",
+                    ndim, streams);
+        return SCIML_NO_NODE;
+    }
+    int64_t n = w_shape[1];
+    if (bias != SCIML_NO_NODE) {
+        int64_t bias_shape[SCIML_MAX_DIMS];
+        if (sciml_graph_shape(g, bias, bias_shape) != 1 || bias_shape[0] != n) {
+            sciml_error(ctx, SCIML_ERR_SHAPE, "taylor_dense: bias must have shape (%lld)",
+                        (long long)n);
+            return SCIML_NO_NODE;
+        }
+    }
+    dense_state *state = calloc(1, sizeof *state);
+    if (!state) {
+        sciml_error(ctx, SCIML_ERR_NOMEM, "taylor: out of memory");
+        return SCIML_NO_NODE;
+    }
+    state->act.spec = *spec;
+    state->act.activation = activation;
+    state->act.width = n;
+    state->in = shape[2];
+    /* about 32768 values of z per tile (256 KB), between 16 and 256 rows */
+    int64_t tile = 32768 / (streams * n);
+    state->tile_rows = tile < 16 ? 16 : tile > 256 ? 256 : tile;
+    if (state->tile_rows > shape[1])
+        state->tile_rows = shape[1];
+    int64_t out_shape[3] = {streams, shape[1], n};
+    sciml_node inputs[3] = {h, weight, bias};
+    size_t values = (size_t)(2 * streams + 6) * (size_t)(state->tile_rows * n);
+    return sciml_custom(g, &dense_op, state, bias == SCIML_NO_NODE ? 2 : 3, inputs, 3, out_shape,
+                        values * sizeof(double));
+}
+
 sciml_node sciml_taylor_mlp_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp,
                                   const sciml_taylor_spec *spec, sciml_node x) {
     sciml_node h = x;
     for (int l = 0; l < mlp->layer_count && h != SCIML_NO_NODE; l++) {
         const sciml_dense *layer = &mlp->layers[l];
-        sciml_node z = sciml_linear(g, h, layer->weight, SCIML_NO_NODE);
-        if (z == SCIML_NO_NODE)
-            return SCIML_NO_NODE;
         sciml_activation activation =
             l + 1 < mlp->layer_count ? mlp->hidden_activation : SCIML_ACT_IDENTITY;
-        h = sciml_taylor_activate(ctx, g, spec, z, layer->bias, activation);
+        h = sciml_taylor_dense(ctx, g, spec, h, layer->weight, layer->bias, activation);
     }
     return h;
 }

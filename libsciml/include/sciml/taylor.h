@@ -68,8 +68,14 @@ void sciml_taylor_seed(const sciml_taylor_spec *spec, int64_t count, const doubl
  * identity; others give SCIML_NO_NODE with SCIML_ERR_ARG on the context. The spec is copied. */
 sciml_node sciml_taylor_activate(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor_spec *spec,
                                  sciml_node z, sciml_node bias, sciml_activation activation);
-/* The MLP (sciml/nn.h) on stacked input x (S, rows, d): per layer sciml_linear without bias
- * and sciml_taylor_activate with the layer's bias (identity on the output layer). Returns
+/* a = s(h W + b) for h (S, rows, in), W (in, out), b (out) or SCIML_NO_NODE: one fused node
+ * (the same maths as sciml_linear then sciml_taylor_activate, computed tile by tile of rows so
+ * that z and dz stay in cache; see taylor.c). Returns (S, rows, out) or SCIML_NO_NODE. */
+sciml_node sciml_taylor_dense(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor_spec *spec,
+                              sciml_node h, sciml_node weight, sciml_node bias,
+                              sciml_activation activation);
+/* The MLP (sciml/nn.h) on stacked input x (S, rows, d): one sciml_taylor_dense per layer with
+ * the layer's weight, bias and activation (identity on the output layer). Returns
  * (S, rows, output_size), or SCIML_NO_NODE. */
 sciml_node sciml_taylor_mlp_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp,
                                   const sciml_taylor_spec *spec, sciml_node x);
