@@ -69,7 +69,7 @@ static void test_poisson1d(void) {
     sciml_ctx *ctx = make_ctx();
     double error;
     sciml_pinn *model = train(ctx, "poisson1d", 2, 16, 64, 200, 300, &error);
-    CU_ASSERT(error < 1e-3); /* measured 7.0e-5 */
+    CU_ASSERT(error < 1e-3); /* measured 4.2e-5 */
     sciml_pinn_destroy(&model);
     sciml_ctx_destroy(&ctx);
 }
@@ -78,7 +78,7 @@ static void test_poisson2d(void) {
     sciml_ctx *ctx = make_ctx();
     double error;
     sciml_pinn *model = train(ctx, "poisson2d", 2, 20, 400, 300, 1500, &error);
-    CU_ASSERT(error < 1e-2); /* measured 2.2e-3 */
+    CU_ASSERT(error < 1e-2); /* measured 1.9e-3 */
     /* round trip through a model file */
     char path[512];
     snprintf(path, sizeof path, "%s/poisson.nc", sciml_test_tmpdir());
@@ -101,7 +101,7 @@ static void test_burgers_short(void) {
     sciml_ctx *ctx = make_ctx();
     double error;
     sciml_pinn *model = train(ctx, "burgers", 3, 20, 1000, 300, 400, &error);
-    CU_ASSERT(error < 0.45); /* measured 0.32 after 700 steps */
+    CU_ASSERT(error < 0.45); /* measured 0.27 after 700 steps */
     sciml_pinn_destroy(&model);
     sciml_ctx_destroy(&ctx);
 }
@@ -199,6 +199,7 @@ static void test_kovasznay(void) {
     config.condition_counts[0] = config.condition_counts[1] = 160;
     config.adam_iterations = 300;
     config.lbfgs_iterations = 700;
+    config.sampling = SCIML_SAMPLING_LHS; /* the bounds below were measured with it */
     sciml_pinn *model = NULL;
     CU_ASSERT_EQUAL_FATAL(sciml_pinn_create(ctx, &config, &model), SCIML_OK);
     CU_ASSERT_EQUAL(sciml_pinn_train(model, NULL, NULL, 100), SCIML_OK);
@@ -210,8 +211,8 @@ static void test_kovasznay(void) {
     }
     CU_ASSERT_EQUAL(sciml_pinn_solution_error(model, N * N, p, errors), SCIML_OK);
     fprintf(stderr, "\n  kovasznay: relative L2 u %.3g, v %.3g ", errors[0], errors[1]);
-    CU_ASSERT(errors[0] < 0.06); /* measured 2.4e-2 */
-    CU_ASSERT(errors[1] < 0.15); /* measured 6.8e-2 */
+    CU_ASSERT(errors[0] < 0.06); /* measured 2.9e-2 */
+    CU_ASSERT(errors[1] < 0.15); /* measured 8.3e-2 */
     double u[3 * 2], r[3 * 2];
     CU_ASSERT_EQUAL(sciml_pinn_evaluate(model, 2, p, u, r), SCIML_OK);
     CU_ASSERT(isfinite(u[5]) && isfinite(r[5]));

@@ -50,7 +50,7 @@ static void usage(FILE *out) {
             "  --interior N          collocation points [2540]\n"
             "  --boundary N          points of each condition in space [40 per face]\n"
             "  --initial N           points of each condition at the initial time [160]\n"
-            "  --sampling NAME       uniform, lhs, sobol or grid [lhs]\n"
+            "  --sampling NAME       uniform, lhs, sobol or grid [sobol]\n"
             "  --weight-residual X, --weight-boundary X, --weight-initial X, --weight-data X\n"
             "                        loss weights [1]\n"
             "  --rar-rounds N        residual-based refinement rounds after the Adam steps [0]\n"
@@ -96,7 +96,7 @@ static int parse(int argc, char **argv, pinn_options *o) {
     o->fourier_sigma = 1.0;
     o->hidden_text = "20,20,20";
     o->activation_text = "tanh";
-    o->sampling_text = "lhs";
+    o->sampling_text = "sobol";
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i], *v = NULL;
         int matched = 0;

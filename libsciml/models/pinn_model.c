@@ -93,7 +93,7 @@ void sciml_pinn_config_default(sciml_pinn_config *config, const sciml_pde *pde) 
     }
     config->residual_weight = 1.0;
     config->observation_weight = 1.0;
-    config->sampling = SCIML_SAMPLING_LHS;
+    config->sampling = SCIML_SAMPLING_SOBOL;
     config->adam_iterations = 15000;
     config->learning_rate = 1e-3;
     config->lbfgs_iterations = 5000;
