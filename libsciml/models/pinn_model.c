@@ -1003,8 +1003,12 @@ sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out)
                              hidden, activation);
         goto done;
     }
-    int64_t features = 0;
-    if ((status =
+    int64_t features = 0; /* absent (files before the embedding): none */
+    double stored = 0;
+    int64_t stored_length = 0;
+    if (sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "fourier_features", &stored, 1,
+                                &stored_length) == SCIML_OK &&
+        (status =
              sciml_model_read_integers(ctx, reader, "fourier_features", 1, 0, 4096, &features)))
         goto done;
     config.fourier_features = features;
