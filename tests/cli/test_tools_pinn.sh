@@ -53,6 +53,22 @@ perror=$(sed -n 's/.*exact solution: \([0-9.e+-]*\)$/\1/p' "$T/.stderr")
 echo "Poisson 1D relative L2 error: $perror"
 check "Poisson 1D error below 5e-3 ($perror)" float_lt "$perror" 5e-3
 
+section "sub-command help agrees with the man pages"
+# test_man_pages.sh checks each tool's main --help; the pinn mode and burgers-ref have their own.
+man_text() {
+    sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\%//g' "$SCIML_SOURCE_DIR/man/$1"
+}
+for pair in "sciml-train pinn:sciml-train.1" "sciml-gen burgers-ref:sciml-gen.1"; do
+    command=${pair%%:*}
+    page=${pair##*:}
+    help=$($command --help)
+    check "$command --help exits 0" test $? -eq 0
+    for option in $(printf '%s\n' "$help" | grep -o -- '--[a-z-]*' | grep -v -- '^--$' | sort -u); do
+        check "$page mentions $option ($command)" grep -qE -- "(^|[^a-z-])$option([^a-z-]|\$)" \
+            <(man_text "$page")
+    done
+done
+
 section "bad input: one error line, exit 1, nothing written"
 run sciml-train pinn --pde navier -o bad.nc
 expect_rc 1 "unknown PDE"
