@@ -269,6 +269,12 @@ static void test_inverse_heat(void) {
     CU_ASSERT_EQUAL(u_before[0], u_after[0]);
     free(p);
     sciml_pinn_destroy(&model);
+    /* a coefficient that does not multiply a residual term cannot be learned */
+    CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, "poisson2d", &pde), SCIML_OK);
+    sciml_pinn_config_default(&config, &pde);
+    config.unknown = 0;
+    CU_ASSERT_EQUAL(sciml_pinn_create(ctx, &config, &model), SCIML_ERR_ARG);
+    CU_ASSERT(strstr(sciml_ctx_message(ctx), "cannot be learned") != NULL);
     sciml_ctx_destroy(&ctx);
 }
 

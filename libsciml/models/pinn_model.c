@@ -152,6 +152,12 @@ static sciml_status check_config(sciml_ctx *ctx, const sciml_pinn_config *config
     if (config->unknown < -1 || config->unknown >= pde->coefficient_count)
         return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: unknown coefficient index %d",
                            config->unknown);
+    if (config->unknown >= 0 && !(pde->learnable & (1u << config->unknown)))
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "pinn: coefficient %s of %s cannot be learned, expected one that "
+                           "enters the residual as a factor (burgers nu, heat1d alpha, "
+                           "allen-cahn d, diffusion-reaction d)",
+                           pde->coefficient_names[config->unknown], pde->name);
     return SCIML_OK;
 }
 
@@ -239,7 +245,8 @@ static sciml_status build_eval(sciml_pinn *model) {
         return sciml_ctx_status(ctx) ? sciml_ctx_status(ctx) : SCIML_ERR_INTERNAL;
     sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
     for (int k = 0; k < SCIML_PDE_MAX_COEFFICIENTS; k++)
-        params[k] = k == model->config.unknown ? model->eval_net.coefficient : SCIML_NO_NODE;
+        params[k] =
+            k == model->config.unknown ? sciml_exp(g, model->eval_net.coefficient) : SCIML_NO_NODE;
     model->eval_u = sciml_taylor_stream(g, y, 0);
     model->eval_r = sciml_pde_residual(ctx, g, pde, y, model->eval_points, params);
     if ((status = sciml_graph_build(g, 1)) || (status = upload_fourier(model, g, &model->eval_net)))
@@ -292,7 +299,7 @@ sciml_status sciml_pinn_create(sciml_ctx *ctx, const sciml_pinn_config *config, 
            (size_t)model->param_count * sizeof *model->params);
     if (config->unknown >= 0)
         model->params[sciml_graph_param_offset(model->eval, model->eval_net.coefficient)] =
-            config->pde.coefficients[config->unknown];
+            log(config->pde.coefficients[config->unknown]);
     *out = model;
     return SCIML_OK;
 fail:
@@ -440,7 +447,7 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
                (size_t)model->extra_count * (size_t)d * sizeof *model->extra_points);
     sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
     for (int k = 0; k < SCIML_PDE_MAX_COEFFICIENTS; k++)
-        params[k] = k == config->unknown ? t->net.coefficient : SCIML_NO_NODE;
+        params[k] = k == config->unknown ? sciml_exp(g, t->net.coefficient) : SCIML_NO_NODE;
     sciml_node y = apply_network(model, g, &t->net, &pde->spec, t->interior.input);
     sciml_node r = sciml_pde_residual(ctx, g, pde, y, t->interior_points, params);
     t->residual_term = mean_square(g, r);
@@ -564,7 +571,7 @@ static void read_terms(sciml_pinn *model, train_graph *t, const char *phase, int
         t->observation_term != SCIML_NO_NODE ? sciml_graph_scalar(t->g, t->observation_term) : NAN;
     p->unknown_value =
         t->net.coefficient != SCIML_NO_NODE
-            ? sciml_graph_params(t->g)[sciml_graph_param_offset(t->g, t->net.coefficient)]
+            ? exp(sciml_graph_params(t->g)[sciml_graph_param_offset(t->g, t->net.coefficient)])
             : NAN;
 }
 
@@ -591,7 +598,7 @@ static void store_params(sciml_pinn *model, const double *params) {
     memcpy(model->params, params, (size_t)model->param_count * sizeof *params);
     if (model->config.unknown >= 0)
         model->pde.coefficients[model->config.unknown] =
-            params[sciml_graph_param_offset(model->eval, model->eval_net.coefficient)];
+            exp(params[sciml_graph_param_offset(model->eval, model->eval_net.coefficient)]);
 }
 
 /* Adam steps first..last (inclusive) on the built training graph. Keeps model->params at the

@@ -80,6 +80,7 @@ static void burgers_init(sciml_pde *pde) {
     set_box(pde, 1, "t", 0, 1);
     pde->time_axis = 1;
     add_coefficient(pde, "nu", 0.01 / PI);
+    pde->learnable = 1;
     sciml_taylor_spec_init(&pde->spec, 2);
     sciml_taylor_spec_add_second(&pde->spec, 0, 0);
     sciml_pde_condition *c = add_condition(pde, "boundary", SCIML_CONDITION_DIRICHLET);
@@ -192,6 +193,7 @@ static void unit_space_time(sciml_pde *pde) {
 static void heat1d_init(sciml_pde *pde) {
     unit_space_time(pde);
     add_coefficient(pde, "alpha", 0.1);
+    pde->learnable = 1;
     sciml_taylor_spec_init(&pde->spec, 2);
     sciml_taylor_spec_add_second(&pde->spec, 0, 0);
 }
@@ -245,6 +247,7 @@ static void allen_cahn_init(sciml_pde *pde) {
     set_box(pde, 1, "t", 0, 1);
     pde->time_axis = 1;
     add_coefficient(pde, "d", 0.0001);
+    pde->learnable = 1;
     sciml_taylor_spec_init(&pde->spec, 2);
     sciml_taylor_spec_add_second(&pde->spec, 0, 0);
     sciml_pde_condition *c = add_condition(pde, "periodic", SCIML_CONDITION_PERIODIC);
@@ -323,6 +326,7 @@ static void diffusion_reaction_init(sciml_pde *pde) {
     set_box(pde, 1, "t", 0, 1);
     pde->time_axis = 1;
     add_coefficient(pde, "d", 1.0);
+    pde->learnable = 1;
     sciml_taylor_spec_init(&pde->spec, 2);
     sciml_taylor_spec_add_second(&pde->spec, 0, 0);
     sciml_pde_condition *c = add_condition(pde, "boundary", SCIML_CONDITION_DIRICHLET);

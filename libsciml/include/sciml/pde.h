@@ -81,6 +81,7 @@ typedef struct sciml_pde {
     sciml_pde_condition conditions[SCIML_PDE_MAX_CONDITIONS];
     sciml_taylor_spec spec; /* streams the residual needs at interior points */
     int has_solution;       /* exact or reference solution available */
+    unsigned learnable;     /* bit k: coefficient k may be a trainable parameter */
     int time_axis;          /* input that is time, or -1 */
 } sciml_pde;
 
