@@ -9,20 +9,19 @@
  * propagation (sciml/taylor.h), so one reverse pass gives dL/dtheta. Training runs Adam for
  * adam_iterations steps, then L-BFGS with a strong Wolfe line search for up to
  * lbfgs_iterations iterations, on fixed (full-batch) points (optionally refined between Adam
- * rounds by the residual, RAR). An inverse problem marks one
- * coefficient unknown (one that multiplies a residual term: Burgers nu, heat alpha, Allen-Cahn
- * and diffusion-reaction d): it becomes a trainable parameter (log c, starting at its configured
- * value)
- * learned together with the network from the observations.
+ * rounds by the residual, RAR). An inverse problem marks one coefficient unknown (one that
+ * multiplies a residual term: Burgers nu, heat alpha, Allen-Cahn and diffusion-reaction d): it
+ * becomes a trainable parameter (log c, starting at its configured value) learned together
+ * with the network from the observations.
  *
  * Model file (netCDF classic): global attributes sciml_kind = "model", sciml_model = "pinn",
  * pde, hidden ("20,20,20"), activation, one attribute per coefficient (its final value, the
  * learned one for an unknown coefficient), unknown ("" or the coefficient's name); the
  * network parameters as variables u.<k>.weight (in, out) and u.<k>.bias (out), and for an
- * inverse problem coefficient.<name> (1), the logarithm of the learned coefficient (trained in
- * log space, so that Adam's step is relative and the coefficient stays positive); fourier_features
- * (0 when off) and, with the embedding, fourier_sigma and fourier_frequencies (fourier_input,
- * fourier_feature).
+ * inverse problem coefficient.<name> (1), the logarithm of the learned coefficient (trained
+ * in log space, so that Adam's step is relative and the coefficient stays positive);
+ * fourier_features (0 when off) and, with the embedding, fourier_sigma and
+ * fourier_frequencies (fourier_input, fourier_feature).
  */
 #ifndef SCIML_PINN_MODEL_H
 #define SCIML_PINN_MODEL_H

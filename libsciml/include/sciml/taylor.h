@@ -1,22 +1,28 @@
 /* libsciml input derivatives of an MLP by forward (Taylor-mode) propagation, for PINNs
  * (DESIGN.md, decision 2).
  *
- * A network u(x), x in R^d, is evaluated together with the input derivatives a PDE needs. Every
- * layer carries S "streams" of all its points, stacked stream-major in one tensor (S, rows, width):
+ * A network u(x), x in R^d, is evaluated together with the input derivatives a PDE needs.
+ * Every layer carries S "streams" of all its points, stacked stream-major in one tensor
+ * (S, rows, width):
  *   stream 0            the value h
  *   stream 1 + i        dh/dx_i            (i < d; always present)
  *   stream 1 + d + k    d2h/dx_p dx_q      (k-th requested pair (p, q), p <= q)
- * A dense layer z = h W (+ b on stream 0 only) is linear, so one GEMM over S * rows rows maps
- * every stream at once. Stream-major order keeps each stream one contiguous block, so the
- * activation formulas below are plain vector loops; the stream axis comes first, so these
- * tensors have fixed shapes (no SCIML_BATCH; evaluate in fixed-size chunks). An activation a = s(z)
- * acts stream by stream through the chain rule: a       = s(z) a_i     = s'(z) z_i a_pq    = s'(z)
- * z_pq + s''(z) z_p z_q The graph holds each layer as sciml_linear (no bias) followed by one
- * taylor-activation node whose backward is written by hand from these formulas (with s''' for the
- * z_p z_q term): dz_pq  += s' g_pq dz_i   += s' g_i + s'' sum_{(p,q) k} g_pq (z_q [p = i] + z_p [q
- * = i]) dz     += s' g + s'' sum_i z_i g_i + sum_k g_pq (s'' z_pq + s''' z_p z_q) and db = sum over
- * samples of dz on stream 0. Residuals built from the output streams are then ordinary graph nodes,
- * and one reverse pass gives the exact parameter gradient.
+ * A dense layer z = h W (+ b on stream 0 only) is linear, so the same W maps every stream.
+ * Stream-major order keeps each stream one contiguous block, so the activation formulas are
+ * plain vector loops; the stream axis comes first, so these tensors have fixed shapes (no
+ * SCIML_BATCH; evaluate in fixed-size chunks). An activation a = s(z) acts on the streams by
+ * the chain rule:
+ *   a     = s(z)
+ *   a_i   = s'(z) z_i
+ *   a_pq  = s'(z) z_pq + s''(z) z_p z_q
+ * and its backward, written by hand from these formulas (s''' for the z_p z_q term), is
+ *   dz_pq += s' g_pq
+ *   dz_i  += s' g_i + s'' sum_(p,q) g_pq (z_q [p = i] + z_p [q = i])
+ *   dz    += s' g + s'' sum_i z_i g_i + sum_(p,q) g_pq (s'' z_pq + s''' z_p z_q)
+ * with db = the sum over rows of dz on stream 0. Each layer is one fused taylor-dense node
+ * (GEMM and activation tile by tile of rows, see taylor.c). Residuals built from the output
+ * streams are then ordinary graph nodes, and one reverse pass gives the exact parameter
+ * gradient.
  *
  * The input tensor is seeded with sciml_taylor_seed: x on stream 0, the unit vector e_i on
  * stream 1 + i, zero on the second-order streams.
