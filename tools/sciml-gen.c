@@ -19,6 +19,8 @@
  *               s1' = s2, s2' = -k sin(s1) + v at the sensors (CVODES)
  *   ode         trajectories of an ODE system (spiral, lotka-volterra, lorenz, pendulum,
  *               robertson; sciml/ode.h) integrated with CVODES, with optional Gaussian noise
+ *   burgers-ref the PINN Burgers reference (Cole-Hopf) on a grid or at points, in
+ *               gen_burgers_ref.c
  */
 #include <math.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #include "sciml/netcdf.h"
 #include "sciml/ode.h"
 #include "sciml/operator_data.h"
+#include "gen_burgers_ref.h"
 #include "tool.h"
 
 typedef enum generator_kind {
@@ -109,6 +112,9 @@ static void usage(FILE *out) {
             "              s(sample, t, state) = (s1, s2) at the sensors (CVODES)\n"
             "  ode         trajectories of an ODE system integrated with CVODES: y0(sample,\n"
             "              state), y(sample, time, state), coordinate t(time)\n"
+            "  burgers-ref Burgers reference for PINNs on [-1, 1], u0 = -sin(pi x) (Cole-Hopf):\n"
+            "              u(t, x) on a grid or u(point) at random points; options in\n"
+            "              'sciml-gen burgers-ref --help'\n"
             "\n"
             "Options (all generators):\n"
             "  -n, --samples N     number of samples [100]\n"
@@ -247,7 +253,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     if (argc < 2) {
         tool_usage_error(&usage_errors,
                          "missing GENERATOR (grf, oscillator, burgers, darcy, cubic, "
-                         "antiderivative, diffusion-reaction, pendulum or ode)");
+                         "antiderivative, diffusion-reaction, pendulum, ode or burgers-ref)");
         return tool_usage_finish(&usage_errors);
     }
     const char *generator = argv[1];
@@ -278,7 +284,7 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     } else {
         tool_usage_error(&usage_errors,
                          "unknown generator '%s': expected grf, oscillator, burgers, darcy, cubic, "
-                         "antiderivative, diffusion-reaction, pendulum or ode",
+                         "antiderivative, diffusion-reaction, pendulum, ode or burgers-ref",
                          generator);
     }
     const int grf = options->kind == GENERATOR_GRF;
@@ -1183,6 +1189,8 @@ done:
 
 int main(int argc, char **argv) {
     tool_set_name("sciml-gen");
+    if (argc >= 2 && !strcmp(argv[1], "burgers-ref"))
+        return gen_burgers_ref_main(argc, argv);
     gen_options options;
     int usage_status = parse_options(argc, argv, &options);
     if (usage_status) {

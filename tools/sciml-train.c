@@ -5,7 +5,7 @@
  * Modes: mlp (supervised regression), fno (Fourier neural operator), pi3nn (prediction
  * intervals from three networks, or a deep ensemble), node (neural ODE / universal
  * differential equation on CVODES or dopri5), deeponet (deep operator network, aligned
- * layout). Training flags mean the
+ * layout), pinn (physics-informed network, in train_pinn.c). Training flags mean the
  * same in every mode (DESIGN.md);
  * option parsing collects every usage error before failing. Ctrl-C finishes the current step,
  * writes a checkpoint and exits; --resume CHECKPOINT continues bit for bit. */
@@ -21,6 +21,7 @@
 #include "sciml/nn.h"
 #include "sciml/pi3nn_model.h"
 #include "tool.h"
+#include "train_pinn.h"
 
 typedef struct train_options {
     const char *mode;
@@ -77,6 +78,8 @@ static void usage(FILE *out) {
         "        (--query), u(sample) or u(sample, channel)\n"
         "  node  neural ODE dy/dt = f(y, t) (MLP, known terms or both) on trajectories\n"
         "        y(sample, time, state), t(time); mini-batches of segments, MSE loss\n"
+        "  pinn  physics-informed neural network on a PDE of the library, no data set\n"
+        "        needed: see 'sciml-train pinn --help' and sciml-pinn(1)\n"
         "\n"
         "Data:\n"
         "  --data FILE           training data, '-' for standard input (required)\n"
@@ -208,10 +211,10 @@ static int parse_options(int argc, char **argv, train_options *o) {
         if (strcmp(o->mode, "mlp") && strcmp(o->mode, "fno") && strcmp(o->mode, "pi3nn") &&
             strcmp(o->mode, "deeponet") && strcmp(o->mode, "node"))
             tool_usage_error(&usage_errors,
-                             "unknown mode '%s': expected mlp, fno, pi3nn, deeponet or node",
+                             "unknown mode '%s': expected mlp, fno, pi3nn, deeponet, node or pinn",
                              o->mode);
     } else {
-        tool_usage_error(&usage_errors, "missing MODE (mlp, fno, pi3nn, deeponet or node)");
+        tool_usage_error(&usage_errors, "missing MODE (mlp, fno, pi3nn, deeponet, node or pinn)");
     }
     const int fno = o->mode && !strcmp(o->mode, "fno");
     const int pi3nn = o->mode && !strcmp(o->mode, "pi3nn");
@@ -1323,6 +1326,8 @@ done:
 
 int main(int argc, char **argv) {
     tool_set_name("sciml-train");
+    if (argc >= 2 && !strcmp(argv[1], "pinn"))
+        return train_pinn_main(argc, argv);
     train_options options;
     int usage_status = parse_options(argc, argv, &options);
     if (usage_status)

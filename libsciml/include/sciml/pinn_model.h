@@ -1,0 +1,139 @@
+/* libsciml physics-informed neural networks (Raissi, Perdikaris and Karniadakis, J. Comput.
+ * Phys. 378, 2019) on the PDE library of sciml/pde.h.
+ *
+ * An MLP u(x) with tanh (or sin) hidden layers is trained to minimise
+ *   L = w_r mean_i r(x_i)^2 + sum_c w_c mean_j e_c(x_j)^2 + w_o mean_k (u(x_k) - u_k)^2
+ * over interior collocation points x_i (r the PDE residual), the points of each condition c
+ * (e_c = u - g for Dirichlet, du/dx_a - g for Neumann, the jumps of u and u_x for periodic) and,
+ * for an inverse problem, observations (x_k, u_k). Input derivatives come from forward Taylor
+ * propagation (sciml/taylor.h), so one reverse pass gives dL/dtheta. Training runs Adam for
+ * adam_iterations steps, then L-BFGS with a strong Wolfe line search for up to
+ * lbfgs_iterations iterations, on fixed (full-batch) points (optionally refined between Adam
+ * rounds by the residual, RAR). An inverse problem marks one coefficient unknown (one that
+ * multiplies a residual term: Burgers nu, heat alpha, Allen-Cahn and diffusion-reaction d): it
+ * becomes a trainable parameter (log c, starting at its configured value) learned together
+ * with the network from the observations.
+ *
+ * Model file (netCDF classic): global attributes sciml_kind = "model", sciml_model = "pinn",
+ * pde, hidden ("20,20,20"), activation, one attribute per coefficient (its final value, the
+ * learned one for an unknown coefficient), unknown ("" or the coefficient's name); the
+ * network parameters as variables u.<k>.weight (in, out) and u.<k>.bias (out), and for an
+ * inverse problem coefficient.<name> (1), the logarithm of the learned coefficient (trained
+ * in log space, so that Adam's step is relative and the coefficient stays positive);
+ * fourier_features (0 when off) and, with the embedding, fourier_sigma and
+ * fourier_frequencies (fourier_input, fourier_feature).
+ */
+#ifndef SCIML_PINN_MODEL_H
+#define SCIML_PINN_MODEL_H
+
+#include "sciml/core.h"
+#include "sciml/nn.h"
+#include "sciml/pde.h"
+#include "sciml/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCIML_PINN_MAX_HIDDEN 16
+
+typedef struct sciml_pinn_config {
+    sciml_pde pde; /* problem and coefficients */
+    int hidden_count;
+    int64_t hidden[SCIML_PINN_MAX_HIDDEN];
+    sciml_activation activation;                        /* tanh or sin */
+    int64_t interior_count;                             /* collocation points */
+    int64_t condition_counts[SCIML_PDE_MAX_CONDITIONS]; /* points per condition */
+    double residual_weight;
+    double condition_weights[SCIML_PDE_MAX_CONDITIONS];
+    double observation_weight;
+    sciml_sampling sampling;
+    int64_t adam_iterations;
+    double learning_rate;
+    int64_t lbfgs_iterations;
+    uint64_t seed;
+    int unknown; /* coefficient index learned from observations, or -1 */
+    /* Residual-based adaptive refinement (RAR) after the first adam_iterations: rar_rounds
+     * times, the rar_add points with the largest |residual| among rar_candidates uniform
+     * points join the interior points, then rar_steps more Adam steps; L-BFGS follows. */
+    int rar_rounds;         /* 0: off */
+    int64_t rar_candidates; /* default 100000 */
+    int64_t rar_add;        /* default 10 */
+    int64_t rar_steps;      /* default 1000 */
+    /* Random Fourier-feature input embedding (sciml/nn.h): gamma(x) = [sin(2 pi x B),
+     * cos(2 pi x B)], B (d, m) ~ N(0, sigma^2) fixed, before the MLP; its input derivatives go
+     * through the Taylor streams like every layer. */
+    int64_t fourier_features; /* m, 0: off (default) */
+    double fourier_sigma;     /* default 1 */
+} sciml_pinn_config;
+
+/* Defaults for a problem: hidden 20,20,20 tanh; 2540 interior points; 40 points per face for
+ * conditions in space and 160 for conditions on the initial time (Burgers: 80 boundary and
+ * 160 initial); weights 1; Sobol sampling (measured on Burgers: relative L2 5.6e-3 against 8.3e-2
+ * with LHS, seed 0); Adam 15000 steps at lr 1e-3, then L-BFGS up to 5000 iterations; seed 0; no
+ * unknown coefficient; no refinement (when on: 100000 candidates, 10 points and 1000 Adam steps per
+ * round). */
+void sciml_pinn_config_default(sciml_pinn_config *config, const sciml_pde *pde);
+
+typedef struct sciml_pinn sciml_pinn;
+
+/* What the progress callback sees (valid during the call). */
+typedef struct sciml_pinn_progress {
+    const char *phase; /* "adam" or "lbfgs" */
+    int64_t iteration; /* within the phase, from 1 */
+    double loss;       /* weighted total */
+    double residual;   /* mean r^2 */
+    double conditions[SCIML_PDE_MAX_CONDITIONS];
+    double observations;  /* mean misfit^2 (inverse problems) */
+    double unknown_value; /* current value of the unknown coefficient (NaN when none) */
+    /* filled in the final summary (sciml_pinn_last_progress) only: */
+    int64_t adam_steps, lbfgs_iterations, lbfgs_evaluations;
+    double adam_seconds, lbfgs_seconds; /* wall-clock time of each phase */
+} sciml_pinn_progress;
+
+/* Returns 0 to continue, non-zero to stop training early (not an error). */
+typedef int (*sciml_pinn_progress_fn)(void *user, const sciml_pinn_progress *progress);
+
+/* Creates a model (network initialised from the seed, nothing trained). The config is copied
+ * and checked: SCIML_ERR_RANGE/ARG with a message naming the field. */
+sciml_status sciml_pinn_create(sciml_ctx *ctx, const sciml_pinn_config *config, sciml_pinn **out);
+void sciml_pinn_destroy(sciml_pinn **model); /* accepts NULL, sets *model to NULL */
+
+/* Observations for an inverse problem: points (count, d) and values (count), copied. Every
+ * point must lie in the domain: SCIML_ERR_RANGE naming the first one outside. */
+sciml_status sciml_pinn_set_observations(sciml_pinn *model, int64_t count, const double *points,
+                                         const double *values);
+
+/* Samples the points and trains (Adam, then L-BFGS). progress (may be NULL) is called every
+ * `every` Adam steps (and at the last) and every L-BFGS iteration that is a multiple of
+ * `every`. A non-finite loss stops training with SCIML_ERR_NONFINITE and a message naming the
+ * phase and step; the model then holds the last parameters with a finite loss. */
+sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress, void *user,
+                              int64_t every);
+/* Final loss terms of the last training (or NaN before training). */
+void sciml_pinn_last_progress(const sciml_pinn *model, sciml_pinn_progress *progress);
+
+/* The outputs u (count, output_count) and, when residual is not NULL, the residual columns r
+ * (count, residual_count) at points (count, d). */
+sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double *points, double *u,
+                                 double *residual);
+/* sqrt(sum (u - ref)^2 / sum ref^2) of each output (relative_l2 has output_count entries)
+ * against the problem's exact or reference solution at points (count, d). */
+sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const double *points,
+                                       double *relative_l2);
+
+const sciml_pinn_config *sciml_pinn_get_config(const sciml_pinn *model); /* points inside */
+/* Interior points used by the last training: interior_count plus the points refinement added. */
+int64_t sciml_pinn_interior_count(const sciml_pinn *model);
+/* The problem with its current coefficients (the learned one for an inverse problem). */
+const sciml_pde *sciml_pinn_get_pde(const sciml_pinn *model);
+
+/* Writes / reads a model file (layout above). provenance may be NULL. */
+sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
+                              const sciml_model_provenance *provenance);
+sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SCIML_PINN_MODEL_H */

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The PINN workflow in pipes: sciml-gen burgers-ref makes the Cole-Hopf reference (grid and
+# points), sciml-train pinn trains short Burgers and Poisson networks, sciml-pinn evaluates
+# them on grids, at points read from a pipe and against --ref; the bad-input cases of the
+# issue: an unknown PDE or coefficient, a reference on a different grid, observations outside
+# the domain: one error line naming what is wrong, exit 1, nothing written; usage errors exit 2.
+. "$(dirname "$0")/lib.sh"
+
+section "reference: sciml-gen burgers-ref"
+run sciml-gen burgers-ref --grid 64,20 --quadrature 400 -o ref.nc
+expect_rc 0 "sciml-gen burgers-ref"
+if have_ncdump; then
+    run ncdump -h ref.nc
+    expect_stdout_has 'double u(t, x)' "u over (t, x)"
+    expect_stdout_has 'pde = "burgers"' "pde attribute"
+fi
+run sciml-gen burgers-ref --points 40 --noise 0.01 --quadrature 400 -o obs.nc
+expect_rc 0 "observations at random points"
+run sciml-gen burgers-ref --noise 0.01
+expect_rc 2 "--noise without --points is a usage error"
+
+section "train a short Burgers PINN, evaluate against the reference"
+run sciml-train pinn --pde burgers --interior 300 --boundary 40 --initial 60 --iterations 150 \
+    --lbfgs-iterations 60 --seed 1 --log log.jsonl -o burgers.nc
+expect_rc 0 "sciml-train pinn --pde burgers"
+expect_stderr_has "relative L2 error against the Cole-Hopf reference" "summary reports the error"
+expect_stderr_has "ms/step" "summary reports the time per Adam step"
+check "the log has the Adam lines (1 and 100)" test "$(grep -c '"phase": "adam"' log.jsonl)" -eq 2
+run sciml-pinn -m burgers.nc --ref ref.nc
+expect_rc 0 "sciml-pinn --ref (grid taken from the reference)"
+error=$(sed -n 's/.*: \([0-9.e+-]*\)$/\1/p' "$T/.stdout")
+echo "relative L2 error after a short run: $error"
+check "error below 0.8 ($error)" float_lt "$error" 0.8
+check "error above 1e-3 (a short run cannot be that good: $error)" float_lt 1e-3 "$error"
+sciml-gen burgers-ref --points 25 --quadrature 400 | sciml-pinn -m burgers.nc --points - \
+    --residual >points_out.nc
+check "gen | sciml-pinn --points - succeeds" test $? -eq 0
+if have_ncdump; then
+    run ncdump -h points_out.nc
+    expect_stdout_has 'double r(point)' "residual written at the points"
+    expect_stdout_has 'point = 25' "25 points"
+fi
+sciml-pinn -m burgers.nc --grid 16,5 --residual | sciml-pinn -m burgers.nc --grid 16,5 --ref - \
+    >pipe_cmp.txt
+check "sciml-pinn | sciml-pinn --ref - succeeds" test $? -eq 0
+check "a model against its own field: error 0" grep -q 'against -: 0.000000e+00' pipe_cmp.txt
+
+section "Poisson 1D against its exact solution"
+run sciml-train pinn --pde poisson1d --hidden 16,16 --interior 64 --iterations 200 \
+    --lbfgs-iterations 200 --seed 1 -o poisson.nc
+expect_rc 0 "sciml-train pinn --pde poisson1d"
+perror=$(sed -n 's/.*exact solution: \([0-9.e+-]*\)$/\1/p' "$T/.stderr")
+echo "Poisson 1D relative L2 error: $perror"
+check "Poisson 1D error below 5e-3 ($perror)" float_lt "$perror" 5e-3
+
+section "sub-command help agrees with the man pages"
+# test_man_pages.sh checks each tool's main --help; the pinn mode and burgers-ref have their own.
+man_text() {
+    sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\%//g' "$SCIML_SOURCE_DIR/man/$1"
+}
+for pair in "sciml-train pinn:sciml-train.1" "sciml-gen burgers-ref:sciml-gen.1"; do
+    command=${pair%%:*}
+    page=${pair##*:}
+    help=$($command --help)
+    check "$command --help exits 0" test $? -eq 0
+    for option in $(printf '%s\n' "$help" | grep -o -- '--[a-z-]*' | grep -v -- '^--$' | sort -u); do
+        check "$page mentions $option ($command)" grep -qE -- "(^|[^a-z-])$option([^a-z-]|\$)" \
+            <(man_text "$page")
+    done
+done
+
+section "bad input: one error line, exit 1, nothing written"
+run sciml-train pinn --pde navier -o bad.nc
+expect_rc 1 "unknown PDE"
+expect_one_error_line sciml-train navier "unknown PDE"
+check "no model written for an unknown PDE" test ! -e bad.nc
+run sciml-train pinn --pde poisson2d --nu 0.1 -o bad.nc
+expect_rc 1 "a coefficient poisson2d does not have"
+expect_one_error_line sciml-train "'nu'" "unknown coefficient"
+check "no model written for an unknown coefficient" test ! -e bad.nc
+run sciml-train pinn --pde burgers --unknown kappa --data obs.nc -o bad.nc
+expect_rc 1 "unknown coefficient to learn"
+expect_one_error_line sciml-train kappa "unknown --unknown"
+run sciml-pinn -m burgers.nc --grid 32,20 --ref ref.nc -o out.nc
+expect_rc 1 "reference on a different grid"
+expect_one_error_line sciml-pinn ref.nc "reference on a different grid"
+check "nothing written for a reference on another grid" test ! -e out.nc
+if have_ncdump; then
+    cat >outside.cdl <<'CDL'
+netcdf outside {
+dimensions:
+	point = 3 ;
+variables:
+	double x(point) ;
+	double t(point) ;
+	double u(point) ;
+data:
+ x = -0.5, 0.2, 0.3 ;
+ t = 0.5, 1.5, 0.1 ;
+ u = 0.1, 0.2, 0.3 ;
+}
+CDL
+    cdl_to_nc outside.cdl outside.nc
+    run sciml-train pinn --pde burgers --unknown nu --data outside.nc --iterations 1 \
+        --lbfgs-iterations 0 -o bad.nc
+    expect_rc 1 "observations outside the domain"
+    expect_one_error_line sciml-train "t 1.5" "observation outside the domain"
+    check "no model written for observations outside the domain" test ! -e bad.nc
+    sed -e 's/t = 0.5, 1.5, 0.1/t = 0.5, 0.5, 0.1/' -e 's/u = 0.1, 0.2, 0.3/u = 0.1, 1e300, 0.3/' \
+        outside.cdl >huge.cdl
+    cdl_to_nc huge.cdl huge.nc
+    run sciml-train pinn --pde burgers --data huge.nc --interior 50 --iterations 5 \
+        --lbfgs-iterations 0 -o diverged.nc
+    expect_rc 1 "a loss that overflows"
+    expect_stderr_has "not finite at Adam step 1" "the message names the step"
+    check "the model is not written after divergence" test ! -e diverged.nc
+    check "the last finite model is kept in the checkpoint" test -s diverged.nc.ckpt
+fi
+run sciml-train pinn -o bad.nc
+expect_rc 2 "missing --pde is a usage error"
+run sciml-train pinn --pde burgers --unknown nu -o bad.nc
+expect_rc 2 "--unknown without --data is a usage error"
+run sciml-pinn --grid 10
+expect_rc 2 "sciml-pinn without -m is a usage error"
+
+finish

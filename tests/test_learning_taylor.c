@@ -1,0 +1,273 @@
+/* Learning: forward (Taylor-mode) input derivatives through an MLP (sciml/taylor.h).
+ * u_x, u_y, u_xx, u_yy, u_xy of a one-unit network against closed forms; the same streams of a
+ * random 2-[8,8]-1 network (tanh and sin) against central finite differences of its value;
+ * stream layout of value-only and first-order specs; the finite-difference check of the
+ * parameter gradient of a Burgers-type residual loss mean((u_t + u u_x - nu u_xx)^2). */
+#include "sciml/taylor.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sciml_ctx *make_ctx(void) {
+    sciml_ctx *ctx = NULL;
+    CU_ASSERT_FATAL(sciml_ctx_create(&ctx) == SCIML_OK);
+    return ctx;
+}
+
+/* A network 2-hidden-1 on a fixed count of points with every second-order stream. */
+typedef struct net {
+    sciml_ctx *ctx;
+    sciml_graph *g;
+    sciml_mlp mlp;
+    sciml_taylor_spec spec;
+    sciml_node x, y;
+    int64_t count;
+    int streams;
+} net;
+
+static void net_create(net *n, int64_t count, int hidden_count, const int64_t *hidden,
+                       sciml_activation activation, uint64_t seed) {
+    memset(n, 0, sizeof *n);
+    n->ctx = make_ctx();
+    n->count = count;
+    CU_ASSERT_FATAL(sciml_graph_create(n->ctx, &n->g) == SCIML_OK);
+    sciml_taylor_spec_init(&n->spec, 2);
+    CU_ASSERT_EQUAL(sciml_taylor_spec_add_second(&n->spec, 0, 0), 3);
+    CU_ASSERT_EQUAL(sciml_taylor_spec_add_second(&n->spec, 1, 0), 4); /* stored as (0, 1) */
+    CU_ASSERT_EQUAL(sciml_taylor_spec_add_second(&n->spec, 1, 1), 5);
+    CU_ASSERT_EQUAL(sciml_taylor_spec_add_second(&n->spec, 0, 1), 4); /* no repeat */
+    n->streams = sciml_taylor_stream_count(&n->spec);
+    CU_ASSERT_EQUAL(n->streams, 6);
+    int64_t shape[3] = {n->streams, count, 2};
+    n->x = sciml_graph_input(n->g, "x", 3, shape);
+    CU_ASSERT_EQUAL_FATAL(
+        sciml_mlp_create(n->ctx, n->g, "u", 2, hidden_count, hidden, 1, activation, &n->mlp),
+        SCIML_OK);
+    n->y = sciml_taylor_mlp_apply(n->ctx, n->g, &n->mlp, &n->spec, n->x);
+    CU_ASSERT_FATAL(n->y != SCIML_NO_NODE);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_build(n->g, 1), SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, seed);
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_init(n->ctx, n->g, &n->mlp, SCIML_INIT_AUTO, &rng), SCIML_OK);
+    /* non-zero biases, so that they are exercised */
+    for (int l = 0; l < n->mlp.layer_count; l++) {
+        double *b =
+            sciml_graph_params(n->g) + sciml_graph_param_offset(n->g, n->mlp.layers[l].bias);
+        for (int64_t j = 0; j < n->mlp.sizes[l + 1]; j++)
+            b[j] = 0.5 * sciml_rng_normal(&rng);
+    }
+}
+
+static void net_destroy(net *n) {
+    sciml_graph_destroy(&n->g);
+    sciml_ctx_destroy(&n->ctx);
+}
+
+/* Streams (count, S) at points (count, 2) (transposed from the graph's (S, count)). */
+static void net_eval(net *n, const double *points, double *streams) {
+    size_t size = (size_t)n->count * (size_t)n->streams * 2;
+    double *stacked = malloc(size * sizeof *stacked);
+    CU_ASSERT_FATAL(stacked != NULL);
+    sciml_taylor_seed(&n->spec, n->count, points, stacked);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(n->g, n->x, stacked, (int64_t)size), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_forward(n->g, n->y), SCIML_OK);
+    double *by_stream = malloc((size_t)(n->count * n->streams) * sizeof *by_stream);
+    CU_ASSERT_FATAL(by_stream != NULL);
+    CU_ASSERT_EQUAL(sciml_graph_get_value(n->g, n->y, by_stream, n->count * n->streams), SCIML_OK);
+    for (int64_t r = 0; r < n->count; r++)
+        for (int k = 0; k < n->streams; k++)
+            streams[r * n->streams + k] = by_stream[k * n->count + r];
+    free(by_stream);
+    free(stacked);
+}
+
+static void test_analytic_unit(void) {
+    /* u = c tanh(w1 x + w2 y + b) + d0 */
+    const int64_t hidden[1] = {1};
+    net n;
+    net_create(&n, 3, 1, hidden, SCIML_ACT_TANH, 1);
+    double *p = sciml_graph_params(n.g);
+    double w1 = 0.7, w2 = -1.3, b = 0.2, c = 1.9, d0 = -0.4;
+    p[sciml_graph_param_offset(n.g, n.mlp.layers[0].weight)] = w1;
+    p[sciml_graph_param_offset(n.g, n.mlp.layers[0].weight) + 1] = w2;
+    p[sciml_graph_param_offset(n.g, n.mlp.layers[0].bias)] = b;
+    p[sciml_graph_param_offset(n.g, n.mlp.layers[1].weight)] = c;
+    p[sciml_graph_param_offset(n.g, n.mlp.layers[1].bias)] = d0;
+    const double points[6] = {0.1, 0.2, -0.8, 0.5, 1.5, -1.0};
+    double s[18];
+    net_eval(&n, points, s);
+    for (int r = 0; r < 3; r++) {
+        double t = tanh(w1 * points[2 * r] + w2 * points[2 * r + 1] + b);
+        double s1 = 1 - t * t, s2 = -2 * t * s1;
+        const double *row = s + 6 * r;
+        SCIML_ASSERT_CLOSE(row[0], c * t + d0, 1e-14);
+        SCIML_ASSERT_CLOSE(row[1], c * s1 * w1, 1e-14);
+        SCIML_ASSERT_CLOSE(row[2], c * s1 * w2, 1e-14);
+        SCIML_ASSERT_CLOSE(row[3], c * s2 * w1 * w1, 1e-14);
+        SCIML_ASSERT_CLOSE(row[4], c * s2 * w1 * w2, 1e-14);
+        SCIML_ASSERT_CLOSE(row[5], c * s2 * w2 * w2, 1e-14);
+    }
+    net_destroy(&n);
+}
+
+static void check_finite_differences(sciml_activation activation) {
+    const int64_t hidden[2] = {8, 8};
+    enum { COUNT = 300 }; /* more than one tile (256 rows, 512 values) */
+    net n;
+    net_create(&n, COUNT, 2, hidden, activation, 7);
+    double points[2 * COUNT], s[6 * COUNT];
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 3);
+    for (int i = 0; i < 2 * COUNT; i++)
+        points[i] = 2 * sciml_rng_uniform(&rng) - 1;
+    net_eval(&n, points, s);
+    /* value at points shifted by (a h, b h) */
+    const double h = 1e-4;
+    double shifted[2 * COUNT], value[9][6 * COUNT];
+    for (int a = -1; a <= 1; a++)
+        for (int b = -1; b <= 1; b++) {
+            for (int r = 0; r < COUNT; r++) {
+                shifted[2 * r] = points[2 * r] + a * h;
+                shifted[2 * r + 1] = points[2 * r + 1] + b * h;
+            }
+            net_eval(&n, shifted, value[(a + 1) * 3 + (b + 1)]);
+        }
+#define V(a, b, r) value[((a) + 1) * 3 + ((b) + 1)][6 * (r)]
+    double worst = 0;
+    for (int r = 0; r < COUNT; r++) {
+        double fd[6];
+        fd[0] = V(0, 0, r);
+        fd[1] = (V(1, 0, r) - V(-1, 0, r)) / (2 * h);
+        fd[2] = (V(0, 1, r) - V(0, -1, r)) / (2 * h);
+        fd[3] = (V(1, 0, r) - 2 * V(0, 0, r) + V(-1, 0, r)) / (h * h);
+        fd[4] = (V(1, 1, r) - V(1, -1, r) - V(-1, 1, r) + V(-1, -1, r)) / (4 * h * h);
+        fd[5] = (V(0, 1, r) - 2 * V(0, 0, r) + V(0, -1, r)) / (h * h);
+        for (int k = 0; k < 6; k++) {
+            double error = fabs(fd[k] - s[6 * r + k]) / fmax(1.0, fabs(fd[k]));
+            if (error > worst)
+                worst = error;
+            CU_ASSERT(error < (k < 3 ? 1e-7 : 1e-5));
+        }
+    }
+#undef V
+    CU_ASSERT(worst > 0); /* the comparison ran */
+    net_destroy(&n);
+}
+
+static void test_finite_differences_tanh(void) {
+    check_finite_differences(SCIML_ACT_TANH);
+}
+
+static void test_finite_differences_sin(void) {
+    check_finite_differences(SCIML_ACT_SIN);
+}
+
+static void test_spec_layout(void) {
+    sciml_ctx *ctx = make_ctx();
+    sciml_taylor_spec spec;
+    sciml_taylor_spec_value(&spec, 3);
+    CU_ASSERT_EQUAL(sciml_taylor_stream_count(&spec), 1);
+    CU_ASSERT_EQUAL(sciml_taylor_first_stream(&spec, 0), -1);
+    CU_ASSERT_EQUAL(sciml_taylor_spec_add_second(&spec, 0, 0), -1);
+    sciml_taylor_spec_init(&spec, 3);
+    CU_ASSERT_EQUAL(sciml_taylor_stream_count(&spec), 4);
+    CU_ASSERT_EQUAL(sciml_taylor_first_stream(&spec, 2), 3);
+    CU_ASSERT_EQUAL(sciml_taylor_spec_add_second(&spec, 2, 1), 4);
+    CU_ASSERT_EQUAL(sciml_taylor_second_stream(&spec, 1, 2), 4);
+    CU_ASSERT_EQUAL(sciml_taylor_second_stream(&spec, 0, 0), -1);
+    CU_ASSERT_EQUAL(sciml_taylor_spec_add_second(&spec, 0, 3), -1);
+    CU_ASSERT_EQUAL(sciml_taylor_spec_check(ctx, &spec), SCIML_OK);
+    spec.second[0][0] = 2; /* (2, 2) */
+    spec.second[0][1] = 1; /* p > q */
+    CU_ASSERT_EQUAL(sciml_taylor_spec_check(ctx, &spec), SCIML_ERR_ARG);
+    double points[3] = {0.5, -1, 2}, stacked[12];
+    sciml_taylor_spec_init(&spec, 3);
+    sciml_taylor_seed(&spec, 1, points, stacked);
+    const double expected[12] = {0.5, -1, 2, 1, 0, 0, 0, 1, 0, 0, 0, 1}; /* (S, 1, d) */
+    CU_ASSERT_EQUAL(memcmp(stacked, expected, sizeof expected), 0);
+    /* relu has no Taylor propagation: one clear error */
+    sciml_graph *g = NULL;
+    CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
+    int64_t shape[3] = {4, 2, 3};
+    sciml_node x = sciml_graph_input(g, "x", 3, shape);
+    CU_ASSERT_EQUAL(sciml_taylor_activate(ctx, g, &spec, x, SCIML_NO_NODE, SCIML_ACT_RELU),
+                    SCIML_NO_NODE);
+    CU_ASSERT(strstr(sciml_ctx_message(ctx), "relu") != NULL);
+    sciml_graph_destroy(&g);
+    sciml_ctx_destroy(&ctx);
+}
+
+/* Burgers-type residual of a 2-[6,6]-1 network on points (x, t): the parameter gradient of
+ * mean(r^2) + mean((u - g)^2) against central differences. */
+static void check_residual_gradient(sciml_activation activation) {
+    const int64_t hidden[2] = {6, 6};
+    enum { COUNT = 300 }; /* two row tiles of the fused dense node */
+    sciml_ctx *ctx = make_ctx();
+    sciml_graph *g = NULL;
+    CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
+    sciml_taylor_spec spec;
+    sciml_taylor_spec_init(&spec, 2);
+    int xx = sciml_taylor_spec_add_second(&spec, 0, 0);
+    int xt = sciml_taylor_spec_add_second(&spec, 0, 1);
+    int streams = sciml_taylor_stream_count(&spec);
+    int64_t shape[3] = {streams, COUNT, 2}, target_shape[2] = {COUNT, 1};
+    sciml_node x = sciml_graph_input(g, "x", 3, shape);
+    sciml_node target = sciml_graph_input(g, "g", 2, target_shape);
+    sciml_mlp mlp;
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "u", 2, 2, hidden, 1, activation, &mlp),
+                          SCIML_OK);
+    sciml_node y = sciml_taylor_mlp_apply(ctx, g, &mlp, &spec, x);
+    sciml_node u = sciml_taylor_stream(g, y, 0);
+    sciml_node u_x = sciml_taylor_stream(g, y, sciml_taylor_first_stream(&spec, 0));
+    sciml_node u_t = sciml_taylor_stream(g, y, sciml_taylor_first_stream(&spec, 1));
+    sciml_node u_xx = sciml_taylor_stream(g, y, xx);
+    sciml_node u_xt = sciml_taylor_stream(g, y, xt);
+    sciml_node r = sciml_add(g, u_t, sciml_mul(g, u, u_x));
+    r = sciml_sub(g, r, sciml_scale(g, u_xx, 0.05));
+    r = sciml_add(g, r, sciml_scale(g, u_xt, 0.3)); /* exercises the mixed stream */
+    sciml_node loss =
+        sciml_add(g, sciml_mean(g, sciml_square(g, r), SCIML_ALL_AXES), sciml_mse(g, u, target));
+    CU_ASSERT_FATAL(loss != SCIML_NO_NODE);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 11);
+    CU_ASSERT_EQUAL(sciml_mlp_init(ctx, g, &mlp, SCIML_INIT_AUTO, &rng), SCIML_OK);
+    double *p = sciml_graph_params(g);
+    for (int64_t i = 0; i < sciml_graph_param_count(g); i++)
+        p[i] += 0.2 * sciml_rng_normal(&rng);
+    double points[2 * COUNT], stacked[COUNT * 6 * 2], goal[COUNT];
+    for (int i = 0; i < 2 * COUNT; i++)
+        points[i] = 2 * sciml_rng_uniform(&rng) - 1;
+    for (int i = 0; i < COUNT; i++)
+        goal[i] = sin(3 * points[2 * i]);
+    sciml_taylor_seed(&spec, COUNT, points, stacked);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, x, stacked, COUNT * streams * 2), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, target, goal, COUNT), SCIML_OK);
+    double error = 1;
+    CU_ASSERT_EQUAL(sciml_graph_check_gradient(g, loss, 1e-6, &error), SCIML_OK);
+    CU_ASSERT(error < 1e-6);
+    sciml_graph_destroy(&g);
+    sciml_ctx_destroy(&ctx);
+}
+
+static void test_residual_gradient_tanh(void) {
+    check_residual_gradient(SCIML_ACT_TANH);
+}
+
+static void test_residual_gradient_sin(void) {
+    check_residual_gradient(SCIML_ACT_SIN);
+}
+
+int main(void) {
+    const sciml_test_case cases[] = {
+        {"analytic one-unit network", test_analytic_unit},
+        {"streams vs finite differences (tanh)", test_finite_differences_tanh},
+        {"streams vs finite differences (sin)", test_finite_differences_sin},
+        {"spec layout and errors", test_spec_layout},
+        {"residual loss gradient check (tanh)", test_residual_gradient_tanh},
+        {"residual loss gradient check (sin)", test_residual_gradient_sin},
+        {NULL, NULL}};
+    return sciml_test_main("taylor", cases);
+}
