@@ -81,11 +81,11 @@ if [[ $torch_only != 1 || $synthetic != 1 ]]; then
         note "building ${targets[*]} in $build"
         cmake --build "$build" --target "${targets[@]}" -j2 >/dev/null
     fi # else BUILD is a directory of prebuilt tools/ (no CMake tree): used as it is
-    [[ $synthetic == 1 ]] || "$bin/sciml-gen" --help 2>&1 | grep -qw burgers ||
+    [[ $synthetic == 1 ]] || "$bin/sciml-gen" --help 2>&1 | grep -w burgers >/dev/null ||
         die "this sciml-gen has no 'burgers' generator yet (run with SYNTHETIC=1 for synthetic" \
             "data, or TORCH_ONLY=1 SYNTHETIC=1 for the PyTorch half alone)"
     if [[ $torch_only != 1 ]]; then
-        "$bin/sciml-train" --help 2>&1 | grep -qE '^ +fno\b' ||
+        "$bin/sciml-train" --help 2>&1 | grep -E '^ +fno\b' >/dev/null ||
             die "this sciml-train has no 'fno' mode yet (TORCH_ONLY=1 runs the PyTorch half alone)"
         [[ -x $bin/sciml-fno ]] ||
             die "no $bin/sciml-fno (not built yet?) (TORCH_ONLY=1 runs the PyTorch half alone)"

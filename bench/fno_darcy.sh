@@ -91,9 +91,9 @@ fi
 for tool in "${tools[@]}"; do
     [[ -x $bin/$tool ]] || die "no $bin/$tool (not built?)"
 done
-"$bin/sciml-gen" --help 2>&1 | grep -qw darcy || die "this sciml-gen has no 'darcy' generator"
+"$bin/sciml-gen" --help 2>&1 | grep -w darcy >/dev/null || die "this sciml-gen has no 'darcy' generator"
 if [[ $only != torch && $only != data ]]; then
-    "$bin/sciml-train" --help 2>&1 | grep -q -- '--padding' ||
+    "$bin/sciml-train" --help 2>&1 | grep -- '--padding' >/dev/null ||
         die "this sciml-train has no 'fno --padding' option"
 fi
 
