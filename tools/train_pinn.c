@@ -73,7 +73,7 @@ static void usage(FILE *out) {
             "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
             "  --checkpoint FILE     where divergence or Ctrl-C saves the last finite model\n"
             "                        [MODEL.ckpt]\n"
-            "  --log FILE            one JSON object per 100 iterations\n"
+            "  --log FILE            one JSON object per 100 iterations and a final one\n"
             "  -q, --quiet           no progress or summary on stderr\n"
             "  -h, --help            show this help and exit\n",
             sciml_pde_names());
@@ -337,10 +337,28 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         exit_code = tool_fail(ctx);
         goto done;
     }
+    sciml_pinn_progress last;
+    sciml_pinn_last_progress(model, &last);
+    const sciml_pde *final = sciml_pinn_get_pde(model);
+    double errors[SCIML_PDE_MAX_OUTPUTS];
+    const int have_errors = config.unknown < 0 && solution_error(ctx, model, errors) == 0;
+    if (log) { /* the final line: what a parameter study collects */
+        fprintf(log,
+                "{\"phase\": \"final\", \"adam_steps\": %lld, \"lbfgs_iterations\": %lld, "
+                "\"loss\": %.9g, \"residual\": %.9g",
+                (long long)last.adam_steps, (long long)last.lbfgs_iterations, last.loss,
+                last.residual);
+        for (int c = 0; c < final->condition_count; c++)
+            fprintf(log, ", \"%s\": %.9g", final->conditions[c].name, last.conditions[c]);
+        if (config.unknown >= 0)
+            fprintf(log, ", \"%s\": %.9g", final->coefficient_names[config.unknown],
+                    final->coefficients[config.unknown]);
+        for (int c = 0; have_errors && c < final->output_count; c++)
+            fprintf(log, ", \"rel_l2%s%s\": %.9g", final->output_count > 1 ? "_" : "",
+                    final->output_count > 1 ? final->output_names[c] : "", errors[c]);
+        fprintf(log, "}\n");
+    }
     if (!o->quiet) {
-        sciml_pinn_progress last;
-        sciml_pinn_last_progress(model, &last);
-        const sciml_pde *final = sciml_pinn_get_pde(model);
         fprintf(stderr, "%s: pinn %s: loss %.4e (residual %.3e", tool_name(), final->name,
                 last.loss, last.residual);
         for (int c = 0; c < final->condition_count; c++)
@@ -359,8 +377,7 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         if (config.unknown >= 0)
             fprintf(stderr, "%s: learned %s = %.8g\n", tool_name(),
                     final->coefficient_names[config.unknown], final->coefficients[config.unknown]);
-        double errors[SCIML_PDE_MAX_OUTPUTS];
-        if (config.unknown < 0 && solution_error(ctx, model, errors) == 0)
+        if (have_errors)
             for (int c = 0; c < final->output_count; c++)
                 fprintf(stderr, "%s: relative L2 error%s%s against the %s solution: %.4e\n",
                         tool_name(), final->output_count > 1 ? " of " : "",
