@@ -34,25 +34,42 @@
 
 /* ---- transforms: shared by the truncated rfft node and the padded irfft node ------------- */
 
+/* The direct transforms' cos/sin tables depend only on the grid and the modes: the truncated
+ * rfft and the padded irfft of one layer share them (reference counted). */
+typedef struct direct_tables {
+    int references;
+    double *last_axis;  /* T2 (2 modes2, size[1]), rows cos theta2, -sin theta2 */
+    double *first_axis; /* 2D: T1 (2 R, size[0]), R rows cos theta1, R rows sin theta1 */
+} direct_tables;
+
+static void direct_tables_release(direct_tables *tables) {
+    if (!tables || --tables->references > 0)
+        return;
+    free(tables->last_axis);
+    free(tables->first_axis);
+    free(tables);
+}
+
 typedef struct transform_state {
     int dims;
-    int64_t size[2];        /* 1D: (1, s); 2D: (s1, s2) */
-    int64_t half;           /* size[1] / 2 + 1 */
-    int64_t modes[2];       /* 1D: (1, modes); 2D: (modes1, modes2) */
-    int64_t kept;           /* modes, or 2 modes1 modes2 */
-    int64_t channels;       /* transformed channels of this node */
-    int64_t points;         /* size[0] size[1] */
-    int64_t frequencies;    /* size[0] half: one channel's half spectrum */
-    int64_t real_stride;    /* distance between channels in real: points + REAL_PAD */
-    double inverse_points;  /* 1 / points */
-    double *real;           /* (channels, size[0], size[1]), rows real_stride apart */
-    fftw_complex *spectrum; /* (channels, size[0], half), fftw_malloc */
-    fftw_plan forward_plan; /* r2c real -> spectrum */
-    fftw_plan inverse_plan; /* c2r spectrum -> real (clobbers spectrum) */
-    double *table;          /* direct: T2 (2 modes2, size[1]), rows cos theta2, -sin theta2 */
-    double *table_rows;     /* direct 2D: T1 (2 R, size[0]), R rows cos theta1, R rows sin */
-    double *planes;         /* direct: A (size[0], 2 modes2, channels) of one sample */
-    double *mixed;          /* direct 2D: [P; Q] (2 R, 2 modes2, channels) */
+    int64_t size[2];          /* 1D: (1, s); 2D: (s1, s2) */
+    int64_t half;             /* size[1] / 2 + 1 */
+    int64_t modes[2];         /* 1D: (1, modes); 2D: (modes1, modes2) */
+    int64_t kept;             /* modes, or 2 modes1 modes2 */
+    int64_t channels;         /* transformed channels of this node */
+    int64_t points;           /* size[0] size[1] */
+    int64_t frequencies;      /* size[0] half: one channel's half spectrum */
+    int64_t real_stride;      /* distance between channels in real: points + REAL_PAD */
+    double inverse_points;    /* 1 / points */
+    double *real;             /* (channels, size[0], size[1]), rows real_stride apart */
+    fftw_complex *spectrum;   /* (channels, size[0], half), fftw_malloc */
+    fftw_plan forward_plan;   /* r2c real -> spectrum */
+    fftw_plan inverse_plan;   /* c2r spectrum -> real (clobbers spectrum) */
+    direct_tables *tables;    /* direct transforms: shared tables (NULL: FFTW) */
+    const double *table;      /* tables->last_axis */
+    const double *table_rows; /* tables->first_axis */
+    double *planes;           /* direct: A (size[0], 2 modes2, channels) of one sample */
+    double *mixed;            /* direct 2D: [P; Q] (2 R, 2 modes2, channels) */
 } transform_state;
 
 static void transform_destroy(void *state) {
@@ -65,8 +82,7 @@ static void transform_destroy(void *state) {
         fftw_destroy_plan(t->inverse_plan);
     fftw_free(t->real);
     fftw_free(t->spectrum);
-    free(t->table);
-    free(t->table_rows);
+    direct_tables_release(t->tables);
     free(t->planes);
     free(t->mixed);
     free(t);
@@ -378,8 +394,10 @@ static double *direct_row_table(int64_t m1, int64_t s1) {
     return table;
 }
 
+/* shared: the tables of the layer's other transform, or NULL to make them */
 static transform_state *transform_create(int dims, const int64_t size[2], const int64_t modes[2],
-                                         int64_t channels, sciml_spectral_transform transform) {
+                                         int64_t channels, sciml_spectral_transform transform,
+                                         direct_tables *shared) {
     transform_state *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
@@ -396,12 +414,22 @@ static transform_state *transform_create(int dims, const int64_t size[2], const 
     t->real_stride = t->points + REAL_PAD;
     t->inverse_points = 1.0 / (double)t->points;
     if (use_direct(transform, dims, size, modes)) {
-        t->table = direct_table(modes[1], size[1]);
+        if (shared) {
+            shared->references++;
+            t->tables = shared;
+        } else if ((t->tables = calloc(1, sizeof *t->tables))) {
+            t->tables->references = 1;
+            t->tables->last_axis = direct_table(modes[1], size[1]);
+            if (dims == 2)
+                t->tables->first_axis = direct_row_table(modes[0], size[0]);
+        }
         t->planes = sciml_alloc_array((size_t)(size[0] * 2 * modes[1] * channels), sizeof(double));
-        if (dims == 2) {
-            t->table_rows = direct_row_table(modes[0], size[0]);
+        if (dims == 2)
             t->mixed =
                 sciml_alloc_array((size_t)(4 * modes[0] * 2 * modes[1] * channels), sizeof(double));
+        if (t->tables) {
+            t->table = t->tables->last_axis;
+            t->table_rows = t->tables->first_axis;
         }
         if (!t->table || !t->planes || (dims == 2 && (!t->table_rows || !t->mixed))) {
             transform_destroy(t);
@@ -608,9 +636,11 @@ sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
     const int64_t kept = layer->dims == 2 ? 2 * modes[0] * modes[1] : modes[1];
     const int64_t ci = layer->input_channels, co = layer->output_channels;
 
-    transform_state *forward = transform_create(layer->dims, size, modes, ci, layer->transform);
+    transform_state *forward =
+        transform_create(layer->dims, size, modes, ci, layer->transform, NULL);
     transform_state *inverse =
-        forward ? transform_create(layer->dims, size, modes, co, layer->transform) : NULL;
+        forward ? transform_create(layer->dims, size, modes, co, layer->transform, forward->tables)
+                : NULL;
     mix_state *mix = inverse ? calloc(1, sizeof *mix) : NULL;
     if (!mix) {
         transform_destroy(forward);
