@@ -118,12 +118,9 @@ void sciml_cpu_dense(int64_t n, int64_t k, int64_t columns, const double *a, int
     if (n < 1 || columns < 1)
         return;
 #ifdef SCIML_HAVE_AVX512_KERNEL
-    static int have_avx512 = -1;
-    if (have_avx512 < 0) {
-        __builtin_cpu_init();
-        have_avx512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    }
-    if (have_avx512 && k >= 1) {
+    /* a load and a bit test: the runtime initialises the CPU model before main (no cached flag,
+     * which threads would race on) */
+    if (k >= 1 && __builtin_cpu_supports("avx512f")) {
         dense_avx512(n, k, columns, a, lda, b, ldb, bias, relu, c, ldc);
         return;
     }
