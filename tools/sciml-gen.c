@@ -513,6 +513,24 @@ static sciml_status put_dataset_attributes(sciml_nc_writer *writer, const char *
     return sciml_nc_append_history(writer, command);
 }
 
+/* A double variable with its sciml_role attribute and, when long_name is not NULL, its
+ * long_name attribute, in that order. */
+static sciml_status define_variable(sciml_nc_writer *writer, const char *name, int ndim,
+                                    const int64_t *dims, const char *role, const char *long_name,
+                                    int64_t *var) {
+    sciml_status status;
+    if ((status = sciml_nc_def_var(writer, name, SCIML_NC_DOUBLE, ndim, dims, var)) ||
+        (status = sciml_nc_put_att_text(writer, *var, "sciml_role", role)))
+        return status;
+    return long_name ? sciml_nc_put_att_text(writer, *var, "long_name", long_name) : SCIML_OK;
+}
+
+/* A one-dimensional coordinate variable over dim (long_name may be NULL). */
+static sciml_status define_coordinate(sciml_nc_writer *writer, const char *name, int64_t dim,
+                                      const char *long_name, int64_t *var) {
+    return define_variable(writer, name, 1, &dim, "coordinate", long_name, var);
+}
+
 static sciml_status write_grid(sciml_nc_writer *writer, int64_t var, int64_t points, double step) {
     for (int64_t i = 0; i < points; i++) {
         double x = (double)i * step;
@@ -551,23 +569,16 @@ static sciml_status generate_grf(sciml_ctx *ctx, const gen_options *o, sciml_nc_
         (status = sciml_nc_def_dim(writer, "x", o->resolution, &x_dim)) ||
         (o->dims == 2 && (status = sciml_nc_def_dim(writer, "y", o->resolution, &y_dim))))
         goto done;
-    if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "long_name", "periodic grid, x_j = j/s")))
-        goto done;
-    if (o->dims == 2 &&
-        ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 1, &y_dim, &y_var)) ||
-         (status = sciml_nc_put_att_text(writer, y_var, "sciml_role", "coordinate"))))
+    if ((status = define_coordinate(writer, "x", x_dim, "periodic grid, x_j = j/s", &x_var)) ||
+        (o->dims == 2 && (status = define_coordinate(writer, "y", y_dim, NULL, &y_var))))
         goto done;
     field_dims[0] = sample_dim;
     field_dims[1] = x_dim;
     field_dims[2] = y_dim;
-    if ((status = sciml_nc_def_var(writer, o->name, SCIML_NC_DOUBLE, o->dims + 1, field_dims,
-                                   &field_var)) ||
-        (status = sciml_nc_put_att_text(writer, field_var, "sciml_role", "input")) ||
-        (status = sciml_nc_put_att_text(writer, field_var, "long_name",
-                                        "Gaussian random field, covariance sigma^2 "
-                                        "(-Laplacian + tau^2 I)^(-alpha)")))
+    if ((status = define_variable(writer, o->name, o->dims + 1, field_dims, "input",
+                                  "Gaussian random field, covariance sigma^2 "
+                                  "(-Laplacian + tau^2 I)^(-alpha)",
+                                  &field_var)))
         goto done;
     if ((status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "grf_alpha", SCIML_NC_DOUBLE,
                                           &o->alpha, 1)) ||
@@ -622,22 +633,18 @@ static sciml_status generate_oscillator(sciml_ctx *ctx, const gen_options *o,
         (status =
              sciml_nc_def_dim(writer, "parameter", SCIML_OSCILLATOR_PARAMETERS, &parameter_dim)) ||
         (status = sciml_nc_def_dim(writer, "time", config.points, &time_dim)) ||
-        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &time_dim, &t_var)) ||
-        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+        (status = define_coordinate(writer, "t", time_dim, NULL, &t_var)))
         goto done;
     dims[0] = sample_dim;
     dims[1] = parameter_dim;
-    if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 2, dims, &x_var)) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "input")) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "long_name",
-                                        "oscillator parameters (A, v0, omega, zeta, c)")))
+    if ((status = define_variable(writer, "x", 2, dims, "input",
+                                  "oscillator parameters (A, v0, omega, zeta, c)", &x_var)))
         goto done;
     dims[1] = time_dim;
-    if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 2, dims, &y_var)) ||
-        (status = sciml_nc_put_att_text(writer, y_var, "sciml_role", "output")) ||
-        (status = sciml_nc_put_att_text(writer, y_var, "long_name",
-                                        "x(t) + c, x'' + 2 zeta omega x' + omega^2 x = 0, "
-                                        "x(0) = A, x'(0) = v0")) ||
+    if ((status = define_variable(writer, "y", 2, dims, "output",
+                                  "x(t) + c, x'' + 2 zeta omega x' + omega^2 x = 0, "
+                                  "x(0) = A, x'(0) = v0",
+                                  &y_var)) ||
         (status = put_dataset_attributes(writer, "oscillator", o->seed, command)) ||
         (status = sciml_nc_end_def(writer)))
         goto done;
@@ -671,17 +678,13 @@ static sciml_status generate_cubic(sciml_ctx *ctx, const gen_options *o, sciml_n
         return status;
     dims[0] = sample_dim;
     dims[1] = feature_dim;
-    if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 2, dims, &x_var)) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "input")) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "long_name",
-                                        o->ood ? "x, uniform on [-7, -4) and (4, 7]"
-                                               : "x, uniform on [-4, 4]")))
+    if ((status = define_variable(
+             writer, "x", 2, dims, "input",
+             o->ood ? "x, uniform on [-7, -4) and (4, 7]" : "x, uniform on [-4, 4]", &x_var)))
         return status;
     dims[1] = output_dim;
-    if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 2, dims, &y_var)) ||
-        (status = sciml_nc_put_att_text(writer, y_var, "sciml_role", "output")) ||
-        (status = sciml_nc_put_att_text(writer, y_var, "long_name",
-                                        "x^3 + e, e = 10 z (z > 0) or 2 z, z ~ N(0, 1)")) ||
+    if ((status = define_variable(writer, "y", 2, dims, "output",
+                                  "x^3 + e, e = 10 z (z > 0) or 2 z, z ~ N(0, 1)", &y_var)) ||
         (status = put_dataset_attributes(writer, "cubic", o->seed, command)) ||
         (status = sciml_nc_end_def(writer)))
         return status;
@@ -723,20 +726,15 @@ static sciml_status generate_ode(sciml_ctx *ctx, const gen_options *o, sciml_nc_
     if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
         (status = sciml_nc_def_dim(writer, "time", points, &time_dim)) ||
         (status = sciml_nc_def_dim(writer, "state", n, &state_dim)) ||
-        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &time_dim, &t_var)) ||
-        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+        (status = define_coordinate(writer, "t", time_dim, NULL, &t_var)))
         goto done;
     dims[0] = sample_dim;
     dims[1] = state_dim;
-    if ((status = sciml_nc_def_var(writer, "y0", SCIML_NC_DOUBLE, 2, dims, &y0_var)) ||
-        (status = sciml_nc_put_att_text(writer, y0_var, "sciml_role", "input")) ||
-        (status = sciml_nc_put_att_text(writer, y0_var, "long_name", "initial state")))
+    if ((status = define_variable(writer, "y0", 2, dims, "input", "initial state", &y0_var)))
         goto done;
     dims[1] = time_dim;
     dims[2] = state_dim;
-    if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 3, dims, &y_var)) ||
-        (status = sciml_nc_put_att_text(writer, y_var, "sciml_role", "output")) ||
-        (status = sciml_nc_put_att_text(writer, y_var, "long_name", description)) ||
+    if ((status = define_variable(writer, "y", 3, dims, "output", description, &y_var)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_system", system->name)) ||
         (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "sciml_noise", SCIML_NC_DOUBLE,
                                           &o->noise, 1)) ||
@@ -799,21 +797,14 @@ static sciml_status define_fields(sciml_nc_writer *writer, int dims, int64_t res
     field_dims[0] = sample_dim;
     for (int d = 0; d < dims && status == SCIML_OK; d++) {
         if ((status = sciml_nc_def_dim(writer, names[d], resolution, &field_dims[d + 1])) ||
-            (status = sciml_nc_def_var(writer, names[d], SCIML_NC_DOUBLE, 1, &field_dims[d + 1],
-                                       &coordinate_vars[d])) ||
             (status =
-                 sciml_nc_put_att_text(writer, coordinate_vars[d], "sciml_role", "coordinate")))
+                 define_coordinate(writer, names[d], field_dims[d + 1], NULL, &coordinate_vars[d])))
             break;
     }
-    if (status == SCIML_OK &&
-        ((status =
-              sciml_nc_def_var(writer, "a", SCIML_NC_DOUBLE, dims + 1, field_dims, input_var)) ||
-         (status = sciml_nc_put_att_text(writer, *input_var, "sciml_role", "input")) ||
-         (status = sciml_nc_put_att_text(writer, *input_var, "long_name", input_text)) ||
-         (status =
-              sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, dims + 1, field_dims, output_var)) ||
-         (status = sciml_nc_put_att_text(writer, *output_var, "sciml_role", "output")) ||
-         (status = sciml_nc_put_att_text(writer, *output_var, "long_name", output_text))))
+    if (status == SCIML_OK && ((status = define_variable(writer, "a", dims + 1, field_dims, "input",
+                                                         input_text, input_var)) ||
+                               (status = define_variable(writer, "u", dims + 1, field_dims,
+                                                         "output", output_text, output_var))))
         return status;
     return status;
 }
@@ -973,35 +964,25 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
     if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
         (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
         (!unaligned && (status = sciml_nc_def_dim(writer, "x", m, &x_dim))) ||
-        (status =
-             sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
-        (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor positions")))
+        (status = define_coordinate(writer, "sensor", sensor_dim, "sensor positions", &sensor_var)))
         goto done;
     if (unaligned) { /* y(sample): each record's own query point */
-        if ((status = sciml_nc_def_var(writer, "y", SCIML_NC_DOUBLE, 1, &sample_dim, &x_var)) ||
-            (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "query")) ||
+        if ((status = define_variable(writer, "y", 1, &sample_dim, "query", NULL, &x_var)) ||
             (status = sciml_nc_put_att_text(writer, x_var, "sciml_coordinates", "x")) ||
             (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query point x")))
             goto done;
-    } else if ((status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
-               (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
-               (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query points")))
+    } else if ((status = define_coordinate(writer, "x", x_dim, "query points", &x_var)))
         goto done;
     dims[0] = sample_dim;
     dims[1] = sensor_dim;
-    if ((status = sciml_nc_def_var(writer, "v", SCIML_NC_DOUBLE, 2, dims, &v_var)) ||
-        (status = sciml_nc_put_att_text(writer, v_var, "sciml_role", "input")) ||
-        (status = sciml_nc_put_att_text(writer, v_var, "long_name",
-                                        "input function v at the sensors, a Gaussian process "
-                                        "with RBF kernel")))
+    if ((status = define_variable(writer, "v", 2, dims, "input",
+                                  "input function v at the sensors, a Gaussian process "
+                                  "with RBF kernel",
+                                  &v_var)))
         goto done;
     dims[1] = x_dim;
-    if ((status =
-             sciml_nc_def_var(writer, "u", SCIML_NC_DOUBLE, unaligned ? 1 : 2, dims, &u_var)) ||
-        (status = sciml_nc_put_att_text(writer, u_var, "sciml_role", "output")) ||
-        (status = sciml_nc_put_att_text(writer, u_var, "long_name",
-                                        "antiderivative u(x) = integral_0^x v(s) ds")) ||
+    if ((status = define_variable(writer, "u", unaligned ? 1 : 2, dims, "output",
+                                  "antiderivative u(x) = integral_0^x v(s) ds", &u_var)) ||
         (status = put_doubles(writer, names, values, 3)) ||
         (status = put_dataset_attributes(writer, "antiderivative", o->seed, command)) ||
         (status = sciml_nc_end_def(writer)) ||
@@ -1068,29 +1049,23 @@ static sciml_status generate_diffusion_reaction(sciml_ctx *ctx, const gen_option
         (status = sciml_nc_def_dim(writer, "x", m, &x_dim)) ||
         (status = sciml_nc_def_dim(writer, "t", times, &t_dim)) ||
         (status =
-             sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
-        (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor positions")) ||
-        (status = sciml_nc_def_var(writer, "x", SCIML_NC_DOUBLE, 1, &x_dim, &x_var)) ||
-        (status = sciml_nc_put_att_text(writer, x_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &t_dim, &t_var)) ||
-        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+             define_coordinate(writer, "sensor", sensor_dim, "sensor positions", &sensor_var)) ||
+        (status = define_coordinate(writer, "x", x_dim, NULL, &x_var)) ||
+        (status = define_coordinate(writer, "t", t_dim, NULL, &t_var)))
         goto done;
     dims[0] = sample_dim;
     dims[1] = sensor_dim;
-    if ((status = sciml_nc_def_var(writer, "v", SCIML_NC_DOUBLE, 2, dims, &v_var)) ||
-        (status = sciml_nc_put_att_text(writer, v_var, "sciml_role", "input")) ||
-        (status = sciml_nc_put_att_text(writer, v_var, "long_name",
-                                        "source v at the sensors, a Gaussian process with RBF "
-                                        "kernel")))
+    if ((status = define_variable(writer, "v", 2, dims, "input",
+                                  "source v at the sensors, a Gaussian process with RBF "
+                                  "kernel",
+                                  &v_var)))
         goto done;
     dims[1] = x_dim;
     dims[2] = t_dim;
-    if ((status = sciml_nc_def_var(writer, "s", SCIML_NC_DOUBLE, 3, dims, &s_var)) ||
-        (status = sciml_nc_put_att_text(writer, s_var, "sciml_role", "output")) ||
-        (status = sciml_nc_put_att_text(writer, s_var, "long_name",
-                                        "s of s_t = D s_xx + k s^2 + v, s = 0 at t = 0 and on "
-                                        "the boundary")) ||
+    if ((status = define_variable(writer, "s", 3, dims, "output",
+                                  "s of s_t = D s_xx + k s^2 + v, s = 0 at t = 0 and on "
+                                  "the boundary",
+                                  &s_var)) ||
         (status = put_doubles(writer, names, values, 6)) ||
         (status = put_dataset_attributes(writer, "diffusion-reaction", o->seed, command)) ||
         (status = sciml_nc_end_def(writer)) ||
@@ -1141,28 +1116,22 @@ static sciml_status generate_pendulum(sciml_ctx *ctx, const gen_options *o, scim
         (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
         (status = sciml_nc_def_dim(writer, "t", m, &t_dim)) ||
         (status = sciml_nc_def_dim(writer, "state", 2, &state_dim)) ||
-        (status =
-             sciml_nc_def_var(writer, "sensor", SCIML_NC_DOUBLE, 1, &sensor_dim, &sensor_var)) ||
-        (status = sciml_nc_put_att_text(writer, sensor_var, "sciml_role", "coordinate")) ||
-        (status = sciml_nc_put_att_text(writer, sensor_var, "long_name", "sensor times")) ||
-        (status = sciml_nc_def_var(writer, "t", SCIML_NC_DOUBLE, 1, &t_dim, &t_var)) ||
-        (status = sciml_nc_put_att_text(writer, t_var, "sciml_role", "coordinate")))
+        (status = define_coordinate(writer, "sensor", sensor_dim, "sensor times", &sensor_var)) ||
+        (status = define_coordinate(writer, "t", t_dim, NULL, &t_var)))
         goto done;
     dims[0] = sample_dim;
     dims[1] = sensor_dim;
-    if ((status = sciml_nc_def_var(writer, "v", SCIML_NC_DOUBLE, 2, dims, &v_var)) ||
-        (status = sciml_nc_put_att_text(writer, v_var, "sciml_role", "input")) ||
-        (status = sciml_nc_put_att_text(writer, v_var, "long_name",
-                                        "external force v at the sensor times, a Gaussian "
-                                        "process with RBF kernel")))
+    if ((status = define_variable(writer, "v", 2, dims, "input",
+                                  "external force v at the sensor times, a Gaussian "
+                                  "process with RBF kernel",
+                                  &v_var)))
         goto done;
     dims[1] = t_dim;
     dims[2] = state_dim;
-    if ((status = sciml_nc_def_var(writer, "s", SCIML_NC_DOUBLE, 3, dims, &s_var)) ||
-        (status = sciml_nc_put_att_text(writer, s_var, "sciml_role", "output")) ||
-        (status = sciml_nc_put_att_text(writer, s_var, "long_name",
-                                        "angle s1 and angular velocity s2 of s1' = s2, s2' = "
-                                        "-k sin(s1) + v, s(0) = 0")) ||
+    if ((status = define_variable(writer, "s", 3, dims, "output",
+                                  "angle s1 and angular velocity s2 of s1' = s2, s2' = "
+                                  "-k sin(s1) + v, s(0) = 0",
+                                  &s_var)) ||
         (status = put_doubles(writer, names, values, 5)) ||
         (status = put_dataset_attributes(writer, "pendulum", o->seed, command)) ||
         (status = sciml_nc_end_def(writer)) ||
