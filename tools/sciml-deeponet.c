@@ -19,9 +19,8 @@
 enum { BATCH_DEFAULT = 64 };
 
 typedef struct deeponet_options {
-    const char *model_path, *input_path, *output_path, *points_path;
-    const char *input_name, *output_name, *query_name;
-    int64_t batch;
+    tool_apply_options apply;
+    const char *points_path, *query_name;
     int strict;
     int grid_dims; /* 0 when no --grid */
     double grid_start[SCIML_DEEPONET_MAX_COORDINATES], grid_stop[SCIML_DEEPONET_MAX_COORDINATES];
@@ -96,22 +95,12 @@ static int parse_grid(tool_usage *usage, const char *text, deeponet_options *o) 
 static int parse_options(int argc, char **argv, deeponet_options *o) {
     tool_usage usage_errors = {0};
     memset(o, 0, sizeof(*o));
-    o->batch = BATCH_DEFAULT;
+    o->apply.batch = BATCH_DEFAULT;
     int positional = 0;
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
         const char *v = NULL;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            usage(stdout);
-            exit(TOOL_EXIT_OK);
-        } else if (!strcmp(arg, "--version")) {
-            tool_print_version();
-            exit(TOOL_EXIT_OK);
-        } else if (!strcmp(arg, "--strict")) {
+        if (!strcmp(argv[i], "--strict")) {
             o->strict = 1;
-        } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
-                   tool_option(argc, argv, &i, "-m", &v, &usage_errors)) {
-            o->model_path = v;
         } else if (tool_option(argc, argv, &i, "--grid", &v, &usage_errors)) {
             if (v)
                 parse_grid(&usage_errors, v, o);
@@ -119,36 +108,18 @@ static int parse_options(int argc, char **argv, deeponet_options *o) {
             o->points_path = v;
         } else if (tool_option(argc, argv, &i, "--query", &v, &usage_errors)) {
             o->query_name = v;
-        } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
-            o->input_name = v;
-        } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
-            o->output_name = v;
-            if (v && !sciml_nc_name_is_valid(v))
-                tool_usage_error(&usage_errors, "--output '%s' is not a valid netCDF name", v);
-        } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 20, &o->batch);
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            tool_usage_error(&usage_errors, "unknown option '%s'", arg);
-        } else if (positional < 2) {
-            *(positional == 0 ? &o->input_path : &o->output_path) = arg;
-            positional++;
         } else {
-            tool_usage_error(&usage_errors, "too many files: expected [IN] [OUT]");
+            tool_apply_option(argc, argv, &i, usage, 1, &o->apply, &positional, &usage_errors);
         }
     }
-    if (!o->model_path)
-        tool_usage_error(&usage_errors, "-m MODEL is required");
-    if (!o->input_path)
-        o->input_path = "-";
-    if (!o->output_path)
-        o->output_path = "-";
+    tool_apply_defaults(&o->apply, &usage_errors);
     if (o->query_name && (o->grid_dims || o->points_path))
         tool_usage_error(&usage_errors, "--query gives each function its own point: it does "
                                         "not combine with --grid or --points");
     if (o->grid_dims && o->points_path)
         tool_usage_error(&usage_errors, "--grid and --points both give the query points: "
                                         "choose one");
-    const char *stdin_users[3] = {o->model_path, o->input_path, o->points_path};
+    const char *stdin_users[3] = {o->apply.model_path, o->apply.input_path, o->points_path};
     int from_stdin = 0;
     for (int k = 0; k < 3; k++)
         from_stdin += stdin_users[k] && !strcmp(stdin_users[k], "-");
@@ -168,7 +139,7 @@ static sciml_status query_grid(sciml_ctx *ctx, const deeponet_options *o,
         if (o->grid_dims != config->coordinates)
             return sciml_error(ctx, SCIML_ERR_SHAPE,
                                "--grid gives %d coordinates per point: the model %s needs %lld",
-                               o->grid_dims, o->model_path, (long long)config->coordinates);
+                               o->grid_dims, o->apply.model_path, (long long)config->coordinates);
         return sciml_deeponet_grid_uniform(ctx, o->grid_dims, o->grid_start, o->grid_stop,
                                            o->grid_size, names, grid);
     }
@@ -176,7 +147,7 @@ static sciml_status query_grid(sciml_ctx *ctx, const deeponet_options *o,
         return sciml_error(ctx, SCIML_ERR_FORMAT,
                            "%s: the model names no query coordinates: give the points with "
                            "--grid",
-                           o->model_path);
+                           o->apply.model_path);
     sciml_status status;
     if (o->points_path) {
         sciml_nc_reader *reader = NULL;
@@ -221,10 +192,11 @@ static sciml_status check_domain(sciml_ctx *ctx, const deeponet_options *o,
         return sciml_error(ctx, SCIML_ERR_RANGE,
                            "%lld of %lld query points lie outside the training domain of %s (the "
                            "first: %s?)",
-                           (long long)outside, (long long)grid->point_count, o->model_path, where);
+                           (long long)outside, (long long)grid->point_count, o->apply.model_path,
+                           where);
     tool_warning("%lld of %lld query points lie outside the training domain of %s (the first: "
                  "%s?); the predictions there are extrapolations",
-                 (long long)outside, (long long)grid->point_count, o->model_path, where);
+                 (long long)outside, (long long)grid->point_count, o->apply.model_path, where);
     return SCIML_OK;
 }
 
@@ -244,8 +216,8 @@ static sciml_status run_unaligned(sciml_ctx *ctx, const deeponet_options *o,
         return sciml_error(ctx, SCIML_ERR_SHAPE,
                            "%s: query variable '%s' has %d dimensions and %lld values per "
                            "record: the model needs (sample[, coordinate]) with %lld coordinates",
-                           o->input_path, query_name, info.rank, (long long)info.element_count,
-                           (long long)config->coordinates);
+                           o->apply.input_path, query_name, info.rank,
+                           (long long)info.element_count, (long long)config->coordinates);
     sciml_nc_writer *writer = NULL;
     double *functions = NULL, *points = NULL, *values = NULL;
     sciml_nc_writer_options writer_options = sciml_nc_writer_default_options();
@@ -253,7 +225,7 @@ static sciml_status run_unaligned(sciml_ctx *ctx, const deeponet_options *o,
     int64_t dims[2], out_var;
     int rank = 1;
     const char *history = NULL;
-    if ((status = sciml_nc_writer_create(ctx, o->output_path, &writer_options, &writer)) ||
+    if ((status = sciml_nc_writer_create(ctx, o->apply.output_path, &writer_options, &writer)) ||
         (status = sciml_nc_def_dim(writer, "sample", 0, &dims[0])) ||
         (config->outputs > 1 &&
          (status = sciml_nc_def_dim(writer, "channel", config->outputs, &dims[rank++]))) ||
@@ -265,18 +237,18 @@ static sciml_status run_unaligned(sciml_ctx *ctx, const deeponet_options *o,
          (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "history", history))) ||
         (status = sciml_nc_append_history(writer, command)) || (status = sciml_nc_end_def(writer)))
         goto done;
-    functions = sciml_alloc_array((size_t)(o->batch * config->sensors), sizeof(double));
-    points = sciml_alloc_array((size_t)(o->batch * config->coordinates), sizeof(double));
-    values = sciml_alloc_array((size_t)(o->batch * config->outputs), sizeof(double));
+    functions = sciml_alloc_array((size_t)(o->apply.batch * config->sensors), sizeof(double));
+    points = sciml_alloc_array((size_t)(o->apply.batch * config->coordinates), sizeof(double));
+    values = sciml_alloc_array((size_t)(o->apply.batch * config->outputs), sizeof(double));
     if (!functions || !points || !values) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for a batch of %lld functions",
-                             (long long)o->batch);
+                             (long long)o->apply.batch);
         goto done;
     }
     int64_t written = 0, outside = 0;
     for (int finished = 0; !finished;) {
         int64_t n = 0;
-        while (n < o->batch) {
+        while (n < o->apply.batch) {
             int available = 0;
             if ((status = sciml_nc_has_record(reader, written + n, &available)))
                 goto done;
@@ -298,8 +270,8 @@ static sciml_status run_unaligned(sciml_ctx *ctx, const deeponet_options *o,
             status = sciml_error(ctx, SCIML_ERR_RANGE,
                                  "%s: a query point of '%s' in records %lld to %lld lies outside "
                                  "the training domain of %s",
-                                 o->input_path, query_name, (long long)written,
-                                 (long long)(written + n - 1), o->model_path);
+                                 o->apply.input_path, query_name, (long long)written,
+                                 (long long)(written + n - 1), o->apply.model_path);
             goto done;
         }
         if ((status =
@@ -307,16 +279,13 @@ static sciml_status run_unaligned(sciml_ctx *ctx, const deeponet_options *o,
             (status = sciml_nc_write_records(writer, out_var, written, n, values)))
             goto done;
         written += n;
-        if (sciml_ctx_interrupted(ctx)) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld functions",
-                                 (long long)written);
+        if ((status = tool_check_interrupted(ctx, written, "functions")))
             goto done;
-        }
     }
     if (outside)
         tool_warning("%lld of %lld query points of '%s' lie outside the training domain of %s; "
                      "the predictions there are extrapolations",
-                     (long long)outside, (long long)written, query_name, o->model_path);
+                     (long long)outside, (long long)written, query_name, o->apply.model_path);
     status = sciml_nc_writer_close(&writer);
 done:
     if (status)
@@ -337,30 +306,25 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     sciml_deeponet_grid grid;
     memset(&grid, 0, sizeof(grid));
     sciml_status status;
-    if ((status = sciml_deeponet_model_read(ctx, o->model_path, &model, &stored_input,
-                                            &stored_output)) ||
-        (status = sciml_nc_open(ctx, o->input_path, &reader)))
-        goto done;
-    const sciml_deeponet_config *config = sciml_deeponet_model_get_config(model);
-    const char *input_name = NULL;
-    if ((status =
-             sciml_dataset_choose_input(ctx, reader, o->input_name, stored_input, &input_name)))
-        goto done;
-    const char *output_name =
-        o->output_name ? o->output_name : (stored_output ? stored_output : "prediction");
+    const char *input_name = NULL, *output_name = NULL;
     int64_t var;
     sciml_nc_var_info info;
-    if ((status = sciml_nc_find_var(reader, input_name, &var)) ||
-        (status = sciml_nc_var_get_info(reader, var, &info)))
+    if ((status = sciml_deeponet_model_read(ctx, o->apply.model_path, &model, &stored_input,
+                                            &stored_output)) ||
+        (status = tool_open_input(ctx, o->apply.input_path, o->apply.input_name, stored_input,
+                                  &reader, &input_name, &var, &info, o->apply.output_name,
+                                  stored_output, &output_name)))
         goto done;
+    const sciml_deeponet_config *config = sciml_deeponet_model_get_config(model);
     if (!info.is_record || info.rank != 2 || info.type == SCIML_NC_CHAR ||
         info.element_count != config->sensors) {
-        status = sciml_error(ctx, SCIML_ERR_SHAPE,
-                             "%s: variable '%s' has %d dimensions and %lld values per %s: the "
-                             "model needs (sample, sensor) with %lld sensor values",
-                             o->input_path, input_name, info.rank, (long long)info.element_count,
-                             info.is_record ? "sample" : "variable (no sample dimension)",
-                             (long long)config->sensors);
+        status =
+            sciml_error(ctx, SCIML_ERR_SHAPE,
+                        "%s: variable '%s' has %d dimensions and %lld values per %s: the "
+                        "model needs (sample, sensor) with %lld sensor values",
+                        o->apply.input_path, input_name, info.rank, (long long)info.element_count,
+                        info.is_record ? "sample" : "variable (no sample dimension)",
+                        (long long)config->sensors);
         goto done;
     }
     const char *query_name = o->query_name;
@@ -385,7 +349,7 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     int64_t dims[SCIML_DEEPONET_MAX_COORDINATES + 2], axis_vars[SCIML_DEEPONET_MAX_COORDINATES];
     int64_t out_var;
     int rank = 1;
-    if ((status = sciml_nc_writer_create(ctx, o->output_path, &writer_options, &writer)) ||
+    if ((status = sciml_nc_writer_create(ctx, o->apply.output_path, &writer_options, &writer)) ||
         (status = sciml_nc_def_dim(writer, "sample", 0, &dims[0])))
         goto done;
     for (int k = 0; k < grid.dims; k++, rank++)
@@ -410,42 +374,30 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         if ((status = sciml_nc_write_var(writer, axis_vars[k], 0, grid.size[k], grid.axis[k])))
             goto done;
     const int64_t row = grid.point_count * config->outputs;
-    functions = sciml_alloc_array((size_t)(o->batch * config->sensors), sizeof(double));
-    values = sciml_alloc_array((size_t)o->batch * (size_t)row, sizeof(double));
+    functions = sciml_alloc_array((size_t)(o->apply.batch * config->sensors), sizeof(double));
+    values = sciml_alloc_array((size_t)o->apply.batch * (size_t)row, sizeof(double));
     if (!functions || !values) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM,
                              "out of memory for a batch of %lld functions at %lld points",
-                             (long long)o->batch, (long long)grid.point_count);
+                             (long long)o->apply.batch, (long long)grid.point_count);
         goto done;
     }
     int64_t written = 0;
     for (int finished = 0; !finished;) {
         int64_t n = 0;
-        while (n < o->batch) {
-            int available = 0;
-            if ((status = sciml_nc_has_record(reader, written + n, &available)))
-                goto done;
-            if (!available) {
-                finished = 1;
-                break;
-            }
-            if ((status = sciml_nc_read_record(reader, var, written + n,
-                                               functions + n * config->sensors)))
-                goto done;
-            n++;
-        }
+        if ((status = tool_read_samples(reader, var, &info, -1, config->sensors, written,
+                                        o->apply.batch, functions, &n)))
+            goto done;
         if (n == 0)
             break;
+        finished = n < o->apply.batch;
         if ((status = sciml_deeponet_model_predict(model, functions, n, grid.points,
-                                                   grid.point_count, o->batch, values)) ||
+                                                   grid.point_count, o->apply.batch, values)) ||
             (status = sciml_nc_write_records(writer, out_var, written, n, values)))
             goto done;
         written += n;
-        if (sciml_ctx_interrupted(ctx)) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld functions",
-                                 (long long)written);
+        if ((status = tool_check_interrupted(ctx, written, "functions")))
             goto done;
-        }
     }
     status = sciml_nc_writer_close(&writer);
 done:

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sciml/dataset.h"
 #include "sciml/fno_model.h"
 #include "sciml/netcdf.h"
 #include "tool.h"
@@ -56,22 +55,16 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     char *stored_input = NULL, *stored_output = NULL;
     double *a = NULL, *u = NULL, *coordinates[2] = {NULL, NULL};
     sciml_status status;
-    if ((status =
-             sciml_fno_model_read(ctx, o->model_path, &model, &stored_input, &stored_output)) ||
-        (status = sciml_nc_open(ctx, o->input_path, &reader)))
-        goto done;
-    const sciml_fno_config *config = sciml_fno_model_get_config(model);
-    const char *input_name = NULL;
-    if ((status =
-             sciml_dataset_choose_input(ctx, reader, o->input_name, stored_input, &input_name)))
-        goto done;
-    const char *output_name =
-        o->output_name ? o->output_name : (stored_output ? stored_output : "prediction");
+    const char *input_name = NULL, *output_name = NULL;
     int64_t var;
     sciml_nc_var_info info;
-    if ((status = sciml_nc_find_var(reader, input_name, &var)) ||
-        (status = sciml_nc_var_get_info(reader, var, &info)))
+    if ((status =
+             sciml_fno_model_read(ctx, o->model_path, &model, &stored_input, &stored_output)) ||
+        (status =
+             tool_open_input(ctx, o->input_path, o->input_name, stored_input, &reader, &input_name,
+                             &var, &info, o->output_name, stored_output, &output_name)))
         goto done;
+    const sciml_fno_config *config = sciml_fno_model_get_config(model);
     if (!info.is_record || info.rank != config->dims + 1 || info.type == SCIML_NC_CHAR) {
         status = sciml_error(ctx, SCIML_ERR_SHAPE,
                              "%s: variable '%s' has %d dimensions%s: the model needs %s",
@@ -146,31 +139,19 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     int64_t written = 0;
     for (int finished = 0; !finished;) {
         int64_t n = 0;
-        while (n < o->batch) {
-            int available = 0;
-            if ((status = sciml_nc_has_record(reader, written + n, &available)))
-                goto done;
-            if (!available) {
-                finished = 1;
-                break;
-            }
-            if ((status = sciml_nc_read_record(reader, var, written + n, a + n * points)))
-                goto done;
-            n++;
-        }
+        if ((status = tool_read_samples(reader, var, &info, -1, points, written, o->batch, a, &n)))
+            goto done;
         if (n == 0)
             break;
+        finished = n < o->batch;
         fields.values = a;
         fields.count = n;
         if ((status = sciml_fno_model_predict(model, &fields, o->batch, u)) ||
             (status = sciml_nc_write_records(writer, out_var, written, n, u)))
             goto done;
         written += n;
-        if (sciml_ctx_interrupted(ctx)) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld fields",
-                                 (long long)written);
+        if ((status = tool_check_interrupted(ctx, written, "fields")))
             goto done;
-        }
     }
     status = sciml_nc_writer_close(&writer);
 done:

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sciml/dataset.h"
 #include "sciml/mlp_model.h"
 #include "sciml/netcdf.h"
 #include "tool.h"
@@ -51,22 +50,16 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     char *stored_input = NULL, *stored_output = NULL;
     double *x = NULL, *y = NULL;
     sciml_status status;
-    if ((status =
-             sciml_mlp_model_read(ctx, o->model_path, &model, &stored_input, &stored_output)) ||
-        (status = sciml_nc_open(ctx, o->input_path, &reader)))
-        goto done;
-    const sciml_mlp_model_config *config = sciml_mlp_model_get_config(model);
-    const char *input_name = NULL;
-    if ((status =
-             sciml_dataset_choose_input(ctx, reader, o->input_name, stored_input, &input_name)))
-        goto done;
-    const char *output_name =
-        o->output_name ? o->output_name : (stored_output ? stored_output : "prediction");
+    const char *input_name = NULL, *output_name = NULL;
     int64_t var;
     sciml_nc_var_info info;
-    if ((status = sciml_nc_find_var(reader, input_name, &var)) ||
-        (status = sciml_nc_var_get_info(reader, var, &info)))
+    if ((status =
+             sciml_mlp_model_read(ctx, o->model_path, &model, &stored_input, &stored_output)) ||
+        (status =
+             tool_open_input(ctx, o->input_path, o->input_name, stored_input, &reader, &input_name,
+                             &var, &info, o->output_name, stored_output, &output_name)))
         goto done;
+    const sciml_mlp_model_config *config = sciml_mlp_model_get_config(model);
     if (info.rank < 1 || info.type == SCIML_NC_CHAR) {
         status = sciml_error(ctx, SCIML_ERR_SHAPE,
                              "%s: variable '%s' has rank %d: expected (sample, feature)",
@@ -110,41 +103,18 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     int64_t done_count = 0;
     for (int finished = 0; !finished;) {
         int64_t n = 0;
-        while (n < o->batch) {
-            int64_t sample = done_count + n;
-            if (info.is_record) {
-                int available = 0;
-                if ((status = sciml_nc_has_record(reader, sample, &available)))
-                    goto done;
-                if (!available) {
-                    finished = 1;
-                    break;
-                }
-                if ((status =
-                         sciml_nc_read_record(reader, var, sample, x + n * config->input_count)))
-                    goto done;
-            } else {
-                if (sample >= samples) {
-                    finished = 1;
-                    break;
-                }
-                if ((status = sciml_nc_read_var(reader, var, sample * per_sample, per_sample,
-                                                x + n * config->input_count)))
-                    goto done;
-            }
-            n++;
-        }
+        if ((status = tool_read_samples(reader, var, &info, samples, per_sample, done_count,
+                                        o->batch, x, &n)))
+            goto done;
         if (n == 0)
             break;
+        finished = n < o->batch;
         if ((status = sciml_mlp_model_predict(model, x, n, y)) ||
             (status = sciml_nc_write_records(writer, out_var, done_count, n, y)))
             goto done;
         done_count += n;
-        if (sciml_ctx_interrupted(ctx)) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld samples",
-                                 (long long)done_count);
+        if ((status = tool_check_interrupted(ctx, done_count, "samples")))
             goto done;
-        }
     }
     status = sciml_nc_writer_close(&writer);
 done:

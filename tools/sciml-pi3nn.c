@@ -20,10 +20,10 @@
 enum { BATCH_DEFAULT = 256 };
 
 typedef struct pi3nn_options {
-    const char *model_path, *input_path, *output_path, *input_name, *truth_path, *truth_name;
+    tool_apply_options apply; /* no --output */
+    const char *truth_path, *truth_name;
     double level;
     int level_given;
-    int64_t batch;
 } pi3nn_options;
 
 static void usage(FILE *out) {
@@ -54,21 +54,11 @@ static void usage(FILE *out) {
 static int parse_options(int argc, char **argv, pi3nn_options *o) {
     tool_usage usage_errors = {0};
     memset(o, 0, sizeof(*o));
-    o->batch = BATCH_DEFAULT;
+    o->apply.batch = BATCH_DEFAULT;
     int positional = 0;
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
         const char *v = NULL;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            usage(stdout);
-            exit(TOOL_EXIT_OK);
-        } else if (!strcmp(arg, "--version")) {
-            tool_print_version();
-            exit(TOOL_EXIT_OK);
-        } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
-                   tool_option(argc, argv, &i, "-m", &v, &usage_errors)) {
-            o->model_path = v;
-        } else if (tool_option(argc, argv, &i, "--level", &v, &usage_errors)) {
+        if (tool_option(argc, argv, &i, "--level", &v, &usage_errors)) {
             /* any number parses; the range (0, 1) is a runtime check (exit 1) */
             o->level_given =
                 !tool_parse_double(&usage_errors, "--level", v, -HUGE_VAL, HUGE_VAL, &o->level);
@@ -76,29 +66,15 @@ static int parse_options(int argc, char **argv, pi3nn_options *o) {
             o->truth_path = v;
         } else if (tool_option(argc, argv, &i, "--truth-variable", &v, &usage_errors)) {
             o->truth_name = v;
-        } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
-            o->input_name = v;
-        } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 20, &o->batch);
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            tool_usage_error(&usage_errors, "unknown option '%s'", arg);
-        } else if (positional < 2) {
-            *(positional == 0 ? &o->input_path : &o->output_path) = arg;
-            positional++;
         } else {
-            tool_usage_error(&usage_errors, "too many files: expected [IN] [OUT]");
+            tool_apply_option(argc, argv, &i, usage, 0, &o->apply, &positional, &usage_errors);
         }
     }
-    if (!o->model_path)
-        tool_usage_error(&usage_errors, "-m MODEL is required");
-    if (!o->input_path)
-        o->input_path = "-";
-    if (!o->output_path)
-        o->output_path = "-";
-    if (o->model_path && !strcmp(o->model_path, "-") && !strcmp(o->input_path, "-"))
-        tool_usage_error(&usage_errors, "the model and the input cannot both be standard input");
+    tool_apply_defaults(&o->apply, &usage_errors);
+    tool_apply_check_stdin(&o->apply, &usage_errors);
     if (o->truth_path && !strcmp(o->truth_path, "-") &&
-        (!strcmp(o->input_path, "-") || (o->model_path && !strcmp(o->model_path, "-"))))
+        (!strcmp(o->apply.input_path, "-") ||
+         (o->apply.model_path && !strcmp(o->apply.model_path, "-"))))
         tool_usage_error(&usage_errors, "--truth cannot be standard input when the model or the "
                                         "input is");
     return tool_usage_finish(&usage_errors);
@@ -183,38 +159,34 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     memset(&s, 0, sizeof(s));
     double level = 0;
     sciml_status status;
-    if ((status = sciml_pi3nn_model_read(ctx, o->model_path, &s.model, &level, &s.stored_input,
-                                         &s.stored_output)))
+    if ((status = sciml_pi3nn_model_read(ctx, o->apply.model_path, &s.model, &level,
+                                         &s.stored_input, &s.stored_output)))
         goto done;
     if (o->level_given)
         level = o->level;
+    const char *input_name = NULL;
+    int64_t var;
+    sciml_nc_var_info info;
     if ((status = sciml_pi3nn_model_check_level(s.model, level)) ||
-        (status = sciml_nc_open(ctx, o->input_path, &s.reader)))
+        (status = tool_open_input(ctx, o->apply.input_path, o->apply.input_name, s.stored_input,
+                                  &s.reader, &input_name, &var, &info, NULL, NULL, NULL)))
         goto done;
     const sciml_pi3nn_config *config = sciml_pi3nn_model_get_config(s.model);
     const int64_t n_in = config->input_count, m = config->output_count;
-    const char *input_name = NULL;
-    if ((status =
-             sciml_dataset_choose_input(ctx, s.reader, o->input_name, s.stored_input, &input_name)))
-        goto done;
-    int64_t var;
-    sciml_nc_var_info info;
-    if ((status = sciml_nc_find_var(s.reader, input_name, &var)) ||
-        (status = sciml_nc_var_get_info(s.reader, var, &info)))
-        goto done;
     if (info.rank < 1 || info.type == SCIML_NC_CHAR) {
         status = sciml_error(ctx, SCIML_ERR_SHAPE,
                              "%s: variable '%s' has rank %d: expected (sample, feature)",
-                             o->input_path, input_name, info.rank);
+                             o->apply.input_path, input_name, info.rank);
         goto done;
     }
     int64_t per_sample = info.is_record ? info.element_count
                                         : (info.shape[0] ? info.element_count / info.shape[0] : 0);
     int64_t samples = info.is_record ? sciml_nc_record_count(s.reader) : info.shape[0];
     if (per_sample != n_in) {
-        status = sciml_error(ctx, SCIML_ERR_SHAPE,
-                             "%s: variable '%s' has %lld features per sample, the model needs %lld",
-                             o->input_path, input_name, (long long)per_sample, (long long)n_in);
+        status =
+            sciml_error(ctx, SCIML_ERR_SHAPE,
+                        "%s: variable '%s' has %lld features per sample, the model needs %lld",
+                        o->apply.input_path, input_name, (long long)per_sample, (long long)n_in);
         goto done;
     }
     if (o->truth_path) {
@@ -224,8 +196,8 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
             status = sciml_error(ctx, SCIML_ERR_SHAPE,
                                  "%s: %lld true samples, the input %s has %lld: expected the "
                                  "same count",
-                                 o->truth_path, (long long)s.truth.sample_count, o->input_path,
-                                 (long long)samples);
+                                 o->truth_path, (long long)s.truth.sample_count,
+                                 o->apply.input_path, (long long)samples);
             goto done;
         }
     }
@@ -237,7 +209,7 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
                                  "upper bound of the prediction interval",
                                  ("out-of-distribution score: 0 in distribution, towards 1 far "
                                   "from the training data")};
-    if ((status = sciml_nc_writer_create(ctx, o->output_path, &writer_options, &s.writer)) ||
+    if ((status = sciml_nc_writer_create(ctx, o->apply.output_path, &writer_options, &s.writer)) ||
         (status = sciml_nc_def_dim(s.writer, "sample", 0, &sample_dim)) ||
         (status = sciml_nc_def_dim(s.writer, "output", m, &output_dim)))
         goto done;
@@ -254,8 +226,8 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         (status = sciml_nc_append_history(s.writer, command)) ||
         (status = sciml_nc_end_def(s.writer)))
         goto done;
-    size_t batch_values = (size_t)o->batch * (size_t)m;
-    s.x = sciml_alloc_array((size_t)o->batch * (size_t)n_in, sizeof(double));
+    size_t batch_values = (size_t)o->apply.batch * (size_t)m;
+    s.x = sciml_alloc_array((size_t)o->apply.batch * (size_t)n_in, sizeof(double));
     s.mean = sciml_alloc_array(batch_values, sizeof(double));
     s.lower = sciml_alloc_array(batch_values, sizeof(double));
     s.upper = sciml_alloc_array(batch_values, sizeof(double));
@@ -263,43 +235,25 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     s.sums_memory = sciml_calloc_array((size_t)(3 * m), sizeof(double));
     if (!s.x || !s.mean || !s.lower || !s.upper || !s.score || !s.sums_memory) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for a batch of %lld",
-                             (long long)o->batch);
+                             (long long)o->apply.batch);
         goto done;
     }
     interval_sums sums = {s.sums_memory, s.sums_memory + m, s.sums_memory + 2 * m};
     int64_t done_count = 0;
     for (int finished = 0; !finished;) {
         int64_t n = 0;
-        while (n < o->batch) {
-            int64_t sample = done_count + n;
-            if (info.is_record) {
-                int available = 0;
-                if ((status = sciml_nc_has_record(s.reader, sample, &available)))
-                    goto done;
-                if (!available) {
-                    finished = 1;
-                    break;
-                }
-                if ((status = sciml_nc_read_record(s.reader, var, sample, s.x + n * n_in)))
-                    goto done;
-            } else {
-                if (sample >= samples) {
-                    finished = 1;
-                    break;
-                }
-                if ((status = sciml_nc_read_var(s.reader, var, sample * per_sample, per_sample,
-                                                s.x + n * n_in)))
-                    goto done;
-            }
-            n++;
-        }
+        if ((status = tool_read_samples(s.reader, var, &info, samples, per_sample, done_count,
+                                        o->apply.batch, s.x, &n)))
+            goto done;
         if (n == 0)
             break;
+        finished = n < o->apply.batch;
         if (o->truth_path && done_count + n > s.truth.sample_count) {
-            status = sciml_error(ctx, SCIML_ERR_SHAPE,
-                                 "%s: %lld true samples, but the input %s has more: expected the "
-                                 "same count",
-                                 o->truth_path, (long long)s.truth.sample_count, o->input_path);
+            status =
+                sciml_error(ctx, SCIML_ERR_SHAPE,
+                            "%s: %lld true samples, but the input %s has more: expected the "
+                            "same count",
+                            o->truth_path, (long long)s.truth.sample_count, o->apply.input_path);
             goto done;
         }
         if ((status = sciml_pi3nn_model_predict(s.model, s.x, n, level, s.mean, s.lower, s.upper,
@@ -315,17 +269,14 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         if (o->truth_path)
             accumulate(&sums, s.truth.values + done_count * m, s.lower, s.upper, s.score, n, m);
         done_count += n;
-        if (sciml_ctx_interrupted(ctx)) {
-            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld samples",
-                                 (long long)done_count);
+        if ((status = tool_check_interrupted(ctx, done_count, "samples")))
             goto done;
-        }
     }
     if (o->truth_path && done_count != s.truth.sample_count) {
         status = sciml_error(ctx, SCIML_ERR_SHAPE,
                              "%s: %lld true samples, the input %s had %lld: expected the same "
                              "count",
-                             o->truth_path, (long long)s.truth.sample_count, o->input_path,
+                             o->truth_path, (long long)s.truth.sample_count, o->apply.input_path,
                              (long long)done_count);
         goto done;
     }

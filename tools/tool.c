@@ -1,6 +1,7 @@
 /* Helpers shared by the command-line tools (see tool.h). */
 #include "tool.h"
 
+#include "sciml/dataset.h"
 #include "sciml/netcdf.h"
 
 #include <errno.h>
@@ -101,50 +102,116 @@ int tool_is_option(const char *arg, const char *const *names, size_t count) {
     return 0;
 }
 
+void tool_apply_option(int argc, char **argv, int *index, void (*usage)(FILE *out), int with_output,
+                       tool_apply_options *o, int *positional, tool_usage *usage_errors) {
+    const char *arg = argv[*index];
+    const char *v = NULL;
+    if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+        usage(stdout);
+        exit(TOOL_EXIT_OK);
+    } else if (!strcmp(arg, "--version")) {
+        tool_print_version();
+        exit(TOOL_EXIT_OK);
+    } else if (tool_option(argc, argv, index, "--model", &v, usage_errors) ||
+               tool_option(argc, argv, index, "-m", &v, usage_errors)) {
+        o->model_path = v;
+    } else if (tool_option(argc, argv, index, "--input", &v, usage_errors)) {
+        o->input_name = v;
+    } else if (with_output && tool_option(argc, argv, index, "--output", &v, usage_errors)) {
+        o->output_name = v;
+        if (v && !sciml_nc_name_is_valid(v))
+            tool_usage_error(usage_errors, "--output '%s' is not a valid netCDF name", v);
+    } else if (tool_option(argc, argv, index, "--batch", &v, usage_errors)) {
+        tool_parse_int64(usage_errors, "--batch", v, 1, INT64_C(1) << 20, &o->batch);
+    } else if (arg[0] == '-' && arg[1] != '\0') {
+        tool_usage_error(usage_errors, "unknown option '%s'", arg);
+    } else if (*positional < 2) {
+        *(*positional == 0 ? &o->input_path : &o->output_path) = arg;
+        (*positional)++;
+    } else {
+        tool_usage_error(usage_errors, "too many files: expected [IN] [OUT]");
+    }
+}
+
+void tool_apply_defaults(tool_apply_options *o, tool_usage *usage_errors) {
+    if (!o->model_path)
+        tool_usage_error(usage_errors, "-m MODEL is required");
+    if (!o->input_path)
+        o->input_path = "-";
+    if (!o->output_path)
+        o->output_path = "-";
+}
+
+void tool_apply_check_stdin(const tool_apply_options *o, tool_usage *usage_errors) {
+    if (o->model_path && !strcmp(o->model_path, "-") && !strcmp(o->input_path, "-"))
+        tool_usage_error(usage_errors, "the model and the input cannot both be standard input");
+}
+
 int tool_parse_apply_options(int argc, char **argv, void (*usage)(FILE *out), int64_t default_batch,
                              tool_apply_options *o) {
     tool_usage usage_errors = {0};
     memset(o, 0, sizeof(*o));
     o->batch = default_batch;
     int positional = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *v = NULL;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            usage(stdout);
-            exit(TOOL_EXIT_OK);
-        } else if (!strcmp(arg, "--version")) {
-            tool_print_version();
-            exit(TOOL_EXIT_OK);
-        } else if (tool_option(argc, argv, &i, "--model", &v, &usage_errors) ||
-                   tool_option(argc, argv, &i, "-m", &v, &usage_errors)) {
-            o->model_path = v;
-        } else if (tool_option(argc, argv, &i, "--input", &v, &usage_errors)) {
-            o->input_name = v;
-        } else if (tool_option(argc, argv, &i, "--output", &v, &usage_errors)) {
-            o->output_name = v;
-            if (v && !sciml_nc_name_is_valid(v))
-                tool_usage_error(&usage_errors, "--output '%s' is not a valid netCDF name", v);
-        } else if (tool_option(argc, argv, &i, "--batch", &v, &usage_errors)) {
-            tool_parse_int64(&usage_errors, "--batch", v, 1, INT64_C(1) << 20, &o->batch);
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            tool_usage_error(&usage_errors, "unknown option '%s'", arg);
-        } else if (positional < 2) {
-            *(positional == 0 ? &o->input_path : &o->output_path) = arg;
-            positional++;
-        } else {
-            tool_usage_error(&usage_errors, "too many files: expected [IN] [OUT]");
-        }
-    }
-    if (!o->model_path)
-        tool_usage_error(&usage_errors, "-m MODEL is required");
-    if (!o->input_path)
-        o->input_path = "-";
-    if (!o->output_path)
-        o->output_path = "-";
-    if (o->model_path && !strcmp(o->model_path, "-") && !strcmp(o->input_path, "-"))
-        tool_usage_error(&usage_errors, "the model and the input cannot both be standard input");
+    for (int i = 1; i < argc; i++)
+        tool_apply_option(argc, argv, &i, usage, 1, o, &positional, &usage_errors);
+    tool_apply_defaults(o, &usage_errors);
+    tool_apply_check_stdin(o, &usage_errors);
     return tool_usage_finish(&usage_errors);
+}
+
+sciml_status tool_open_input(sciml_ctx *ctx, const char *path, const char *input_option,
+                             const char *stored_input, sciml_nc_reader **reader,
+                             const char **input_name, int64_t *var, sciml_nc_var_info *info,
+                             const char *output_option, const char *stored_output,
+                             const char **output_name) {
+    sciml_status status;
+    if ((status = sciml_nc_open(ctx, path, reader)) ||
+        (status = sciml_dataset_choose_input(ctx, *reader, input_option, stored_input, input_name)))
+        return status;
+    if (output_name)
+        *output_name =
+            output_option ? output_option : (stored_output ? stored_output : "prediction");
+    if ((status = sciml_nc_find_var(*reader, *input_name, var)) ||
+        (status = sciml_nc_var_get_info(*reader, *var, info)))
+        return status;
+    return SCIML_OK;
+}
+
+sciml_status tool_read_samples(sciml_nc_reader *reader, int64_t var, const sciml_nc_var_info *info,
+                               int64_t samples, int64_t per_sample, int64_t first, int64_t batch,
+                               double *buffer, int64_t *count) {
+    sciml_status status;
+    int64_t n = 0;
+    *count = 0;
+    while (n < batch) {
+        int64_t sample = first + n;
+        if (info->is_record) {
+            int available = 0;
+            if ((status = sciml_nc_has_record(reader, sample, &available)))
+                return status;
+            if (!available)
+                break;
+            if ((status = sciml_nc_read_record(reader, var, sample, buffer + n * per_sample)))
+                return status;
+        } else {
+            if (sample >= samples)
+                break;
+            if ((status = sciml_nc_read_var(reader, var, sample * per_sample, per_sample,
+                                            buffer + n * per_sample)))
+                return status;
+        }
+        n++;
+        *count = n;
+    }
+    return SCIML_OK;
+}
+
+sciml_status tool_check_interrupted(sciml_ctx *ctx, int64_t done, const char *what) {
+    if (!sciml_ctx_interrupted(ctx))
+        return SCIML_OK;
+    return sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld %s", (long long)done,
+                       what);
 }
 
 int tool_run(int argc, char **argv,

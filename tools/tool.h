@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "sciml/core.h"
+#include "sciml/netcdf.h"
 
 enum { TOOL_EXIT_OK = 0, TOOL_EXIT_FAILURE = 1, TOOL_EXIT_USAGE = 2 };
 
@@ -49,6 +50,37 @@ typedef struct tool_apply_options {
 } tool_apply_options;
 int tool_parse_apply_options(int argc, char **argv, void (*usage)(FILE *out), int64_t default_batch,
                              tool_apply_options *options);
+
+/* The pieces of tool_parse_apply_options, for tools with options of their own (which they test
+ * first). tool_apply_option handles argv[*index] as -h/--help, --version, -m/--model, --input,
+ * --output (only when with_output), --batch, an unknown option or the positional IN/OUT (counted
+ * in *positional). tool_apply_defaults requires -m and defaults IN and OUT to '-';
+ * tool_apply_check_stdin rejects a model and an input that are both standard input. */
+void tool_apply_option(int argc, char **argv, int *index, void (*usage)(FILE *out), int with_output,
+                       tool_apply_options *options, int *positional, tool_usage *usage_errors);
+void tool_apply_defaults(tool_apply_options *options, tool_usage *usage_errors);
+void tool_apply_check_stdin(const tool_apply_options *options, tool_usage *usage_errors);
+
+/* The input side of an apply tool: opens path into *reader (the caller closes it, also on
+ * failure), chooses the input variable (input_option, else stored_input, else the one with
+ * sciml_role = "input"), finds it (*var) and gets its info. When output_name is not NULL it is
+ * set to output_option, else stored_output, else "prediction". */
+sciml_status tool_open_input(sciml_ctx *ctx, const char *path, const char *input_option,
+                             const char *stored_input, sciml_nc_reader **reader,
+                             const char **input_name, int64_t *var, sciml_nc_var_info *info,
+                             const char *output_option, const char *stored_output,
+                             const char **output_name);
+
+/* Reads up to `batch` samples of var, from sample `first` on, into buffer (per_sample values
+ * each): records while the stream has them, or for a variable without a record dimension its
+ * rows below `samples`. *count < batch means the input is finished. */
+sciml_status tool_read_samples(sciml_nc_reader *reader, int64_t var, const sciml_nc_var_info *info,
+                               int64_t samples, int64_t per_sample, int64_t first, int64_t batch,
+                               double *buffer, int64_t *count);
+
+/* After a batch: SCIML_OK, or when Ctrl-C was pressed the error
+ * "interrupted after <done> <what>". */
+sciml_status tool_check_interrupted(sciml_ctx *ctx, int64_t done, const char *what);
 
 /* The body of a tool's main after option parsing: makes the context and the command line,
  * catches Ctrl-C, calls run(ctx, options, command) and frees both; returns run's exit code. */
