@@ -263,7 +263,7 @@ static void test_lotka_volterra_forecast(void) {
     sciml_node_train_options options;
     sciml_node_train_options_default(&options);
     options.iterations = 1000;
-    options.lr = 0.05;
+    options.schedule.base_lr = 0.05;
     options.solve.solver = SCIML_NODE_DOPRI5;
     options.solve.gradient = SCIML_NODE_DIRECT;
     CU_ASSERT_EQUAL_FATAL(sciml_node_model_train(model, &data, &options), SCIML_OK);

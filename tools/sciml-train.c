@@ -96,7 +96,8 @@ static void usage(FILE *out) {
         "  --lr X                learning rate [0.001, pi3nn 0.01, node 0.01]\n"
         "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
         "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
-        "  --schedule NAME       constant, step or cosine, per epoch [constant]\n"
+        "  --schedule NAME       constant, step or cosine, per epoch (node: per\n"
+        "                        iteration) [constant]\n"
         "  --step-size N         step schedule: epochs between decays [50]\n"
         "  --gamma X             step schedule: decay factor [0.5]\n"
         "  --min-lr X            cosine schedule: final learning rate [0]\n"
@@ -1274,7 +1275,9 @@ static int train_node(training_run *run) {
     train.iterations = o->iterations;
     train.batch = o->batch;
     train.segment = o->segment;
-    train.lr = o->lr;
+    /* the schedule counts iterations here, not epochs */
+    train.schedule = run->options.schedule;
+    train.schedule.period = o->iterations - o->warmup > 0 ? o->iterations - o->warmup : 1;
     train.seed = o->seed;
     train.solve.relative_tolerance = o->rtol;
     train.solve.absolute_tolerance = o->atol;

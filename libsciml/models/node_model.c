@@ -561,7 +561,7 @@ void sciml_node_train_options_default(sciml_node_train_options *options) {
     options->iterations = 2000;
     options->batch = 20;
     options->segment = 10;
-    options->lr = 1e-2;
+    sciml_schedule_default(&options->schedule, 1e-2);
     options->report_every = 10;
     sciml_node_solve_options_default(&options->solve);
 }
@@ -631,13 +631,15 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
         return sciml_error(ctx, SCIML_ERR_SHAPE, "node: the data have %lld states, the model %lld",
                            (long long)data->state_size, (long long)n);
     if (options->iterations < 0 || options->batch < 1 || options->batch > model->config.max_batch ||
-        options->segment < 1 || !(options->lr > 0) || options->report_every < 1)
+        options->segment < 1 || options->report_every < 1)
         return sciml_error(ctx, SCIML_ERR_RANGE,
-                           "node: iterations %lld, batch %lld (1..%lld), segment %lld, lr %g: "
+                           "node: iterations %lld, batch %lld (1..%lld), segment %lld: "
                            "out of range",
                            (long long)options->iterations, (long long)options->batch,
-                           (long long)model->config.max_batch, (long long)options->segment,
-                           options->lr);
+                           (long long)model->config.max_batch, (long long)options->segment);
+    sciml_status checked = sciml_schedule_check(ctx, &options->schedule);
+    if (checked)
+        return checked;
     int64_t segment =
         options->segment < data->time_count - 1 ? options->segment : data->time_count - 1;
     int64_t points = segment + 1, batch = options->batch, starts = data->time_count - segment;
@@ -673,13 +675,13 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
                 for (int64_t k = 0; k < points; k++)
                     times[k] = data->times[start + k] - data->times[start];
         }
-        double loss;
+        double loss, lr = sciml_schedule_lr(&options->schedule, it);
         status = sciml_node_model_loss_grad(model, &options->solve, batch, observed, offsets,
                                             points, times, &loss, grad, NULL);
         if (status)
             break;
         memcpy(saved, theta, (size_t)params * sizeof(double));
-        if ((status = sciml_adam_step(adam, theta, grad, options->lr))) {
+        if ((status = sciml_adam_step(adam, theta, grad, lr))) {
             memcpy(theta, saved, (size_t)params * sizeof(double));
             status = sciml_error(ctx, SCIML_ERR_NONFINITE,
                                  "node: non-finite gradient at iteration %lld (loss %g)",
@@ -696,7 +698,7 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
                                          loss_sum / (double)since_report,
                                          NAN,
                                          NAN,
-                                         options->lr,
+                                         lr,
                                          (now - started) / (double)since_report};
             started = now;
             loss_sum = 0.0;

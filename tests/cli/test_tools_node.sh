@@ -38,6 +38,14 @@ expect_rc 0 "--test with node"
 expect_stderr_has "test relative L2" "summary names the test error"
 check "log has the whole-trajectory test error" grep -q '"test_rel_l2":[0-9]' test.jsonl
 
+run sciml-train node --data spiral.nc --solver dopri5 --iterations 40 --schedule cosine \
+    --min-lr 1e-4 --seed 1 -q --log cosine.jsonl -o cosine.nc
+expect_rc 0 "--schedule cosine with node"
+check "the cosine schedule counts iterations: lr 1e-2 at the start" \
+    grep -q '"step":10,.*"lr":0.00[89]' cosine.jsonl
+check "and reaches --min-lr at the last iteration" \
+    grep -q '"step":40,.*"lr":0.0001[0-9]*,' cosine.jsonl
+
 section "forecast, direct gradient, pipes"
 run sciml-node -m node.nc --extrapolate 40 spiral.nc forecast.nc
 expect_rc 0 "--extrapolate 40"

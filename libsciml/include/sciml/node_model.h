@@ -142,7 +142,7 @@ typedef struct sciml_node_train_options {
     int64_t iterations;   /* Adam steps */
     int64_t batch;        /* trajectory segments per step (<= max_batch) */
     int64_t segment;      /* time steps per segment (segment + 1 observed points) */
-    double lr;            /* Adam learning rate */
+    sciml_schedule schedule; /* Adam learning rate per iteration (base_lr inside) */
     uint64_t seed;        /* segment sampling */
     int64_t report_every; /* iterations between reports */
     sciml_node_solve_options solve;
