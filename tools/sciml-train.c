@@ -92,9 +92,10 @@ static void usage(FILE *out) {
         "                        deeponet and node the Adam steps when --epochs is not\n"
         "                        given [1000]\n"
         "  --batch N             samples per step (adam, adamw) [32, pi3nn 100; deeponet: all;\n"
-        "                        node: segments, 20]\n"
+        "                        node: segments, 20, per solve with lbfgs]\n"
         "  --lr X                learning rate [0.001, pi3nn 0.01, node 0.01]\n"
-        "  --optimizer NAME      adam, adamw or lbfgs [adam]\n"
+        "  --optimizer NAME      adam, adamw or lbfgs [adam]; node: adam or lbfgs (full\n"
+        "                        batch: every trajectory cut into consecutive segments)\n"
         "  --weight-decay X      L2 (adam) or decoupled (adamw) weight decay [0, adamw 0.01]\n"
         "  --schedule NAME       constant, step or cosine, per epoch (node: per\n"
         "                        iteration) [constant]\n"
@@ -420,7 +421,10 @@ static int parse_options(int argc, char **argv, train_options *o) {
             tool_usage_error(&usage_errors,
                              "--gradient direct needs --solver dopri5 (CVODES gives the adjoint)");
     }
-    if ((fno || pi3nn || deeponet || node) && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
+    if (node && o->optimizer && !strcmp(o->optimizer, "adamw"))
+        tool_usage_error(&usage_errors, "--optimizer adamw is not available for node: use adam "
+                                        "or lbfgs");
+    if ((fno || pi3nn || deeponet) && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
         tool_usage_error(&usage_errors,
                          "--optimizer lbfgs is not available for %s: use adam or adamw", o->mode);
     if (deeponet && !o->activation_given)
@@ -1273,6 +1277,7 @@ static int train_node(training_run *run) {
     sciml_node_train_options train;
     sciml_node_train_options_default(&train);
     train.iterations = o->iterations;
+    train.optimizer = run->options.optimizer;
     train.batch = o->batch;
     train.segment = o->segment;
     /* the schedule counts iterations here, not epochs */

@@ -559,6 +559,7 @@ static double monotonic_seconds(void) {
 void sciml_node_train_options_default(sciml_node_train_options *options) {
     memset(options, 0, sizeof *options);
     options->iterations = 2000;
+    options->optimizer = SCIML_OPTIMIZER_ADAM;
     options->batch = 20;
     options->segment = 10;
     sciml_schedule_default(&options->schedule, 1e-2);
@@ -623,6 +624,134 @@ static int uniform_grid(const double *times, int64_t count) {
     return 1;
 }
 
+/* ---- full-batch L-BFGS ------------------------------------------------------------------ */
+
+typedef struct full_batch {
+    sciml_node_model *model;
+    const sciml_node_data *data;
+    const sciml_node_train_options *options;
+    int64_t segment, uniform;
+    double *observed; /* (batch, segment + 1, n) */
+    double *offsets;  /* (batch) */
+    double *times;    /* (segment + 1) relative to the segment's start */
+    double *part;     /* (params) one solve's gradient */
+    double report_started;
+    sciml_status status; /* a failure inside the iteration callback */
+} full_batch;
+
+/* Adds the loss and gradient of the `count` segments gathered in fb, weighted by their share of
+ * all observed values. */
+static sciml_status full_batch_flush(full_batch *fb, int64_t count, int64_t points,
+                                     int64_t params, double *f, double *grad) {
+    const sciml_node_data *data = fb->data;
+    double loss, weight = (double)(count * (points - 1)) /
+                          (double)(data->sample_count * (data->time_count - 1));
+    sciml_status status =
+        sciml_node_model_loss_grad(fb->model, &fb->options->solve, count, fb->observed,
+                                   fb->offsets, points, fb->times, &loss, fb->part, NULL);
+    if (status)
+        return status;
+    *f += weight * loss;
+    for (int64_t i = 0; i < params; i++)
+        grad[i] += weight * fb->part[i];
+    return SCIML_OK;
+}
+
+/* The full-batch MSE: segments of equal length are solved together, `batch` at a time (on a
+ * non-uniform time grid only those that start at the same time). */
+static sciml_status full_batch_loss(void *user, int64_t params, const double *x, double *f,
+                                    double *grad) {
+    full_batch *fb = user;
+    const sciml_node_data *data = fb->data;
+    int64_t n = data->state_size, steps = data->time_count - 1, segment = fb->segment;
+    int64_t tiles = (steps + segment - 1) / segment, batch = fb->options->batch;
+    memcpy(sciml_node_model_params(fb->model), x, (size_t)params * sizeof(double));
+    memset(grad, 0, (size_t)params * sizeof(double));
+    *f = 0.0;
+    int64_t count = 0, points = 0, first = 0;
+    sciml_status status = SCIML_OK;
+    for (int64_t tile = 0; tile < tiles && !status; tile++) {
+        int64_t start = tile * segment;
+        int64_t length = start + segment <= steps ? segment : steps - start;
+        for (int64_t sample = 0; sample < data->sample_count && !status; sample++) {
+            if (count && (count == batch || length + 1 != points || (!fb->uniform && start != first))) {
+                status = full_batch_flush(fb, count, points, params, f, grad);
+                count = 0;
+            }
+            if (!count) {
+                points = length + 1;
+                first = start;
+                for (int64_t k = 0; k < points; k++)
+                    fb->times[k] = data->times[start + k] - data->times[start];
+            }
+            memcpy(fb->observed + count * points * n,
+                   data->states + (sample * data->time_count + start) * n,
+                   (size_t)(points * n) * sizeof(double));
+            fb->offsets[count++] = data->times[start];
+        }
+    }
+    if (!status && count)
+        status = full_batch_flush(fb, count, points, params, f, grad);
+    return status;
+}
+
+static int full_batch_iteration(void *user, const sciml_lbfgs_progress *progress) {
+    full_batch *fb = user;
+    const sciml_node_train_options *options = fb->options;
+    sciml_node_model *model = fb->model;
+    model->iterations_done++;
+    if (progress->iteration % options->report_every && progress->iteration != options->iterations)
+        return 0;
+    /* the report describes the accepted iterate, which the last trial may have overwritten */
+    memcpy(sciml_node_model_params(model), progress->x, (size_t)progress->n * sizeof(double));
+    double now = monotonic_seconds();
+    sciml_train_report report = {model->iterations_done, model->iterations_done,
+                                 progress->f,           NAN,
+                                 NAN,                   NAN,
+                                 (now - fb->report_started) / (double)options->report_every};
+    fb->report_started = now;
+    if (options->test &&
+        (fb->status = sciml_node_model_evaluate(model, &options->solve, options->test,
+                                                &report.test_loss, &report.test_error)))
+        return 1;
+    return options->report && options->report(options->report_user, &report);
+}
+
+static sciml_status train_lbfgs(sciml_node_model *model, const sciml_node_data *data,
+                                const sciml_node_train_options *options, int64_t segment) {
+    sciml_ctx *ctx = model->ctx;
+    int64_t n = data->state_size, params = sciml_node_model_param_count(model);
+    int64_t batch = options->batch, points = segment + 1;
+    full_batch fb = {model, data, options, segment, uniform_grid(data->times, data->time_count),
+                     NULL, NULL, NULL, NULL, monotonic_seconds(), SCIML_OK};
+    double *x = sciml_alloc_array((size_t)(batch * points * n + batch + points + 2 * params),
+                                  sizeof(double));
+    if (!x)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "node: out of memory for a batch of %lld",
+                           (long long)batch);
+    fb.part = x + params;
+    fb.observed = fb.part + params;
+    fb.offsets = fb.observed + batch * points * n;
+    fb.times = fb.offsets + batch;
+    double *theta = sciml_node_model_params(model);
+    memcpy(x, theta, (size_t)params * sizeof(double));
+    sciml_lbfgs_options lbfgs;
+    sciml_lbfgs_options_default(&lbfgs);
+    lbfgs.max_iterations = options->iterations;
+    lbfgs.max_evaluations = 4 * options->iterations + 25;
+    lbfgs.iteration_callback = full_batch_iteration;
+    lbfgs.iteration_user = &fb;
+    sciml_lbfgs_result result;
+    sciml_status status = options->iterations > 0
+                              ? sciml_lbfgs_minimize(ctx, params, x, full_batch_loss, &fb,
+                                                     &lbfgs, &result)
+                              : SCIML_OK;
+    /* x holds the last accepted iterate, also after a failure */
+    memcpy(theta, x, (size_t)params * sizeof(double));
+    free(x);
+    return fb.status ? fb.status : status;
+}
+
 sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_data *data,
                                     const sciml_node_train_options *options) {
     sciml_ctx *ctx = model->ctx;
@@ -637,11 +766,19 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
                            "out of range",
                            (long long)options->iterations, (long long)options->batch,
                            (long long)model->config.max_batch, (long long)options->segment);
+    if (options->optimizer != SCIML_OPTIMIZER_ADAM && options->optimizer != SCIML_OPTIMIZER_LBFGS)
+        return sciml_error(ctx, SCIML_ERR_UNSUPPORTED, "node: optimizer %s: expected adam or lbfgs",
+                           sciml_optimizer_name(options->optimizer));
     sciml_status checked = sciml_schedule_check(ctx, &options->schedule);
     if (checked)
         return checked;
     int64_t segment =
         options->segment < data->time_count - 1 ? options->segment : data->time_count - 1;
+    model->window_start = data->times[0];
+    model->window_end = data->times[data->time_count - 1];
+    model->solve = options->solve;
+    if (options->optimizer == SCIML_OPTIMIZER_LBFGS)
+        return train_lbfgs(model, data, options, segment);
     int64_t points = segment + 1, batch = options->batch, starts = data->time_count - segment;
     int64_t params = sciml_node_model_param_count(model);
     int uniform = uniform_grid(data->times, data->time_count);
@@ -656,9 +793,6 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
     sciml_status status = sciml_adam_create(ctx, params, NULL, &adam);
     sciml_rng rng;
     sciml_rng_seed(&rng, options->seed);
-    model->window_start = data->times[0];
-    model->window_end = data->times[data->time_count - 1];
-    model->solve = options->solve;
     double *theta = sciml_node_model_params(model), loss_sum = 0.0, started = monotonic_seconds();
     int64_t since_report = 0;
     for (int64_t it = 0; !status && it < options->iterations; it++) {

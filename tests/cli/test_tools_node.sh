@@ -46,6 +46,23 @@ check "the cosine schedule counts iterations: lr 1e-2 at the start" \
 check "and reaches --min-lr at the last iteration" \
     grep -q '"step":40,.*"lr":0.0001[0-9]*,' cosine.jsonl
 
+section "full-batch L-BFGS on whole trajectories"
+sciml-node -m node.nc spiral.nc | sciml-cmp - spiral.nc >"$T/before.txt"
+run sciml-train node --data spiral.nc --resume node.nc --solver dopri5 --optimizer lbfgs \
+    --segment 999 --batch 1 --iterations 15 -q --log lbfgs.jsonl -o lbfgs.nc
+expect_rc 0 "--optimizer lbfgs with node"
+check "L-BFGS reports every 10 iterations and at the end" test "$(wc -l <lbfgs.jsonl)" -eq 2
+sciml-node -m lbfgs.nc spiral.nc | sciml-cmp - spiral.nc >"$T/after.txt"
+before=$(rel_l2_of "$T/before.txt" y)
+after=$(rel_l2_of "$T/after.txt" y)
+echo "whole-trajectory relative L2: $before after the segments, $after after 15 L-BFGS iterations"
+check "15 L-BFGS iterations on the whole trajectory at least halve its error" \
+    float_lt "$after" "$(awk -v b="$before" 'BEGIN { print b / 2 }')"
+run sciml-train node --data spiral.nc --optimizer adamw -o bad.nc
+expect_rc 2 "--optimizer adamw is refused for node"
+expect_stderr_has "adam or lbfgs" "and the message names the choices"
+check "nothing written" test ! -e bad.nc
+
 section "forecast, direct gradient, pipes"
 run sciml-node -m node.nc --extrapolate 40 spiral.nc forecast.nc
 expect_rc 0 "--extrapolate 40"

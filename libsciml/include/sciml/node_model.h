@@ -138,13 +138,18 @@ sciml_status sciml_node_data_read(sciml_ctx *ctx, const char *path, const char *
                                   const char *time_name, sciml_node_data *out);
 void sciml_node_data_free(sciml_node_data *data); /* frees the arrays, zeroes the struct */
 
+/* Adam draws `batch` random segments per step. L-BFGS minimises the full-batch loss: every
+ * trajectory cut into consecutive segments of `segment` steps (the last one shorter; a segment
+ * as long as the data means whole trajectories from their first state), solved `batch` at a
+ * time, the loss the MSE over all of them; the schedule and seed are not used. */
 typedef struct sciml_node_train_options {
-    int64_t iterations;   /* Adam steps */
-    int64_t batch;        /* trajectory segments per step (<= max_batch) */
-    int64_t segment;      /* time steps per segment (segment + 1 observed points) */
-    sciml_schedule schedule; /* Adam learning rate per iteration (base_lr inside) */
-    uint64_t seed;        /* segment sampling */
-    int64_t report_every; /* iterations between reports */
+    int64_t iterations;             /* Adam steps or L-BFGS iterations */
+    sciml_optimizer_kind optimizer; /* SCIML_OPTIMIZER_ADAM or SCIML_OPTIMIZER_LBFGS */
+    int64_t batch;                  /* trajectory segments per solve (<= max_batch) */
+    int64_t segment;                /* time steps per segment (segment + 1 observed points) */
+    sciml_schedule schedule;        /* Adam learning rate per iteration (base_lr inside) */
+    uint64_t seed;                  /* segment sampling */
+    int64_t report_every;           /* iterations between reports */
     sciml_node_solve_options solve;
     sciml_train_report_fn report; /* epoch = iterations done; may be NULL */
     void *report_user;
