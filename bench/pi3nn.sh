@@ -7,8 +7,10 @@
 # over REPEATS runs (model seeds 1..REPEATS) and the ratios torch / ours; results in
 # bench/out/pi3nn.json. Untimed, it also scores every run of both on fresh points
 # (sciml-gen cubic --seed 2, 4000 points, and --ood --seed 3, 1000 points): PICP and MPIW at
-# 0.90, 0.95 and 0.99 and the OOD width ratio at 0.95, in bench/out/pi3nn-quality.tsv, to show
-# that the two run the same procedure. Not a test.
+# 0.90, 0.95 and 0.99 and the OOD width ratio at 0.95, in bench/out/pi3nn-quality.tsv, and runs
+# the script's own code on each of our models (pi3nn_torch.py --check: standardisation, ratios,
+# floors, scales and intervals recomputed from the model file, bench/out/pi3nn-check.jsonl),
+# to show that the two run the same procedure. Not a test.
 #   bench/pi3nn.sh                  # builds build-bench/ (Release) if needed
 #   BUILD=build REPEATS=7 CORE=1 bench/pi3nn.sh
 set -eu
@@ -38,6 +40,7 @@ metrics() {
 
 quality=$out/pi3nn-quality.tsv
 printf 'method\tseed\tpicp90\tmpiw90\tpicp95\tmpiw95\tpicp99\tmpiw99\tood_ratio\n' >"$quality"
+: >"$out/pi3nn-check.jsonl"
 ours=() ours_cpu=()
 TIMEFORMAT='%R %U %S' # bash's time: wall, user and system seconds of the child
 for seed in $(seq 1 "$repeats"); do
@@ -52,6 +55,9 @@ for seed in $(seq 1 "$repeats"); do
     ratio=$(awk -v a="$wood" -v b="$w95" 'BEGIN { printf "%.2f", a / b }')
     printf 'sciml\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$seed" "$p90" "$w90" "$p95" "$w95" "$p99" \
         "$w99" "$ratio" >>"$quality"
+    # the script's code on our model: standardisation, ratios, floors, scales, OOD intervals
+    /usr/bin/python3 "$root/bench/pi3nn_torch.py" "$out/cubic.nc" --check "$out/pi3nn-model.nc" \
+        "$out/cubic-ood.nc" "$out/pi3nn-intervals.nc" >>"$out/pi3nn-check.jsonl"
 done
 ours_median=$(printf '%s\n' "${ours[@]}" | median)
 ours_cpu_median=$(printf '%s\n' "${ours_cpu[@]}" | median)
@@ -71,6 +77,19 @@ paste <(field seed) <(field picp90) <(field mpiw90) <(field picp95) <(field mpiw
 ratio=$(awk -v t="$torch_median" -v o="$ours_median" 'BEGIN { printf "%.1f", t / o }')
 cpu_ratio=$(awk -v t="$torch_cpu_median" -v o="$ours_cpu_median" 'BEGIN { printf "%.1f", t / o }')
 column -t "$quality"
+echo
+# shellcheck disable=SC2016
+/usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+print("bench/pi3nn_torch.py --check on our %d models (largest relative difference):" % len(rows))
+found = sorted({(r["held_out"], r["stored_ratios"]) for r in rows})
+print("  held-out points found / stored ratios: %s" % found)
+print("  " + ", ".join("%s %.1e" % (k, max(r[k] for r in rows)) for k in rows[0]
+                       if k not in ("held_out", "stored_ratios", "level") and "refit" not in k))
+print("  fitting MSE gain of one more least-squares finish: u %.2f-%.2f, l %.2f-%.2f" % tuple(
+    f(r[k] for r in rows) for k in ("u_refit_mse_ratio", "l_refit_mse_ratio") for f in (min, max)))
+' "$out/pi3nn-check.jsonl"
 echo
 printf '%-34s %10s %10s\n' "PI3NN on cubic (1000 points)" "wall s" "CPU s"
 printf '%-34s %10.3f %10.3f\n' "sciml-train pi3nn (whole process)" "$ours_median" "$ours_cpu_median"
