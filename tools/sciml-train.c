@@ -700,7 +700,9 @@ static int run_finish(training_run *run, sciml_status status, const model_handle
         .source_checksum = run->checksum[0] ? run->checksum : NULL,
         .seed = o->seed,
     };
-    if (status == SCIML_ERR_INTERRUPTED || status == SCIML_ERR_NONFINITE) {
+    /* interrupted, diverged or (node) the solver failed: the last good weights are kept */
+    if (status == SCIML_ERR_INTERRUPTED || status == SCIML_ERR_NONFINITE ||
+        status == SCIML_ERR_SOLVER) {
         char message[1024];
         snprintf(message, sizeof(message), "%s", sciml_ctx_message(ctx));
         sciml_ctx_clear_error(ctx);

@@ -812,8 +812,15 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
         double loss, lr = sciml_schedule_lr(&options->schedule, it);
         status = sciml_node_model_loss_grad(model, &options->solve, batch, observed, offsets,
                                             points, times, &loss, grad, NULL);
-        if (status)
+        if (status) {
+            /* the last step made the system unsolvable: go back to the weights before it,
+             * whose segments were solved */
+            if (it > 0) {
+                memcpy(theta, saved, (size_t)params * sizeof(double));
+                model->iterations_done--;
+            }
             break;
+        }
         memcpy(saved, theta, (size_t)params * sizeof(double));
         if ((status = sciml_adam_step(adam, theta, grad, lr))) {
             memcpy(theta, saved, (size_t)params * sizeof(double));

@@ -111,5 +111,14 @@ expect_rc 1 "solver failure"
 expect_one_error_line sciml-node spiral.nc "solver failure"
 expect_stderr_has "too much work, 20 steps, at t = " "names the time reached"
 check "no output left" test ! -e bad.nc
+# a step of lr 100 makes the learned system too stiff for dopri5: the solver fails in training
+run sciml-train node --data spiral.nc --cube --solver dopri5 --lr 100 --iterations 5 -q -o bad.nc
+expect_rc 1 "solver failure during training"
+expect_one_error_line sciml-train spiral.nc "too much work"
+expect_stderr_has "checkpoint written to bad.nc.ckpt" "keeps the last good weights"
+check "no model written" test ! -e bad.nc
+run sciml-train node --data spiral.nc --resume bad.nc.ckpt --solver dopri5 --iterations 2 -q \
+    -o recovered.nc
+expect_rc 0 "training continues from that checkpoint"
 
 finish

@@ -171,9 +171,10 @@ void sciml_node_train_options_default(sciml_node_train_options *options);
 /* Mini-batch training on random segments: each step draws `batch` (sample, start) pairs,
  * integrates each segment from its first observed state and takes an Adam step on the mean
  * squared error over the segments' other points. On a uniform time grid the segments share
- * their relative times; otherwise all segments of a step start at the same index. Returns
- * SCIML_ERR_INTERRUPTED or SCIML_ERR_NONFINITE (the model keeps its last good parameters),
- * or a solver error naming the time reached. */
+ * their relative times; otherwise all segments of a step start at the same index. Or full-batch
+ * L-BFGS (see the options). Returns SCIML_ERR_INTERRUPTED, SCIML_ERR_NONFINITE or a solver
+ * error naming the time reached; the model then keeps its last good parameters (after a solver
+ * failure, those before the step that made the system unsolvable). */
 sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_data *data,
                                     const sciml_node_train_options *options);
 int64_t sciml_node_model_iterations_done(const sciml_node_model *model);
