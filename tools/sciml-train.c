@@ -1214,7 +1214,7 @@ done:
 
 static sciml_status write_node(void *m, const char *path, const sciml_model_provenance *p,
                                int checkpoint) {
-    return sciml_node_model_write(m, path, p);
+    return sciml_node_model_write(m, path, p, checkpoint);
 }
 static int64_t node_iterations(const void *m) {
     return sciml_node_model_iterations_done(m);
@@ -1297,8 +1297,7 @@ static int train_node(training_run *run) {
         goto done;
     }
     if (o->resume) {
-        /* node checkpoints hold the weights, not the optimizer's moments */
-        warn_about_resume(o, 0);
+        warn_about_resume(o, sciml_node_model_is_checkpoint(model));
         if (sciml_node_model_config(model)->state_size != data.state_size ||
             sciml_node_model_config(model)->max_batch < o->batch) {
             tool_error("%s: data have %lld states and --batch %lld, the model %s has %lld "

@@ -297,6 +297,17 @@ sciml_status sciml_nc_def_dim(sciml_nc_writer *w, const char *name, int64_t leng
     return SCIML_OK;
 }
 
+int sciml_nc_writer_find_dim(const sciml_nc_writer *w, const char *name, int64_t *dim,
+                             int64_t *length) {
+    for (int64_t i = 0; i < w->dim_count; i++)
+        if (strcmp(w->dims[i].name, name) == 0) {
+            *dim = i;
+            *length = w->dims[i].length;
+            return 0;
+        }
+    return -1;
+}
+
 sciml_status sciml_nc_writer_find_var(sciml_nc_writer *w, const char *name, int64_t *var) {
     for (int64_t i = 0; i < w->var_count; i++)
         if (strcmp(w->vars[i].name, name) == 0) {

@@ -17,6 +17,7 @@
 #include "sciml/netcdf.h"
 #include "sciml/node_model.h"
 #include "sciml/optim.h"
+#include "sciml/trainer.h"
 
 struct sciml_node_model {
     sciml_ctx *ctx;
@@ -37,6 +38,11 @@ struct sciml_node_model {
     double *work; /* (max_batch, d) initial states */
     /* training */
     int64_t iterations_done;
+    /* Adam's moments and the position in the current schedule (epochs_done counts its
+     * iterations, epoch_rng is the segment sampler after them): what a checkpoint keeps so
+     * that a resumed run continues bit for bit. has_position is 0 for a fresh model or one
+     * read from a model file. */
+    sciml_train_state position;
     double window_start, window_end;
     sciml_node_solve_options solve;
 };
@@ -233,6 +239,7 @@ void sciml_node_model_destroy(sciml_node_model **model) {
     if (!model || !*model)
         return;
     sciml_graph_destroy(&(*model)->graph);
+    sciml_train_state_free(&(*model)->position);
     free((*model)->time_column);
     free(*model);
     *model = NULL;
@@ -571,6 +578,10 @@ int64_t sciml_node_model_iterations_done(const sciml_node_model *model) {
     return model->iterations_done;
 }
 
+int sciml_node_model_is_checkpoint(const sciml_node_model *model) {
+    return model->position.has_position;
+}
+
 void sciml_node_model_window(const sciml_node_model *model, double *start, double *end) {
     *start = model->window_start;
     *end = model->window_end;
@@ -622,6 +633,29 @@ static int uniform_grid(const double *times, int64_t count) {
         if (fabs(times[k] - times[k - 1] - step) > 1e-9 * (fabs(step) + fabs(times[k])))
             return 0;
     return 1;
+}
+
+/* Keeps what a checkpoint needs after `done` iterations of the schedule, with the loss of the
+ * report window in progress set by the caller (after a solver failure the moments are those
+ * of the failed step: resuming repeats it). */
+static sciml_status save_position(sciml_node_model *model, const sciml_adam *adam,
+                                  const sciml_rng *rng, int64_t done) {
+    sciml_train_state *position = &model->position;
+    int64_t params = sciml_node_model_param_count(model);
+    if (!position->adam_m)
+        position->adam_m = sciml_alloc_array((size_t)params, sizeof(double));
+    if (!position->adam_v)
+        position->adam_v = sciml_alloc_array((size_t)params, sizeof(double));
+    if (!position->adam_m || !position->adam_v)
+        return sciml_error(model->ctx, SCIML_ERR_NOMEM, "node: out of memory for Adam's moments");
+    position->parameter_count = params;
+    position->optimizer = SCIML_OPTIMIZER_ADAM;
+    position->epochs_done = done;
+    position->next_batch = 0;
+    position->epoch_rng = *rng;
+    position->has_position = 1;
+    return sciml_adam_get_state(adam, &position->adam_steps, position->adam_m, position->adam_v,
+                                params);
 }
 
 /* ---- full-batch L-BFGS ------------------------------------------------------------------ */
@@ -722,6 +756,7 @@ static sciml_status train_lbfgs(sciml_node_model *model, const sciml_node_data *
     sciml_ctx *ctx = model->ctx;
     int64_t n = data->state_size, params = sciml_node_model_param_count(model);
     int64_t batch = options->batch, points = segment + 1;
+    model->position.has_position = 0; /* L-BFGS keeps no state between runs */
     full_batch fb = {model, data, options, segment, uniform_grid(data->times, data->time_count),
                      NULL, NULL, NULL, NULL, monotonic_seconds(), SCIML_OK};
     double *x = sciml_alloc_array((size_t)(batch * points * n + batch + points + 2 * params),
@@ -791,11 +826,28 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
     double *grad = observed + batch * points * n, *saved = grad + params;
     double *offsets = saved + params, *times = offsets + batch;
     sciml_status status = sciml_adam_create(ctx, params, NULL, &adam);
+    /* from a checkpoint: its Adam moments, sampler and place in the schedule */
+    sciml_train_state *position = &model->position;
+    int resumed = position->has_position && position->adam_m && position->adam_v;
     sciml_rng rng;
     sciml_rng_seed(&rng, options->seed);
+    int64_t first = 0;
+    if (!status && resumed) {
+        status = sciml_adam_set_state(adam, position->adam_steps, position->adam_m,
+                                      position->adam_v, params);
+        rng = position->epoch_rng;
+        first = position->epochs_done;
+    }
     double *theta = sciml_node_model_params(model), loss_sum = 0.0, started = monotonic_seconds();
     int64_t since_report = 0;
-    for (int64_t it = 0; !status && it < options->iterations; it++) {
+    if (resumed) { /* the report window the checkpoint cut */
+        loss_sum = position->epoch_loss_sum;
+        since_report = position->epoch_loss_samples;
+    }
+    /* done and done_rng: the iterations completed and the sampler after them */
+    int64_t done = first;
+    sciml_rng done_rng = rng;
+    for (int64_t it = first; !status && it < options->iterations; it++) {
         int64_t shared_start = (int64_t)sciml_rng_below(&rng, (uint64_t)starts);
         for (int64_t b = 0; b < batch; b++) {
             int64_t sample = (int64_t)sciml_rng_below(&rng, (uint64_t)data->sample_count);
@@ -815,9 +867,10 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
         if (status) {
             /* the last step made the system unsolvable: go back to the weights before it,
              * whose segments were solved */
-            if (it > 0) {
+            if (status == SCIML_ERR_SOLVER && it > first) {
                 memcpy(theta, saved, (size_t)params * sizeof(double));
                 model->iterations_done--;
+                done--;
             }
             break;
         }
@@ -830,9 +883,12 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
             break;
         }
         model->iterations_done++;
+        done = it + 1;
+        done_rng = rng;
         loss_sum += loss;
         since_report++;
-        if (since_report == options->report_every || it + 1 == options->iterations) {
+        /* reports at multiples of report_every of the schedule, also across a resume */
+        if (done % options->report_every == 0 || done == options->iterations) {
             double now = monotonic_seconds();
             sciml_train_report report = {model->iterations_done,
                                          model->iterations_done,
@@ -855,6 +911,12 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
             status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld iterations",
                                  (long long)model->iterations_done);
     }
+    if (adam) {
+        position->epoch_loss_sum = loss_sum;
+        position->epoch_loss_samples = since_report;
+        sciml_status saved_status = save_position(model, adam, &done_rng, done);
+        status = status ? status : saved_status;
+    }
     sciml_adam_destroy(&adam);
     free(observed);
     return status;
@@ -869,8 +931,10 @@ static const char *known_name(sciml_node_known known) {
 }
 
 sciml_status sciml_node_model_write(sciml_node_model *model, const char *path,
-                                    const sciml_model_provenance *provenance) {
+                                    const sciml_model_provenance *provenance, int checkpoint) {
     sciml_ctx *ctx = model->ctx;
+    /* without Adam's state (L-BFGS, no training yet) a checkpoint is the model itself */
+    checkpoint = checkpoint && model->position.has_position && model->position.adam_m;
     const sciml_node_config *c = &model->config;
     sciml_nc_writer *writer = NULL;
     sciml_status status = sciml_nc_writer_create(ctx, path, NULL, &writer);
@@ -894,7 +958,8 @@ sciml_status sciml_node_model_write(sciml_node_model *model, const char *path,
         (status = sciml_nc_put_att_text(writer, var, "long_name",
                                         "known coefficients (a, b, g, d) first when present, "
                                         "then f.k.weight (in, out), f.k.bias (out) per layer")) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "model")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind",
+                                        checkpoint ? "checkpoint" : "model")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "node")) ||
         (status =
              sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())) ||
@@ -929,8 +994,11 @@ sciml_status sciml_node_model_write(sciml_node_model *model, const char *path,
              (status = sciml_nc_append_history(writer, provenance->command))))
             goto fail;
     }
+    if (checkpoint && (status = sciml_train_state_define(writer, &model->position)))
+        goto fail;
     if ((status = sciml_nc_end_def(writer)) ||
-        (status = sciml_nc_write_var(writer, var, 0, params, sciml_node_model_params(model))))
+        (status = sciml_nc_write_var(writer, var, 0, params, sciml_node_model_params(model))) ||
+        (checkpoint && (status = sciml_train_state_write(writer, &model->position))))
         goto fail;
     return sciml_nc_writer_close(&writer);
 fail:
@@ -954,7 +1022,7 @@ sciml_status sciml_node_model_read(sciml_ctx *ctx, const char *path, sciml_node_
     if (status)
         return status;
     const char *file = sciml_nc_name(reader), *kind, *hidden, *activation, *known, *solver,
-               *gradient;
+               *gradient, *file_kind;
     sciml_node_config c;
     sciml_node_config_default(&c);
     sciml_node_solve_options solve;
@@ -965,11 +1033,14 @@ sciml_status sciml_node_model_read(sciml_ctx *ctx, const char *path, sciml_node_
     const int64_t limits[6] = {SCIML_ODE_MAX_STATE, 16, 1, 1, 1, INT64_C(1) << 20};
     double tolerances[2] = {0, 0}, window[2] = {NAN, NAN};
     sciml_node_model *model = NULL;
-    if ((status = read_text(ctx, reader, "sciml_model", &kind)))
+    if ((status = read_text(ctx, reader, "sciml_model", &kind)) ||
+        (status = read_text(ctx, reader, "sciml_kind", &file_kind)))
         goto done;
-    if (strcmp(kind, "node")) {
-        status = sciml_error(ctx, SCIML_ERR_FORMAT, "%s: sciml_model is '%s', expected 'node'",
-                             file, kind);
+    if (strcmp(kind, "node") || (strcmp(file_kind, "model") && strcmp(file_kind, "checkpoint"))) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: sciml_model '%s', sciml_kind '%s': expected a node model or "
+                             "checkpoint",
+                             file, kind, file_kind);
         goto done;
     }
     for (int k = 0; k < 6; k++)
@@ -1021,6 +1092,10 @@ sciml_status sciml_node_model_read(sciml_ctx *ctx, const char *path, sciml_node_
     if ((status =
              sciml_model_read_vector(ctx, reader, "parameters", sciml_node_model_param_count(model),
                                      0, sciml_node_model_params(model))))
+        goto done;
+    if (!strcmp(file_kind, "checkpoint") &&
+        (status = sciml_train_state_read(ctx, reader, sciml_node_model_param_count(model),
+                                         &model->position)))
         goto done;
     model->solve = solve;
     model->iterations_done = iterations;

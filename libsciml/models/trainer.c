@@ -173,9 +173,13 @@ sciml_status sciml_train_state_define(sciml_nc_writer *writer, const sciml_train
     char rng_text[128];
     snprintf(rng_text, sizeof(rng_text), "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64,
              r->state[0], r->state[1], r->state[2], r->state[3]);
-    int64_t dim, var;
+    int64_t dim, var, length;
     sciml_status status;
-    if ((status = sciml_nc_def_dim(writer, "parameter", state->parameter_count, &dim)) ||
+    /* a model that stores its parameters as one vector has defined the dimension already */
+    int shared = !sciml_nc_writer_find_dim(writer, "parameter", &dim, &length) &&
+                 length == state->parameter_count;
+    if ((!shared &&
+         (status = sciml_nc_def_dim(writer, "parameter", state->parameter_count, &dim))) ||
         (status = sciml_nc_def_var(writer, "adam_m", SCIML_NC_DOUBLE, 1, &dim, &var)) ||
         (status = sciml_nc_def_var(writer, "adam_v", SCIML_NC_DOUBLE, 1, &dim, &var)) ||
         (status =

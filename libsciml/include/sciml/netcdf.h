@@ -210,6 +210,10 @@ sciml_status sciml_nc_def_var(sciml_nc_writer *writer, const char *name, sciml_n
                               int rank, const int64_t *dim_ids, int64_t *var);
 /* Id of the variable defined as `name`, or SCIML_ERR_NOT_FOUND (message recorded). */
 sciml_status sciml_nc_writer_find_var(sciml_nc_writer *writer, const char *name, int64_t *var);
+/* Id and length of the dimension defined as `name`; 0 when there is one, else -1 (no error is
+ * recorded: asking is not a failure). */
+int sciml_nc_writer_find_dim(const sciml_nc_writer *writer, const char *name, int64_t *dim,
+                             int64_t *length);
 /* Attributes of a variable or SCIML_NC_GLOBAL; a second put of the same name replaces it. */
 sciml_status sciml_nc_put_att_text(sciml_nc_writer *writer, int64_t var, const char *name,
                                    const char *text);

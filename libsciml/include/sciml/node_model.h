@@ -169,6 +169,8 @@ sciml_status sciml_node_model_evaluate(sciml_node_model *model,
 void sciml_node_train_options_default(sciml_node_train_options *options);
 
 /* Mini-batch training on random segments: each step draws `batch` (sample, start) pairs,
+ * `iterations` steps in all (a model read from a checkpoint continues from its position in
+ * them; a plain model starts a fresh optimizer and runs them all),
  * integrates each segment from its first observed state and takes an Adam step on the mean
  * squared error over the segments' other points. On a uniform time grid the segments share
  * their relative times; otherwise all segments of a step start at the same index. Or full-batch
@@ -184,10 +186,16 @@ void sciml_node_model_window(const sciml_node_model *model, double *start, doubl
 const sciml_node_solve_options *sciml_node_model_solve_options(const sciml_node_model *model);
 
 /* Writes the model (architecture and solver as attributes, parameters flat in creation order)
- * to path ("-" = stdout) through a temporary file; provenance may be NULL. */
+ * to path ("-" = stdout) through a temporary file; provenance may be NULL. A checkpoint
+ * (sciml_kind "checkpoint") adds Adam's moments and the position in the schedule (the
+ * sciml_train_state layout of sciml/trainer.h), so that training resumed from it with the
+ * same data and options ends bit for bit where an uninterrupted run does; without that state
+ * (after L-BFGS or before training) a checkpoint is written as a plain model. */
 sciml_status sciml_node_model_write(sciml_node_model *model, const char *path,
-                                    const sciml_model_provenance *provenance);
-/* Reads a model written by sciml_node_model_write; the caller owns *out. */
+                                    const sciml_model_provenance *provenance, int checkpoint);
+/* 1 when the model was read from a checkpoint or has trained with Adam in this process. */
+int sciml_node_model_is_checkpoint(const sciml_node_model *model);
+/* Reads a model or checkpoint written by sciml_node_model_write; the caller owns *out. */
 sciml_status sciml_node_model_read(sciml_ctx *ctx, const char *path, sciml_node_model **out);
 
 #ifdef __cplusplus
