@@ -4,11 +4,12 @@
  *
  * Modes: mlp (supervised regression), fno (Fourier neural operator), pi3nn (prediction
  * intervals from three networks, or a deep ensemble), node (neural ODE / universal
- * differential equation on CVODES or dopri5), deeponet (deep operator network, aligned
- * layout), pinn (physics-informed network, in train_pinn.c). Training flags mean the
- * same in every mode (DESIGN.md);
- * option parsing collects every usage error before failing. Ctrl-C finishes the current step,
- * writes a checkpoint and exits; --resume CHECKPOINT continues bit for bit. */
+ * differential equation on CVODES or dopri5), deeponet (deep operator network, aligned or
+ * unaligned layout), pinn (physics-informed network). Training flags mean the same in every
+ * mode (DESIGN.md). This file parses the options (collecting every usage error before
+ * failing) and runs the shared driver of train_run.h; each mode lives in train_<mode>.c
+ * (deeponet still here), pinn with options of its own in train_pinn.c. Ctrl-C finishes the
+ * current step, writes a checkpoint and exits; --resume CHECKPOINT continues bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,47 +17,11 @@
 #include "sciml/dataset.h"
 #include "sciml/deeponet_model.h"
 #include "sciml/fno_model.h"
-#include "sciml/mlp_model.h"
-#include "sciml/node_model.h"
 #include "sciml/nn.h"
 #include "sciml/pi3nn_model.h"
 #include "tool.h"
 #include "train_pinn.h"
-
-typedef struct train_options {
-    const char *mode;
-    const char *data, *test, *input, *output_variable;
-    const char *model_path, *checkpoint_path, *resume, *log_path;
-    int64_t epochs, iterations, batch;
-    double lr, weight_decay, gamma, min_lr;
-    int64_t step_size, warmup;
-    const char *optimizer, *schedule;
-    uint64_t seed;
-    int threads, quiet;
-    /* mlp architecture */
-    const char *hidden;
-    const char *activation;
-    /* fno architecture */
-    int64_t modes[2];
-    int modes_count;
-    int64_t width, projection, padding;
-    int layers;
-    int architecture_given;
-    /* pi3nn */
-    double level, ood_bias, validation;
-    const char *method;
-    int members;
-    int64_t patience;
-    /* deeponet architecture */
-    const char *branch, *trunk;
-    const char *query; /* deeponet: per-sample query point variable (unaligned layout) */
-    /* node */
-    const char *solver, *gradient, *known, *known_initial;
-    int64_t segment, augment;
-    int time_input, cube, no_mlp;
-    double rtol, atol;
-    int epochs_given, batch_given, lr_given, activation_given;
-} train_options;
+#include "train_run.h"
 
 static void usage(FILE *out) {
     fprintf(
@@ -485,17 +450,6 @@ static int parse_options(int argc, char **argv, train_options *o) {
     return tool_usage_finish(&usage_errors);
 }
 
-/* Per-epoch reporting: progress line, JSON log. */
-typedef struct report_state {
-    FILE *log;
-    int progress;
-    int64_t epochs;
-    double started;
-    double last_loss;
-    double last_test_error;
-    double last_test_loss;
-} report_state;
-
 static void json_number(FILE *out, const char *key, double value) {
     if (isfinite(value))
         fprintf(out, ",\"%s\":%.10g", key, value);
@@ -503,7 +457,7 @@ static void json_number(FILE *out, const char *key, double value) {
         fprintf(out, ",\"%s\":null", key);
 }
 
-static int on_report(void *user, const sciml_train_report *r) {
+int train_run_report(void *user, const sciml_train_report *r) {
     report_state *s = user;
     s->last_loss = r->train_loss;
     if (isfinite(r->test_error) || r->epoch == 1) {
@@ -557,35 +511,6 @@ static int build_train_options(sciml_ctx *ctx, const train_options *o, sciml_tra
     return sciml_schedule_check(ctx, &t->schedule) != SCIML_OK;
 }
 
-/* What the shared driver needs of a model, whatever its kind. */
-typedef struct model_handle {
-    void *model;
-    sciml_status (*write)(void *model, const char *path, const sciml_model_provenance *p,
-                          int checkpoint);
-    int64_t (*epochs_done)(const void *model);
-    int64_t (*parameter_count)(const void *model);
-} model_handle;
-
-static sciml_status write_mlp(void *m, const char *path, const sciml_model_provenance *p,
-                              int checkpoint) {
-    return sciml_mlp_model_write(m, path, p, checkpoint);
-}
-static int64_t mlp_epochs(const void *m) {
-    return sciml_mlp_model_epochs_done(m);
-}
-static int64_t mlp_parameters(const void *m) {
-    return sciml_mlp_model_parameter_count(m);
-}
-static sciml_status write_fno(void *m, const char *path, const sciml_model_provenance *p,
-                              int checkpoint) {
-    return sciml_fno_model_write(m, path, p, checkpoint);
-}
-static int64_t fno_epochs(const void *m) {
-    return sciml_fno_model_epochs_done(m);
-}
-static int64_t fno_parameters(const void *m) {
-    return sciml_fno_model_parameter_count(m);
-}
 static sciml_status write_deeponet(void *m, const char *path, const sciml_model_provenance *p,
                                    int checkpoint) {
     return sciml_deeponet_model_write(m, path, p, checkpoint);
@@ -596,20 +521,6 @@ static int64_t deeponet_epochs(const void *m) {
 static int64_t deeponet_parameters(const void *m) {
     return sciml_deeponet_model_parameter_count(m);
 }
-
-/* Everything a training run shares across modes: data, provenance, log and reporting. */
-typedef struct training_run {
-    sciml_ctx *ctx;
-    const train_options *o;
-    sciml_train_options options;
-    sciml_array x, y, test_x, test_y;
-    report_state report;
-    char *command;
-    char checksum[17];
-    const char *checkpoint;
-    char default_checkpoint[4096];
-    char *stored_input, *stored_output; /* variable names kept in a resumed model */
-} training_run;
 
 static void run_free(training_run *run) {
     tool_log_close(&run->report.log);
@@ -647,7 +558,7 @@ static int run_setup(training_run *run, sciml_ctx *ctx, const train_options *o, 
 }
 
 /* Reads the training (and test) data, defaulting the names to those a resumed model stored. */
-static int run_read_data(training_run *run) {
+int train_run_read_data(training_run *run) {
     const train_options *o = run->o;
     const char *input_name = o->input ? o->input : run->stored_input;
     const char *output_name = o->output_variable ? o->output_variable : run->stored_output;
@@ -672,7 +583,7 @@ static int run_read_data(training_run *run) {
 }
 
 /* Log, progress and Ctrl-C handling just before the first step. */
-static int run_start(training_run *run) {
+int train_run_start(training_run *run) {
     if (tool_log_open(run->o->log_path, &run->report.log))
         return 1;
     run->report.progress = tool_progress_wanted(run->o->quiet);
@@ -682,14 +593,14 @@ static int run_start(training_run *run) {
     run->report.last_loss = NAN;
     run->report.last_test_error = NAN;
     run->report.last_test_loss = NAN;
-    run->options.report = on_report;
+    run->options.report = train_run_report;
     run->options.report_user = &run->report;
     tool_catch_interrupts(run->ctx);
     return 0;
 }
 
 /* After training: a checkpoint on interruption or divergence, else the model; the summary. */
-static int run_finish(training_run *run, sciml_status status, const model_handle *handle) {
+int train_run_finish(training_run *run, sciml_status status, const model_handle *handle) {
     sciml_ctx *ctx = run->ctx;
     const train_options *o = run->o;
     tool_progress_done();
@@ -733,7 +644,7 @@ static int run_finish(training_run *run, sciml_status status, const model_handle
 }
 
 /* Warnings for --resume from a plain model or with architecture options. */
-static void warn_about_resume(const train_options *o, int is_checkpoint) {
+void train_run_warn_resume(const train_options *o, int is_checkpoint) {
     if (!is_checkpoint)
         tool_warning("%s is a model, not a checkpoint: training continues from its "
                      "weights with a fresh optimizer",
@@ -742,207 +653,6 @@ static void warn_about_resume(const train_options *o, int is_checkpoint) {
         tool_warning("architecture options are ignored with --resume: the architecture "
                      "comes from %s",
                      o->resume);
-}
-
-static int train_mlp(training_run *run) {
-    sciml_ctx *ctx = run->ctx;
-    const train_options *o = run->o;
-    sciml_mlp_model *model = NULL;
-    int exit_code = TOOL_EXIT_FAILURE;
-    if (o->resume) {
-        if (sciml_mlp_model_read(ctx, o->resume, &model, &run->stored_input, &run->stored_output)) {
-            tool_fail(ctx);
-            goto done;
-        }
-        warn_about_resume(o, sciml_mlp_model_is_checkpoint(model));
-    }
-    if (run_read_data(run))
-        goto done;
-    if (!model) {
-        sciml_mlp_model_config config;
-        memset(&config, 0, sizeof(config));
-        config.input_count = run->x.feature_count;
-        config.output_count = run->y.feature_count;
-        sciml_activation_parse(o->activation, &config.activation);
-        if (sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MLP_MAX_HIDDEN,
-                               &config.hidden_count) ||
-            sciml_mlp_model_create(ctx, &config, o->seed, &model)) {
-            tool_fail(ctx);
-            goto done;
-        }
-    } else {
-        const sciml_mlp_model_config *config = sciml_mlp_model_get_config(model);
-        if (config->input_count != run->x.feature_count ||
-            config->output_count != run->y.feature_count) {
-            tool_error("%s: data has %lld inputs and %lld outputs per sample, the checkpoint "
-                       "%s expects %lld and %lld",
-                       o->data, (long long)run->x.feature_count, (long long)run->y.feature_count,
-                       o->resume, (long long)config->input_count, (long long)config->output_count);
-            goto done;
-        }
-    }
-    if (run_start(run))
-        goto done;
-    sciml_status status = sciml_mlp_model_train(
-        model, run->x.values, run->y.values, run->x.sample_count, run->test_x.values,
-        run->test_y.values, run->test_x.sample_count, &run->options);
-    model_handle handle = {model, write_mlp, mlp_epochs, mlp_parameters};
-    exit_code = run_finish(run, status, &handle);
-done:
-    sciml_mlp_model_destroy(&model);
-    return exit_code;
-}
-
-/* A data variable as FNO fields: (sample, x) is 1D and (sample, x, y) 2D, one channel. */
-static int as_fields(const sciml_array *array, const char *path, sciml_field_set *fields) {
-    if (array->rank != 2 && array->rank != 3) {
-        tool_error("%s: variable '%s' has %d dimensions: the fno mode needs (sample, x) or "
-                   "(sample, x, y)",
-                   path, array->name, array->rank);
-        return 1;
-    }
-    fields->values = array->values;
-    fields->count = array->sample_count;
-    fields->size[0] = array->shape[1];
-    fields->size[1] = array->rank == 3 ? array->shape[2] : 1;
-    fields->channels = 1;
-    return 0;
-}
-
-static int train_fno(training_run *run) {
-    sciml_ctx *ctx = run->ctx;
-    const train_options *o = run->o;
-    sciml_fno_model *model = NULL;
-    int exit_code = TOOL_EXIT_FAILURE;
-    if (o->resume) {
-        if (sciml_fno_model_read(ctx, o->resume, &model, &run->stored_input, &run->stored_output)) {
-            tool_fail(ctx);
-            goto done;
-        }
-        warn_about_resume(o, sciml_fno_model_is_checkpoint(model));
-    }
-    if (run_read_data(run))
-        goto done;
-    sciml_field_set a, u, test_a, test_u;
-    if (as_fields(&run->x, o->data, &a) || as_fields(&run->y, o->data, &u) ||
-        (o->test &&
-         (as_fields(&run->test_x, o->test, &test_a) || as_fields(&run->test_y, o->test, &test_u))))
-        goto done;
-    if (a.size[0] != u.size[0] || a.size[1] != u.size[1] || run->x.rank != run->y.rank) {
-        tool_error("%s: '%s' and '%s' are on different grids: expected the same shape", o->data,
-                   run->x.name, run->y.name);
-        goto done;
-    }
-    if (!model) {
-        sciml_fno_config config;
-        sciml_fno_config_default(&config);
-        config.dims = run->x.rank - 1;
-        config.modes[0] = o->modes[0];
-        config.modes[1] = o->modes[1];
-        config.width = o->width;
-        config.layers = o->layers;
-        config.projection = o->projection;
-        config.padding = o->padding;
-        if (sciml_fno_model_create(ctx, &config, o->seed, &model)) {
-            tool_fail(ctx);
-            goto done;
-        }
-    } else if (sciml_fno_model_get_config(model)->dims != run->x.rank - 1) {
-        tool_error("%s: the data is %dD, the checkpoint %s is a %dD model", o->data,
-                   run->x.rank - 1, o->resume, sciml_fno_model_get_config(model)->dims);
-        goto done;
-    }
-    if (run_start(run))
-        goto done;
-    sciml_status status = sciml_fno_model_train(model, &a, &u, o->test ? &test_a : NULL,
-                                                o->test ? &test_u : NULL, &run->options);
-    model_handle handle = {model, write_fno, fno_epochs, fno_parameters};
-    exit_code = run_finish(run, status, &handle);
-done:
-    sciml_fno_model_destroy(&model);
-    return exit_code;
-}
-
-/* PI3NN or ensemble: no checkpoints; the level is checked before training (its range) and
- * after it (enough training points on each side of the mean), and no model is written when
- * either fails. With --test the summary gives PICP and MPIW on the held-out data. */
-static int train_pi3nn(training_run *run) {
-    sciml_ctx *ctx = run->ctx;
-    const train_options *o = run->o;
-    sciml_pi3nn_model *model = NULL;
-    double *mean = NULL, *lower = NULL, *upper = NULL;
-    int exit_code = TOOL_EXIT_FAILURE;
-    if (!(o->level > 0 && o->level < 1)) {
-        tool_error("--level %g: confidence level outside (0, 1): expected a value between 0 and "
-                   "1, such as 0.95",
-                   o->level);
-        return TOOL_EXIT_FAILURE;
-    }
-    if (run_read_data(run))
-        goto done;
-    sciml_pi3nn_config config;
-    sciml_pi3nn_config_default(&config, run->x.feature_count, run->y.feature_count);
-    sciml_activation_parse(o->activation, &config.activation);
-    config.ood_bias = o->ood_bias;
-    config.method =
-        !strcmp(o->method, "ensemble") ? SCIML_PI3NN_METHOD_ENSEMBLE : SCIML_PI3NN_METHOD_PI3NN;
-    config.ensemble_count = o->members;
-    config.validation_fraction = o->validation;
-    config.patience = o->patience;
-    if (sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MLP_MAX_HIDDEN,
-                           &config.hidden_count) ||
-        sciml_pi3nn_model_create(ctx, &config, o->seed, &model) || run_start(run)) {
-        tool_fail(ctx);
-        goto done;
-    }
-    sciml_status status = sciml_pi3nn_model_train(model, run->x.values, run->y.values,
-                                                  run->x.sample_count, &run->options);
-    tool_progress_done();
-    if (status || sciml_pi3nn_model_check_level(model, o->level)) {
-        tool_fail(ctx);
-        goto done;
-    }
-    sciml_model_provenance provenance = {
-        .input_variable = run->x.name,
-        .output_variable = run->y.name,
-        .command = run->command,
-        .source_checksum = run->checksum[0] ? run->checksum : NULL,
-        .seed = o->seed,
-    };
-    if (sciml_pi3nn_model_write(model, o->model_path, &provenance, o->level)) {
-        tool_fail(ctx);
-        goto done;
-    }
-    if (!o->quiet) {
-        fprintf(stderr, "%s: %s, %lld parameters, %.1f s", tool_name(), o->method,
-                (long long)sciml_pi3nn_model_parameter_count(model),
-                tool_seconds() - run->report.started);
-        if (o->test) {
-            int64_t count = run->test_x.sample_count, m = run->test_y.feature_count;
-            size_t size = (size_t)(count + 2) * (size_t)m; /* room for 2 m metrics */
-            mean = sciml_alloc_array(size, sizeof(double));
-            lower = sciml_alloc_array(size, sizeof(double));
-            upper = sciml_alloc_array(size, sizeof(double));
-            if (mean && lower && upper &&
-                !sciml_pi3nn_model_predict(model, run->test_x.values, count, o->level, mean, lower,
-                                           upper, NULL)) {
-                /* reuse mean (count m) for the per-output PICP and MPIW */
-                sciml_interval_metrics(run->test_y.values, lower, upper, count, m, mean, mean + m);
-                for (int64_t k = 0; k < m && k < 4; k++)
-                    fprintf(stderr, ", test %s[%lld] PICP %.4f MPIW %.6g", run->y.name,
-                            (long long)k, mean[k], mean[m + k]);
-                fprintf(stderr, " at level %g", o->level);
-            }
-        }
-        fprintf(stderr, "; model written to %s\n", o->model_path);
-    }
-    exit_code = TOOL_EXIT_OK;
-done:
-    free(mean);
-    free(lower);
-    free(upper);
-    sciml_pi3nn_model_destroy(&model);
-    return exit_code;
 }
 
 /* The query grid of a DeepONet data file: the coordinate variables of its output variable
@@ -1027,7 +737,7 @@ static int train_deeponet_unaligned(training_run *run, sciml_deeponet_model *mod
                    o->data, query->name);
         goto done;
     }
-    if (run_read_data(run) ||
+    if (train_run_read_data(run) ||
         (o->test && read_deeponet_query(run, o->test, query->name, &test_query, test_names,
                                         sizeof(test_names))))
         goto done;
@@ -1082,7 +792,7 @@ static int train_deeponet_unaligned(training_run *run, sciml_deeponet_model *mod
         run->options.schedule.period =
             run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
     }
-    if (run_start(run))
+    if (train_run_start(run))
         goto done;
     run->report.epochs = run->options.epochs;
     sciml_deeponet_triplets train = {run->x.values, query->values, run->y.values, count};
@@ -1091,14 +801,14 @@ static int train_deeponet_unaligned(training_run *run, sciml_deeponet_model *mod
     sciml_status status =
         sciml_deeponet_model_train_unaligned(model, &train, o->test ? &test : NULL, &run->options);
     model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
-    exit_code = run_finish(run, status, &handle);
+    exit_code = train_run_finish(run, status, &handle);
 done:
     sciml_array_free(&test_query);
     sciml_deeponet_model_destroy(&model);
     return exit_code;
 }
 
-static int train_deeponet(training_run *run) {
+int train_deeponet(training_run *run) {
     sciml_ctx *ctx = run->ctx;
     const train_options *o = run->o;
     sciml_deeponet_model *model = NULL;
@@ -1112,7 +822,7 @@ static int train_deeponet(training_run *run) {
             tool_fail(ctx);
             goto done;
         }
-        warn_about_resume(o, sciml_deeponet_model_is_checkpoint(model));
+        train_run_warn_resume(o, sciml_deeponet_model_is_checkpoint(model));
     }
     const char *output = o->output_variable ? o->output_variable : run->stored_output;
     sciml_array query, test_query;
@@ -1130,7 +840,7 @@ static int train_deeponet(training_run *run) {
         model = NULL; /* owned by the unaligned run now */
         goto done;
     }
-    if (read_deeponet_grid(run, o->data, output, &grid) || run_read_data(run) ||
+    if (read_deeponet_grid(run, o->data, output, &grid) || train_run_read_data(run) ||
         (o->test && read_deeponet_grid(run, o->test, run->y.name, &test_grid)))
         goto done;
     const sciml_deeponet_grid *grids[2] = {&grid, &test_grid};
@@ -1192,7 +902,7 @@ static int train_deeponet(training_run *run) {
         run->options.schedule.period =
             run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
     }
-    if (run_start(run))
+    if (train_run_start(run))
         goto done;
     run->report.epochs = run->options.epochs;
     sciml_deeponet_data train = {run->x.values, grid.points, run->y.values, count,
@@ -1202,134 +912,13 @@ static int train_deeponet(training_run *run) {
     sciml_status status =
         sciml_deeponet_model_train(model, &train, o->test ? &test : NULL, &run->options);
     model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
-    exit_code = run_finish(run, status, &handle);
+    exit_code = train_run_finish(run, status, &handle);
 done:
     sciml_array_free(&query);
     sciml_array_free(&test_query);
     sciml_deeponet_grid_free(&grid);
     sciml_deeponet_grid_free(&test_grid);
     sciml_deeponet_model_destroy(&model);
-    return exit_code;
-}
-
-static sciml_status write_node(void *m, const char *path, const sciml_model_provenance *p,
-                               int checkpoint) {
-    return sciml_node_model_write(m, path, p, checkpoint);
-}
-static int64_t node_iterations(const void *m) {
-    return sciml_node_model_iterations_done(m);
-}
-static int64_t node_parameters(const void *m) {
-    return sciml_node_model_param_count(m);
-}
-
-/* Neural ODE: trajectories y(sample, time, state) and t(time), random segments, Adam. */
-static int train_node(training_run *run) {
-    sciml_ctx *ctx = run->ctx;
-    const train_options *o = run->o;
-    sciml_node_data data, test;
-    sciml_node_model *model = NULL;
-    int exit_code = TOOL_EXIT_FAILURE;
-    const char *name = o->output_variable ? o->output_variable : "y";
-    memset(&test, 0, sizeof test);
-    if (sciml_node_data_read(ctx, o->data, name, "t", &data)) {
-        tool_fail(ctx);
-        return exit_code;
-    }
-    if (o->test && sciml_node_data_read(ctx, o->test, name, "t", &test)) {
-        tool_fail(ctx);
-        goto done;
-    }
-    if (strcmp(o->data, "-") && sciml_file_checksum(ctx, o->data, run->checksum))
-        run->checksum[0] = '\0';
-    sciml_node_config config;
-    sciml_node_config_default(&config);
-    config.state_size = data.state_size;
-    config.augmented = o->augment;
-    config.time_input = o->time_input;
-    config.cube_input = o->cube;
-    config.use_mlp = !o->no_mlp;
-    config.max_batch = o->batch;
-    sciml_activation_parse(o->activation, &config.activation);
-    if (o->known) {
-        int robertson = !strcmp(o->known, "robertson"), count = robertson ? 3 : 4;
-        config.known = robertson ? SCIML_NODE_KNOWN_ROBERTSON : SCIML_NODE_KNOWN_LOTKA_VOLTERRA;
-        /* Robertson's terms train log-rates; LIST gives the rates */
-        const double robertson_rates[3] = {0.04, 1e4, 3e7};
-        for (int k = 0; k < count; k++)
-            config.known_initial[k] = robertson ? log(robertson_rates[k]) : 1.0;
-        int given = 0;
-        for (const char *cursor = o->known_initial; cursor && *cursor && given <= count;) {
-            char *end;
-            double value = strtod(cursor, &end);
-            if (end == cursor || !isfinite(value) || (*end && *end != ',') ||
-                (robertson && !(value > 0)) || given == count) {
-                given = -1;
-                break;
-            }
-            config.known_initial[given++] = robertson ? log(value) : value;
-            cursor = *end ? end + 1 : end;
-        }
-        if (o->known_initial && given != count) {
-            tool_error("--known-initial '%s': expected %d comma-separated %s", o->known_initial,
-                       count, robertson ? "positive rates (k1, k2, k3)" : "numbers (a, b, g, d)");
-            goto done;
-        }
-    }
-    sciml_node_train_options train;
-    sciml_node_train_options_default(&train);
-    train.iterations = o->iterations;
-    train.optimizer = run->options.optimizer;
-    train.batch = o->batch;
-    train.segment = o->segment;
-    /* the schedule counts iterations here, not epochs */
-    train.schedule = run->options.schedule;
-    train.schedule.period = o->iterations - o->warmup > 0 ? o->iterations - o->warmup : 1;
-    train.seed = o->seed;
-    train.solve.relative_tolerance = o->rtol;
-    train.solve.absolute_tolerance = o->atol;
-    if ((o->solver && sciml_node_solver_parse(ctx, o->solver, &train.solve.solver)) ||
-        sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MAX_HIDDEN_LAYERS,
-                           &config.hidden_count) ||
-        (o->resume ? sciml_node_model_read(ctx, o->resume, &model)
-                   : sciml_node_model_create(ctx, &config, o->seed, &model))) {
-        tool_fail(ctx);
-        goto done;
-    }
-    if (o->resume) {
-        warn_about_resume(o, sciml_node_model_is_checkpoint(model));
-        if (sciml_node_model_config(model)->state_size != data.state_size ||
-            sciml_node_model_config(model)->max_batch < o->batch) {
-            tool_error("%s: data have %lld states and --batch %lld, the model %s has %lld "
-                       "states and at most %lld segments per step",
-                       o->data, (long long)data.state_size, (long long)o->batch, o->resume,
-                       (long long)sciml_node_model_config(model)->state_size,
-                       (long long)sciml_node_model_config(model)->max_batch);
-            goto done;
-        }
-    }
-    train.solve.gradient =
-        train.solve.solver == SCIML_NODE_DOPRI5 ? SCIML_NODE_DIRECT : SCIML_NODE_ADJOINT;
-    if (o->gradient)
-        sciml_node_gradient_parse(ctx, o->gradient, &train.solve.gradient);
-    if (run_start(run))
-        goto done;
-    run->report.epochs = o->iterations;
-    train.report = on_report;
-    train.report_user = &run->report;
-    train.test = o->test ? &test : NULL;
-    sciml_status status = sciml_node_model_train(model, &data, &train);
-    if (status == SCIML_ERR_SHAPE || status == SCIML_ERR_SOLVER) {
-        char reason[1024];
-        snprintf(reason, sizeof reason, "%s", sciml_ctx_message(ctx));
-        status = sciml_error(ctx, status, "%s: %s", o->data, reason);
-    }
-    model_handle handle = {model, write_node, node_iterations, node_parameters};
-    exit_code = run_finish(run, status, &handle);
-done:
-    sciml_node_data_free(&data);
-    sciml_node_data_free(&test);
-    sciml_node_model_destroy(&model);
     return exit_code;
 }
 
