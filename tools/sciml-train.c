@@ -599,18 +599,23 @@ int train_run_start(training_run *run) {
     return 0;
 }
 
-/* After training: a checkpoint on interruption or divergence, else the model; the summary. */
-int train_run_finish(training_run *run, sciml_status status, const model_handle *handle) {
-    sciml_ctx *ctx = run->ctx;
-    const train_options *o = run->o;
-    tool_progress_done();
+sciml_model_provenance train_run_provenance(const training_run *run) {
     sciml_model_provenance provenance = {
         .input_variable = run->x.name,
         .output_variable = run->y.name,
         .command = run->command,
         .source_checksum = run->checksum[0] ? run->checksum : NULL,
-        .seed = o->seed,
+        .seed = run->o->seed,
     };
+    return provenance;
+}
+
+/* After training: a checkpoint on interruption or divergence, else the model; the summary. */
+int train_run_finish(training_run *run, sciml_status status, const model_handle *handle) {
+    sciml_ctx *ctx = run->ctx;
+    const train_options *o = run->o;
+    tool_progress_done();
+    sciml_model_provenance provenance = train_run_provenance(run);
     /* interrupted, diverged or (node) the solver failed: the last good weights are kept */
     if (status == SCIML_ERR_INTERRUPTED || status == SCIML_ERR_NONFINITE ||
         status == SCIML_ERR_SOLVER) {

@@ -48,13 +48,7 @@ int train_pi3nn(training_run *run) {
         tool_fail(ctx);
         goto done;
     }
-    sciml_model_provenance provenance = {
-        .input_variable = run->x.name,
-        .output_variable = run->y.name,
-        .command = run->command,
-        .source_checksum = run->checksum[0] ? run->checksum : NULL,
-        .seed = o->seed,
-    };
+    sciml_model_provenance provenance = train_run_provenance(run);
     if (sciml_pi3nn_model_write(model, o->model_path, &provenance, o->level)) {
         tool_fail(ctx);
         goto done;

@@ -86,6 +86,8 @@ int train_run_report(void *user, const sciml_train_report *report);
 /* Reads the training (and test) data, defaulting the names to those a resumed model stored;
  * 0, or 1 after printing an error. */
 int train_run_read_data(training_run *run);
+/* What a model file records of the run: variable names, command line, data checksum, seed. */
+sciml_model_provenance train_run_provenance(const training_run *run);
 /* Log, progress and Ctrl-C handling just before the first step; 0 or 1. */
 int train_run_start(training_run *run);
 /* After training: a checkpoint on interruption, divergence or a solver failure, else the
