@@ -95,6 +95,8 @@ static void usage(FILE *out) {
         "  --segment N           time steps per training segment [10]\n"
         "  --rtol X              solver relative tolerance [1e-7]\n"
         "  --atol X              solver absolute tolerance [1e-9]\n"
+        "  --max-steps N         solver steps per observation interval (dopri5: per\n"
+        "                        segment); more is a solver failure [100000]\n"
         "  --augment N           extra states starting at zero [0]\n"
         "  --time-input          t is an input of the MLP\n"
         "  --cube                the MLP sees y^3 (the spiral example)\n"
@@ -134,7 +136,8 @@ static const char *const architecture_options[] = {
     "--hidden",  "--activation", "--modes",    "--width",    "--layers",  "--projection",
     "--padding", "--level",      "--method",   "--ood-bias", "--members", "--branch",
     "--trunk",   "--validation", "--patience", "--query",    "--solver",  "--gradient",
-    "--segment", "--rtol",       "--atol",     "--augment",  "--known",   "--known-initial"};
+    "--segment", "--rtol",       "--atol",     "--augment",  "--known",   "--known-initial",
+    "--max-steps"};
 
 static int parse_options(int argc, char **argv, train_options *o) {
     tool_usage usage_errors = {0};
@@ -190,6 +193,7 @@ static int parse_options(int argc, char **argv, train_options *o) {
     o->segment = 10;
     o->rtol = 1e-7;
     o->atol = 1e-9;
+    o->max_steps = 100000;
     if (node)
         o->hidden = "50";
     if (pi3nn) {
@@ -300,6 +304,8 @@ static int parse_options(int argc, char **argv, train_options *o) {
             tool_parse_double(&usage_errors, "--rtol", v, 1e-15, 0.1, &o->rtol);
         } else if (node && tool_option(argc, argv, &i, "--atol", &v, &usage_errors)) {
             tool_parse_double(&usage_errors, "--atol", v, 1e-300, 1.0, &o->atol);
+        } else if (node && tool_option(argc, argv, &i, "--max-steps", &v, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--max-steps", v, 1, INT64_C(1) << 40, &o->max_steps);
         } else if (node && tool_option(argc, argv, &i, "--augment", &v, &usage_errors)) {
             o->architecture_given = 1;
             tool_parse_int64(&usage_errors, "--augment", v, 0, 16, &o->augment);

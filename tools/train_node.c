@@ -86,6 +86,7 @@ int train_node(training_run *run) {
     train.seed = o->seed;
     train.solve.relative_tolerance = o->rtol;
     train.solve.absolute_tolerance = o->atol;
+    train.solve.max_steps = o->max_steps;
     if ((o->solver && sciml_node_solver_parse(ctx, o->solver, &train.solve.solver)) ||
         sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MAX_HIDDEN_LAYERS,
                            &config.hidden_count) ||

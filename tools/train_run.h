@@ -43,6 +43,7 @@ typedef struct train_options {
     int64_t segment, augment;
     int time_input, cube, no_mlp;
     double rtol, atol;
+    int64_t max_steps;
     int epochs_given, batch_given, lr_given, activation_given;
 } train_options;
 
