@@ -336,6 +336,51 @@ static void test_unaligned(void) {
         if (error > 1e-6)
             fprintf(stderr, "unaligned K = %lld: gradient error %g\n", (long long)outputs, error);
         CU_ASSERT(error <= 1e-6);
+
+        /* the triplets grouped by function (Q = 2 per function, the branch once each): the
+         * same loss and gradient as the per-triplet graph on v repeated per triplet, and
+         * finite differences */
+        enum { FUNCTIONS = BATCH / 2, Q = 2 };
+        deeponet_graph grouped;
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_deeponet_build_unaligned_graph(model, Q, FUNCTIONS, 1, &grouped), SCIML_OK);
+        double repeated[BATCH * SENSORS];
+        for (int i = 0; i < BATCH; i++)
+            memcpy(repeated + i * SENSORS, v + (i / Q) * SENSORS, sizeof(double) * SENSORS);
+        double grouped_v[FUNCTIONS * SENSORS];
+        memcpy(grouped_v, v, sizeof(grouped_v));
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.functions, repeated, BATCH * SENSORS),
+                        SCIML_OK);
+        memcpy(sciml_graph_params(grouped.graph), params,
+               (size_t)model->parameter_count * sizeof(double));
+        CU_ASSERT_EQUAL(sciml_graph_set_batch(grouped.graph, FUNCTIONS), SCIML_OK);
+        CU_ASSERT_EQUAL(
+            sciml_graph_set_input(grouped.graph, grouped.functions, grouped_v, FUNCTIONS * SENSORS),
+            SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(grouped.graph, grouped.points, y, BATCH * 2),
+                        SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(grouped.graph, grouped.target, u, BATCH * outputs),
+                        SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_forward(dg.graph, dg.loss), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_backward(dg.graph, dg.loss), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_forward(grouped.graph, grouped.loss), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_backward(grouped.graph, grouped.loss), SCIML_OK);
+        const double loss = sciml_graph_scalar(dg.graph, dg.loss);
+        CU_ASSERT(fabs(sciml_graph_scalar(grouped.graph, grouped.loss) - loss) <= 1e-14 * loss);
+        const double *g1 = sciml_graph_grads(dg.graph), *g2 = sciml_graph_grads(grouped.graph);
+        double worst = 0.0, scale = 0.0;
+        for (int64_t i = 0; i < model->parameter_count; i++) {
+            worst = fmax(worst, fabs(g1[i] - g2[i]));
+            scale = fmax(scale, fabs(g1[i]));
+        }
+        if (worst > 1e-13 * scale)
+            fprintf(stderr, "grouped K = %lld: gradient differs by %g (largest %g)\n",
+                    (long long)outputs, worst, scale);
+        CU_ASSERT(scale > 0 && worst <= 1e-13 * scale);
+        CU_ASSERT_EQUAL(sciml_graph_check_gradient(grouped.graph, grouped.loss, 1e-6, &error),
+                        SCIML_OK);
+        CU_ASSERT(error <= 1e-6);
+        sciml_deeponet_graph_free(&grouped);
         sciml_deeponet_graph_free(&dg);
         sciml_deeponet_model_destroy(&model);
     }
