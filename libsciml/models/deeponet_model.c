@@ -162,6 +162,10 @@ static sciml_status product_backward(void *state, int input_count, const sciml_t
             gb[i] += part[i];
         gb = NULL;
     }
+    if (s->thin && gt) { /* gT (P, p) += gY^T (P, n) B (n, p) */
+        sciml_cpu_dense_reduce(n, P, p, out->grad, P, b, p, gt, p);
+        gt = NULL;
+    }
     for (int64_t k = 0; k < K; k++) {
         const double *gy = out->grad; /* (n, P) of output k */
         if (K > 1) {
