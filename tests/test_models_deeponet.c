@@ -54,20 +54,23 @@ static sciml_deeponet_data data_set(int64_t first, int64_t count) {
     return data;
 }
 
-/* Finite differences on the training graph of a random model with K outputs. */
-static void check_gradient(int64_t outputs) {
+/* Finite differences on the training graph of a random model with K outputs at `points`
+ * query points (K = 1: up to 1024 points the product runs on the thin-layer kernel, beyond on
+ * OpenBLAS). */
+static void check_gradient(int64_t outputs, int points) {
     sciml_ctx *ctx = NULL;
     sciml_ctx_create(&ctx);
     sciml_deeponet_config config = small_config(outputs, SCIML_ACT_TANH);
     config.coordinates = 2;
     sciml_deeponet_model *model = NULL;
     CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 7, &model), SCIML_OK);
-    enum { BATCH = 3, POINTS = 5 };
+    enum { BATCH = 3, MAX_POINTS = 1100 };
+    const int POINTS = points;
     deeponet_graph dg;
     CU_ASSERT_EQUAL_FATAL(sciml_deeponet_build_graph(model, POINTS, BATCH, 1, &dg), SCIML_OK);
     sciml_rng rng;
     sciml_rng_seed(&rng, 11);
-    double v[BATCH * SENSORS], y[POINTS * 2], u[BATCH * POINTS * 4];
+    static double v[BATCH * SENSORS], y[MAX_POINTS * 2], u[BATCH * MAX_POINTS * 4];
     for (int i = 0; i < BATCH * SENSORS; i++)
         v[i] = sciml_rng_normal(&rng);
     for (int i = 0; i < POINTS * 2; i++)
@@ -90,14 +93,14 @@ static void check_gradient(int64_t outputs) {
 
     /* forward against a direct evaluation: sum over the output's group of b_i t_i plus c_k */
     CU_ASSERT_EQUAL(sciml_graph_forward(dg.graph, dg.output), SCIML_OK);
-    double out[BATCH * POINTS * 4];
+    static double out[BATCH * MAX_POINTS * 4];
     CU_ASSERT_EQUAL(sciml_graph_get_value(dg.graph, dg.output, out, BATCH * POINTS * outputs),
                     SCIML_OK);
     double worst = 0.0;
     const int64_t p = 16, group = p / outputs;
     /* recompute with plain loops from the parameters (layout: branch, trunk, bias) */
     const double *w = params;
-    double bfeat[BATCH][16], tfeat[POINTS][16];
+    static double bfeat[BATCH][16], tfeat[MAX_POINTS][16];
     for (int f = 0; f < BATCH; f++) {
         double h[16], h2[16];
         const double *w0 = w, *b0 = w0 + SENSORS * 16, *w1 = b0 + 16, *b1 = w1 + 256;
@@ -145,10 +148,11 @@ static void check_gradient(int64_t outputs) {
 }
 
 static void test_gradient_one_output(void) {
-    check_gradient(1);
+    check_gradient(1, 5);
+    check_gradient(1, 1100); /* the OpenBLAS product */
 }
 static void test_gradient_two_outputs(void) {
-    check_gradient(2);
+    check_gradient(2, 5);
 }
 
 /* The graph-free prediction (folded readout, standardisation folded into the first layer)
@@ -332,6 +336,51 @@ static void test_unaligned(void) {
         if (error > 1e-6)
             fprintf(stderr, "unaligned K = %lld: gradient error %g\n", (long long)outputs, error);
         CU_ASSERT(error <= 1e-6);
+
+        /* the triplets grouped by function (Q = 2 per function, the branch once each): the
+         * same loss and gradient as the per-triplet graph on v repeated per triplet, and
+         * finite differences */
+        enum { FUNCTIONS = BATCH / 2, Q = 2 };
+        deeponet_graph grouped;
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_deeponet_build_unaligned_graph(model, Q, FUNCTIONS, 1, &grouped), SCIML_OK);
+        double repeated[BATCH * SENSORS];
+        for (int i = 0; i < BATCH; i++)
+            memcpy(repeated + i * SENSORS, v + (i / Q) * SENSORS, sizeof(double) * SENSORS);
+        double grouped_v[FUNCTIONS * SENSORS];
+        memcpy(grouped_v, v, sizeof(grouped_v));
+        CU_ASSERT_EQUAL(sciml_graph_set_input(dg.graph, dg.functions, repeated, BATCH * SENSORS),
+                        SCIML_OK);
+        memcpy(sciml_graph_params(grouped.graph), params,
+               (size_t)model->parameter_count * sizeof(double));
+        CU_ASSERT_EQUAL(sciml_graph_set_batch(grouped.graph, FUNCTIONS), SCIML_OK);
+        CU_ASSERT_EQUAL(
+            sciml_graph_set_input(grouped.graph, grouped.functions, grouped_v, FUNCTIONS * SENSORS),
+            SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(grouped.graph, grouped.points, y, BATCH * 2),
+                        SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_set_input(grouped.graph, grouped.target, u, BATCH * outputs),
+                        SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_forward(dg.graph, dg.loss), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_backward(dg.graph, dg.loss), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_forward(grouped.graph, grouped.loss), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_graph_backward(grouped.graph, grouped.loss), SCIML_OK);
+        const double loss = sciml_graph_scalar(dg.graph, dg.loss);
+        CU_ASSERT(fabs(sciml_graph_scalar(grouped.graph, grouped.loss) - loss) <= 1e-14 * loss);
+        const double *g1 = sciml_graph_grads(dg.graph), *g2 = sciml_graph_grads(grouped.graph);
+        double worst = 0.0, scale = 0.0;
+        for (int64_t i = 0; i < model->parameter_count; i++) {
+            worst = fmax(worst, fabs(g1[i] - g2[i]));
+            scale = fmax(scale, fabs(g1[i]));
+        }
+        if (worst > 1e-13 * scale)
+            fprintf(stderr, "grouped K = %lld: gradient differs by %g (largest %g)\n",
+                    (long long)outputs, worst, scale);
+        CU_ASSERT(scale > 0 && worst <= 1e-13 * scale);
+        CU_ASSERT_EQUAL(sciml_graph_check_gradient(grouped.graph, grouped.loss, 1e-6, &error),
+                        SCIML_OK);
+        CU_ASSERT(error <= 1e-6);
+        sciml_deeponet_graph_free(&grouped);
         sciml_deeponet_graph_free(&dg);
         sciml_deeponet_model_destroy(&model);
     }

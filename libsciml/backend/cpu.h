@@ -138,5 +138,10 @@ void sciml_cpu_gelu_backward(int64_t count, const double *x, const double *y, co
 void sciml_cpu_dense(int64_t n, int64_t k, int64_t columns, const double *a, int64_t lda,
                      const double *b, int64_t ldb, const double *bias, int relu, double *c,
                      int64_t ldc);
+/* C (rows, columns) += A^T B for A (n, rows) and B (n, columns), a reduction over n (the weight
+ * gradient of such a layer): both tall operands read in place, AVX-512 when the processor has
+ * it, OpenBLAS otherwise. Nothing is done when a size is below 1. */
+void sciml_cpu_dense_reduce(int64_t n, int64_t rows, int64_t columns, const double *a, int64_t lda,
+                            const double *b, int64_t ldb, double *c, int64_t ldc);
 
 #endif /* SCIML_BACKEND_CPU_H */

@@ -8,6 +8,7 @@
  * query points are a fixed (P, d) input set once per graph; the sensor values and targets are
  * the per-function tables the shared trainer gathers batch by batch.
  */
+#include "backend/cpu.h"
 #include "models/deeponet_model_internal.h"
 
 #include <cblas.h>
@@ -92,7 +93,23 @@ void sciml_deeponet_graph_free(deeponet_graph *dg) {
  * input (POD: the mean outputs, (P K), no gradient) is added to every row. */
 typedef struct product_state {
     int64_t outputs, points;
+    int thin; /* K = 1 and T small: the thin-layer kernel (see product_thin) */
 } product_state;
+
+/* The trunk features of one output at most this many doubles (128 KiB, within L2): then the
+ * K = 1 product runs as a thin dense layer (sciml_cpu_dense) that reads the tall operands in
+ * place, where OpenBLAS packs B (forward) and gY (backward) on every call, a third of a
+ * 10000-function step. Larger grids stay on OpenBLAS, whose blocking suits them. */
+enum { THIN_TRUNK_LIMIT = 16384 };
+
+static int product_thin(int64_t outputs, int64_t points, int64_t features) {
+    return outputs == 1 && points * features <= THIN_TRUNK_LIMIT;
+}
+
+/* Scratch of the thin path: T^T (p, P), the bias row (P) and gB (max_batch, p). */
+static size_t product_thin_scratch(int64_t points, int64_t features, int64_t max_batch) {
+    return (size_t)(features * points + points + max_batch * features) * sizeof(double);
+}
 
 static sciml_status product_forward(void *state, int input_count, const sciml_tensor_view *inputs,
                                     sciml_tensor_view *out, void *scratch) {
@@ -102,6 +119,16 @@ static sciml_status product_forward(void *state, int input_count, const sciml_te
     const double *b = inputs[0].value, *t = inputs[1].value, *c = inputs[2].value;
     const double *offset = input_count > 3 ? inputs[3].value : NULL; /* POD mean (P K) */
     double *y = out->value;
+    if (s->thin) { /* y (n, P) = b (n, p) T^T (p, P) + (c + offset) */
+        double *transposed = scratch, *row = transposed + p * P;
+        for (int64_t j = 0; j < P; j++) {
+            for (int64_t i = 0; i < p; i++)
+                transposed[i * P + j] = t[j * p + i];
+            row[j] = c[0] + (offset ? offset[j] : 0.0);
+        }
+        sciml_cpu_dense(n, p, P, b, p, transposed, P, row, 0, y, P);
+        return SCIML_OK;
+    }
     if (K == 1) {
         for (int64_t f = 0; f < n; f++)
             for (int64_t j = 0; j < P; j++)
@@ -128,6 +155,17 @@ static sciml_status product_backward(void *state, int input_count, const sciml_t
     const int64_t group = p / K;
     const double *b = inputs[0].value, *t = inputs[1].value;
     double *gb = inputs[0].grad, *gt = inputs[1].grad, *gc = inputs[2].grad;
+    if (s->thin && gb) { /* gB (n, p) += gY (n, P) T (P, p), through scratch */
+        double *part = (double *)scratch + p * P + P;
+        sciml_cpu_dense(n, P, p, out->grad, P, t, p, NULL, 0, part, p);
+        for (int64_t i = 0; i < n * p; i++)
+            gb[i] += part[i];
+        gb = NULL;
+    }
+    if (s->thin && gt) { /* gT (P, p) += gY^T (P, n) B (n, p) */
+        sciml_cpu_dense_reduce(n, P, p, out->grad, P, b, p, gt, p);
+        gt = NULL;
+    }
     for (int64_t k = 0; k < K; k++) {
         const double *gy = out->grad; /* (n, P) of output k */
         if (K > 1) {
@@ -156,52 +194,68 @@ static const sciml_op_def product_op = {"deeponet_product", product_forward, pro
                                         free};
 
 /* ---- the pairs op (unaligned layout) ----------------------------------------------------
- * out (batch, K) from B (batch, p) and T (batch, p), one query point per function:
- * out[f, k] = B[f, g_k] . T[f, g_k] + c_k; backward gB += gY T, gT += gY B, gc += column sums. */
+ * out (batch, Q K) from the branch features B (batch, p) of `batch` functions and the trunk
+ * features T (batch Q, p) of their Q query points each (Q = 1: one triplet per row; Q > 1:
+ * the triplets grouped by function, so the branch runs once per function):
+ *   out[f, q K + k] = B[f, g_k] . T[f Q + q, g_k] + c_k;
+ * backward gB[f] += sum_q gY[f, q] T[f Q + q], gT[f Q + q] += gY[f, q] B[f], gc += sums. */
+typedef struct pairs_state {
+    int64_t per_function; /* Q */
+} pairs_state;
+
 static sciml_status pairs_forward(void *state, int input_count, const sciml_tensor_view *inputs,
                                   sciml_tensor_view *out, void *scratch) {
-    (void)state, (void)input_count, (void)scratch;
-    const int64_t n = inputs[0].shape[0], p = inputs[0].shape[1], K = out->shape[1];
+    (void)input_count, (void)scratch;
+    const int64_t Q = ((const pairs_state *)state)->per_function;
+    const int64_t n = inputs[0].shape[0], p = inputs[0].shape[1], K = out->shape[1] / Q;
     const int64_t group = p / K;
     const double *b = inputs[0].value, *t = inputs[1].value, *c = inputs[2].value;
     for (int64_t f = 0; f < n; f++)
-        for (int64_t k = 0; k < K; k++) {
-            double sum = c[k];
-            for (int64_t i = k * group; i < (k + 1) * group; i++)
-                sum += b[f * p + i] * t[f * p + i];
-            out->value[f * K + k] = sum;
+        for (int64_t q = 0; q < Q; q++) {
+            const double *bf = b + f * p, *tr = t + (f * Q + q) * p;
+            for (int64_t k = 0; k < K; k++) {
+                double sum = c[k];
+                for (int64_t i = k * group; i < (k + 1) * group; i++)
+                    sum += bf[i] * tr[i];
+                out->value[(f * Q + q) * K + k] = sum;
+            }
         }
     return SCIML_OK;
 }
 
 static sciml_status pairs_backward(void *state, int input_count, const sciml_tensor_view *inputs,
                                    const sciml_tensor_view *out, void *scratch) {
-    (void)state, (void)input_count, (void)scratch;
-    const int64_t n = inputs[0].shape[0], p = inputs[0].shape[1], K = out->shape[1];
+    (void)input_count, (void)scratch;
+    const int64_t Q = ((const pairs_state *)state)->per_function;
+    const int64_t n = inputs[0].shape[0], p = inputs[0].shape[1], K = out->shape[1] / Q;
     const int64_t group = p / K;
     const double *b = inputs[0].value, *t = inputs[1].value;
     double *gb = inputs[0].grad, *gt = inputs[1].grad, *gc = inputs[2].grad;
     for (int64_t f = 0; f < n; f++)
-        for (int64_t k = 0; k < K; k++) {
-            const double g = out->grad[f * K + k];
-            for (int64_t i = k * group; gb && i < (k + 1) * group; i++)
-                gb[f * p + i] += g * t[f * p + i];
-            for (int64_t i = k * group; gt && i < (k + 1) * group; i++)
-                gt[f * p + i] += g * b[f * p + i];
-            if (gc)
-                gc[k] += g;
+        for (int64_t q = 0; q < Q; q++) {
+            const int64_t row = f * Q + q;
+            for (int64_t k = 0; k < K; k++) {
+                const double g = out->grad[row * K + k];
+                for (int64_t i = k * group; gb && i < (k + 1) * group; i++)
+                    gb[f * p + i] += g * t[row * p + i];
+                for (int64_t i = k * group; gt && i < (k + 1) * group; i++)
+                    gt[row * p + i] += g * b[f * p + i];
+                if (gc)
+                    gc[k] += g;
+            }
         }
     return SCIML_OK;
 }
 
-static const sciml_op_def pairs_op = {"deeponet_pairs", pairs_forward, pairs_backward, NULL};
+static const sciml_op_def pairs_op = {"deeponet_pairs", pairs_forward, pairs_backward, free};
 
-/* Adds branch, trunk and bias to g; returns the (batch, P K) output node, or (batch, K) for
- * the unaligned layout (point_count 0: points (batch, d), one per function). */
+/* Adds branch, trunk and bias to g; returns the (batch, P K) output node, or (batch, Q K) for
+ * the unaligned layout (point_count 0: points (batch, d), one per function, or (batch, Q, d),
+ * Q = per_function each). */
 static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deeponet_config *c,
-                                int64_t point_count, int64_t max_batch, sciml_node functions,
-                                sciml_node points, sciml_mlp *branch, sciml_mlp *trunk,
-                                sciml_node *modes, sciml_node *offsets) {
+                                int64_t point_count, int64_t per_function, int64_t max_batch,
+                                sciml_node functions, sciml_node points, sciml_mlp *branch,
+                                sciml_mlp *trunk, sciml_node *modes, sciml_node *offsets) {
     const int64_t p = sciml_deeponet_features(c), K = c->outputs;
     if (c->pod && point_count == 0) {
         sciml_error(ctx, SCIML_ERR_UNSUPPORTED,
@@ -226,9 +280,15 @@ static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deep
         t = sciml_activate(g, sciml_mlp_apply(g, trunk, points), c->activation); /* (P, p) */
     }
     if (point_count == 0) {
+        pairs_state *pairs = malloc(sizeof(*pairs));
+        if (!pairs) {
+            sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory");
+            return SCIML_NO_NODE;
+        }
+        pairs->per_function = per_function;
         const sciml_node inputs[3] = {b, t, bias};
-        const int64_t shape[2] = {SCIML_BATCH, K};
-        return sciml_custom(g, &pairs_op, NULL, 3, inputs, 2, shape, 0);
+        const int64_t shape[2] = {SCIML_BATCH, per_function * K};
+        return sciml_custom(g, &pairs_op, pairs, 3, inputs, 2, shape, 0);
     }
     product_state *state = malloc(sizeof(*state));
     if (!state) {
@@ -237,36 +297,43 @@ static sciml_node build_network(sciml_ctx *ctx, sciml_graph *g, const sciml_deep
     }
     state->outputs = K;
     state->points = point_count;
+    state->thin = product_thin(K, point_count, p);
     const sciml_node inputs[4] = {b, t, bias, offset};
     const int64_t shape[2] = {SCIML_BATCH, point_count * K};
-    const size_t scratch = K > 1 ? (size_t)max_batch * (size_t)point_count * sizeof(double) : 0;
+    const size_t scratch = state->thin ? product_thin_scratch(point_count, p, max_batch)
+                           : K > 1     ? (size_t)max_batch * (size_t)point_count * sizeof(double)
+                                       : 0;
     return sciml_custom(g, &product_op, state, c->pod ? 4 : 3, inputs, 2, shape, scratch);
 }
 
 /* The graph with the network's initialisers (branch and trunk returned when not NULL). */
-static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int64_t max_batch,
-                          int with_loss, deeponet_graph *dg, sciml_mlp *branch, sciml_mlp *trunk) {
+static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int64_t per_function,
+                          int64_t max_batch, int with_loss, deeponet_graph *dg, sciml_mlp *branch,
+                          sciml_mlp *trunk) {
     sciml_ctx *ctx = model->ctx;
     const sciml_deeponet_config *c = &model->config;
     sciml_mlp branch_local, trunk_local;
     memset(dg, 0, sizeof(*dg));
     dg->target = dg->loss = dg->modes = dg->offset = SCIML_NO_NODE;
     const int unaligned = point_count == 0; /* then one point per function, a batch input */
-    if (point_count < 0 || max_batch < 1)
-        return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld query points, batch %lld",
-                           (long long)point_count, (long long)max_batch);
+    if (point_count < 0 || max_batch < 1 || per_function < 1 || per_function > (INT64_C(1) << 30))
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "deeponet: %lld query points, %lld per function, batch %lld",
+                           (long long)point_count, (long long)per_function, (long long)max_batch);
     sciml_status status = sciml_graph_create(ctx, &dg->graph);
     if (status)
         return status;
     sciml_graph *g = dg->graph;
     int64_t function_shape[2] = {SCIML_BATCH, c->sensors};
-    int64_t point_shape[2] = {unaligned ? SCIML_BATCH : point_count, c->coordinates};
-    int64_t target_shape[2] = {SCIML_BATCH, (unaligned ? 1 : point_count) * c->outputs};
+    const int grouped = unaligned && per_function > 1; /* points (batch, Q, d) */
+    int64_t point_shape[3] = {unaligned ? SCIML_BATCH : point_count,
+                              grouped ? per_function : c->coordinates, c->coordinates};
+    int64_t target_shape[2] = {SCIML_BATCH, (unaligned ? per_function : point_count) * c->outputs};
     dg->functions = sciml_graph_input(g, "v", 2, function_shape);
-    dg->points = sciml_graph_input(g, "y", 2, point_shape);
-    dg->output = build_network(ctx, g, c, point_count, max_batch, dg->functions, dg->points,
-                               branch ? branch : &branch_local, trunk ? trunk : &trunk_local,
-                               &dg->modes, &dg->offset);
+    dg->points = sciml_graph_input(g, "y", grouped ? 3 : 2, point_shape);
+    dg->output = build_network(ctx, g, c, point_count, per_function, max_batch, dg->functions,
+                               dg->points, branch ? branch : &branch_local,
+                               trunk ? trunk : &trunk_local, &dg->modes, &dg->offset);
     if (with_loss) {
         dg->target = sciml_graph_input(g, "u", 2, target_shape);
         dg->loss = sciml_mse(g, dg->output, dg->target);
@@ -277,7 +344,7 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
         status = sciml_error(ctx, SCIML_ERR_INTERNAL, "deeponet: parameter layout mismatch");
         goto fail;
     }
-    const int64_t point_values = (unaligned ? 1 : point_count) * c->coordinates;
+    const int64_t point_values = (unaligned ? per_function : point_count) * c->coordinates;
     const int64_t row = c->sensors > point_values ? c->sensors : point_values;
     dg->scratch = sciml_alloc_array((size_t)max_batch * (size_t)row, sizeof(double));
     if (!dg->scratch) {
@@ -286,6 +353,7 @@ static sciml_status build(sciml_deeponet_model *model, int64_t point_count, int6
         goto fail;
     }
     dg->point_count = point_count;
+    dg->per_function = unaligned ? per_function : 0;
     dg->max_batch = max_batch;
     if (model->parameter_count)
         memcpy(sciml_graph_params(g), model->params,
@@ -304,7 +372,13 @@ fail:
 
 sciml_status sciml_deeponet_build_graph(sciml_deeponet_model *model, int64_t point_count,
                                         int64_t max_batch, int with_loss, deeponet_graph *dg) {
-    return build(model, point_count, max_batch, with_loss, dg, NULL, NULL);
+    return build(model, point_count, 1, max_batch, with_loss, dg, NULL, NULL);
+}
+
+sciml_status sciml_deeponet_build_unaligned_graph(sciml_deeponet_model *model, int64_t per_function,
+                                                  int64_t max_batch, int with_loss,
+                                                  deeponet_graph *dg) {
+    return build(model, 0, per_function, max_batch, with_loss, dg, NULL, NULL);
 }
 
 sciml_status sciml_deeponet_model_create(sciml_ctx *ctx, const sciml_deeponet_config *config,
@@ -321,7 +395,7 @@ sciml_status sciml_deeponet_model_create(sciml_ctx *ctx, const sciml_deeponet_co
     sciml_train_state_init(&model->state, seed);
     deeponet_graph dg;
     sciml_mlp branch, trunk;
-    if ((status = build(model, 1, 1, 0, &dg, &branch, &trunk)))
+    if ((status = build(model, 1, 1, 1, 0, &dg, &branch, &trunk)))
         goto fail;
     model->parameter_count = sciml_graph_param_count(dg.graph);
     model->params = sciml_alloc_array((size_t)model->parameter_count, sizeof(double));
@@ -708,6 +782,7 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
         .inputs = {dg.functions, dg.target},
         .tables = {functions, values},
         .sample_count = count,
+        .full_batch_in_order = 1,
         .evaluate = evaluate_test,
         .user = &context,
     };

@@ -11,10 +11,12 @@
 typedef struct deeponet_graph {
     sciml_graph *graph;
     int64_t point_count, max_batch;
+    int64_t per_function; /* unaligned: query points per function Q (1: one per row); else 0 */
     sciml_node functions; /* input (batch, m), standardised */
-    sciml_node points;    /* input (P, d), standardised */
-    sciml_node target;    /* input (batch, P K), standardised; SCIML_NO_NODE without a loss */
-    sciml_node output;    /* (batch, P K) standardised predictions */
+    sciml_node points;    /* input (P, d), standardised; unaligned (batch, d) or (batch, Q, d) */
+    sciml_node target;    /* input (batch, P K) (unaligned (batch, Q K)), standardised;
+                             SCIML_NO_NODE without a loss */
+    sciml_node output;    /* (batch, P K) (unaligned (batch, Q K)) standardised predictions */
     sciml_node modes;     /* POD: input (P, p) trunk features; else SCIML_NO_NODE */
     sciml_node offset;    /* POD: input (P K) mean outputs; else SCIML_NO_NODE */
     sciml_node loss;      /* MSE, or SCIML_NO_NODE */
@@ -64,6 +66,12 @@ struct sciml_deeponet_model {
  * points (batch, d) one per function, target and output (batch, K). */
 sciml_status sciml_deeponet_build_graph(sciml_deeponet_model *model, int64_t point_count,
                                         int64_t max_batch, int with_loss, deeponet_graph *dg);
+/* The unaligned graph with the triplets grouped by function: batches of up to max_batch
+ * functions (batch, m), each with its Q = per_function query points (batch, Q, d) and targets
+ * (batch, Q K), so the branch runs once per function. per_function 1 is the P = 0 graph above. */
+sciml_status sciml_deeponet_build_unaligned_graph(sciml_deeponet_model *model, int64_t per_function,
+                                                  int64_t max_batch, int with_loss,
+                                                  deeponet_graph *dg);
 void sciml_deeponet_graph_free(deeponet_graph *dg);
 /* Fits the standardisation (and the training domain) to functions (function_count, m),
  * points (point_count, d) and values (value_rows, K); marks the model normalised. */

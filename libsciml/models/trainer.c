@@ -81,6 +81,9 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
     const double *grads = sciml_graph_grads(g);
     memcpy(last_good, params, (size_t)n_params * sizeof(double));
     state->has_position = 1;
+    /* a full batch in table order: the tables go to the graph once, not every step */
+    const int in_order = problem->full_batch_in_order && batch == count;
+    int uploaded = 0;
 
     while (state->epochs_done < options->epochs) {
         struct timespec t0, t1;
@@ -98,10 +101,15 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
             const int64_t n = count - first < batch ? count - first : batch;
             if ((status = sciml_graph_set_batch(g, n)))
                 goto done;
-            for (int t = 0; t < problem->table_count; t++)
+            for (int t = 0; t < problem->table_count && !in_order; t++)
                 if ((status = sciml_graph_set_input_rows(g, problem->inputs[t], problem->tables[t],
                                                          count, index + first, n)))
                     goto done;
+            for (int t = 0; t < problem->table_count && in_order && !uploaded; t++)
+                if ((status = sciml_graph_set_input(g, problem->inputs[t], problem->tables[t],
+                                                    sciml_graph_count(g, problem->inputs[t]))))
+                    goto done;
+            uploaded = in_order;
             if ((status = sciml_graph_forward(g, problem->loss)) ||
                 (status = sciml_graph_backward(g, problem->loss)))
                 goto done;

@@ -47,6 +47,16 @@ run sciml-cmp points.nc grid.nc
 expect_rc 0 "--points and --grid give the same values"
 check "identical predictions" test "$(rel_l2_of "$T/.stdout" u)" = 0.000000e+00
 
+section "mini-batches: --batch N functions per step"
+run sciml-train deeponet --data train.nc --test test.nc --branch 24,24 --trunk 24,24 \
+    --batch 20 --iterations 2000 --lr 2e-3 --seed 1 -q --log batch_log.jsonl -o batch.nc
+expect_rc 0 "sciml-train deeponet --batch 20"
+check "80 functions in batches of 20: 500 epochs of 4 steps" test "$(wc -l <batch_log.jsonl)" -eq 500
+check "the last step is step 2000" grep -q '"epoch":500,"step":2000,' batch_log.jsonl
+mse=$(tail -1 batch_log.jsonl | sed 's/.*"test_loss":\([^,]*\).*/\1/')
+echo "test MSE after 2000 mini-batch steps: $mse"
+check "test MSE below 1e-3 ($mse)" float_lt "$mse" 1e-3
+
 section "POD trunk: the leading modes of the training outputs"
 run sciml-train deeponet --data train.nc --test test.nc --trunk pod --branch 24,24 \
     --iterations 3000 --lr 2e-3 --seed 1 -q -o pod.nc
@@ -94,6 +104,17 @@ run sciml-cmp unaligned_on_grid.nc test.nc
 error=$(rel_l2_of "$T/.stdout" u)
 echo "unaligned model, aligned test relative L2: $error"
 check "aligned test relative L2 below 0.1 ($error)" float_lt "$error" 0.1
+run sciml-train deeponet --data triplets.nc --branch 24,24 --trunk 24,24 --batch 120 \
+    --iterations 1500 --lr 2e-3 --seed 1 -q --log triplet_log.jsonl -o unaligned_batch.nc
+expect_rc 0 "sciml-train deeponet on triplets, --batch 120"
+check "triplets grouped by function: 10 functions of 12 per step, 250 epochs of 6 steps" \
+    grep -q '"epoch":250,"step":1500,' triplet_log.jsonl
+run sciml-deeponet -m unaligned_batch.nc test.nc unaligned_batch_on_grid.nc
+expect_rc 0 "the mini-batch triplet model predicts on the grid"
+run sciml-cmp unaligned_batch_on_grid.nc test.nc
+error=$(rel_l2_of "$T/.stdout" u)
+echo "unaligned mini-batch model, aligned test relative L2: $error"
+check "aligned test relative L2 below 0.15 ($error)" float_lt "$error" 0.15
 sciml-gen antiderivative --samples 10 --sensors 30 --unaligned 4 --seed 4 |
     sciml-deeponet -m unaligned.nc --query y >triplet_prediction.nc
 check "triplets stream through sciml-deeponet" test $? -eq 0

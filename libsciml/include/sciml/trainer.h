@@ -49,6 +49,10 @@ typedef struct sciml_minibatch_problem {
     sciml_node inputs[SCIML_TRAIN_MAX_TABLES];
     const double *tables[SCIML_TRAIN_MAX_TABLES];
     int64_t sample_count;
+    /* 1 when the loss is a mean over the samples (their order only changes round-off): a full
+     * batch (options->batch >= sample_count) is then uploaded once in table order instead of
+     * gathered in shuffled order every step. 0 (the default) gathers every step. */
+    int full_batch_in_order;
     /* Called after each epoch with the current parameters to fill the report's test_loss
      * and test_error; may be NULL. */
     sciml_status (*evaluate)(void *user, const double *params, sciml_train_report *report);
