@@ -165,11 +165,20 @@ static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_gr
             padded[d] += c->padding;
         }
     }
+    /* Training graphs keep the spectral convolution, the pointwise path, their sum and GELU as
+     * separate nodes (their backward reuses the stored values); prediction graphs fuse them
+     * into one node per layer (the same values to rounding, fewer passes over memory). */
+    const int fuse = fg->target == SCIML_NO_NODE;
     for (int l = 0; l < c->layers; l++) {
+        const sciml_activation act = l + 1 < c->layers ? SCIML_ACT_GELU : SCIML_ACT_IDENTITY;
+        if (fuse) {
+            h = sciml_fourier_layer_apply(ctx, g, &spectral[l], &pointwise[l], act, h);
+            continue;
+        }
         sciml_node k = sciml_spectral_conv_apply(ctx, g, &spectral[l], h);
         sciml_node w = sciml_dense_apply(g, &pointwise[l], h);
         h = sciml_add(g, k, w);
-        if (l + 1 < c->layers)
+        if (act == SCIML_ACT_GELU)
             h = sciml_gelu(g, h);
     }
     if (c->padding > 0) {
