@@ -1,6 +1,6 @@
 /* sciml_cpu_dense (libsciml/backend/cpu_dense.c): C = act(A B + bias) against plain loops on
- * every tile path of the kernel: row counts around the 4-row block, column counts around the
- * 8-wide vectors and the 40-wide blocks (masked tails), padded leading dimensions, with and
+ * every tile path of the kernel: row counts around the 6-row block, column counts around the
+ * 8-wide vectors and the 32-wide blocks (masked tails, uneven splits), padded leading dimensions, with and
  * without bias and ReLU; and the columns of C beyond `columns` are left alone. The sums of
  * products of sciml_cpu_dense_terms (start from C, GELU, k cut into passes) the same way. */
 #include <math.h>
@@ -55,9 +55,9 @@ static void check_shape(sciml_rng *rng, int64_t n, int64_t k, int64_t columns, i
 static void test_dense_against_loops(void) {
     sciml_rng rng;
     sciml_rng_seed(&rng, 42);
-    const int64_t rows[] = {1, 3, 4, 5, 9, 64};
+    const int64_t rows[] = {1, 3, 5, 6, 7, 13, 64};
     const int64_t depths[] = {1, 7, 41, 100};
-    const int64_t widths[] = {1, 7, 8, 9, 20, 40, 41, 87, 100};
+    const int64_t widths[] = {1, 7, 8, 9, 20, 32, 33, 40, 41, 87, 100, 128};
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
         for (size_t p = 0; p < sizeof(depths) / sizeof(depths[0]); p++)
             for (size_t j = 0; j < sizeof(widths) / sizeof(widths[0]); j++)

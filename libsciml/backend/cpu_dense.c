@@ -7,10 +7,12 @@
  * for the paths where N and the k_t are small (tens to a few hundred) and n is large: the
  * layers of an inference pass, and the Fourier layer's fused synthesis (x W + T^T P + b, then
  * GELU, in one pass over its output). OpenBLAS packs A on every call and zeroes C first, which
- * for such shapes costs a third of the time; here each block of 4 rows of every A_t is read in
- * place against the whole of B_t (held in L1/L2), 4 x 40 outputs at a time in 20 AVX-512
+ * for such shapes costs a third of the time; here each block of 6 rows of every A_t is read in
+ * place against the whole of B_t (held in L1/L2), 6 x 32 outputs at a time in 24 AVX-512
  * accumulators started from the bias (or C), and the activation is applied before the single
- * store (GELU on the finished 4 x 40 tile, still in L1). A long k (the Fourier layer's analysis
+ * store (GELU on the finished 6 x 32 tile, still in L1). Columns are cut into blocks of whole
+ * vectors as even as 32 allows (the previous 4 x 40 blocks left 128 columns a last block of 8
+ * that did 4 multiply-adds per 5 loads). A long k (the Fourier layer's analysis
  * products, k = s) is cut into passes of KC rows of B_t so that each piece of B stays in L1
  * while every row block uses it, C carrying the partial sums between passes. Chosen at run
  * time when the processor has AVX-512F; otherwise OpenBLAS with the start and the activation
@@ -83,7 +85,7 @@ static void dense_blas(int64_t n, int64_t columns, int term_count, const sciml_c
 }
 
 #ifdef SCIML_HAVE_AVX512_KERNEL
-enum { VECTORS = 5, WIDTH = 8 * VECTORS, ROWS = 4 };
+enum { VECTORS = 4, WIDTH = 8 * VECTORS, ROWS = 6 };
 
 /* rows (1..ROWS) x up to WIDTH columns; `vectors` zmm per row, the last one masked by `mask`.
  * The terms' a and b point at this block's first row and column. Writes the sums (ReLU'd when
@@ -107,8 +109,9 @@ block(int rows, int vectors, __mmask8 mask, int term_count, const sciml_cpu_term
         const double *a = terms[t].a + row0 * lda, *b = terms[t].b + j0;
         for (int64_t p = 0; p < k; p++) {
             const double *row = b + p * ldb;
-            __m512d bv[VECTORS] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(),
-                                   _mm512_setzero_pd(), _mm512_setzero_pd()};
+            __m512d bv[VECTORS];
+            for (int v = 0; v < VECTORS; v++) /* folded away; quiets -Wmaybe-uninitialized */
+                bv[v] = _mm512_setzero_pd();
 #pragma GCC unroll 8
             for (int v = 0; v < vectors; v++)
                 bv[v] =
@@ -131,6 +134,40 @@ block(int rows, int vectors, __mmask8 mask, int term_count, const sciml_cpu_term
         }
 }
 
+/* One output column with every b_t contiguous (ldb 1): dot products of the rows of the a_t
+ * with the b_t, 8 lanes at a time, ROWS rows at once (independent chains); the activation one
+ * value at a time. */
+__attribute__((target("avx512f"))) static void
+dot_rows(int64_t n, int term_count, const sciml_cpu_term *terms, const double *bias,
+         int accumulate, sciml_cpu_activation activation, double *c, int64_t ldc) {
+    for (int64_t r0 = 0; r0 < n; r0 += ROWS) {
+        const int rows = n - r0 < ROWS ? (int)(n - r0) : ROWS;
+        __m512d lanes[ROWS];
+        for (int r = 0; r < ROWS; r++)
+            lanes[r] = _mm512_setzero_pd();
+        for (int t = 0; t < term_count; t++) {
+            const double *a = terms[t].a + r0 * terms[t].lda, *b = terms[t].b;
+            const int64_t k = terms[t].k, lda = terms[t].lda;
+            for (int64_t p = 0; p < k; p += 8) {
+                const __mmask8 mask = k - p >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (k - p)) - 1u);
+                const __m512d bv = _mm512_maskz_loadu_pd(mask, b + p);
+                for (int r = 0; r < rows; r++)
+                    lanes[r] = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mask, a + r * lda + p), bv,
+                                               lanes[r]);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            double *out = c + (r0 + r) * ldc;
+            double sum = (bias ? bias[0] : 0.0) + (accumulate ? out[0] : 0.0);
+            sum += _mm512_reduce_add_pd(lanes[r]);
+            if (activation == SCIML_CPU_IDENTITY)
+                out[0] = sum;
+            else
+                activate(activation, 1, &sum, out);
+        }
+    }
+}
+
 /* One pass: every row block and column block over all terms. */
 __attribute__((target("avx512f"))) static void
 dense_avx512(int64_t n, int64_t columns, int term_count, const sciml_cpu_term *terms,
@@ -138,10 +175,13 @@ dense_avx512(int64_t n, int64_t columns, int term_count, const sciml_cpu_term *t
              int64_t ldc) {
     double tile[ROWS * WIDTH];
     const int gelu = activation == SCIML_CPU_GELU, relu = activation == SCIML_CPU_RELU;
+    /* the columns in blocks of whole vectors as even as WIDTH allows */
+    const int64_t blocks = (columns + WIDTH - 1) / WIDTH;
+    const int64_t block_width = ((columns + blocks - 1) / blocks + 7) / 8 * 8;
     for (int64_t r0 = 0; r0 < n; r0 += ROWS) {
         const int rows = n - r0 < ROWS ? (int)(n - r0) : ROWS;
-        for (int64_t j0 = 0; j0 < columns; j0 += WIDTH) {
-            const int64_t width = columns - j0 < WIDTH ? columns - j0 : WIDTH;
+        for (int64_t j0 = 0; j0 < columns; j0 += block_width) {
+            const int64_t width = columns - j0 < block_width ? columns - j0 : block_width;
             const int vectors = (int)((width + 7) / 8);
             const int tail = (int)(width - 8 * (vectors - 1));
             const __mmask8 mask = (__mmask8)((1u << tail) - 1u);
@@ -167,10 +207,6 @@ dense_avx512(int64_t n, int64_t columns, int term_count, const sciml_cpu_term *t
                     block(ROWS, 3, mask, term_count, terms, r0, j0, biasj, start, ldc, relu, out,
                           ldo);
                     break;
-                case 4:
-                    block(ROWS, 4, mask, term_count, terms, r0, j0, biasj, start, ldc, relu, out,
-                          ldo);
-                    break;
                 default:
                     block(ROWS, VECTORS, mask, term_count, terms, r0, j0, biasj, start, ldc, relu,
                           out, ldo);
@@ -193,6 +229,13 @@ static void dense_pass(int64_t n, int64_t columns, int term_count, const sciml_c
     /* a load and a bit test: the runtime initialises the CPU model before main (no cached flag,
      * which threads would race on) */
     if (__builtin_cpu_supports("avx512f")) {
+        int contiguous = columns == 1;
+        for (int t = 0; t < term_count; t++)
+            contiguous &= terms[t].ldb == 1 || terms[t].k < 1;
+        if (contiguous) {
+            dot_rows(n, term_count, terms, bias, accumulate, activation, c, ldc);
+            return;
+        }
         dense_avx512(n, columns, term_count, terms, bias, accumulate, activation, c, ldc);
         return;
     }
