@@ -1,7 +1,7 @@
 /* sciml_cpu_dense (libsciml/backend/cpu_dense.c): C = act(A B + bias) against plain loops on
  * every tile path of the kernel: row counts around the 6-row block, column counts around the
- * 8-wide vectors and the 32-wide blocks (masked tails, uneven splits), padded leading dimensions, with and
- * without bias and ReLU; and the columns of C beyond `columns` are left alone. The sums of
+ * 8-wide vectors and the 32-wide blocks (masked tails, uneven splits), padded leading dimensions,
+ * with and without bias and ReLU; and the columns of C beyond `columns` are left alone. The sums of
  * products of sciml_cpu_dense_terms (start from C, GELU, k cut into passes) the same way. */
 #include <math.h>
 #include <stdlib.h>

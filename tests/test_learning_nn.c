@@ -284,8 +284,7 @@ static void test_dense_pair(void) {
         const int64_t x_shape[3] = {2, 35, 5};
         sciml_node x = sciml_graph_param(g, "x", 3, x_shape);
         sciml_dense first, second;
-        CU_ASSERT_EQUAL_FATAL(sciml_dense_create(ctx, g, "first", 5, 7, acts[a], &first),
-                              SCIML_OK);
+        CU_ASSERT_EQUAL_FATAL(sciml_dense_create(ctx, g, "first", 5, 7, acts[a], &first), SCIML_OK);
         CU_ASSERT_EQUAL_FATAL(
             sciml_dense_create(ctx, g, "second", 7, 3, SCIML_ACT_IDENTITY, &second), SCIML_OK);
         sciml_node pair = sciml_dense_pair_apply(ctx, g, &first, &second, x);
@@ -293,9 +292,9 @@ static void test_dense_pair(void) {
         CU_ASSERT_FATAL(pair != SCIML_NO_NODE && separate != SCIML_NO_NODE);
         const int64_t y_shape[3] = {2, 35, 3};
         sciml_node r = sciml_graph_input(g, "r", 3, y_shape);
-        sciml_node loss = sciml_add(
-            g, sciml_sum(g, sciml_mul(g, r, pair), SCIML_ALL_AXES),
-            sciml_scale(g, sciml_sum(g, sciml_square(g, pair), SCIML_ALL_AXES), 0.5));
+        sciml_node loss =
+            sciml_add(g, sciml_sum(g, sciml_mul(g, r, pair), SCIML_ALL_AXES),
+                      sciml_scale(g, sciml_sum(g, sciml_square(g, pair), SCIML_ALL_AXES), 0.5));
         CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
         sciml_rng rng;
         sciml_rng_seed(&rng, 90 + (uint64_t)a);
@@ -321,8 +320,8 @@ static void test_dense_pair(void) {
         CU_ASSERT_EQUAL(sciml_graph_check_gradient(g, loss, 1e-6, &error), SCIML_OK);
         CU_ASSERT(error < 1e-6);
         if (!(error < 1e-6) || !(worst <= 1e-13 * largest))
-            fprintf(stderr, "dense pair, activation %d: forward %g, gradient error %g\n", (int)acts[a],
-                    worst, error);
+            fprintf(stderr, "dense pair, activation %d: forward %g, gradient error %g\n",
+                    (int)acts[a], worst, error);
         sciml_graph_destroy(&g);
         sciml_ctx_destroy(&ctx);
     }

@@ -349,7 +349,8 @@ static double fused_forward_error(const layer_sizes *z, sciml_activation act, ui
     sciml_rng rng;
     sciml_rng_seed(&rng, seed);
     fill_normal(&rng, sciml_graph_params(p.g), sciml_graph_param_count(p.g));
-    const int64_t in_count = batch * sample_size(z, z->ci), out_count = batch * sample_size(z, z->co);
+    const int64_t in_count = batch * sample_size(z, z->ci),
+                  out_count = batch * sample_size(z, z->co);
     double *input = malloc((size_t)in_count * sizeof(double));
     double *fused = malloc((size_t)out_count * sizeof(double));
     double *separate = malloc((size_t)out_count * sizeof(double));
@@ -378,8 +379,10 @@ static double fused_forward_error(const layer_sizes *z, sciml_activation act, ui
  * sizes whose analysis runs in several passes of the dense kernel (s = 300) and channel counts
  * around its 8- and 40-wide column blocks. */
 static void test_fused_forward(void) {
-    const layer_sizes cases[] = {{1, 1, 8, 1, 5, 3, 2},  {1, 1, 300, 1, 7, 5, 41},
-                                 {1, 1, 64, 1, 16, 9, 8}, {2, 6, 8, 3, 5, 2, 3},
+    const layer_sizes cases[] = {{1, 1, 8, 1, 5, 3, 2},
+                                 {1, 1, 300, 1, 7, 5, 41},
+                                 {1, 1, 64, 1, 16, 9, 8},
+                                 {2, 6, 8, 3, 5, 2, 3},
                                  {2, 7, 9, 3, 5, 4, 9}};
     const sciml_spectral_transform transforms[2] = {SCIML_SPECTRAL_FFT, SCIML_SPECTRAL_DIRECT};
     const sciml_activation acts[2] = {SCIML_ACT_IDENTITY, SCIML_ACT_GELU};
@@ -402,8 +405,8 @@ static void test_fused_forward(void) {
 /* Finite differences through the fused node: loss = sum(r y) + sum(y^2)/2 with x, the spectral
  * weight, W and b all parameters. */
 static void test_fused_gradient(void) {
-    const layer_sizes cases[] = {{1, 1, 9, 1, 5, 3, 2}, {1, 1, 10, 1, 3, 2, 3},
-                                 {2, 6, 8, 3, 5, 2, 2}};
+    const layer_sizes cases[] = {
+        {1, 1, 9, 1, 5, 3, 2}, {1, 1, 10, 1, 3, 2, 3}, {2, 6, 8, 3, 5, 2, 2}};
     const sciml_spectral_transform transforms[2] = {SCIML_SPECTRAL_FFT, SCIML_SPECTRAL_DIRECT};
     const sciml_activation acts[2] = {SCIML_ACT_IDENTITY, SCIML_ACT_GELU};
     for (int k = 0; k < 2; k++) {

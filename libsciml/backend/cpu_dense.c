@@ -29,10 +29,10 @@
 #endif
 
 enum {
-    KC = 32,                /* rows of B per pass when the k_t sum to more than SINGLE_PASS */
-    SINGLE_PASS = 256,      /* up to this total k, one pass holds every term */
-    FALLBACK_TILE = 4096,   /* doubles in the OpenBLAS path's row tile */
-    FALLBACK_COLUMNS = 512  /* columns per tile in the OpenBLAS path */
+    KC = 32,               /* rows of B per pass when the k_t sum to more than SINGLE_PASS */
+    SINGLE_PASS = 256,     /* up to this total k, one pass holds every term */
+    FALLBACK_TILE = 4096,  /* doubles in the OpenBLAS path's row tile */
+    FALLBACK_COLUMNS = 512 /* columns per tile in the OpenBLAS path */
 };
 
 /* y (count) = act(z (count)); z and y do not overlap. */
@@ -138,8 +138,8 @@ block(int rows, int vectors, __mmask8 mask, int term_count, const sciml_cpu_term
  * with the b_t, 8 lanes at a time, ROWS rows at once (independent chains); the activation one
  * value at a time. */
 __attribute__((target("avx512f"))) static void
-dot_rows(int64_t n, int term_count, const sciml_cpu_term *terms, const double *bias,
-         int accumulate, sciml_cpu_activation activation, double *c, int64_t ldc) {
+dot_rows(int64_t n, int term_count, const sciml_cpu_term *terms, const double *bias, int accumulate,
+         sciml_cpu_activation activation, double *c, int64_t ldc) {
     for (int64_t r0 = 0; r0 < n; r0 += ROWS) {
         const int rows = n - r0 < ROWS ? (int)(n - r0) : ROWS;
         __m512d lanes[ROWS];
@@ -149,11 +149,12 @@ dot_rows(int64_t n, int term_count, const sciml_cpu_term *terms, const double *b
             const double *a = terms[t].a + r0 * terms[t].lda, *b = terms[t].b;
             const int64_t k = terms[t].k, lda = terms[t].lda;
             for (int64_t p = 0; p < k; p += 8) {
-                const __mmask8 mask = k - p >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (k - p)) - 1u);
+                const __mmask8 mask =
+                    k - p >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (k - p)) - 1u);
                 const __m512d bv = _mm512_maskz_loadu_pd(mask, b + p);
                 for (int r = 0; r < rows; r++)
-                    lanes[r] = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mask, a + r * lda + p), bv,
-                                               lanes[r]);
+                    lanes[r] =
+                        _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mask, a + r * lda + p), bv, lanes[r]);
             }
         }
         for (int r = 0; r < rows; r++) {

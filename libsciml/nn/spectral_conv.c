@@ -263,9 +263,9 @@ static void direct_synthesis(const transform_state *t, sciml_cpu_term extra, con
     const int64_t c = t->channels, s1 = t->size[0], s2 = t->size[1];
     const int64_t m2 = t->modes[1], row = 2 * m2 * c;
     for (int64_t i = 0; i < s1; i++) {
-        const sciml_cpu_term terms[2] = {{2 * m2, t->synthesis, 2 * m2, t->planes + i * row, c},
-                                         {extra.k, extra.a + i * s2 * extra.lda, extra.lda,
-                                          extra.b, extra.ldb}};
+        const sciml_cpu_term terms[2] = {
+            {2 * m2, t->synthesis, 2 * m2, t->planes + i * row, c},
+            {extra.k, extra.a + i * s2 * extra.lda, extra.lda, extra.b, extra.ldb}};
         sciml_cpu_dense_terms(s2, c, extra.k > 0 ? 2 : 1, terms, bias, add, activation,
                               x + i * s2 * c, c);
     }
@@ -633,8 +633,8 @@ static sciml_status layer_backward(void *state, int input_count, const sciml_ten
         }
         if (inputs[1].grad)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)points, (int)ci, (int)co, 1.0,
-                        gy, (int)co, inputs[2].value, (int)co, 1.0, inputs[1].grad + b * points * ci,
-                        (int)ci);
+                        gy, (int)co, inputs[2].value, (int)co, 1.0,
+                        inputs[1].grad + b * points * ci, (int)ci);
         if (inputs[2].grad)
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)ci, (int)co, (int)points, 1.0,
                         x, (int)ci, gy, (int)co, 1.0, inputs[2].grad, (int)co);
@@ -788,8 +788,8 @@ static sciml_node spectral_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_spe
         }
         if (activation != SCIML_ACT_IDENTITY && activation != SCIML_ACT_GELU) {
             sciml_error(ctx, SCIML_ERR_UNSUPPORTED,
-                        "fourier layer '%s': activation %d, expected identity or GELU",
-                        layer->name, (int)activation);
+                        "fourier layer '%s': activation %d, expected identity or GELU", layer->name,
+                        (int)activation);
             return SCIML_NO_NODE;
         }
         if (!(fused = calloc(1, sizeof *fused))) {
@@ -798,8 +798,7 @@ static sciml_node spectral_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_spe
         }
         fused->input_channels = layer->input_channels;
         fused->output_channels = layer->output_channels;
-        fused->activation =
-            activation == SCIML_ACT_GELU ? SCIML_CPU_GELU : SCIML_CPU_IDENTITY;
+        fused->activation = activation == SCIML_ACT_GELU ? SCIML_CPU_GELU : SCIML_CPU_IDENTITY;
     }
     int64_t shape[SCIML_MAX_DIMS];
     const int ndim = sciml_graph_shape(g, x, shape);
@@ -857,9 +856,8 @@ sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
 }
 
 sciml_node sciml_fourier_layer_apply(sciml_ctx *ctx, sciml_graph *g,
-                                     const sciml_spectral_conv *layer,
-                                     const sciml_dense *pointwise, sciml_activation activation,
-                                     sciml_node x) {
+                                     const sciml_spectral_conv *layer, const sciml_dense *pointwise,
+                                     sciml_activation activation, sciml_node x) {
     if (!pointwise) {
         sciml_error(ctx, SCIML_ERR_ARG, "fourier layer: NULL pointwise layer");
         return SCIML_NO_NODE;

@@ -96,9 +96,8 @@ sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
  * sciml_spectral_conv_apply, plus SCIML_ERR_SHAPE (pointwise sizes) and SCIML_ERR_UNSUPPORTED
  * (another activation). */
 sciml_node sciml_fourier_layer_apply(sciml_ctx *ctx, sciml_graph *g,
-                                     const sciml_spectral_conv *layer,
-                                     const sciml_dense *pointwise, sciml_activation activation,
-                                     sciml_node x);
+                                     const sciml_spectral_conv *layer, const sciml_dense *pointwise,
+                                     sciml_activation activation, sciml_node x);
 
 /* Writes the reference initialisation into sciml_graph_params(g) (graph built):
  * every real and imaginary part = U[0, 1) / (c_in c_out). */
