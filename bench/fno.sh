@@ -14,7 +14,8 @@
 # Knobs (defaults): EPOCHS (5), STEP (50: StepLR epochs between halvings), TRAIN (1000),
 # TEST (200), RES (1024), INFER (2000: samples timed at inference), BIG (20000: samples piped
 # for the memory check), FLOAT32 (1: also run PyTorch in float32), PROFILE (1: PyTorch
-# FFT/matmul split), PERF (1: perf profile of one epoch of ours, FFTW vs BLAS, if perf works),
+# FFT/matmul split), PERF (1: perf profiles of one epoch of ours and of the sciml-fno run, FFTW
+# vs GEMM vs GELU, if perf works),
 # CORE (0), SYNTHETIC (0: 1 = synthetic a -> u data instead of `sciml-gen burgers`),
 # TORCH_ONLY (0: 1 = skip libsciml, only the PyTorch half).
 #
@@ -135,8 +136,8 @@ common=(--input a --output u --modes 16 --width 64 --layers 4 --batch 20 --lr 1e
         --weight-decay 1e-4 --step-size "$step" --gamma 0.5 --seed 1 --threads 1)
 
 # Ours ---------------------------------------------------------------------------------------
-rm -f "$out/ours.jsonl" "$out/infer_wall_"*.txt "$out/rss_"*.txt "$out/perf.txt" \
-    "$out/torch_"*.jsonl
+rm -f "$out/ours.jsonl" "$out/infer_wall_"*.txt "$out/infer_cpu_"*.txt "$out/rss_"*.txt \
+    "$out/perf.txt" "$out/perf_infer.txt" "$out/torch_"*.jsonl
 if [[ $torch_only != 1 ]]; then
     note "sciml-train fno, $epochs epochs (step $step) on core $core"
     "${pin[@]}" "$bin/sciml-train" fno --data "$out/train.nc" --test "$out/test.nc" \
@@ -148,8 +149,8 @@ if [[ $torch_only != 1 ]]; then
         -o "$out/test_big.nc"
     for run in 1 2 3; do # best of three (the first also warms the page cache)
         start=$EPOCHREALTIME
-        "${pin[@]}" "$bin/sciml-fno" -m "$out/fno.nc" --batch 20 "$out/test_big.nc" \
-            "$out/pred_big.nc"
+        /usr/bin/time -f "%U %S" -o "$out/infer_cpu_$run.txt" "${pin[@]}" "$bin/sciml-fno" \
+            -m "$out/fno.nc" --batch 20 "$out/test_big.nc" "$out/pred_big.nc"
         echo "$start $EPOCHREALTIME" >"$out/infer_wall_$run.txt"
     done
 
@@ -169,6 +170,11 @@ if [[ $torch_only != 1 ]]; then
             >/dev/null 2>&1 &&
             perf report -i "$out/perf.data" --stdio --no-children --sort dso,sym -q \
                 >"$out/perf.txt" 2>/dev/null || note "perf failed; no FFTW/BLAS split for ours"
+        note "perf: sciml-fno over the $infer inference samples"
+        perf record -q -F 999 -o "$out/perf_infer.data" -- "${pin[@]}" "$bin/sciml-fno" \
+            -m "$out/fno.nc" --batch 20 "$out/test_big.nc" "$out/pred_perf.nc" >/dev/null 2>&1 &&
+            perf report -i "$out/perf_infer.data" --stdio --no-children --sort dso,sym -q \
+                >"$out/perf_infer.txt" 2>/dev/null || note "perf failed on sciml-fno"
     fi
 fi
 
@@ -234,23 +240,28 @@ if not torch_only:
     log = [r for r in read_lines(f"{out}/ours.jsonl") if "epoch" in r and "seconds" in r]
     if not log:
         sys.exit("fno.sh: error: ours.jsonl has no epoch records with 'seconds'")
-    walls = []
+    walls, cpus = [], []
     for run in (1, 2, 3):
         with open(f"{out}/infer_wall_{run}.txt") as stream:
             start, end = (float(v) for v in stream.read().split())
         walls.append(end - start)
+        with open(f"{out}/infer_cpu_{run}.txt") as stream:
+            cpus.append(sum(float(v) for v in stream.read().split()[-2:]))
     ours = {
         "median_epoch_seconds": statistics.median(r["seconds"] for r in log),
         "final_loss": log[-1].get("loss"),
         "final_test_rel_l2": log[-1].get("test_rel_l2"),
         "inference_seconds": min(walls),
         "inference_samples_per_second": infer / min(walls),
+        "inference_cpu_seconds": min(cpus),
+        "inference_samples_per_cpu_second": infer / min(cpus),
         "rss_kib": {str(n): max_rss_kib(f"{out}/rss_{n}.txt") for n in (infer, big)},
     }
-    if os.path.exists(f"{out}/perf.txt"):
-        split = {"fftw": 0.0, "blas": 0.0, "other": 0.0}
+    def perf_split(path):
+        """FFTW / GEMM (OpenBLAS and our dense kernel) / GELU / other shares of a perf report."""
+        split = {"fftw": 0.0, "blas": 0.0, "gelu": 0.0, "other": 0.0}
         symbols = []
-        with open(f"{out}/perf.txt") as stream:
+        with open(path) as stream:
             for line in stream:
                 match = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[\S+\]\s+(.*)", line)
                 if not match:
@@ -258,18 +269,31 @@ if not torch_only:
                 share, dso, symbol = float(match[1]), match[2], match[3].strip()
                 if "fftw" in dso or "fft" in symbol.lower():
                     split["fftw"] += share
-                elif "blas" in dso or "gemm" in symbol:
+                elif ("blas" in dso or "gemm" in symbol or symbol.startswith("dense_")
+                      or symbol.startswith("dot_rows")):
                     split["blas"] += share
+                elif "gelu" in symbol:
+                    split["gelu"] += share
                 else:
                     split["other"] += share
                 symbols.append((share, dso, symbol))
-        ours["perf_fraction"] = {k: v / 100 for k, v in split.items()}
-        ours["perf_top"] = [{"percent": p, "dso": d, "symbol": s} for p, d, s in symbols[:12]]
+        return ({k: v / 100 for k, v in split.items()},
+                [{"percent": p, "dso": d, "symbol": s} for p, d, s in symbols[:12]])
+
+    if os.path.exists(f"{out}/perf.txt"):
+        ours["perf_fraction"], ours["perf_top"] = perf_split(f"{out}/perf.txt")
+    if os.path.exists(f"{out}/perf_infer.txt"):
+        ours["perf_inference_fraction"], ours["perf_inference_top"] = perf_split(
+            f"{out}/perf_infer.txt")
     result["ours"] = ours
     result["epoch_speedup_vs_torch_float64"] = (t64["median_epoch_seconds"]
                                                 / ours["median_epoch_seconds"])
     result["inference_speedup_vs_torch_float64"] = (ours["inference_samples_per_second"]
                                                     / t64["inference_samples_per_second"])
+    if t64.get("inference_cpu_seconds"):
+        torch_cpu_rate = t64["inference_samples"] / t64["inference_cpu_seconds"]
+        result["inference_cpu_speedup_vs_torch_float64"] = (
+            ours["inference_samples_per_cpu_second"] / torch_cpu_rate)
     if "float32" in torch_runs:
         t32 = torch_runs["float32"]
         result["epoch_speedup_vs_torch_float32"] = (t32["median_epoch_seconds"]
@@ -305,19 +329,25 @@ if ours:
     print(f"epoch speedup (torch float64 / ours): {result['epoch_speedup_vs_torch_float64']:.2f}x"
           "   (target >= 1.5x)")
     print(f"inference speedup (ours / torch float64): "
-          f"{result['inference_speedup_vs_torch_float64']:.2f}x   (target >= 2x)")
+          f"{result['inference_speedup_vs_torch_float64']:.2f}x   (target >= 2x; wall, best of 3)")
+    if "inference_cpu_speedup_vs_torch_float64" in result:
+        print(f"inference by process CPU time: ours "
+              f"{ours['inference_samples_per_cpu_second']:.1f} samples/s, torch "
+              f"{t64['inference_samples'] / t64['inference_cpu_seconds']:.1f}: "
+              f"{result['inference_cpu_speedup_vs_torch_float64']:.2f}x")
     if "epoch_speedup_vs_torch_float32" in result:
         print(f"against torch float32: epoch {result['epoch_speedup_vs_torch_float32']:.2f}x, "
               f"inference {result['inference_speedup_vs_torch_float32']:.2f}x")
     rss = ours["rss_kib"]
     print(f"sciml-fno max RSS, piped: {rss[str(infer)] / 1024:.1f} MiB at {infer} samples, "
           f"{rss[str(big)] / 1024:.1f} MiB at {big} samples")
-    if "perf_fraction" in ours:
-        pf = ours["perf_fraction"]
-        print(f"ours (perf, one epoch): FFTW {pf['fftw']:.0%}, BLAS {pf['blas']:.0%}, "
-              f"other {pf['other']:.0%}")
+    for key, what in (("perf_fraction", "one epoch"), ("perf_inference_fraction", "sciml-fno")):
+        if key in ours:
+            pf = ours[key]
+            print(f"ours (perf, {what}): FFTW {pf['fftw']:.0%}, GEMM {pf['blas']:.0%}, "
+                  f"GELU {pf['gelu']:.0%}, other {pf['other']:.0%}")
 print("FFT / GEMM: PyTorch from torch.profiler self CPU time of forward+backward (GEMM = "
       "mm/addmm/bmm + conv); ours from perf over one epoch (FFTW or *fft* symbols / OpenBLAS "
-      "samples).")
+      "and our dense kernel's samples).")
 print(f"wrote {result_path}")
 PYTHON

@@ -310,6 +310,156 @@ static void test_gradient_2d(void) {
     forced_transform = SCIML_SPECTRAL_AUTO;
 }
 
+/* ---- the fused Fourier layer ---------------------------------------------------------------- */
+
+/* One graph with x -> conv and the dense layer pw, both as the fused node and as separate nodes
+ * act(conv(x) + pw(x)). */
+typedef struct fused_pair {
+    sciml_graph *g;
+    sciml_node x, fused, separate;
+    sciml_spectral_conv layer;
+    sciml_dense pointwise;
+} fused_pair;
+
+static void make_fused_pair(sciml_ctx *ctx, const layer_sizes *z, sciml_activation act,
+                            int64_t max_batch, fused_pair *p) {
+    CU_ASSERT_FATAL(sciml_graph_create(ctx, &p->g) == SCIML_OK);
+    p->x = add_input(p->g, z, SCIML_BATCH, 0);
+    CU_ASSERT_EQUAL_FATAL(make_layer(ctx, p->g, z, &p->layer), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        sciml_dense_create(ctx, p->g, "pw", z->ci, z->co, SCIML_ACT_IDENTITY, &p->pointwise),
+        SCIML_OK);
+    p->fused = sciml_fourier_layer_apply(ctx, p->g, &p->layer, &p->pointwise, act, p->x);
+    if (p->fused == SCIML_NO_NODE)
+        fprintf(stderr, "%s\n", sciml_ctx_message(ctx));
+    CU_ASSERT_FATAL(p->fused != SCIML_NO_NODE);
+    sciml_node sum = sciml_add(p->g, sciml_spectral_conv_apply(ctx, p->g, &p->layer, p->x),
+                               sciml_dense_apply(p->g, &p->pointwise, p->x));
+    p->separate = act == SCIML_ACT_GELU ? sciml_gelu(p->g, sum) : sum;
+    CU_ASSERT_FATAL(p->separate != SCIML_NO_NODE);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_build(p->g, max_batch), SCIML_OK);
+}
+
+/* Largest |fused - separate| over 3 samples, relative to the largest |separate|. */
+static double fused_forward_error(const layer_sizes *z, sciml_activation act, uint64_t seed) {
+    sciml_ctx *ctx = make_ctx();
+    fused_pair p;
+    const int64_t batch = 3;
+    make_fused_pair(ctx, z, act, batch, &p);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, seed);
+    fill_normal(&rng, sciml_graph_params(p.g), sciml_graph_param_count(p.g));
+    const int64_t in_count = batch * sample_size(z, z->ci),
+                  out_count = batch * sample_size(z, z->co);
+    double *input = malloc((size_t)in_count * sizeof(double));
+    double *fused = malloc((size_t)out_count * sizeof(double));
+    double *separate = malloc((size_t)out_count * sizeof(double));
+    CU_ASSERT_FATAL(input && fused && separate);
+    fill_normal(&rng, input, in_count);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(p.g, p.x, input, in_count), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_forward(p.g, p.fused), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_forward(p.g, p.separate), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_get_value(p.g, p.fused, fused, out_count), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_get_value(p.g, p.separate, separate, out_count), SCIML_OK);
+    double worst = 0.0, largest = 0.0;
+    for (int64_t i = 0; i < out_count; i++) {
+        worst = fmax(worst, fabs(fused[i] - separate[i]));
+        largest = fmax(largest, fabs(separate[i]));
+    }
+    CU_ASSERT(largest > 0.1);
+    free(input);
+    free(fused);
+    free(separate);
+    sciml_graph_destroy(&p.g);
+    sciml_ctx_destroy(&ctx);
+    return worst / largest;
+}
+
+/* The fused layer against the separate nodes: 1D and 2D, both transforms, identity and GELU,
+ * sizes whose analysis runs in several passes of the dense kernel (s = 300) and channel counts
+ * around its 8- and 40-wide column blocks. */
+static void test_fused_forward(void) {
+    const layer_sizes cases[] = {{1, 1, 8, 1, 5, 3, 2},
+                                 {1, 1, 300, 1, 7, 5, 41},
+                                 {1, 1, 64, 1, 16, 9, 8},
+                                 {2, 6, 8, 3, 5, 2, 3},
+                                 {2, 7, 9, 3, 5, 4, 9}};
+    const sciml_spectral_transform transforms[2] = {SCIML_SPECTRAL_FFT, SCIML_SPECTRAL_DIRECT};
+    const sciml_activation acts[2] = {SCIML_ACT_IDENTITY, SCIML_ACT_GELU};
+    for (int k = 0; k < 2; k++) {
+        forced_transform = transforms[k];
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            for (int a = 0; a < 2; a++) {
+                double error = fused_forward_error(&cases[c], acts[a], 60 + c);
+                CU_ASSERT(error < 1e-13);
+                if (!(error < 1e-13))
+                    fprintf(stderr, "fused %dD %lldx%lld (%s, %s): relative error %g\n",
+                            cases[c].dims, (long long)cases[c].s1, (long long)cases[c].s2,
+                            k ? "direct" : "fft", a ? "gelu" : "identity", error);
+            }
+        }
+    }
+    forced_transform = SCIML_SPECTRAL_AUTO;
+}
+
+/* Finite differences through the fused node: loss = sum(r y) + sum(y^2)/2 with x, the spectral
+ * weight, W and b all parameters. */
+static void test_fused_gradient(void) {
+    const layer_sizes cases[] = {
+        {1, 1, 9, 1, 5, 3, 2}, {1, 1, 10, 1, 3, 2, 3}, {2, 6, 8, 3, 5, 2, 2}};
+    const sciml_spectral_transform transforms[2] = {SCIML_SPECTRAL_FFT, SCIML_SPECTRAL_DIRECT};
+    const sciml_activation acts[2] = {SCIML_ACT_IDENTITY, SCIML_ACT_GELU};
+    for (int k = 0; k < 2; k++) {
+        forced_transform = transforms[k];
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+            for (int a = 0; a < 2; a++) {
+                sciml_ctx *ctx = make_ctx();
+                sciml_graph *g = NULL;
+                CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
+                sciml_node x = add_input(g, &cases[c], 2, 1);
+                sciml_spectral_conv layer;
+                sciml_dense pointwise;
+                CU_ASSERT_EQUAL_FATAL(make_layer(ctx, g, &cases[c], &layer), SCIML_OK);
+                CU_ASSERT_EQUAL_FATAL(sciml_dense_create(ctx, g, "pw", cases[c].ci, cases[c].co,
+                                                         SCIML_ACT_IDENTITY, &pointwise),
+                                      SCIML_OK);
+                sciml_node y = sciml_fourier_layer_apply(ctx, g, &layer, &pointwise, acts[a], x);
+                CU_ASSERT_FATAL(y != SCIML_NO_NODE);
+                int64_t shape[SCIML_MAX_DIMS];
+                const int ndim = sciml_graph_shape(g, y, shape);
+                sciml_node r = sciml_graph_input(g, "r", ndim, shape);
+                sciml_node loss = sciml_add(
+                    g, sciml_sum(g, sciml_mul(g, r, y), SCIML_ALL_AXES),
+                    sciml_scale(g, sciml_sum(g, sciml_square(g, y), SCIML_ALL_AXES), 0.5));
+                CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
+                sciml_rng rng;
+                sciml_rng_seed(&rng, 70 + c);
+                fill_normal(&rng, sciml_graph_params(g), sciml_graph_param_count(g));
+                const int64_t r_count = sciml_graph_count(g, r);
+                double *r_values = malloc((size_t)r_count * sizeof(double));
+                CU_ASSERT_FATAL(r_values != NULL);
+                fill_normal(&rng, r_values, r_count);
+                CU_ASSERT_EQUAL(sciml_graph_set_input(g, r, r_values, r_count), SCIML_OK);
+                double error = INFINITY, largest = 0.0;
+                CU_ASSERT_EQUAL(sciml_graph_check_gradient(g, loss, 1e-6, &error), SCIML_OK);
+                CU_ASSERT_EQUAL(sciml_graph_backward(g, loss), SCIML_OK);
+                const double *grads = sciml_graph_grads(g);
+                for (int64_t i = 0; i < sciml_graph_param_count(g); i++)
+                    largest = fmax(largest, fabs(grads[i]));
+                CU_ASSERT(error < 1e-6);
+                CU_ASSERT(largest > 1.0);
+                if (!(error < 1e-6))
+                    fprintf(stderr, "fused %dD s2=%lld (%s, %s): gradient error %g\n",
+                            cases[c].dims, (long long)cases[c].s2, k ? "direct" : "fft",
+                            a ? "gelu" : "identity", error);
+                free(r_values);
+                sciml_graph_destroy(&g);
+                sciml_ctx_destroy(&ctx);
+            }
+    }
+    forced_transform = SCIML_SPECTRAL_AUTO;
+}
+
 /* ---- resolution invariance and batches ----------------------------------------------------------
  */
 
@@ -546,6 +696,8 @@ int main(void) {
         {"2D forward against direct DFT", test_forward_2d},
         {"1D gradient check (weights and input)", test_gradient_1d},
         {"2D gradient check (weights and input)", test_gradient_2d},
+        {"fused Fourier layer equals the separate nodes", test_fused_forward},
+        {"fused Fourier layer gradient check", test_fused_gradient},
         {"resolution invariance, s and 2s", test_resolution_invariance},
         {"batch 3 equals the first 3 of batch 8", test_batch_consistency},
         {"weight shapes and reference initialisation", test_init_and_shapes},

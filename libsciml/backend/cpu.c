@@ -76,6 +76,11 @@ static void cpu_gemm(int transpose_a, int transpose_b, int64_t m, int64_t n, int
                 a, (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
 }
 
+static void cpu_dense(int64_t rows, int64_t in, int64_t out, const double *x, const double *w,
+                      const double *bias, double *y) {
+    sciml_cpu_dense(rows, in, out, x, in, w, out, bias, 0, y, out);
+}
+
 static void cpu_broadcast_rows(int64_t rows, int64_t n, const double *restrict bias,
                                double *restrict y) {
     for (int64_t r = 0; r < rows; r++)
@@ -496,6 +501,7 @@ static const sciml_backend cpu_backend = {
     .download = cpu_download,
     .fill = cpu_fill,
     .gemm = cpu_gemm,
+    .dense = cpu_dense,
     .broadcast_rows = cpu_broadcast_rows,
     .column_sum = cpu_column_sum,
     .unary_forward = cpu_unary_forward,

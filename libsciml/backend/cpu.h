@@ -74,6 +74,11 @@ typedef struct sciml_backend {
     void (*gemm)(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, double alpha,
                  const double *a, int64_t lda, const double *b, int64_t ldb, double beta, double *c,
                  int64_t ldc);
+    /* y (rows, out) = x (rows, in) w (in, out) + bias (out, may be NULL) in one pass, for thin
+     * w (in and out up to a few hundred): inference graphs' dense layers. The same values as
+     * broadcast_rows and gemm to rounding (another summation order). */
+    void (*dense)(int64_t rows, int64_t in, int64_t out, const double *x, const double *w,
+                  const double *bias, double *y);
     /* y[r, j] = bias[j] for r < rows, j < n (bias pre-broadcast before a beta = 1 gemm). */
     void (*broadcast_rows)(int64_t rows, int64_t n, const double *bias, double *y);
     /* gbias[j] (+)= sum_r gy[r, j]. */
@@ -131,10 +136,35 @@ void sciml_cpu_gelu(int64_t count, const double *x, double *y);
 void sciml_cpu_gelu_backward(int64_t count, const double *x, const double *y, const double *gy,
                              double *gx, int accumulate);
 
+/* Activations the dense kernel applies before its store. */
+typedef enum sciml_cpu_activation {
+    SCIML_CPU_IDENTITY = 0,
+    SCIML_CPU_RELU,
+    SCIML_CPU_GELU /* sciml_cpu_gelu */
+} sciml_cpu_activation;
+
+/* One product A (n, k) B (k, columns) of a sum; row-major, leading dimensions lda, ldb
+ * (borrowed pointers). */
+typedef struct sciml_cpu_term {
+    int64_t k;
+    const double *a;
+    int64_t lda;
+    const double *b;
+    int64_t ldb;
+} sciml_cpu_term;
+
+/* C (n, columns) = act((C when accumulate) + bias + sum_t A_t B_t), bias (columns) or NULL
+ * (zero); C must not overlap any A_t or B_t. For thin B_t (small k_t and columns, large n) on
+ * host memory: an AVX-512 kernel when the processor has it (cpu_dense.c), reading each A_t in
+ * place with no packing and applying the activation before the single store; OpenBLAS on row
+ * tiles otherwise. Long k_t are cut into passes that keep their piece of B_t in L1. */
+void sciml_cpu_dense_terms(int64_t n, int64_t columns, int term_count, const sciml_cpu_term *terms,
+                           const double *bias, int accumulate, sciml_cpu_activation activation,
+                           double *c, int64_t ldc);
+
 /* C (n, columns) = act(A (n, k) B (k, columns) + bias), act ReLU when relu, else identity;
  * bias may be NULL (zero). Row-major with leading dimensions lda, ldb, ldc; C must not overlap
- * A or B. For thin B (small k and columns, large n) on host memory: an AVX-512 kernel when the
- * processor has it (cpu_dense.c), OpenBLAS otherwise. */
+ * A or B. sciml_cpu_dense_terms with one term. */
 void sciml_cpu_dense(int64_t n, int64_t k, int64_t columns, const double *a, int64_t lda,
                      const double *b, int64_t ldb, const double *bias, int relu, double *c,
                      int64_t ldc);

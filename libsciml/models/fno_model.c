@@ -165,11 +165,20 @@ static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_gr
             padded[d] += c->padding;
         }
     }
+    /* Training graphs keep the spectral convolution, the pointwise path, their sum and GELU as
+     * separate nodes (their backward reuses the stored values); prediction graphs fuse them
+     * into one node per layer (the same values to rounding, fewer passes over memory). */
+    const int fuse = fg->target == SCIML_NO_NODE;
     for (int l = 0; l < c->layers; l++) {
+        const sciml_activation act = l + 1 < c->layers ? SCIML_ACT_GELU : SCIML_ACT_IDENTITY;
+        if (fuse) {
+            h = sciml_fourier_layer_apply(ctx, g, &spectral[l], &pointwise[l], act, h);
+            continue;
+        }
         sciml_node k = sciml_spectral_conv_apply(ctx, g, &spectral[l], h);
         sciml_node w = sciml_dense_apply(g, &pointwise[l], h);
         h = sciml_add(g, k, w);
-        if (l + 1 < c->layers)
+        if (act == SCIML_ACT_GELU)
             h = sciml_gelu(g, h);
     }
     if (c->padding > 0) {
@@ -177,8 +186,12 @@ static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_gr
         if (dims == 2)
             h = sciml_slice(g, h, 2, 0, s2);
     }
-    h = sciml_dense_apply(g, &project_hidden, h);
-    h = sciml_dense_apply(g, &project_out, h);
+    if (fuse) { /* the projection head in row tiles: its 128-wide hidden layer stays in cache */
+        h = sciml_dense_pair_apply(ctx, g, &project_hidden, &project_out, h);
+    } else {
+        h = sciml_dense_apply(g, &project_hidden, h);
+        h = sciml_dense_apply(g, &project_out, h);
+    }
     /* decode: u = z * std + mean per channel (broadcast over the trailing axis) */
     h = sciml_mul(g, h, fg->output_std);
     fg->output = sciml_add(g, h, fg->output_mean);

@@ -24,6 +24,8 @@
  */
 #include "sciml/spectral.h"
 
+#include "backend/cpu.h"
+
 #include <cblas.h>
 #include <fftw3.h>
 #include <limits.h>
@@ -39,6 +41,7 @@
 typedef struct direct_tables {
     int references;
     double *last_axis;  /* T2 (2 modes2, size[1]), rows cos theta2, -sin theta2 */
+    double *synthesis;  /* T2^T (size[1], 2 modes2) */
     double *first_axis; /* 2D: T1 (2 R, size[0]), R rows cos theta1, R rows sin theta1 */
 } direct_tables;
 
@@ -46,6 +49,7 @@ static void direct_tables_release(direct_tables *tables) {
     if (!tables || --tables->references > 0)
         return;
     free(tables->last_axis);
+    free(tables->synthesis);
     free(tables->first_axis);
     free(tables);
 }
@@ -67,6 +71,7 @@ typedef struct transform_state {
     fftw_plan inverse_plan;   /* c2r spectrum -> real (clobbers spectrum) */
     direct_tables *tables;    /* direct transforms: shared tables (NULL: FFTW) */
     const double *table;      /* tables->last_axis */
+    const double *synthesis;  /* tables->synthesis */
     const double *table_rows; /* tables->first_axis */
     double *planes;           /* direct: A (size[0], 2 modes2, channels) of one sample */
     double *mixed;            /* direct 2D: [P; Q] (2 R, 2 modes2, channels) */
@@ -190,9 +195,11 @@ static void direct_analysis(transform_state *t, const double *x, double *kept, i
                             int add) {
     const int64_t c = t->channels, s1 = t->size[0], s2 = t->size[1];
     const int64_t m2 = t->modes[1], row = 2 * m2 * c; /* one grid row of A */
-    for (int64_t i = 0; i < s1; i++)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(2 * m2), (int)c, (int)s2, 1.0,
-                    t->table, (int)s2, x + i * s2 * c, (int)c, 0.0, t->planes + i * row, (int)c);
+    for (int64_t i = 0; i < s1; i++) {
+        const sciml_cpu_term term = {s2, t->table, s2, x + i * s2 * c, c};
+        sciml_cpu_dense_terms(2 * m2, c, 1, &term, NULL, 0, SCIML_CPU_IDENTITY, t->planes + i * row,
+                              c);
+    }
     const double *mixed = t->planes; /* 1D: A is already (kept, re/im, c) */
     int64_t rows = 0;
     if (t->dims == 2) {
@@ -220,10 +227,10 @@ static void direct_analysis(transform_state *t, const double *x, double *kept, i
     }
 }
 
-/* kept (kept, c, 2), scaled by w / N when scale_by_weight -> x (s1, s2, c), added when add. */
-static void direct_adjoint(transform_state *t, const double *kept, int scale_by_weight, double *x,
-                           int add) {
-    const int64_t c = t->channels, s1 = t->size[0], s2 = t->size[1];
+/* The planes of the adjoint: A (s1, 2 m2, c) from kept (kept, c, 2), scaled by w / N when
+ * scale_by_weight (in 2D through [P; Q] and the first-axis table). */
+static void direct_planes(transform_state *t, const double *kept, int scale_by_weight) {
+    const int64_t c = t->channels, s1 = t->size[0];
     const int64_t m2 = t->modes[1], row = 2 * m2 * c;
     const int64_t rows = t->dims == 2 ? 2 * t->modes[0] : 0;
     double *mixed = t->dims == 2 ? t->mixed : t->planes;
@@ -247,10 +254,29 @@ static void direct_adjoint(transform_state *t, const double *kept, int scale_by_
     if (t->dims == 2)
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s1, (int)row, (int)(2 * rows),
                     1.0, t->table_rows, (int)s1, t->mixed, (int)row, 0.0, t->planes, (int)row);
-    for (int64_t i = 0; i < s1; i++)
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s2, (int)c, (int)(2 * m2), 1.0,
-                    t->table, (int)s2, t->planes + i * row, (int)c, add ? 1.0 : 0.0, x + i * s2 * c,
-                    (int)c);
+}
+
+/* x (s1, s2, c) = act((x when add) + T2^T A_i + extra_i + bias) per grid row i, A = the planes;
+ * extra (may have k = 0) is a further product whose a is advanced by one grid row per i. */
+static void direct_synthesis(const transform_state *t, sciml_cpu_term extra, const double *bias,
+                             sciml_cpu_activation activation, double *x, int add) {
+    const int64_t c = t->channels, s1 = t->size[0], s2 = t->size[1];
+    const int64_t m2 = t->modes[1], row = 2 * m2 * c;
+    for (int64_t i = 0; i < s1; i++) {
+        const sciml_cpu_term terms[2] = {
+            {2 * m2, t->synthesis, 2 * m2, t->planes + i * row, c},
+            {extra.k, extra.a + i * s2 * extra.lda, extra.lda, extra.b, extra.ldb}};
+        sciml_cpu_dense_terms(s2, c, extra.k > 0 ? 2 : 1, terms, bias, add, activation,
+                              x + i * s2 * c, c);
+    }
+}
+
+/* kept (kept, c, 2), scaled by w / N when scale_by_weight -> x (s1, s2, c), added when add. */
+static void direct_adjoint(transform_state *t, const double *kept, int scale_by_weight, double *x,
+                           int add) {
+    direct_planes(t, kept, scale_by_weight);
+    const sciml_cpu_term none = {0, NULL, 0, NULL, 0};
+    direct_synthesis(t, none, NULL, SCIML_CPU_IDENTITY, x, add);
 }
 
 /* Truncated rfft forward: out (batch, kept, channels, 2) = the kept modes of rfft(x). */
@@ -380,6 +406,17 @@ static double *direct_table(int64_t modes, int64_t points) {
     return table;
 }
 
+/* (cols, rows) copy of a (rows, cols) table, NULL when table is NULL or memory fails. */
+static double *transposed(const double *table, int64_t rows, int64_t cols) {
+    double *copy = table ? sciml_alloc_array((size_t)(rows * cols), sizeof(double)) : NULL;
+    if (!copy)
+        return NULL;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < cols; j++)
+            copy[j * rows + r] = table[r * cols + j];
+    return copy;
+}
+
 /* T1: R rows cos theta1(k1(r), i), then R rows sin theta1(k1(r), i), R = 2 m1. */
 static double *direct_row_table(int64_t m1, int64_t s1) {
     const int64_t rows = 2 * m1;
@@ -420,6 +457,7 @@ static transform_state *transform_create(int dims, const int64_t size[2], const 
         } else if ((t->tables = calloc(1, sizeof *t->tables))) {
             t->tables->references = 1;
             t->tables->last_axis = direct_table(modes[1], size[1]);
+            t->tables->synthesis = transposed(t->tables->last_axis, 2 * modes[1], size[1]);
             if (dims == 2)
                 t->tables->first_axis = direct_row_table(modes[0], size[0]);
         }
@@ -429,9 +467,11 @@ static transform_state *transform_create(int dims, const int64_t size[2], const 
                 sciml_alloc_array((size_t)(4 * modes[0] * 2 * modes[1] * channels), sizeof(double));
         if (t->tables) {
             t->table = t->tables->last_axis;
+            t->synthesis = t->tables->synthesis;
             t->table_rows = t->tables->first_axis;
         }
-        if (!t->table || !t->planes || (dims == 2 && (!t->table_rows || !t->mixed))) {
+        if (!t->table || !t->synthesis || !t->planes ||
+            (dims == 2 && (!t->table_rows || !t->mixed))) {
             transform_destroy(t);
             return NULL;
         }
@@ -507,6 +547,107 @@ static void mix_destroy(void *state) {
 }
 
 static const sciml_op_def mix_op = {"spectral_mix", mix_forward, mix_backward, mix_destroy};
+
+/* ---- the fused Fourier layer: y = act(C(Y) + x W + b) --------------------------------------- *
+ * One node for the synthesis, the pointwise linear path, the bias and the activation: with the
+ * direct transforms each grid row of the output is a single pass of the dense kernel over
+ * [x_row | T2^T] (s2, c_in + 2 m2) times [W; A_i] (c_in + 2 m2, c_out), started from the bias,
+ * activated before the store; with FFTW the irfft is written first and the pointwise product
+ * accumulated onto it. The backward pass recomputes the pre-activation z of one sample at a
+ * time in the graph's scratch (no copy of z is kept between forward and backward):
+ *   gz = act'(z) gy,   gY += C^T gz,   gx += gz W^T,   gW += x^T gz,   gb += sum_rows gz. */
+
+typedef struct layer_state {
+    transform_state *t; /* the synthesis (c_out channels), owned */
+    int64_t input_channels, output_channels;
+    sciml_cpu_activation activation;
+} layer_state;
+
+static void layer_destroy(void *state) {
+    layer_state *l = state;
+    if (!l)
+        return;
+    transform_destroy(l->t);
+    free(l);
+}
+
+/* z or y of one sample: out (points, c_out) = act(C(Y) + x W + b). */
+static void layer_sample(layer_state *l, const double *kept, const double *x, const double *weight,
+                         const double *bias, sciml_cpu_activation activation, double *out) {
+    transform_state *t = l->t;
+    const int64_t ci = l->input_channels, co = l->output_channels;
+    if (t->table) {
+        direct_planes(t, kept, 1);
+        const sciml_cpu_term pointwise = {ci, x, ci, weight, co};
+        direct_synthesis(t, pointwise, bias, activation, out, 0);
+        return;
+    }
+    scatter(t, kept, 0);
+    fftw_execute(t->inverse_plan);
+    transpose(t->real, co, t->points, t->real_stride, out, co, 0);
+    const sciml_cpu_term pointwise = {ci, x, ci, weight, co};
+    sciml_cpu_dense_terms(t->points, co, 1, &pointwise, bias, 1, activation, out, co);
+}
+
+/* inputs: Y (batch, kept, c_out, 2), x (batch, ..., c_in), W (c_in, c_out), b (c_out). */
+static sciml_status layer_forward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                  sciml_tensor_view *out, void *scratch) {
+    (void)input_count, (void)scratch;
+    layer_state *l = state;
+    const transform_state *t = l->t;
+    const int64_t ci = l->input_channels, co = l->output_channels;
+    const int64_t batch = out->count / (t->points * co);
+    for (int64_t b = 0; b < batch; b++)
+        layer_sample(l, inputs[0].value + b * t->kept * co * 2,
+                     inputs[1].value + b * t->points * ci, inputs[2].value, inputs[3].value,
+                     l->activation, out->value + b * t->points * co);
+    return SCIML_OK;
+}
+
+static sciml_status layer_backward(void *state, int input_count, const sciml_tensor_view *inputs,
+                                   const sciml_tensor_view *out, void *scratch) {
+    (void)input_count;
+    layer_state *l = state;
+    transform_state *t = l->t;
+    const int64_t ci = l->input_channels, co = l->output_channels, points = t->points;
+    const int64_t batch = out->count / (points * co);
+    double *z = scratch, *gz = z + points * co; /* (points, c_out) each, one sample */
+    for (int64_t b = 0; b < batch; b++) {
+        const double *x = inputs[1].value + b * points * ci;
+        const double *gy = out->grad + b * points * co;
+        if (l->activation == SCIML_CPU_GELU) {
+            layer_sample(l, inputs[0].value + b * t->kept * co * 2, x, inputs[2].value,
+                         inputs[3].value, SCIML_CPU_IDENTITY, z);
+            sciml_cpu_gelu_backward(points * co, z, out->value + b * points * co, gy, gz, 0);
+            gy = gz;
+        }
+        if (inputs[0].grad) {
+            double *g_kept = inputs[0].grad + b * t->kept * co * 2;
+            if (t->table) {
+                direct_analysis(t, gy, g_kept, 1, 1);
+            } else {
+                transpose(gy, points, co, co, t->real, t->real_stride, 0);
+                fftw_execute(t->forward_plan);
+                gather(t, g_kept, 1);
+            }
+        }
+        if (inputs[1].grad)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)points, (int)ci, (int)co, 1.0,
+                        gy, (int)co, inputs[2].value, (int)co, 1.0,
+                        inputs[1].grad + b * points * ci, (int)ci);
+        if (inputs[2].grad)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)ci, (int)co, (int)points, 1.0,
+                        x, (int)ci, gy, (int)co, 1.0, inputs[2].grad, (int)co);
+        if (inputs[3].grad)
+            for (int64_t p = 0; p < points; p++)
+                for (int64_t o = 0; o < co; o++)
+                    inputs[3].grad[o] += gy[p * co + o];
+    }
+    return SCIML_OK;
+}
+
+static const sciml_op_def layer_op = {"fourier_layer", layer_forward, layer_backward,
+                                      layer_destroy};
 
 /* ---- the layer ------------------------------------------------------------------------------ */
 
@@ -622,8 +763,10 @@ static sciml_status check_input(sciml_ctx *ctx, sciml_graph *g, const sciml_spec
     return SCIML_OK;
 }
 
-sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
-                                     const sciml_spectral_conv *layer, sciml_node x) {
+/* The spectral convolution of x alone (pointwise NULL), or the fused Fourier layer. */
+static sciml_node spectral_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_spectral_conv *layer,
+                                 sciml_node x, const sciml_dense *pointwise,
+                                 sciml_activation activation) {
     if (!g || !layer) {
         sciml_error(ctx, SCIML_ERR_ARG, "spectral conv: NULL argument");
         return SCIML_NO_NODE;
@@ -631,6 +774,32 @@ sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
     int64_t size[2], modes[2];
     if (check_input(ctx, g, layer, x, size, modes) != SCIML_OK)
         return SCIML_NO_NODE;
+    layer_state *fused = NULL;
+    if (pointwise) {
+        if (pointwise->input_size != layer->input_channels ||
+            pointwise->output_size != layer->output_channels) {
+            sciml_error(ctx, SCIML_ERR_SHAPE,
+                        "fourier layer '%s': the pointwise layer maps %lld to %lld channels, "
+                        "expected %lld to %lld",
+                        layer->name, (long long)pointwise->input_size,
+                        (long long)pointwise->output_size, (long long)layer->input_channels,
+                        (long long)layer->output_channels);
+            return SCIML_NO_NODE;
+        }
+        if (activation != SCIML_ACT_IDENTITY && activation != SCIML_ACT_GELU) {
+            sciml_error(ctx, SCIML_ERR_UNSUPPORTED,
+                        "fourier layer '%s': activation %d, expected identity or GELU", layer->name,
+                        (int)activation);
+            return SCIML_NO_NODE;
+        }
+        if (!(fused = calloc(1, sizeof *fused))) {
+            sciml_error(ctx, SCIML_ERR_NOMEM, "fourier layer '%s': out of memory", layer->name);
+            return SCIML_NO_NODE;
+        }
+        fused->input_channels = layer->input_channels;
+        fused->output_channels = layer->output_channels;
+        fused->activation = activation == SCIML_ACT_GELU ? SCIML_CPU_GELU : SCIML_CPU_IDENTITY;
+    }
     int64_t shape[SCIML_MAX_DIMS];
     const int ndim = sciml_graph_shape(g, x, shape);
     const int64_t kept = layer->dims == 2 ? 2 * modes[0] * modes[1] : modes[1];
@@ -643,6 +812,7 @@ sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
                 : NULL;
     mix_state *mix = inverse ? calloc(1, sizeof *mix) : NULL;
     if (!mix) {
+        free(fused);
         transform_destroy(forward);
         transform_destroy(inverse);
         sciml_error(ctx, SCIML_ERR_NOMEM,
@@ -658,6 +828,7 @@ sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
     const int64_t spectrum_in[4] = {shape[0], kept, ci, 2};
     sciml_node x_kept = sciml_custom(g, &rfft_op, forward, 1, &x, 4, spectrum_in, 0);
     if (x_kept == SCIML_NO_NODE) {
+        free(fused);
         free(mix);
         transform_destroy(inverse);
         return SCIML_NO_NODE;
@@ -666,11 +837,32 @@ sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
     const sciml_node mix_inputs[2] = {x_kept, layer->weight};
     sciml_node y_kept = sciml_custom(g, &mix_op, mix, 2, mix_inputs, 4, spectrum_out, 0);
     if (y_kept == SCIML_NO_NODE) {
+        free(fused);
         transform_destroy(inverse);
         return SCIML_NO_NODE;
     }
     shape[ndim - 1] = co;
-    return sciml_custom(g, &irfft_op, inverse, 1, &y_kept, ndim, shape, 0);
+    if (!fused)
+        return sciml_custom(g, &irfft_op, inverse, 1, &y_kept, ndim, shape, 0);
+    fused->t = inverse;
+    const sciml_node layer_inputs[4] = {y_kept, x, pointwise->weight, pointwise->bias};
+    const size_t scratch = (size_t)(2 * inverse->points * co) * sizeof(double); /* z, gz */
+    return sciml_custom(g, &layer_op, fused, 4, layer_inputs, ndim, shape, scratch);
+}
+
+sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
+                                     const sciml_spectral_conv *layer, sciml_node x) {
+    return spectral_apply(ctx, g, layer, x, NULL, SCIML_ACT_IDENTITY);
+}
+
+sciml_node sciml_fourier_layer_apply(sciml_ctx *ctx, sciml_graph *g,
+                                     const sciml_spectral_conv *layer, const sciml_dense *pointwise,
+                                     sciml_activation activation, sciml_node x) {
+    if (!pointwise) {
+        sciml_error(ctx, SCIML_ERR_ARG, "fourier layer: NULL pointwise layer");
+        return SCIML_NO_NODE;
+    }
+    return spectral_apply(ctx, g, layer, x, pointwise, activation);
 }
 
 sciml_status sciml_spectral_conv_init(sciml_ctx *ctx, sciml_graph *g,

@@ -55,6 +55,13 @@ sciml_status sciml_dense_create(sciml_ctx *ctx, sciml_graph *g, const char *name
 /* y = act(x W + b) for x of shape (..., input_size); SCIML_NO_NODE on error (message on the
  * graph's context). */
 sciml_node sciml_dense_apply(sciml_graph *g, const sciml_dense *layer, sciml_node x);
+/* second(first(x)) in one node: h = act1(x W1 + b1), y = h W2 + b2, with act1 identity, ReLU
+ * or GELU and second's activation identity. The same values as two sciml_dense_apply calls to
+ * rounding, but h exists only for a tile of rows at a time (it never goes to memory): meant for
+ * inference graphs (the FNO projection head); the backward pass recomputes h per tile.
+ * SCIML_NO_NODE on error (SCIML_ERR_SHAPE, SCIML_ERR_UNSUPPORTED; message on ctx). */
+sciml_node sciml_dense_pair_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_dense *first,
+                                  const sciml_dense *second, sciml_node x);
 /* Writes initial values for the layer into sciml_graph_params(g) (graph built). */
 sciml_status sciml_dense_init(sciml_ctx *ctx, sciml_graph *g, const sciml_dense *layer,
                               sciml_init init, sciml_rng *rng);

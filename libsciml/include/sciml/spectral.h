@@ -83,6 +83,22 @@ sciml_status sciml_spectral_conv_create(sciml_ctx *ctx, sciml_graph *g, const ch
 sciml_node sciml_spectral_conv_apply(sciml_ctx *ctx, sciml_graph *g,
                                      const sciml_spectral_conv *layer, sciml_node x);
 
+/* The whole Fourier layer in one node: y = act(K(x) + x W + b), with K the spectral
+ * convolution of `layer`, W and b the parameters of `pointwise` (a dense layer c_in -> c_out
+ * made with sciml_dense_create; its own activation is not used) and act SCIML_ACT_IDENTITY or
+ * SCIML_ACT_GELU. The same values, to rounding, as
+ *   act(sciml_add(sciml_spectral_conv_apply(x), sciml_dense_apply(pointwise, x)))
+ * with fewer passes over memory: the synthesis (inverse transform), the pointwise product, the
+ * bias and the activation are one pass of the dense kernel over the output, and no separate
+ * node holds K(x), x W + b or their sum. Differentiable; the backward pass recomputes the
+ * pre-activation one sample at a time (nothing is stored for it), which makes it slower than
+ * the separate nodes' backward: meant for inference graphs. Errors as for
+ * sciml_spectral_conv_apply, plus SCIML_ERR_SHAPE (pointwise sizes) and SCIML_ERR_UNSUPPORTED
+ * (another activation). */
+sciml_node sciml_fourier_layer_apply(sciml_ctx *ctx, sciml_graph *g,
+                                     const sciml_spectral_conv *layer, const sciml_dense *pointwise,
+                                     sciml_activation activation, sciml_node x);
+
 /* Writes the reference initialisation into sciml_graph_params(g) (graph built):
  * every real and imaginary part = U[0, 1) / (c_in c_out). */
 sciml_status sciml_spectral_conv_init(sciml_ctx *ctx, sciml_graph *g,
