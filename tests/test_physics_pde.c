@@ -460,6 +460,37 @@ static void test_transforms(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* sciml_pde_relative_error: the plain relative L2 error for u; Kovasznay's pressure (fixed
+ * only up to a constant) mean-free, so a shifted field has error 0 there and not in u. */
+static void test_relative_error(void) {
+    sciml_ctx *ctx = make_ctx();
+    sciml_pde pde;
+    CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, "kovasznay", &pde), SCIML_OK);
+    CU_ASSERT_EQUAL(pde.up_to_constant, 1u << 2);
+    enum { N = 5 };
+    double ref[N * 3], u[N * 3];
+    for (int i = 0; i < N; i++)
+        for (int c = 0; c < 3; c++) {
+            ref[i * 3 + c] = sin(1.0 + i + 2.0 * c);
+            u[i * 3 + c] = ref[i * 3 + c] + 7.0; /* shifted by a constant */
+        }
+    double num = 0, den = 0;
+    for (int i = 0; i < N; i++) {
+        num += 49.0;
+        den += ref[i * 3] * ref[i * 3];
+    }
+    SCIML_ASSERT_CLOSE(sciml_pde_relative_error(&pde, 0, N, u, 3, ref, 3), sqrt(num / den), 1e-12);
+    SCIML_ASSERT_CLOSE(sciml_pde_relative_error(&pde, 2, N, u + 2, 3, ref + 2, 3), 0.0, 1e-14);
+    u[3 * 1 + 2] += 0.1; /* not a constant: p's error is that of the mean-free difference */
+    double e = sciml_pde_relative_error(&pde, 2, N, u + 2, 3, ref + 2, 3);
+    CU_ASSERT(e > 1e-3);
+    CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, "burgers", &pde), SCIML_OK);
+    CU_ASSERT_EQUAL(pde.up_to_constant, 0u);
+    const double zero[2] = {0, 0}, v[2] = {3, 4};
+    SCIML_ASSERT_CLOSE(sciml_pde_relative_error(&pde, 0, 2, v, 1, zero, 1), 5.0, 1e-15);
+    sciml_ctx_destroy(&ctx);
+}
+
 int main(void) {
     const sciml_test_case cases[] = {{"Sobol (0, m, 2)-net and strata", test_sobol_net},
                                      {"LHS strata, grid centres, uniform", test_lhs_grid_uniform},
@@ -469,6 +500,7 @@ int main(void) {
                                      {"residuals vanish on exact solutions", test_residuals_vanish},
                                      {"Cole-Hopf vs spectral solver", test_cole_hopf},
                                      {"hard-constraint transforms", test_transforms},
+                                     {"relative error, mean-free pressure", test_relative_error},
                                      {NULL, NULL}};
     return sciml_test_main("pde", cases);
 }

@@ -392,9 +392,10 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
                     final->coefficient_names[config.unknown], final->coefficients[config.unknown]);
         if (have_errors)
             for (int c = 0; c < final->output_count; c++)
-                fprintf(stderr, "%s: relative L2 error%s%s against the %s solution: %.4e\n",
+                fprintf(stderr, "%s: relative L2 error%s%s%s against the %s solution: %.4e\n",
                         tool_name(), final->output_count > 1 ? " of " : "",
                         final->output_count > 1 ? final->output_names[c] : "",
+                        (final->up_to_constant >> c) & 1u ? " (mean-free)" : "",
                         strcmp(final->name, "burgers") ? "exact" : "Cole-Hopf reference",
                         errors[c]);
     }

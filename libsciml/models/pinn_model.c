@@ -954,15 +954,9 @@ sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const d
         status = sciml_pde_solution(model->ctx, &model->pde, count, points, ref);
     if (!status)
         status = sciml_pinn_evaluate(model, count, points, u, NULL);
-    for (int c = 0; !status && c < outputs; c++) {
-        double num = 0, den = 0;
-        for (int64_t i = 0; i < count; i++) {
-            double e = u[i * outputs + c] - ref[i * outputs + c];
-            num += e * e;
-            den += ref[i * outputs + c] * ref[i * outputs + c];
-        }
-        relative_l2[c] = sqrt(num / (den > 0 ? den : 1));
-    }
+    for (int c = 0; !status && c < outputs; c++)
+        relative_l2[c] =
+            sciml_pde_relative_error(&model->pde, c, count, u + c, outputs, ref + c, outputs);
     free(u);
     free(ref);
     return status;

@@ -83,6 +83,7 @@ typedef struct sciml_pde {
     int has_solution;       /* exact or reference solution available */
     unsigned learnable;     /* bit k: coefficient k may be a trainable parameter */
     int time_axis;          /* input that is time, or -1 */
+    unsigned up_to_constant; /* bit c: output c is fixed only up to a constant (Kovasznay p) */
 } sciml_pde;
 
 /* Names of every problem, comma separated ("burgers, poisson1d, ..."). */
@@ -114,6 +115,14 @@ void sciml_pde_condition_target(const sciml_pde *pde, int condition, int64_t cou
  * SCIML_ERR_STATE when the problem has none. */
 sciml_status sciml_pde_solution(sciml_ctx *ctx, const sciml_pde *pde, int64_t count,
                                 const double *points, double *out);
+
+/* Relative L2 error sqrt(sum_i (u_i - r_i)^2 / sum_i r_i^2) of output `output` over count
+ * points, u_i = u[i * u_stride] and r_i = ref[i * ref_stride] (pass u + output for a
+ * (count, outputs) array). An output fixed only up to a constant (bit `output` of
+ * up_to_constant) is compared mean-free: u_i - mean u against r_i - mean r. A zero reference
+ * gives the L2 norm of the difference. */
+double sciml_pde_relative_error(const sciml_pde *pde, int output, int64_t count, const double *u,
+                                int64_t u_stride, const double *ref, int64_t ref_stride);
 
 /* ---- Hard constraints through an output transform ------------------------------------------
  * The network output N enters as u = A(x) + D(x) N(x): the lift A meets the Dirichlet and

@@ -133,7 +133,8 @@ void sciml_pinn_last_progress(const sciml_pinn *model, sciml_pinn_progress *prog
 sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double *points, double *u,
                                  double *residual);
 /* sqrt(sum (u - ref)^2 / sum ref^2) of each output (relative_l2 has output_count entries)
- * against the problem's exact or reference solution at points (count, d). */
+ * against the problem's exact or reference solution at points (count, d); mean-free for an
+ * output fixed only up to a constant (Kovasznay p, sciml_pde_relative_error). */
 sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const double *points,
                                        double *relative_l2);
 
