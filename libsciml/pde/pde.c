@@ -1,6 +1,9 @@
-/* The PDE problems of sciml/pde.h: defaults, residuals on the Taylor streams, condition targets
- * and exact solutions. The equations are listed in the header; each residual below is written
- * as the header states it, term by term, with graph ops on (rows, 1) columns. */
+/* The PDE problems of sciml/pde.h: defaults, residuals on the Taylor streams, condition targets,
+ * exact solutions and hard-constraint transforms. The equations are listed in the header; each
+ * residual below is written as the header states it, term by term, with graph ops on (rows, 1)
+ * columns. A transform's lift A and distance D are built as jets (value, gradient, Hessian at
+ * one point) from one-input factors by the product rule, then spread onto the streams a Taylor
+ * spec asks for. */
 #include "sciml/pde.h"
 
 #include <math.h>
