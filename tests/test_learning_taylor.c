@@ -2,7 +2,8 @@
  * u_x, u_y, u_xx, u_yy, u_xy of a one-unit network against closed forms; the same streams of a
  * random 2-[8,8]-1 network (tanh and sin) against central finite differences of its value;
  * stream layout of value-only and first-order specs; the finite-difference check of the
- * parameter gradient of a Burgers-type residual loss mean((u_t + u u_x - nu u_xx)^2). */
+ * parameter gradient of a Burgers-type residual loss mean((u_t + u u_x - nu u_xx)^2); the
+ * product rule of sciml_taylor_product against finite differences and its gradient check. */
 #include "sciml/taylor.h"
 #include "testutil.h"
 
@@ -260,6 +261,104 @@ static void test_residual_gradient_sin(void) {
     check_residual_gradient(SCIML_ACT_SIN);
 }
 
+/* sciml_taylor_product of two networks a, b (2-[6]-1, in one graph) on every stream of a
+ * two-input spec: its streams equal central differences of the product of their values
+ * (h = 1e-4); the parameter gradient of mean(c^2) over all streams passes the
+ * finite-difference check; operands of different shapes are refused. */
+enum { PRODUCT_COUNT = 40 };
+
+static void product_streams(sciml_graph *g, const sciml_taylor_spec *spec, sciml_node x,
+                            sciml_node c, const double *points, double *out) {
+    int streams = sciml_taylor_stream_count(spec);
+    double stacked[6 * PRODUCT_COUNT * 2];
+    sciml_taylor_seed(spec, PRODUCT_COUNT, points, stacked);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, x, stacked, streams * PRODUCT_COUNT * 2), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_forward(g, c), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_graph_get_value(g, c, out, streams * PRODUCT_COUNT), SCIML_OK);
+}
+
+static void test_product(void) {
+    sciml_ctx *ctx = make_ctx();
+    sciml_graph *g = NULL;
+    CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
+    sciml_taylor_spec spec;
+    sciml_taylor_spec_init(&spec, 2);
+    sciml_taylor_spec_add_second(&spec, 0, 0);
+    sciml_taylor_spec_add_second(&spec, 0, 1);
+    sciml_taylor_spec_add_second(&spec, 1, 1);
+    int streams = sciml_taylor_stream_count(&spec);
+    int64_t shape[3] = {streams, PRODUCT_COUNT, 2}, hidden[1] = {6};
+    sciml_node x = sciml_graph_input(g, "x", 3, shape);
+    sciml_mlp a, b;
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "a", 2, 1, hidden, 1, SCIML_ACT_TANH, &a),
+                          SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_create(ctx, g, "b", 2, 1, hidden, 1, SCIML_ACT_SIN, &b),
+                          SCIML_OK);
+    sciml_node ya = sciml_taylor_mlp_apply(ctx, g, &a, &spec, x);
+    sciml_node yb = sciml_taylor_mlp_apply(ctx, g, &b, &spec, x);
+    sciml_node c = sciml_taylor_product(ctx, g, &spec, ya, yb);
+    CU_ASSERT_FATAL(c != SCIML_NO_NODE);
+    int64_t c_shape[SCIML_MAX_DIMS];
+    CU_ASSERT_EQUAL(sciml_graph_shape(g, c, c_shape), 3);
+    CU_ASSERT_EQUAL(c_shape[0], streams);
+    sciml_node loss = sciml_mean(g, sciml_square(g, c), SCIML_ALL_AXES);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 21);
+    CU_ASSERT_EQUAL(sciml_mlp_init(ctx, g, &a, SCIML_INIT_AUTO, &rng), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_mlp_init(ctx, g, &b, SCIML_INIT_AUTO, &rng), SCIML_OK);
+    double *p = sciml_graph_params(g);
+    for (int64_t i = 0; i < sciml_graph_param_count(g); i++)
+        p[i] += 0.3 * sciml_rng_normal(&rng);
+    double points[2 * PRODUCT_COUNT], value[PRODUCT_COUNT * 6];
+    for (int i = 0; i < 2 * PRODUCT_COUNT; i++)
+        points[i] = 2 * sciml_rng_uniform(&rng) - 1;
+    product_streams(g, &spec, x, c, points, value);
+    /* the value stream at points shifted by (i h, j h), i, j in -1..1 */
+    const double h = 1e-4;
+    double shifted[2 * PRODUCT_COUNT], at[3][3][PRODUCT_COUNT], out[6 * PRODUCT_COUNT];
+    for (int i = -1; i <= 1; i++)
+        for (int j = -1; j <= 1; j++) {
+            for (int r = 0; r < PRODUCT_COUNT; r++) {
+                shifted[2 * r] = points[2 * r] + i * h;
+                shifted[2 * r + 1] = points[2 * r + 1] + j * h;
+            }
+            product_streams(g, &spec, x, c, shifted, out);
+            memcpy(at[i + 1][j + 1], out, sizeof at[0][0]);
+        }
+    double worst = 0;
+    for (int r = 0; r < PRODUCT_COUNT; r++) {
+        double fd[6] = {at[1][1][r],
+                        (at[2][1][r] - at[0][1][r]) / (2 * h),
+                        (at[1][2][r] - at[1][0][r]) / (2 * h),
+                        (at[2][1][r] - 2 * at[1][1][r] + at[0][1][r]) / (h * h),
+                        (at[2][2][r] - at[2][0][r] - at[0][2][r] + at[0][0][r]) / (4 * h * h),
+                        (at[1][2][r] - 2 * at[1][1][r] + at[1][0][r]) / (h * h)};
+        for (int k = 0; k < 6; k++) {
+            double error = fabs(fd[k] - value[k * PRODUCT_COUNT + r]) / fmax(1.0, fabs(fd[k]));
+            worst = fmax(worst, error);
+            CU_ASSERT(error < (k < 3 ? 1e-7 : 1e-5));
+        }
+    }
+    CU_ASSERT(worst > 0);
+    double error = 1;
+    CU_ASSERT_EQUAL(sciml_graph_check_gradient(g, loss, 1e-6, &error), SCIML_OK);
+    CU_ASSERT(error < 1e-6);
+    sciml_graph_destroy(&g);
+    /* operands of different shapes */
+    CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
+    int64_t other[3] = {streams, PRODUCT_COUNT, 2};
+    sciml_node one = sciml_graph_input(g, "one", 3, shape);
+    sciml_node two = sciml_graph_input(g, "two", 3, other);
+    shape[2] = 1;
+    sciml_node three = sciml_graph_input(g, "three", 3, shape);
+    CU_ASSERT_EQUAL(sciml_taylor_product(ctx, g, &spec, one, three), SCIML_NO_NODE);
+    CU_ASSERT(strstr(sciml_ctx_message(ctx), "taylor_product") != NULL);
+    CU_ASSERT(sciml_taylor_product(ctx, g, &spec, one, two) != SCIML_NO_NODE);
+    sciml_graph_destroy(&g);
+    sciml_ctx_destroy(&ctx);
+}
+
 int main(void) {
     const sciml_test_case cases[] = {
         {"analytic one-unit network", test_analytic_unit},
@@ -268,6 +367,7 @@ int main(void) {
         {"spec layout and errors", test_spec_layout},
         {"residual loss gradient check (tanh)", test_residual_gradient_tanh},
         {"residual loss gradient check (sin)", test_residual_gradient_sin},
+        {"product rule of two stacked networks", test_product},
         {NULL, NULL}};
     return sciml_test_main("taylor", cases);
 }

@@ -349,6 +349,148 @@ static void test_cole_hopf(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* Hard-constraint transforms u = A + D N: on the points of every condition a transform meets,
+ * u (and for wave1d's Neumann condition u_t) equals the condition's data to rounding for any
+ * streams of N; the streams of A and D at interior points agree with central differences of
+ * their values (h = 1e-4); problems without a transform have none and say so. */
+static void transform_value(sciml_ctx *ctx, const sciml_pde *pde, const double *x, double *a,
+                            double *b) {
+    sciml_taylor_spec value;
+    sciml_taylor_spec_value(&value, pde->input_count);
+    CU_ASSERT_EQUAL(sciml_pde_transform_streams(ctx, pde, &value, 1, x, a, b), SCIML_OK);
+}
+
+static void test_transforms(void) {
+    sciml_ctx *ctx = make_ctx();
+    const char *names[] = {"burgers",     "poisson1d",          "poisson2d",  "heat1d",   "wave1d",
+                           "helmholtz2d", "diffusion-reaction", "allen-cahn", "kovasznay"};
+    enum { P = 12, S_MAX = 16 };
+    const double h = 1e-4;
+    for (int n = 0; n < 9; n++) {
+        sciml_pde pde;
+        CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, names[n], &pde), SCIML_OK);
+        int d = pde.input_count;
+        sciml_rng rng;
+        sciml_rng_seed(&rng, 8);
+        double p[P * 3], a[S_MAX * P], b[S_MAX * P];
+        if (n >= 7) { /* allen-cahn, kovasznay */
+            CU_ASSERT(sciml_pde_transform(&pde) == NULL);
+            CU_ASSERT_EQUAL(sciml_pde_transform_meets(&pde, 0), 0);
+            CU_ASSERT_EQUAL(sciml_pde_transform_streams(ctx, &pde, &pde.spec, 1, p, a, b),
+                            SCIML_ERR_STATE);
+            CU_ASSERT(strstr(sciml_ctx_message(ctx), "no output transform") != NULL);
+            continue;
+        }
+        CU_ASSERT_FATAL(sciml_pde_transform(&pde) != NULL);
+        CU_ASSERT(strstr(sciml_pde_transform_names(), names[n]) != NULL);
+        /* every condition is met: u - g = A - g + D N with D = 0, whatever N is */
+        for (int c = 0; c < pde.condition_count; c++) {
+            CU_ASSERT(sciml_pde_transform_meets(&pde, c));
+            sciml_taylor_spec spec;
+            sciml_pde_condition_spec(&pde, c, &spec);
+            int s = pde.conditions[c].kind == SCIML_CONDITION_NEUMANN
+                        ? sciml_taylor_first_stream(&spec, pde.conditions[c].derivative_axis)
+                        : 0;
+            double target[P];
+            CU_ASSERT_EQUAL(
+                sciml_pde_sample_condition(ctx, &pde, c, &rng, SCIML_SAMPLING_UNIFORM, P, p, NULL),
+                SCIML_OK);
+            sciml_pde_condition_target(&pde, c, P, p, target);
+            CU_ASSERT_EQUAL(sciml_pde_transform_streams(ctx, &pde, &spec, P, p, a, b), SCIML_OK);
+            for (int i = 0; i < P; i++) {
+                /* stream s of u: A_s + D_s N + D N_s (s = 0: A + D N) for random N, N_s */
+                double n0 = 3 * sciml_rng_normal(&rng), ns = 3 * sciml_rng_normal(&rng);
+                double u = a[s * P + i] + b[s * P + i] * n0 + (s ? b[i] * ns : 0);
+                CU_ASSERT(fabs(u - target[i]) <= 1e-14);
+                CU_ASSERT_EQUAL(b[i], 0.0);
+                CU_ASSERT_EQUAL(b[s * P + i], 0.0);
+            }
+        }
+        /* derivatives of A and D against central differences */
+        int streams = sciml_taylor_stream_count(&pde.spec);
+        CU_ASSERT_FATAL(streams <= S_MAX);
+        CU_ASSERT_EQUAL(sciml_pde_sample_interior(ctx, &pde, &rng, SCIML_SAMPLING_UNIFORM, P, p),
+                        SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_pde_transform_streams(ctx, &pde, &pde.spec, P, p, a, b), SCIML_OK);
+        double worst = 0;
+        for (int i = 0; i < P; i++) {
+            double x[3], shifted[4][3], av[4], bv[4], a0, b0;
+            memcpy(x, p + i * d, (size_t)d * sizeof *x);
+            transform_value(ctx, &pde, x, &a0, &b0);
+            CU_ASSERT_EQUAL(a0, a[i]);
+            CU_ASSERT_EQUAL(b0, b[i]);
+            for (int axis = 0; axis < d; axis++) {
+                for (int k = 0; k < 2; k++) {
+                    memcpy(shifted[k], x, sizeof x);
+                    shifted[k][axis] += k ? -h : h;
+                    transform_value(ctx, &pde, shifted[k], &av[k], &bv[k]);
+                }
+                int s = sciml_taylor_first_stream(&pde.spec, axis);
+                double fa = (av[0] - av[1]) / (2 * h), fb = (bv[0] - bv[1]) / (2 * h);
+                worst = fmax(worst, fmax(fabs(fa - a[s * P + i]), fabs(fb - b[s * P + i])) /
+                                        fmax(1, fabs(fa) + fabs(fb)));
+            }
+            for (int k = 0; k < pde.spec.second_count; k++) {
+                int pa = pde.spec.second[k][0], qa = pde.spec.second[k][1];
+                const int signs[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
+                for (int m = 0; m < 4; m++) {
+                    memcpy(shifted[m], x, sizeof x);
+                    shifted[m][pa] += signs[m][0] * h;
+                    shifted[m][qa] += signs[m][1] * h;
+                    transform_value(ctx, &pde, shifted[m], &av[m], &bv[m]);
+                }
+                double fa, fb;
+                if (pa == qa) { /* (x + 2h) and (x - 2h) around x: step 2h */
+                    fa = (av[0] - 2 * a0 + av[3]) / (4 * h * h);
+                    fb = (bv[0] - 2 * b0 + bv[3]) / (4 * h * h);
+                } else {
+                    fa = (av[0] - av[1] - av[2] + av[3]) / (4 * h * h);
+                    fb = (bv[0] - bv[1] - bv[2] + bv[3]) / (4 * h * h);
+                }
+                int s = 1 + d + k;
+                worst = fmax(worst, fmax(fabs(fa - a[s * P + i]), fabs(fb - b[s * P + i])) /
+                                        fmax(1, fabs(fa) + fabs(fb)));
+            }
+        }
+        if (worst > 1e-5)
+            fprintf(stderr, "\n  %s: transform derivatives off by %.3g ", names[n], worst);
+        CU_ASSERT(worst < 1e-5);
+        CU_ASSERT(worst > 0); /* the comparison ran */
+    }
+    sciml_ctx_destroy(&ctx);
+}
+
+/* sciml_pde_relative_error: the plain relative L2 error for u; Kovasznay's pressure (fixed
+ * only up to a constant) mean-free, so a shifted field has error 0 there and not in u. */
+static void test_relative_error(void) {
+    sciml_ctx *ctx = make_ctx();
+    sciml_pde pde;
+    CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, "kovasznay", &pde), SCIML_OK);
+    CU_ASSERT_EQUAL(pde.up_to_constant, 1u << 2);
+    enum { N = 5 };
+    double ref[N * 3], u[N * 3];
+    for (int i = 0; i < N; i++)
+        for (int c = 0; c < 3; c++) {
+            ref[i * 3 + c] = sin(1.0 + i + 2.0 * c);
+            u[i * 3 + c] = ref[i * 3 + c] + 7.0; /* shifted by a constant */
+        }
+    double num = 0, den = 0;
+    for (int i = 0; i < N; i++) {
+        num += 49.0;
+        den += ref[i * 3] * ref[i * 3];
+    }
+    SCIML_ASSERT_CLOSE(sciml_pde_relative_error(&pde, 0, N, u, 3, ref, 3), sqrt(num / den), 1e-12);
+    SCIML_ASSERT_CLOSE(sciml_pde_relative_error(&pde, 2, N, u + 2, 3, ref + 2, 3), 0.0, 1e-14);
+    u[3 * 1 + 2] += 0.1; /* not a constant: p's error is that of the mean-free difference */
+    double e = sciml_pde_relative_error(&pde, 2, N, u + 2, 3, ref + 2, 3);
+    CU_ASSERT(e > 1e-3);
+    CU_ASSERT_EQUAL_FATAL(sciml_pde_init(ctx, "burgers", &pde), SCIML_OK);
+    CU_ASSERT_EQUAL(pde.up_to_constant, 0u);
+    const double zero[2] = {0, 0}, v[2] = {3, 4};
+    SCIML_ASSERT_CLOSE(sciml_pde_relative_error(&pde, 0, 2, v, 1, zero, 1), 5.0, 1e-15);
+    sciml_ctx_destroy(&ctx);
+}
+
 int main(void) {
     const sciml_test_case cases[] = {{"Sobol (0, m, 2)-net and strata", test_sobol_net},
                                      {"LHS strata, grid centres, uniform", test_lhs_grid_uniform},
@@ -357,6 +499,8 @@ int main(void) {
                                      {"Burgers residual node", test_residual_nodes},
                                      {"residuals vanish on exact solutions", test_residuals_vanish},
                                      {"Cole-Hopf vs spectral solver", test_cole_hopf},
+                                     {"hard-constraint transforms", test_transforms},
+                                     {"relative error, mean-free pressure", test_relative_error},
                                      {NULL, NULL}};
     return sciml_test_main("pde", cases);
 }

@@ -87,10 +87,42 @@ static sciml_status read_vector(sciml_ctx *ctx, sciml_nc_reader *reader, const c
     return status;
 }
 
+/* The fields among fields[0..field_count) that the file has, as variable ids in file order:
+ * order[k] is an index into fields, var[k] its variable; *found is their number (0 is an error
+ * naming the file and the fields). */
+static sciml_status find_fields(sciml_ctx *ctx, sciml_nc_reader *reader, int field_count,
+                                const char *const *fields, int *found, int *order, int64_t *var) {
+    *found = 0;
+    for (int f = 0; f < field_count; f++) {
+        int64_t id;
+        if (sciml_nc_find_var(reader, fields[f], &id))
+            continue;
+        int k = (*found)++;
+        for (; k > 0 && var[k - 1] > id; k--) { /* insertion by variable id: file order */
+            var[k] = var[k - 1];
+            order[k] = order[k - 1];
+        }
+        var[k] = id;
+        order[k] = f;
+    }
+    if (*found == 0 && field_count > 0) {
+        char list[128] = "";
+        for (int f = 0; f < field_count; f++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", f ? ", " : "",
+                     fields[f]);
+        return sciml_error(ctx, SCIML_ERR_FORMAT, "%s: no variable %s%s, expected %s",
+                           sciml_nc_name(reader), field_count > 1 ? "among " : "", list,
+                           field_count > 1 ? "at least one of them" : "it");
+    }
+    return SCIML_OK;
+}
+
 sciml_status pinn_grid_read(sciml_ctx *ctx, const char *path, int dim, const char *const *names,
-                            const char *field, pinn_grid *grid, double **values) {
+                            int field_count, const char *const *fields, pinn_grid *grid,
+                            double **values) {
     memset(grid, 0, sizeof *grid);
-    *values = NULL;
+    for (int f = 0; f < field_count; f++)
+        values[f] = NULL;
     sciml_nc_reader *reader = NULL;
     sciml_status status = sciml_nc_open(ctx, path, &reader);
     if (status)
@@ -101,33 +133,43 @@ sciml_status pinn_grid_read(sciml_ctx *ctx, const char *path, int dim, const cha
         grid->names[a] = names[a];
         status = read_vector(ctx, reader, names[a], &grid->size[a], &grid->axes[a], &dims[a]);
     }
-    int64_t var;
-    sciml_nc_var_info info;
-    if (!status &&
-        (sciml_nc_find_var(reader, field, &var) || sciml_nc_var_get_info(reader, var, &info) ||
-         info.rank != dim || info.is_record))
-        status = sciml_error(ctx, SCIML_ERR_FORMAT,
-                             "%s: variable '%s' is missing or does not have %d fixed dimensions, "
-                             "expected %s over the grid axes",
-                             path, field, dim, field);
-    for (int a = 0; !status && a < dim; a++)
-        if (info.dim_ids[dim - 1 - a] != dims[a])
+    int found = 0, order[PINN_MAX_FIELDS];
+    int64_t var[PINN_MAX_FIELDS];
+    if (!status && field_count > PINN_MAX_FIELDS)
+        status = sciml_error(ctx, SCIML_ERR_ARG, "%s: %d fields, expected at most %d", path,
+                             field_count, PINN_MAX_FIELDS);
+    if (!status)
+        status = find_fields(ctx, reader, field_count, fields, &found, order, var);
+    for (int k = 0; !status && k < found; k++) {
+        const char *field = fields[order[k]];
+        sciml_nc_var_info info;
+        if (sciml_nc_var_get_info(reader, var[k], &info) || info.rank != dim || info.is_record)
             status = sciml_error(ctx, SCIML_ERR_FORMAT,
-                                 "%s: variable '%s' dimension %d is not '%s', expected the axes "
-                                 "in reverse order",
-                                 path, field, dim - 1 - a, names[a]);
-    if (!status) {
-        int64_t count = pinn_grid_count(grid);
-        *values = malloc((size_t)count * sizeof **values);
-        if (!*values)
-            status = sciml_error(ctx, SCIML_ERR_NOMEM, "%s: out of memory", path);
-        else
-            status = sciml_nc_read_var(reader, var, 0, count, *values);
+                                 "%s: variable '%s' does not have %d fixed dimensions, expected "
+                                 "%s over the grid axes",
+                                 path, field, dim, field);
+        for (int a = 0; !status && a < dim; a++)
+            if (info.dim_ids[dim - 1 - a] != dims[a])
+                status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                                     "%s: variable '%s' dimension %d is not '%s', expected the "
+                                     "axes in reverse order",
+                                     path, field, dim - 1 - a, names[a]);
+        if (!status) {
+            int64_t count = pinn_grid_count(grid);
+            double *column = malloc((size_t)count * sizeof *column);
+            values[order[k]] = column;
+            if (!column)
+                status = sciml_error(ctx, SCIML_ERR_NOMEM, "%s: out of memory", path);
+            else
+                status = sciml_nc_read_var(reader, var[k], 0, count, column);
+        }
     }
     sciml_nc_close(&reader);
     if (status) {
-        free(*values);
-        *values = NULL;
+        for (int f = 0; f < field_count; f++) {
+            free(values[f]);
+            values[f] = NULL;
+        }
         pinn_grid_free(grid);
     }
     return status;
@@ -199,20 +241,28 @@ sciml_status pinn_grid_write(sciml_ctx *ctx, const char *path, const pinn_grid *
     return sciml_nc_writer_close(&writer);
 }
 
-sciml_status pinn_points_read(sciml_ctx *ctx, const char *path, int dim, const char *const *names,
-                              const char *field, int64_t *count, double **points, double **values) {
+sciml_status pinn_points_read_fields(sciml_ctx *ctx, const char *path, int dim,
+                                     const char *const *names, int field_count,
+                                     const char *const *fields, int64_t *count, double **points,
+                                     double **values) {
     *points = NULL;
-    if (values)
-        *values = NULL;
+    for (int f = 0; f < field_count; f++)
+        values[f] = NULL;
     sciml_nc_reader *reader = NULL;
     sciml_status status = sciml_nc_open(ctx, path, &reader);
     if (status)
         return status;
-    double *columns[PINN_MAX_AXES + 1] = {NULL};
-    int64_t lengths[PINN_MAX_AXES + 1], dim_ids[PINN_MAX_AXES + 1];
-    int wanted = dim + (values ? 1 : 0);
-    for (int a = 0; a < wanted && !status; a++) {
-        const char *name = a < dim ? names[a] : field;
+    double *columns[PINN_MAX_AXES + PINN_MAX_FIELDS] = {NULL};
+    int64_t lengths[PINN_MAX_AXES + PINN_MAX_FIELDS], dim_ids[PINN_MAX_AXES + PINN_MAX_FIELDS];
+    int found = 0, order[PINN_MAX_FIELDS];
+    int64_t var[PINN_MAX_FIELDS];
+    if (field_count > PINN_MAX_FIELDS)
+        status = sciml_error(ctx, SCIML_ERR_ARG, "%s: %d fields, expected at most %d", path,
+                             field_count, PINN_MAX_FIELDS);
+    if (!status)
+        status = find_fields(ctx, reader, field_count, fields, &found, order, var);
+    for (int a = 0; a < dim + found && !status; a++) {
+        const char *name = a < dim ? names[a] : fields[order[a - dim]];
         status = read_vector(ctx, reader, name, &lengths[a], &columns[a], &dim_ids[a]);
         if (!status && a > 0 && (lengths[a] != lengths[0] || dim_ids[a] != dim_ids[0]))
             status =
@@ -231,15 +281,21 @@ sciml_status pinn_points_read(sciml_ctx *ctx, const char *path, int dim, const c
         for (int64_t i = 0; !status && i < *count; i++)
             for (int a = 0; a < dim; a++)
                 (*points)[i * dim + a] = columns[a][i];
-        if (!status && values) {
-            *values = columns[dim];
-            columns[dim] = NULL;
+        for (int k = 0; !status && k < found; k++) {
+            values[order[k]] = columns[dim + k];
+            columns[dim + k] = NULL;
         }
     }
-    for (int a = 0; a <= PINN_MAX_AXES; a++)
+    for (int a = 0; a < PINN_MAX_AXES + PINN_MAX_FIELDS; a++)
         free(columns[a]);
     sciml_nc_close(&reader);
     return status;
+}
+
+sciml_status pinn_points_read(sciml_ctx *ctx, const char *path, int dim, const char *const *names,
+                              const char *field, int64_t *count, double **points, double **values) {
+    return pinn_points_read_fields(ctx, path, dim, names, values ? 1 : 0, &field, count, points,
+                                   values);
 }
 
 sciml_status pinn_points_write(sciml_ctx *ctx, const char *path, int dim, const char *const *names,

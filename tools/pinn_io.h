@@ -28,10 +28,15 @@ void pinn_grid_free(pinn_grid *grid);
 int64_t pinn_grid_count(const pinn_grid *grid);
 /* points (count, dim), first axis fastest (malloc'd). */
 double *pinn_grid_points(const pinn_grid *grid);
-/* Reads the grid of `field` from a grid file (axes named by names) and the field's values
- * (malloc'd, count). Errors name the file, the variable and the expected layout. */
+/* Reads the grid (axes named by names) of a grid file and the fields among
+ * fields[0..field_count) that it has, each over the axes in reverse order: values[f] is
+ * malloc'd (count values), or NULL for a field the file lacks. A file with none of them (when
+ * field_count > 0) is an error, as is a field over other dimensions; errors name the file, the
+ * variable and the expected layout, and leave nothing allocated. Fields are read in file order,
+ * so standard input works. */
 sciml_status pinn_grid_read(sciml_ctx *ctx, const char *path, int dim, const char *const *names,
-                            const char *field, pinn_grid *grid, double **values);
+                            int field_count, const char *const *fields, pinn_grid *grid,
+                            double **values);
 /* 0 when equal (sizes, and coordinates within 1e-9 of the spacing), else 1 with a
  * description of the first difference in text. */
 int pinn_grid_differs(const pinn_grid *a, const pinn_grid *b, char *text, size_t size);
@@ -41,8 +46,14 @@ sciml_status pinn_grid_write(sciml_ctx *ctx, const char *path, const pinn_grid *
                              int field_count, const char *const *field_names,
                              const double *const *fields, const char *pde_name,
                              const char *command);
-/* Reads points from a points file: the variables names[0..dim) over one dimension; with
- * values not NULL also `field`. Everything malloc'd. */
+/* Reads points from a points file: the variables names[0..dim) over one dimension, and the
+ * fields among fields[0..field_count) that it has (values[f] malloc'd, or NULL when absent; at
+ * least one must be there when field_count > 0). Everything malloc'd. */
+sciml_status pinn_points_read_fields(sciml_ctx *ctx, const char *path, int dim,
+                                     const char *const *names, int field_count,
+                                     const char *const *fields, int64_t *count, double **points,
+                                     double **values);
+/* The same with one field that must be there (none when values is NULL). */
 sciml_status pinn_points_read(sciml_ctx *ctx, const char *path, int dim, const char *const *names,
                               const char *field, int64_t *count, double **points, double **values);
 sciml_status pinn_points_write(sciml_ctx *ctx, const char *path, int dim, const char *const *names,

@@ -1,6 +1,7 @@
 /* sciml-pinn: evaluate a physics-informed network (from `sciml-train pinn`) on a grid or at
  * points and write the field u (and, with --residual, the PDE residual r) as netCDF; with
- * --ref FILE report the relative L2 error against a reference field on the same grid or points.
+ * --ref FILE report the relative L2 error of each output against the reference field of the
+ * same name on the same grid or points (mean-free for an output fixed up to a constant).
  *
  *   sciml-pinn -m MODEL [--grid N[,M]] [--domain LIST] [--points FILE] [--residual]
  *              [--ref FILE] [-o OUT]
@@ -37,8 +38,10 @@ static void usage(FILE *out) {
             "                      inputs over one dimension; '-' for standard input) instead\n"
             "                      of a grid\n"
             "  --residual          also write the PDE residual r\n"
-            "  --ref FILE          reference u on the same grid (or points): report the\n"
-            "                      relative L2 error; without --grid/--domain its grid is used\n"
+            "  --ref FILE          reference fields on the same grid (or points): report the\n"
+            "                      relative L2 error of each output it holds (u; Kovasznay u,\n"
+            "                      v and p, p mean-free); without --grid/--domain its grid is\n"
+            "                      used\n"
             "  -o, --output FILE   output file, '-' for standard output [-, or none with --ref]\n"
             "  -h, --help          show this help and exit\n"
             "  --version           show the version and exit\n"
@@ -105,13 +108,15 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     pinn_grid grid, ref_grid;
     memset(&grid, 0, sizeof grid);
     memset(&ref_grid, 0, sizeof ref_grid);
-    double *points = NULL, *u = NULL, *r = NULL, *ref = NULL, *ref_points = NULL;
+    double *points = NULL, *u = NULL, *r = NULL, *ref_points = NULL;
+    double *ref[PINN_MAX_FIELDS] = {NULL}; /* per output, NULL when the reference lacks it */
+    int have_ref = 0;
     int64_t count = 0;
     int exit_code = TOOL_EXIT_FAILURE;
     if (sciml_pinn_read(ctx, o->model_path, &model))
         return tool_fail(ctx);
     const sciml_pde *pde = sciml_pinn_get_pde(model);
-    int d = pde->input_count;
+    int d = pde->input_count, outputs = pde->output_count, residuals = pde->residual_count;
     if ((o->grid_count && o->grid_count != d) || (o->domain_count && o->domain_count != 2 * d)) {
         tool_error("%s: the %s model has %d inputs, so --grid needs %d sizes and --domain %d "
                    "numbers",
@@ -123,8 +128,8 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
             goto fail;
         if (o->ref_path) {
             int64_t ref_count = 0;
-            if (pinn_points_read(ctx, o->ref_path, d, pde->input_names, "u", &ref_count,
-                                 &ref_points, &ref))
+            if (pinn_points_read_fields(ctx, o->ref_path, d, pde->input_names, outputs,
+                                        pde->output_names, &ref_count, &ref_points, ref))
                 goto fail;
             int same = ref_count == count;
             for (int64_t i = 0; same && i < count * d; i++)
@@ -147,7 +152,8 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         if (!o->domain_count && !strcmp(pde->name, "burgers"))
             upper[1] = 0.99;
         if (o->ref_path) {
-            if (pinn_grid_read(ctx, o->ref_path, d, pde->input_names, "u", &ref_grid, &ref))
+            if (pinn_grid_read(ctx, o->ref_path, d, pde->input_names, outputs, pde->output_names,
+                               &ref_grid, ref))
                 goto fail;
         }
         if (o->ref_path && !o->grid_count && !o->domain_count) {
@@ -167,7 +173,7 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         count = pinn_grid_count(&grid);
         points = pinn_grid_points(&grid);
     }
-    int outputs = pde->output_count, residuals = pde->residual_count;
+    have_ref = o->ref_path != NULL;
     u = malloc((size_t)(count * outputs) * sizeof *u);
     r = o->residual ? malloc((size_t)(count * residuals) * sizeof *r) : NULL;
     if (!points || !u || (o->residual && !r)) {
@@ -176,16 +182,10 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
     }
     if (sciml_pinn_evaluate(model, count, points, u, r))
         goto fail;
-    double error = 0;
-    if (ref) { /* the first output, u */
-        double num = 0, den = 0;
-        for (int64_t i = 0; i < count; i++) {
-            double e = u[i * outputs] - ref[i];
-            num += e * e;
-            den += ref[i] * ref[i];
-        }
-        error = sqrt(num / (den > 0 ? den : 1));
-    }
+    double errors[PINN_MAX_FIELDS]; /* every output the reference has */
+    for (int c = 0; have_ref && c < outputs; c++)
+        if (ref[c])
+            errors[c] = sciml_pde_relative_error(pde, c, count, u + c, outputs, ref[c], 1);
     if (o->output_path) {
         /* one field per output (u[, v, p]) and per residual column (r, or r1, r2, r3) */
         static const char *const residual_names[2][3] = {{"r", "", ""}, {"r1", "r2", "r3"}};
@@ -217,10 +217,12 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
         if (status)
             goto fail;
     }
-    if (ref) {
+    for (int c = 0; have_ref && c < outputs; c++) {
         int to_stdout = !o->output_path || strcmp(o->output_path, "-");
-        fprintf(to_stdout ? stdout : stderr, "relative L2 error of u against %s: %.6e\n",
-                o->ref_path, error);
+        if (ref[c])
+            fprintf(to_stdout ? stdout : stderr, "relative L2 error of %s%s against %s: %.6e\n",
+                    pde->output_names[c], (pde->up_to_constant >> c) & 1u ? " (mean-free)" : "",
+                    o->ref_path, errors[c]);
     }
     exit_code = TOOL_EXIT_OK;
     goto done;
@@ -230,7 +232,8 @@ done:
     free(points);
     free(u);
     free(r);
-    free(ref);
+    for (int c = 0; c < PINN_MAX_FIELDS; c++)
+        free(ref[c]);
     free(ref_points);
     pinn_grid_free(&grid);
     pinn_grid_free(&ref_grid);

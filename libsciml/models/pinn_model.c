@@ -33,8 +33,11 @@ typedef struct point_set {
     sciml_taylor_spec spec;
     int64_t count;
     double *points;  /* (count, d) */
-    double *stacked; /* (count, S, d) */
+    double *stacked; /* (S, count, d) */
     sciml_node input;
+    /* hard constraints: the lift A and distance D (S, count, outputs) of u = A + D N */
+    double *lift, *distance;
+    sciml_node lift_input, distance_input;
 } point_set;
 
 /* The network of one graph: the MLP, the unknown coefficient, and the Fourier embedding's
@@ -67,6 +70,8 @@ struct sciml_pinn {
     sciml_graph *eval;
     network eval_net;
     sciml_node eval_x, eval_points, eval_u, eval_r;
+    /* hard constraints: A and D (S, EVAL_BATCH, outputs) of u = A + D N */
+    sciml_node eval_lift, eval_distance;
     double *fourier; /* (d, fourier_features) frequencies B, or NULL */
     int64_t param_count;
     double *params; /* (param_count) the truth */
@@ -149,6 +154,11 @@ static sciml_status check_config(sciml_ctx *ctx, const sciml_pinn_config *config
                            "pinn: %lld Fourier features with sigma %g, expected 0..4096 features "
                            "and sigma > 0",
                            (long long)config->fourier_features, config->fourier_sigma);
+    if (config->hard_constraints && !sciml_pde_transform(pde))
+        return sciml_error(ctx, SCIML_ERR_ARG,
+                           "pinn: %s has no output transform for hard constraints, expected one "
+                           "of %s",
+                           pde->name, sciml_pde_transform_names());
     if (config->unknown < -1 || config->unknown >= pde->coefficient_count)
         return sciml_error(ctx, SCIML_ERR_RANGE, "pinn: unknown coefficient index %d",
                            config->unknown);
@@ -227,6 +237,30 @@ static sciml_node apply_network(sciml_pinn *model, sciml_graph *g, const network
     return sciml_taylor_mlp_apply(ctx, g, &net->mlp, spec, x);
 }
 
+/* u = A + D N on the Taylor streams (product rule), from the network's N. */
+static sciml_node constrain(sciml_pinn *model, sciml_graph *g, const sciml_taylor_spec *spec,
+                            sciml_node y, sciml_node lift, sciml_node distance) {
+    if (y == SCIML_NO_NODE)
+        return SCIML_NO_NODE;
+    sciml_node product = sciml_taylor_product(model->ctx, g, spec, distance, y);
+    return product == SCIML_NO_NODE ? SCIML_NO_NODE : sciml_add(g, lift, product);
+}
+
+/* Adds the lift and distance inputs (S, rows, outputs) of hard constraints. */
+static sciml_status add_transform_inputs(sciml_pinn *model, sciml_graph *g, const char *name,
+                                         const sciml_taylor_spec *spec, int64_t rows,
+                                         sciml_node *lift, sciml_node *distance) {
+    int64_t shape[3] = {sciml_taylor_stream_count(spec), rows, model->pde.output_count};
+    char text[80];
+    snprintf(text, sizeof text, "%s_lift", name);
+    *lift = sciml_graph_input(g, text, 3, shape);
+    snprintf(text, sizeof text, "%s_distance", name);
+    *distance = sciml_graph_input(g, text, 3, shape);
+    if (*lift == SCIML_NO_NODE || *distance == SCIML_NO_NODE)
+        return sciml_ctx_status(model->ctx) ? sciml_ctx_status(model->ctx) : SCIML_ERR_INTERNAL;
+    return SCIML_OK;
+}
+
 static sciml_status build_eval(sciml_pinn *model) {
     sciml_ctx *ctx = model->ctx;
     const sciml_pde *pde = &model->pde;
@@ -241,6 +275,12 @@ static sciml_status build_eval(sciml_pinn *model) {
     if ((status = add_network(model, g, &model->eval_net)))
         return status;
     sciml_node y = apply_network(model, g, &model->eval_net, &pde->spec, model->eval_x);
+    if (model->config.hard_constraints) {
+        if ((status = add_transform_inputs(model, g, "eval", &pde->spec, EVAL_BATCH,
+                                           &model->eval_lift, &model->eval_distance)))
+            return status;
+        y = constrain(model, g, &pde->spec, y, model->eval_lift, model->eval_distance);
+    }
     if (y == SCIML_NO_NODE)
         return sciml_ctx_status(ctx) ? sciml_ctx_status(ctx) : SCIML_ERR_INTERNAL;
     sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
@@ -371,7 +411,9 @@ sciml_status sciml_pinn_set_observations(sciml_pinn *model, int64_t count, const
 static void free_set(point_set *set) {
     free(set->points);
     free(set->stacked);
-    set->points = set->stacked = NULL;
+    free(set->lift);
+    free(set->distance);
+    set->points = set->stacked = set->lift = set->distance = NULL;
 }
 
 static void train_graph_free(train_graph *t) {
@@ -385,26 +427,59 @@ static void train_graph_free(train_graph *t) {
     }
 }
 
-/* Allocates the set's arrays and adds its stacked input (S, count, d) to the graph. */
-static sciml_status set_create(sciml_ctx *ctx, sciml_graph *g, const char *name, int d,
+/* Allocates the set's arrays and adds its stacked input (S, count, d) to the graph, and with
+ * hard constraints its lift and distance inputs (S, count, outputs). */
+static sciml_status set_create(sciml_pinn *model, sciml_graph *g, const char *name,
                                const sciml_taylor_spec *spec, int64_t count, point_set *set) {
+    sciml_ctx *ctx = model->ctx;
+    int d = model->pde.input_count, hard = model->config.hard_constraints;
     set->spec = *spec;
     set->count = count;
-    int streams = sciml_taylor_stream_count(spec);
+    set->lift_input = set->distance_input = SCIML_NO_NODE;
+    size_t streams = (size_t)sciml_taylor_stream_count(spec);
+    size_t transform = streams * (size_t)count * (size_t)model->pde.output_count;
     set->points = malloc((size_t)count * (size_t)d * sizeof *set->points);
-    set->stacked = malloc((size_t)count * (size_t)streams * (size_t)d * sizeof *set->stacked);
-    if (!set->points || !set->stacked)
+    set->stacked = malloc((size_t)count * streams * (size_t)d * sizeof *set->stacked);
+    if (hard) {
+        set->lift = malloc(transform * sizeof *set->lift);
+        set->distance = malloc(transform * sizeof *set->distance);
+    }
+    if (!set->points || !set->stacked || (hard && (!set->lift || !set->distance)))
         return sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory for %lld %s points",
                            (long long)count, name);
-    int64_t shape[3] = {streams, count, d};
+    int64_t shape[3] = {(int64_t)streams, count, d};
     set->input = sciml_graph_input(g, name, 3, shape);
-    return set->input == SCIML_NO_NODE ? sciml_ctx_status(ctx) : SCIML_OK;
+    if (set->input == SCIML_NO_NODE)
+        return sciml_ctx_status(ctx);
+    return hard ? add_transform_inputs(model, g, name, spec, count, &set->lift_input,
+                                       &set->distance_input)
+                : SCIML_OK;
 }
 
-static sciml_status set_upload(sciml_graph *g, point_set *set, int d) {
+/* Seeds the set's streams (and computes its lift and distance) and sets its inputs. */
+static sciml_status set_upload(sciml_pinn *model, sciml_graph *g, point_set *set) {
+    const sciml_pde *pde = &model->pde;
+    int64_t streams = sciml_taylor_stream_count(&set->spec);
     sciml_taylor_seed(&set->spec, set->count, set->points, set->stacked);
-    return sciml_graph_set_input(g, set->input, set->stacked,
-                                 set->count * sciml_taylor_stream_count(&set->spec) * d);
+    sciml_status status =
+        sciml_graph_set_input(g, set->input, set->stacked, set->count * streams * pde->input_count);
+    if (status || !model->config.hard_constraints)
+        return status;
+    int64_t size = streams * set->count * pde->output_count;
+    if ((status = sciml_pde_transform_streams(model->ctx, pde, &set->spec, set->count, set->points,
+                                              set->lift, set->distance)) ||
+        (status = sciml_graph_set_input(g, set->lift_input, set->lift, size)))
+        return status;
+    return sciml_graph_set_input(g, set->distance_input, set->distance, size);
+}
+
+/* The Taylor output of the network on a set: N, or u = A + D N with hard constraints. */
+static sciml_node set_output(sciml_pinn *model, sciml_graph *g, const network *net,
+                             const point_set *set) {
+    sciml_node y = apply_network(model, g, net, &set->spec, set->input);
+    if (!model->config.hard_constraints)
+        return y;
+    return constrain(model, g, &set->spec, y, set->lift_input, set->distance_input);
 }
 
 /* Output `component` of a (rows, outputs) node (the node itself for one output). */
@@ -430,7 +505,7 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
     sciml_rng_seed(&rng, config->seed ^ UINT64_C(0x9e3779b97f4a7c15));
     /* interior */
     int64_t interior = config->interior_count + model->extra_count;
-    if ((status = set_create(ctx, g, "interior", d, &pde->spec, interior, &t->interior)))
+    if ((status = set_create(model, g, "interior", &pde->spec, interior, &t->interior)))
         return status;
     int64_t p_shape[2] = {interior, d};
     t->interior_points = sciml_graph_input(g, "interior_points", 2, p_shape);
@@ -442,41 +517,41 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
     if (model->extra_count > 0)
         memcpy(t->interior.points + config->interior_count * d, model->extra_points,
                (size_t)model->extra_count * (size_t)d * sizeof *model->extra_points);
-    if (model->extra_count > 0)
-        memcpy(t->interior.points + config->interior_count * d, model->extra_points,
-               (size_t)model->extra_count * (size_t)d * sizeof *model->extra_points);
     sciml_node params[SCIML_PDE_MAX_COEFFICIENTS];
     for (int k = 0; k < SCIML_PDE_MAX_COEFFICIENTS; k++)
         params[k] = k == config->unknown ? sciml_exp(g, t->net.coefficient) : SCIML_NO_NODE;
-    sciml_node y = apply_network(model, g, &t->net, &pde->spec, t->interior.input);
+    sciml_node y = set_output(model, g, &t->net, &t->interior);
     sciml_node r = sciml_pde_residual(ctx, g, pde, y, t->interior_points, params);
     t->residual_term = mean_square(g, r);
     sciml_node loss = sciml_scale(g, t->residual_term, config->residual_weight);
     /* conditions */
     for (int c = 0; c < pde->condition_count; c++) {
         const sciml_pde_condition *condition = &pde->conditions[c];
+        t->condition_terms[c] = SCIML_NO_NODE;
+        if (config->hard_constraints && sciml_pde_transform_meets(pde, c))
+            continue; /* met exactly by u = A + D N: no points, no term */
         sciml_taylor_spec spec;
         sciml_pde_condition_spec(pde, c, &spec);
         int64_t n = config->condition_counts[c];
         char name[64];
         snprintf(name, sizeof name, "%s", condition->name);
-        if ((status = set_create(ctx, g, name, d, &spec, n, &t->conditions[c])))
+        if ((status = set_create(model, g, name, &spec, n, &t->conditions[c])))
             return status;
         point_set *partner = NULL;
         if (condition->kind == SCIML_CONDITION_PERIODIC) {
             snprintf(name, sizeof name, "%s_partner", condition->name);
             partner = &t->partners[c];
-            if ((status = set_create(ctx, g, name, d, &spec, n, partner)))
+            if ((status = set_create(model, g, name, &spec, n, partner)))
                 return status;
         }
         if ((status = sciml_pde_sample_condition(ctx, pde, c, &rng, config->sampling, n,
                                                  t->conditions[c].points,
                                                  partner ? partner->points : NULL)))
             return status;
-        sciml_node yc = apply_network(model, g, &t->net, &spec, t->conditions[c].input);
+        sciml_node yc = set_output(model, g, &t->net, &t->conditions[c]);
         sciml_node term;
         if (condition->kind == SCIML_CONDITION_PERIODIC) {
-            sciml_node yp = apply_network(model, g, &t->net, &spec, partner->input);
+            sciml_node yp = set_output(model, g, &t->net, partner);
             int s = sciml_taylor_first_stream(&spec, condition->derivative_axis);
             int o = condition->component;
             term = sciml_add(g,
@@ -508,13 +583,13 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
         sciml_taylor_spec spec;
         sciml_taylor_spec_value(&spec, d);
         if ((status =
-                 set_create(ctx, g, "observed", d, &spec, model->observation_count, &t->observed)))
+                 set_create(model, g, "observed", &spec, model->observation_count, &t->observed)))
             return status;
         memcpy(t->observed.points, model->observation_points,
                (size_t)model->observation_count * (size_t)d * sizeof *t->observed.points);
         int64_t v_shape[2] = {model->observation_count, 1};
         t->observed_values = sciml_graph_input(g, "observed_values", 2, v_shape);
-        sciml_node yo = apply_network(model, g, &t->net, &spec, t->observed.input);
+        sciml_node yo = set_output(model, g, &t->net, &t->observed);
         t->observation_term = sciml_mse(g, output_column(g, pde, sciml_taylor_stream(g, yo, 0), 0),
                                         t->observed_values);
         loss = sciml_add(g, loss, sciml_scale(g, t->observation_term, config->observation_weight));
@@ -529,21 +604,23 @@ static sciml_status train_graph_build(sciml_pinn *model, train_graph *t) {
     if (sciml_graph_param_count(g) != model->param_count)
         return sciml_error(ctx, SCIML_ERR_INTERNAL, "pinn: parameter layouts differ");
     /* data */
-    if ((status = set_upload(g, &t->interior, d)) ||
+    if ((status = set_upload(model, g, &t->interior)) ||
         (status = sciml_graph_set_input(g, t->interior_points, t->interior.points, interior * d)))
         return status;
     for (int c = 0; c < pde->condition_count; c++) {
-        if ((status = set_upload(g, &t->conditions[c], d)))
+        if (t->condition_terms[c] == SCIML_NO_NODE)
+            continue; /* met exactly */
+        if ((status = set_upload(model, g, &t->conditions[c])))
             return status;
         if (pde->conditions[c].kind == SCIML_CONDITION_PERIODIC) {
-            if ((status = set_upload(g, &t->partners[c], d)))
+            if ((status = set_upload(model, g, &t->partners[c])))
                 return status;
         } else if ((status = sciml_graph_set_input(g, t->targets[c], t->target_values[c],
                                                    config->condition_counts[c])))
             return status;
     }
     if (model->observation_count > 0 &&
-        ((status = set_upload(g, &t->observed, d)) ||
+        ((status = set_upload(model, g, &t->observed)) ||
          (status = sciml_graph_set_input(g, t->observed_values, model->observation_values,
                                          model->observation_count))))
         return status;
@@ -565,8 +642,9 @@ static void read_terms(sciml_pinn *model, train_graph *t, const char *phase, int
     p->loss = sciml_graph_scalar(t->g, t->loss);
     p->residual = sciml_graph_scalar(t->g, t->residual_term);
     for (int c = 0; c < SCIML_PDE_MAX_CONDITIONS; c++)
-        p->conditions[c] =
-            c < model->pde.condition_count ? sciml_graph_scalar(t->g, t->condition_terms[c]) : NAN;
+        p->conditions[c] = c < model->pde.condition_count && t->condition_terms[c] != SCIML_NO_NODE
+                               ? sciml_graph_scalar(t->g, t->condition_terms[c])
+                               : NAN; /* NaN: no such condition, or met exactly */
     p->observations =
         t->observation_term != SCIML_NO_NODE ? sciml_graph_scalar(t->g, t->observation_term) : NAN;
     p->unknown_value =
@@ -791,6 +869,15 @@ done:
     return status;
 }
 
+sciml_status sciml_pinn_check_gradient(sciml_pinn *model, double step, double *max_relative_error) {
+    train_graph t;
+    sciml_status status = train_graph_build(model, &t);
+    if (!status)
+        status = sciml_graph_check_gradient(t.g, t.loss, step, max_relative_error);
+    train_graph_free(&t);
+    return status;
+}
+
 void sciml_pinn_last_progress(const sciml_pinn *model, sciml_pinn_progress *progress) {
     *progress = model->last;
 }
@@ -809,8 +896,12 @@ sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double 
     double *stacked = malloc((size_t)EVAL_BATCH * (size_t)streams * (size_t)d * sizeof *stacked);
     int width = pde->output_count > pde->residual_count ? pde->output_count : pde->residual_count;
     double *values = malloc((size_t)EVAL_BATCH * (size_t)width * sizeof *values);
+    int hard = model->config.hard_constraints;
+    int64_t transform = (int64_t)streams * EVAL_BATCH * pde->output_count;
+    double *lift = hard ? malloc((size_t)transform * sizeof *lift) : NULL;
+    double *distance = hard ? malloc((size_t)transform * sizeof *distance) : NULL;
     sciml_status status = SCIML_OK;
-    if (!chunk || !stacked || !values)
+    if (!chunk || !stacked || !values || (hard && (!lift || !distance)))
         status = sciml_error(model->ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
     for (int64_t start = 0; start < count && !status; start += EVAL_BATCH) {
         int64_t n = count - start < EVAL_BATCH ? count - start : EVAL_BATCH;
@@ -818,6 +909,12 @@ sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double 
         for (int64_t i = n; i < EVAL_BATCH; i++)
             memcpy(chunk + i * d, chunk, (size_t)d * sizeof *chunk);
         sciml_taylor_seed(&pde->spec, EVAL_BATCH, chunk, stacked);
+        if (hard &&
+            ((status = sciml_pde_transform_streams(model->ctx, pde, &pde->spec, EVAL_BATCH, chunk,
+                                                   lift, distance)) ||
+             (status = sciml_graph_set_input(g, model->eval_lift, lift, transform)) ||
+             (status = sciml_graph_set_input(g, model->eval_distance, distance, transform))))
+            break;
         if ((status = sciml_graph_set_input(g, model->eval_x, stacked,
                                             (int64_t)EVAL_BATCH * streams * d)) ||
             (status =
@@ -840,6 +937,8 @@ sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double 
     free(chunk);
     free(stacked);
     free(values);
+    free(lift);
+    free(distance);
     return status;
 }
 
@@ -855,15 +954,9 @@ sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const d
         status = sciml_pde_solution(model->ctx, &model->pde, count, points, ref);
     if (!status)
         status = sciml_pinn_evaluate(model, count, points, u, NULL);
-    for (int c = 0; !status && c < outputs; c++) {
-        double num = 0, den = 0;
-        for (int64_t i = 0; i < count; i++) {
-            double e = u[i * outputs + c] - ref[i * outputs + c];
-            num += e * e;
-            den += ref[i * outputs + c] * ref[i * outputs + c];
-        }
-        relative_l2[c] = sqrt(num / (den > 0 ? den : 1));
-    }
+    for (int c = 0; !status && c < outputs; c++)
+        relative_l2[c] =
+            sciml_pde_relative_error(&model->pde, c, count, u + c, outputs, ref + c, outputs);
     free(u);
     free(ref);
     return status;
@@ -921,7 +1014,10 @@ sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
                                         sciml_activation_name(config->activation))) ||
         (status = sciml_nc_put_att_text(
              writer, SCIML_NC_GLOBAL, "unknown",
-             config->unknown >= 0 ? model->pde.coefficient_names[config->unknown] : "")))
+             config->unknown >= 0 ? model->pde.coefficient_names[config->unknown] : "")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "output_transform",
+                                        config->hard_constraints ? sciml_pde_transform(&model->pde)
+                                                                 : "")))
         goto fail;
     for (int k = 0; k < model->pde.coefficient_count; k++)
         if ((status =
@@ -1030,6 +1126,28 @@ sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out)
                                  path);
             goto done;
         }
+    }
+    /* absent (files before hard constraints) or empty: u = N */
+    const char *transform = NULL;
+    sciml_status found =
+        sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "output_transform", &transform, NULL);
+    if (found && found != SCIML_ERR_NOT_FOUND) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: attribute output_transform is not text, expected the formula "
+                             "of the output transform or an empty text",
+                             path);
+        goto done;
+    }
+    if (!found && transform[0]) {
+        const char *expected = sciml_pde_transform(&pde);
+        if (!expected || strcmp(transform, expected)) {
+            status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                                 "%s: output_transform '%s' is not the transform of %s, expected "
+                                 "'%s' or none",
+                                 path, transform, pde.name, expected ? expected : "");
+            goto done;
+        }
+        config.hard_constraints = 1;
     }
     config.unknown = unknown[0] ? sciml_pde_coefficient_index(&pde, unknown) : -1;
     if (unknown[0] && config.unknown < 0) {

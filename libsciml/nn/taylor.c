@@ -513,3 +513,40 @@ sciml_node sciml_taylor_stream(sciml_graph *g, sciml_node y, int stream) {
     int64_t flat[2] = {shape[1], shape[2]};
     return sciml_reshape(g, column, 2, flat);
 }
+
+sciml_node sciml_taylor_product(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor_spec *spec,
+                                sciml_node a, sciml_node b) {
+    if (sciml_taylor_spec_check(ctx, spec))
+        return SCIML_NO_NODE;
+    enum { MAX_STREAMS = 1 + SCIML_TAYLOR_MAX_INPUTS + SCIML_TAYLOR_MAX_SECOND };
+    int streams = sciml_taylor_stream_count(spec), d = spec->input_count;
+    int64_t a_shape[SCIML_MAX_DIMS], b_shape[SCIML_MAX_DIMS];
+    int a_dims = sciml_graph_shape(g, a, a_shape), b_dims = sciml_graph_shape(g, b, b_shape);
+    if (a_dims != 3 || b_dims != 3 || a_shape[0] != streams || a_shape[1] != b_shape[1] ||
+        a_shape[0] != b_shape[0] || a_shape[2] != b_shape[2]) {
+        sciml_error(
+            ctx, SCIML_ERR_ARG,
+            "taylor_product: operands of shapes (%lld, %lld, %lld) and (%lld, %lld, "
+            "%lld), expected two equal shapes (%d streams, rows, n)",
+            (long long)(a_dims == 3 ? a_shape[0] : -1), (long long)(a_dims == 3 ? a_shape[1] : -1),
+            (long long)(a_dims == 3 ? a_shape[2] : -1), (long long)(b_dims == 3 ? b_shape[0] : -1),
+            (long long)(b_dims == 3 ? b_shape[1] : -1), (long long)(b_dims == 3 ? b_shape[2] : -1),
+            streams);
+        return SCIML_NO_NODE;
+    }
+    sciml_node as[MAX_STREAMS], bs[MAX_STREAMS], cs[MAX_STREAMS];
+    for (int s = 0; s < streams; s++) {
+        as[s] = sciml_slice(g, a, 0, s, s + 1); /* (1, rows, n) */
+        bs[s] = sciml_slice(g, b, 0, s, s + 1);
+    }
+    cs[0] = sciml_mul(g, as[0], bs[0]);
+    for (int i = 0; spec->first_order && i < d; i++)
+        cs[1 + i] = sciml_add(g, sciml_mul(g, as[1 + i], bs[0]), sciml_mul(g, as[0], bs[1 + i]));
+    for (int k = 0; k < spec->second_count; k++) {
+        int s = 1 + d + k, p = 1 + spec->second[k][0], q = 1 + spec->second[k][1];
+        sciml_node c = sciml_add(g, sciml_mul(g, as[s], bs[0]), sciml_mul(g, as[0], bs[s]));
+        c = sciml_add(g, c, sciml_mul(g, as[p], bs[q]));
+        cs[s] = sciml_add(g, c, sciml_mul(g, as[q], bs[p]));
+    }
+    return streams == 1 ? cs[0] : sciml_concat(g, streams, cs, 0);
+}

@@ -1,6 +1,9 @@
-/* The PDE problems of sciml/pde.h: defaults, residuals on the Taylor streams, condition targets
- * and exact solutions. The equations are listed in the header; each residual below is written
- * as the header states it, term by term, with graph ops on (rows, 1) columns. */
+/* The PDE problems of sciml/pde.h: defaults, residuals on the Taylor streams, condition targets,
+ * exact solutions and hard-constraint transforms. The equations are listed in the header; each
+ * residual below is written as the header states it, term by term, with graph ops on (rows, 1)
+ * columns. A transform's lift A and distance D are built as jets (value, gradient, Hessian at
+ * one point) from one-input factors by the product rule, then spread onto the streams a Taylor
+ * spec asks for. */
 #include "sciml/pde.h"
 
 #include <math.h>
@@ -8,6 +11,13 @@
 #include <string.h>
 
 #define PI SCIML_PI
+
+/* A function of the inputs at one point with its gradient and Hessian. */
+typedef struct jet {
+    double value;
+    double first[SCIML_PDE_MAX_INPUTS];
+    double second[SCIML_PDE_MAX_INPUTS][SCIML_PDE_MAX_INPUTS];
+} jet;
 
 struct sciml_pde_kind {
     const char *name;
@@ -18,6 +28,10 @@ struct sciml_pde_kind {
     double (*target)(const sciml_pde *pde, int condition, const double *x);
     /* output `component` of the exact solution; NULL: none (or special) */
     double (*solution)(const sciml_pde *pde, const double *x, int component);
+    /* hard constraints u = A + D N (sciml_pde_transform); NULL: none */
+    const char *transform_formula;
+    unsigned transform_meets; /* bit c: condition c met exactly */
+    void (*transform)(const double *x, jet *lift, jet *distance); /* of u (one output) */
 };
 
 /* ---- helpers --------------------------------------------------------------------------------- */
@@ -71,6 +85,50 @@ static void add_coefficient(sciml_pde *pde, const char *name, double value) {
     pde->coefficient_count++;
 }
 
+/* A function f of input `axis` alone: f, f', f''. */
+static jet jet_of(int axis, double value, double first, double second) {
+    jet j;
+    memset(&j, 0, sizeof j);
+    j.value = value;
+    j.first[axis] = first;
+    j.second[axis][axis] = second;
+    return j;
+}
+
+static jet jet_constant(double value) {
+    jet j;
+    memset(&j, 0, sizeof j);
+    j.value = value;
+    return j;
+}
+
+/* (a b) = a b, (a b)_i = a_i b + a b_i, (a b)_pq = a_pq b + a_p b_q + a_q b_p + a b_pq, times
+ * scale. */
+static jet jet_product(const jet *a, const jet *b, double scale) {
+    jet c;
+    c.value = scale * a->value * b->value;
+    for (int p = 0; p < SCIML_PDE_MAX_INPUTS; p++) {
+        c.first[p] = scale * (a->first[p] * b->value + a->value * b->first[p]);
+        for (int q = 0; q < SCIML_PDE_MAX_INPUTS; q++)
+            c.second[p][q] = scale * (a->second[p][q] * b->value + a->first[p] * b->first[q] +
+                                      a->first[q] * b->first[p] + a->value * b->second[p][q]);
+    }
+    return c;
+}
+
+/* x (1 - x) on [0, 1] and 1 - x^2 on [-1, 1]: zero on both faces of an axis. */
+static jet bump01(int axis, double x) {
+    return jet_of(axis, x * (1 - x), 1 - 2 * x, -2);
+}
+
+static jet bump11(int axis, double x) {
+    return jet_of(axis, 1 - x * x, -2 * x, -2);
+}
+
+static jet sine_of_pi(int axis, double x, double sign) {
+    return jet_of(axis, sign * sin(PI * x), sign * PI * cos(PI * x), -sign * PI * PI * sin(PI * x));
+}
+
 /* ---- Burgers -----------------------------------------------------------------------------------
  */
 
@@ -106,6 +164,13 @@ static double burgers_target(const sciml_pde *pde, int condition, const double *
     return condition == 1 ? -sin(PI * x[0]) : 0.0;
 }
 
+/* u = -sin(pi x) + t (1 - x^2) N */
+static void burgers_transform(const double *x, jet *lift, jet *distance) {
+    *lift = sine_of_pi(0, x[0], -1);
+    jet space = bump11(0, x[0]), time = jet_of(1, x[1], 1, 0);
+    *distance = jet_product(&space, &time, 1);
+}
+
 /* ---- Poisson 1D and 2D ---------------------------------------------------------------------- */
 
 static void poisson1d_init(sciml_pde *pde) {
@@ -133,6 +198,12 @@ static sciml_node poisson1d_residual(sciml_graph *g, const sciml_pde *pde, sciml
 static double poisson1d_solution(const sciml_pde *pde, const double *x, int component) {
     (void)component;
     return sin(pde->coefficients[0] * PI * x[0]);
+}
+
+/* u = (1 - x^2) N */
+static void poisson1d_transform(const double *x, jet *lift, jet *distance) {
+    *lift = jet_constant(0);
+    *distance = bump11(0, x[0]);
 }
 
 static void poisson2d_init(sciml_pde *pde) {
@@ -166,6 +237,13 @@ static double poisson2d_solution(const sciml_pde *pde, const double *x, int comp
     (void)component;
     double w = pde->coefficients[0] * PI;
     return sin(w * x[0]) * sin(w * x[1]);
+}
+
+/* u = 16 x (1 - x) y (1 - y) N */
+static void poisson2d_transform(const double *x, jet *lift, jet *distance) {
+    *lift = jet_constant(0);
+    jet a = bump01(0, x[0]), b = bump01(1, x[1]);
+    *distance = jet_product(&a, &b, 16);
 }
 
 static double zero_target(const sciml_pde *pde, int condition, const double *x) {
@@ -215,6 +293,13 @@ static double heat1d_solution(const sciml_pde *pde, const double *x, int compone
     return exp(-pde->coefficients[0] * PI * PI * x[1]) * sin(PI * x[0]);
 }
 
+/* u = sin(pi x) + 4 t x (1 - x) N */
+static void heat1d_transform(const double *x, jet *lift, jet *distance) {
+    *lift = sine_of_pi(0, x[0], 1);
+    jet space = bump01(0, x[0]), time = jet_of(1, x[1], 1, 0);
+    *distance = jet_product(&space, &time, 4);
+}
+
 static void wave1d_init(sciml_pde *pde) {
     unit_space_time(pde);
     add_coefficient(pde, "c", 1.0);
@@ -237,6 +322,13 @@ static sciml_node wave1d_residual(sciml_graph *g, const sciml_pde *pde, sciml_no
 static double wave1d_solution(const sciml_pde *pde, const double *x, int component) {
     (void)component;
     return cos(pde->coefficients[0] * PI * x[1]) * sin(PI * x[0]);
+}
+
+/* u = sin(pi x) + 4 t^2 x (1 - x) N: t^2 also makes u_t(x, 0) = A_t = 0 */
+static void wave1d_transform(const double *x, jet *lift, jet *distance) {
+    *lift = sine_of_pi(0, x[0], 1);
+    jet space = bump01(0, x[0]), time = jet_of(1, x[1] * x[1], 2 * x[1], 2);
+    *distance = jet_product(&space, &time, 4);
 }
 
 /* ---- Allen-Cahn 1D ------------------------------------------------------------------------- */
@@ -315,6 +407,13 @@ static double helmholtz2d_solution(const sciml_pde *pde, const double *x, int co
     return sin(HELMHOLTZ_A1 * PI * x[0]) * sin(HELMHOLTZ_A2 * PI * x[1]);
 }
 
+/* u = (1 - x^2) (1 - y^2) N */
+static void helmholtz2d_transform(const double *x, jet *lift, jet *distance) {
+    *lift = jet_constant(0);
+    jet a = bump11(0, x[0]), b = bump11(1, x[1]);
+    *distance = jet_product(&a, &b, 1);
+}
+
 /* ---- diffusion-reaction 1D ---------------------------------------------------------------------
  */
 
@@ -370,6 +469,22 @@ static double diffusion_reaction_target(const sciml_pde *pde, int condition, con
     return condition == 1 ? diffusion_reaction_solution(pde, x, 0) : 0.0;
 }
 
+/* u = sum_k sin(k x) / k + t (1 - x^2 / pi^2) N */
+static void diffusion_reaction_transform(const double *x, jet *lift, jet *distance) {
+    double value = 0, first = 0, second = 0;
+    for (int i = 0; i < 5; i++) {
+        double k = reaction_modes[i];
+        value += sin(k * x[0]) / k;
+        first += cos(k * x[0]);
+        second -= k * sin(k * x[0]);
+    }
+    *lift = jet_of(0, value, first, second);
+    jet space = bump11(0, x[0] / PI), time = jet_of(1, x[1], 1, 0);
+    space.first[0] /= PI; /* d/dx of 1 - (x / pi)^2 */
+    space.second[0][0] /= PI * PI;
+    *distance = jet_product(&space, &time, 1);
+}
+
 /* ---- Kovasznay flow ----------------------------------------------------------------------------
  */
 
@@ -389,6 +504,7 @@ static void kovasznay_init(sciml_pde *pde) {
     pde->output_names[1] = "v";
     pde->output_names[2] = "p";
     pde->residual_count = 3;
+    pde->up_to_constant = 1u << 2; /* only grad p enters the equations */
     add_coefficient(pde, "re", 20.0);
     sciml_taylor_spec_init(&pde->spec, 2);
     sciml_taylor_spec_add_second(&pde->spec, 0, 0);
@@ -449,16 +565,24 @@ static double kovasznay_target(const sciml_pde *pde, int condition, const double
  */
 
 static const sciml_pde_kind kinds[] = {
-    {"burgers", burgers_init, burgers_residual, burgers_target, NULL},
-    {"poisson1d", poisson1d_init, poisson1d_residual, zero_target, poisson1d_solution},
-    {"poisson2d", poisson2d_init, poisson2d_residual, zero_target, poisson2d_solution},
-    {"heat1d", heat1d_init, heat1d_residual, sine_initial_target, heat1d_solution},
-    {"wave1d", wave1d_init, wave1d_residual, sine_initial_target, wave1d_solution},
-    {"allen-cahn", allen_cahn_init, allen_cahn_residual, allen_cahn_target, NULL},
-    {"helmholtz2d", helmholtz2d_init, helmholtz2d_residual, zero_target, helmholtz2d_solution},
+    {"burgers", burgers_init, burgers_residual, burgers_target, NULL,
+     "u = -sin(pi x) + t (1 - x^2) N", 0x3, burgers_transform},
+    {"poisson1d", poisson1d_init, poisson1d_residual, zero_target, poisson1d_solution,
+     "u = (1 - x^2) N", 0x1, poisson1d_transform},
+    {"poisson2d", poisson2d_init, poisson2d_residual, zero_target, poisson2d_solution,
+     "u = 16 x (1 - x) y (1 - y) N", 0x1, poisson2d_transform},
+    {"heat1d", heat1d_init, heat1d_residual, sine_initial_target, heat1d_solution,
+     "u = sin(pi x) + 4 t x (1 - x) N", 0x3, heat1d_transform},
+    {"wave1d", wave1d_init, wave1d_residual, sine_initial_target, wave1d_solution,
+     "u = sin(pi x) + 4 t^2 x (1 - x) N", 0x7, wave1d_transform},
+    {"allen-cahn", allen_cahn_init, allen_cahn_residual, allen_cahn_target, NULL, NULL, 0, NULL},
+    {"helmholtz2d", helmholtz2d_init, helmholtz2d_residual, zero_target, helmholtz2d_solution,
+     "u = (1 - x^2) (1 - y^2) N", 0x1, helmholtz2d_transform},
     {"diffusion-reaction", diffusion_reaction_init, diffusion_reaction_residual,
-     diffusion_reaction_target, diffusion_reaction_solution},
-    {"kovasznay", kovasznay_init, kovasznay_residual, kovasznay_target, kovasznay_solution},
+     diffusion_reaction_target, diffusion_reaction_solution,
+     "u = sum_k sin(k x) / k + t (1 - x^2 / pi^2) N", 0x3, diffusion_reaction_transform},
+    {"kovasznay", kovasznay_init, kovasznay_residual, kovasznay_target, kovasznay_solution, NULL, 0,
+     NULL},
 };
 #define KIND_COUNT ((int)(sizeof kinds / sizeof kinds[0]))
 
@@ -558,4 +682,75 @@ sciml_status sciml_pde_solution(sciml_ctx *ctx, const sciml_pde *pde, int64_t co
             out[i * pde->output_count + c] =
                 pde->kind->solution(pde, points + i * pde->input_count, c);
     return SCIML_OK;
+}
+
+/* ---- output transform --------------------------------------------------------------------- */
+
+const char *sciml_pde_transform(const sciml_pde *pde) {
+    return pde && pde->kind ? pde->kind->transform_formula : NULL;
+}
+
+const char *sciml_pde_transform_names(void) {
+    return "burgers, poisson1d, poisson2d, heat1d, wave1d, helmholtz2d, diffusion-reaction";
+}
+
+int sciml_pde_transform_meets(const sciml_pde *pde, int condition) {
+    if (!sciml_pde_transform(pde) || condition < 0 || condition >= pde->condition_count)
+        return 0;
+    return (pde->kind->transform_meets >> condition) & 1u;
+}
+
+sciml_status sciml_pde_transform_streams(sciml_ctx *ctx, const sciml_pde *pde,
+                                         const sciml_taylor_spec *spec, int64_t count,
+                                         const double *points, double *lift, double *distance) {
+    if (!sciml_pde_transform(pde))
+        return sciml_error(ctx, SCIML_ERR_STATE,
+                           "%s: no output transform for hard constraints, expected one of %s",
+                           pde && pde->name ? pde->name : "(no problem)",
+                           sciml_pde_transform_names());
+    int d = pde->input_count, outputs = pde->output_count;
+    int streams = sciml_taylor_stream_count(spec);
+    if (spec->input_count != d)
+        return sciml_error(ctx, SCIML_ERR_ARG, "%s: a Taylor spec of %d inputs, expected %d",
+                           pde->name, spec->input_count, d);
+    for (int64_t i = 0; i < count; i++) {
+        jet a, b;
+        pde->kind->transform(points + i * d, &a, &b);
+        for (int s = 0; s < streams; s++) {
+            double av = a.value, bv = b.value;
+            if (s > 0 && spec->first_order && s <= d) {
+                av = a.first[s - 1];
+                bv = b.first[s - 1];
+            } else if (s > 0) {
+                int p = spec->second[s - 1 - d][0], q = spec->second[s - 1 - d][1];
+                av = a.second[p][q];
+                bv = b.second[p][q];
+            }
+            for (int c = 0; c < outputs; c++) {
+                lift[(s * count + i) * outputs + c] = av;
+                distance[(s * count + i) * outputs + c] = bv;
+            }
+        }
+    }
+    return SCIML_OK;
+}
+
+double sciml_pde_relative_error(const sciml_pde *pde, int output, int64_t count, const double *u,
+                                int64_t u_stride, const double *ref, int64_t ref_stride) {
+    double u_mean = 0, ref_mean = 0;
+    if (count > 0 && output >= 0 && output < 32 && ((pde->up_to_constant >> output) & 1u)) {
+        for (int64_t i = 0; i < count; i++) {
+            u_mean += u[i * u_stride];
+            ref_mean += ref[i * ref_stride];
+        }
+        u_mean /= (double)count;
+        ref_mean /= (double)count;
+    }
+    double num = 0, den = 0;
+    for (int64_t i = 0; i < count; i++) {
+        double r = ref[i * ref_stride] - ref_mean, e = u[i * u_stride] - u_mean - r;
+        num += e * e;
+        den += r * r;
+    }
+    return sqrt(num / (den > 0 ? den : 1));
 }

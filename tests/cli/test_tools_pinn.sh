@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The PINN workflow in pipes: sciml-gen burgers-ref makes the Cole-Hopf reference (grid and
 # points), sciml-train pinn trains short Burgers and Poisson networks, sciml-pinn evaluates
-# them on grids, at points read from a pipe and against --ref; the bad-input cases of the
+# them on grids, at points read from a pipe and against --ref; --hard-bc meets the boundary and
+# initial data exactly in the model sciml-pinn evaluates; the bad-input cases of the
 # issue: an unknown PDE or coefficient, a reference on a different grid, observations outside
 # the domain: one error line naming what is wrong, exit 1, nothing written; usage errors exit 2.
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +53,79 @@ expect_rc 0 "sciml-train pinn --pde poisson1d"
 perror=$(sed -n 's/.*exact solution: \([0-9.e+-]*\)$/\1/p' "$T/.stderr")
 echo "Poisson 1D relative L2 error: $perror"
 check "Poisson 1D error below 5e-3 ($perror)" float_lt "$perror" 5e-3
+
+section "hard constraints: --hard-bc"
+run sciml-train pinn --pde burgers --hard-bc --interior 300 --iterations 150 \
+    --lbfgs-iterations 60 --seed 1 --log hard.jsonl -o hard.nc
+expect_rc 0 "sciml-train pinn --pde burgers --hard-bc"
+expect_stderr_has "boundary exact, initial exact" "the summary says the conditions are met exactly"
+check "the log has no boundary or initial terms" test "$(grep -c '"initial"' hard.jsonl)" -eq 0
+if have_ncdump; then
+    run ncdump -h hard.nc
+    expect_stdout_has 'output_transform = "u = -sin(pi x) + t (1 - x^2) N"' "transform attribute"
+    # sciml-pinn evaluates the constrained u: 0 on x = -1 and 1, -sin(pi x) at t = 0
+    sciml-pinn -m hard.nc --grid 5,3 --domain -1,1,0,1 -o faces.nc
+    check "sciml-pinn evaluates a --hard-bc model" test $? -eq 0
+    ncdump_values faces.nc u >faces.txt
+    check "the --hard-bc model meets the boundary and initial data" awk '
+        BEGIN { pi = atan2(0, -1) }
+        { v[NR - 1] = $1 }
+        END {
+            if (NR != 15) exit 1
+            for (i = 0; i < 5; i++) { x = -1 + 0.5 * i; d = v[i] + sin(pi * x); if (d * d > 1e-24) exit 1 }
+            for (i = 5; i < 15; i++) if ((i % 5 == 0 || i % 5 == 4) && v[i] * v[i] > 1e-24) exit 1
+            if (v[7] * v[7] < 1e-20) exit 1   # inside: the network, not zero
+        }' faces.txt
+fi
+run sciml-train pinn --pde kovasznay --hard-bc --iterations 1 --lbfgs-iterations 0 -o bad.nc
+expect_rc 1 "--hard-bc for a PDE without a transform"
+expect_one_error_line sciml-train "kovasznay has no output transform" "no transform"
+check "no model written without a transform" test ! -e bad.nc
+
+section "--ref compares every output (Kovasznay: u, v, p; p mean-free)"
+run sciml-train pinn --pde kovasznay --hidden 8 --interior 50 --boundary 20 --iterations 20 \
+    --lbfgs-iterations 0 -q -o kov.nc
+expect_rc 0 "a tiny Kovasznay model"
+sciml-pinn -m kov.nc --grid 3,3 -o kov_field.nc
+check "sciml-pinn writes u, v, p" test $? -eq 0
+run sciml-pinn -m kov.nc --ref kov_field.nc
+expect_rc 0 "sciml-pinn --ref with three outputs"
+check "one line per output" test "$(grep -c 'relative L2 error of' "$T/.stdout")" -eq 3
+expect_stdout_has "error of v against kov_field.nc: 0.000000e+00" "v against itself"
+expect_stdout_has "error of p (mean-free) against kov_field.nc: 0.000000e+00" "p against itself"
+if have_ncdump; then
+    # the reference without v and with p shifted by 5: u and p (mean-free) still agree
+    {
+        echo "netcdf shifted {"
+        echo "dimensions:"
+        echo " x = 3 ; y = 3 ;"
+        echo "variables:"
+        echo " double x(x) ; double y(y) ; double u(y, x) ; double p(y, x) ;"
+        echo "data:"
+        for var in x y u; do
+            echo " $var = $(ncdump_values kov_field.nc $var | paste -sd, -) ;"
+        done
+        echo " p = $(ncdump_values kov_field.nc p | awk '{ printf "%s%.17g", (NR > 1 ? "," : ""), $1 + 5 }') ;"
+        echo "}"
+    } >shifted.cdl
+    cdl_to_nc shifted.cdl shifted.nc
+    run sciml-pinn -m kov.nc --ref shifted.nc
+    expect_rc 0 "a reference with u and a shifted p"
+    check "v is not in the reference: two lines" \
+        test "$(grep -c 'relative L2 error of' "$T/.stdout")" -eq 2
+    perror=$(sed -n 's/^relative L2 error of p (mean-free) against shifted.nc: \(.*\)$/\1/p' \
+        "$T/.stdout")
+    check "p shifted by a constant: mean-free error 0 ($perror)" float_lt "$perror" 1e-9
+    uerror=$(sed -n 's/^relative L2 error of u against shifted.nc: \(.*\)$/\1/p' "$T/.stdout")
+    check "u error 0 ($uerror)" float_lt "$uerror" 1e-9
+    sed -e 's/ u(y, x) ; double p(y, x) ;/ w(y, x) ;/' -e '/^ [up] = /d' \
+        -e 's/^ y = \(.*\)$/ y = \1\n w = 1, 2, 3, 4, 5, 6, 7, 8, 9 ;/' shifted.cdl >none.cdl
+    cdl_to_nc none.cdl none.nc
+    run sciml-pinn -m kov.nc --ref none.nc -o none_out.nc
+    expect_rc 1 "a reference with none of the outputs"
+    expect_one_error_line sciml-pinn "none.nc" "no output in the reference"
+    check "nothing written without a reference field" test ! -e none_out.nc
+fi
 
 section "sub-command help agrees with the man pages"
 # test_man_pages.sh checks each tool's main --help; the pinn mode and burgers-ref have their own.

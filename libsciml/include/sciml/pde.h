@@ -83,6 +83,7 @@ typedef struct sciml_pde {
     int has_solution;       /* exact or reference solution available */
     unsigned learnable;     /* bit k: coefficient k may be a trainable parameter */
     int time_axis;          /* input that is time, or -1 */
+    unsigned up_to_constant; /* bit c: output c is fixed only up to a constant (Kovasznay p) */
 } sciml_pde;
 
 /* Names of every problem, comma separated ("burgers, poisson1d, ..."). */
@@ -114,6 +115,46 @@ void sciml_pde_condition_target(const sciml_pde *pde, int condition, int64_t cou
  * SCIML_ERR_STATE when the problem has none. */
 sciml_status sciml_pde_solution(sciml_ctx *ctx, const sciml_pde *pde, int64_t count,
                                 const double *points, double *out);
+
+/* Relative L2 error sqrt(sum_i (u_i - r_i)^2 / sum_i r_i^2) of output `output` over count
+ * points, u_i = u[i * u_stride] and r_i = ref[i * ref_stride] (pass u + output for a
+ * (count, outputs) array). An output fixed only up to a constant (bit `output` of
+ * up_to_constant) is compared mean-free: u_i - mean u against r_i - mean r. A zero reference
+ * gives the L2 norm of the difference. */
+double sciml_pde_relative_error(const sciml_pde *pde, int output, int64_t count, const double *u,
+                                int64_t u_stride, const double *ref, int64_t ref_stride);
+
+/* ---- Hard constraints through an output transform ------------------------------------------
+ * The network output N enters as u = A(x) + D(x) N(x): the lift A meets the Dirichlet and
+ * initial data, the distance factor D vanishes where they are given, so u meets them exactly
+ * for every N and their loss terms are dropped. Both are closed forms of the inputs alone (no
+ * coefficient enters), with their input derivatives, so the streams of u follow from those of
+ * N by the product rule (sciml_taylor_product). D is scaled to a maximum of 1 on the domain, so
+ * that N keeps the scale of u - A:
+ *   burgers             u = -sin(pi x) + t (1 - x^2) N
+ *   poisson1d           u = (1 - x^2) N
+ *   poisson2d           u = 16 x (1 - x) y (1 - y) N
+ *   heat1d              u = sin(pi x) + 4 t x (1 - x) N
+ *   wave1d              u = sin(pi x) + 4 t^2 x (1 - x) N   (also u_t(x, 0) = 0)
+ *   helmholtz2d         u = (1 - x^2) (1 - y^2) N
+ *   diffusion-reaction  u = sum_k sin(k x) / k + t (1 - x^2 / pi^2) N
+ * Allen-Cahn (periodic) and Kovasznay (data on the whole boundary) have none. */
+
+/* The problem's transform as a formula ("u = -sin(pi x) + t (1 - x^2) N"; static), or NULL
+ * when it has none. */
+const char *sciml_pde_transform(const sciml_pde *pde);
+/* Names of the problems that have a transform, comma separated. */
+const char *sciml_pde_transform_names(void);
+/* 1 when the transform meets condition `condition` exactly (its loss term is dropped), else 0
+ * (also for a problem without a transform). */
+int sciml_pde_transform_meets(const sciml_pde *pde, int condition);
+/* The lift A and the distance D with the streams of spec at count points (count, d), each
+ * stacked (S, count, output_count) like the Taylor streams of the network (stream 0 the value,
+ * then the first and second derivatives spec asks for). SCIML_ERR_STATE when the problem has no
+ * transform; nothing is written then. */
+sciml_status sciml_pde_transform_streams(sciml_ctx *ctx, const sciml_pde *pde,
+                                         const sciml_taylor_spec *spec, int64_t count,
+                                         const double *points, double *lift, double *distance);
 
 /* Burgers u_t + u u_x = nu u_xx on [-1, 1], u(x, 0) = -sin(pi x), u(+-1, t) = 0, by the
  * Cole-Hopf transform (a standard reference; Basdevant et al. 1986):

@@ -21,7 +21,14 @@
  * inverse problem coefficient.<name> (1), the logarithm of the learned coefficient (trained
  * in log space, so that Adam's step is relative and the coefficient stays positive);
  * fourier_features (0 when off) and, with the embedding, fourier_sigma and
- * fourier_frequencies (fourier_input, fourier_feature).
+ * fourier_frequencies (fourier_input, fourier_feature); output_transform, the formula of the
+ * hard-constraint transform (sciml_pde_transform) or "" (absent in older files: none).
+ *
+ * Hard constraints (hard_constraints = 1): the network output N enters as u = A + D N with the
+ * problem's lift A and distance factor D (sciml/pde.h), on the Taylor streams by the product
+ * rule; the conditions the transform meets exactly lose their points and loss terms (their
+ * entries in sciml_pinn_progress are NaN), and evaluation, refinement and the model file all
+ * use the constrained u.
  */
 #ifndef SCIML_PINN_MODEL_H
 #define SCIML_PINN_MODEL_H
@@ -65,6 +72,9 @@ typedef struct sciml_pinn_config {
      * through the Taylor streams like every layer. */
     int64_t fourier_features; /* m, 0: off (default) */
     double fourier_sigma;     /* default 1 */
+    /* u = A + D N through the problem's output transform (sciml_pde_transform); the problem
+     * must have one (SCIML_ERR_ARG otherwise). 0: off (default). */
+    int hard_constraints;
 } sciml_pinn_config;
 
 /* Defaults for a problem: hidden 20,20,20 tanh; 2540 interior points; 40 points per face for
@@ -83,6 +93,7 @@ typedef struct sciml_pinn_progress {
     int64_t iteration; /* within the phase, from 1 */
     double loss;       /* weighted total */
     double residual;   /* mean r^2 */
+    /* mean e_c^2 per condition; NaN for a condition met exactly (hard constraints) */
     double conditions[SCIML_PDE_MAX_CONDITIONS];
     double observations;  /* mean misfit^2 (inverse problems) */
     double unknown_value; /* current value of the unknown coefficient (NaN when none) */
@@ -110,6 +121,10 @@ sciml_status sciml_pinn_set_observations(sciml_pinn *model, int64_t count, const
  * phase and step; the model then holds the last parameters with a finite loss. */
 sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress, void *user,
                               int64_t every);
+/* Builds the training graph on the current parameters and points (the interior, condition
+ * and observation points that training would sample) and compares its parameter gradient with
+ * central differences of step (sciml_graph_check_gradient); for tests and debugging. */
+sciml_status sciml_pinn_check_gradient(sciml_pinn *model, double step, double *max_relative_error);
 /* Final loss terms of the last training (or NaN before training). */
 void sciml_pinn_last_progress(const sciml_pinn *model, sciml_pinn_progress *progress);
 
@@ -118,7 +133,8 @@ void sciml_pinn_last_progress(const sciml_pinn *model, sciml_pinn_progress *prog
 sciml_status sciml_pinn_evaluate(sciml_pinn *model, int64_t count, const double *points, double *u,
                                  double *residual);
 /* sqrt(sum (u - ref)^2 / sum ref^2) of each output (relative_l2 has output_count entries)
- * against the problem's exact or reference solution at points (count, d). */
+ * against the problem's exact or reference solution at points (count, d); mean-free for an
+ * output fixed only up to a constant (Kovasznay p, sciml_pde_relative_error). */
 sciml_status sciml_pinn_solution_error(sciml_pinn *model, int64_t count, const double *points,
                                        double *relative_l2);
 

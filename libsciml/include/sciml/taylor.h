@@ -85,6 +85,15 @@ sciml_node sciml_taylor_dense(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor
  * (S, rows, output_size), or SCIML_NO_NODE. */
 sciml_node sciml_taylor_mlp_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp,
                                   const sciml_taylor_spec *spec, sciml_node x);
+/* The product c = a b of two stacked quantities a, b (S, rows, n) of the same spec, stream by
+ * stream by the product rule:
+ *   c = a b,  c_i = a_i b + a b_i,  c_pq = a_pq b + a_p b_q + a_q b_p + a b_pq
+ * (an output transform u = A + D N multiplies the network by a known factor this way). Built
+ * from slices, products and sums, so its backward is theirs. Returns (S, rows, n), or
+ * SCIML_NO_NODE (SCIML_ERR_ARG on the context) when a and b do not have the spec's S streams
+ * and equal shapes. */
+sciml_node sciml_taylor_product(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor_spec *spec,
+                                sciml_node a, sciml_node b);
 /* Stream `stream` of y (S, rows, n) as a (rows, n) node. */
 sciml_node sciml_taylor_stream(sciml_graph *g, sciml_node y, int stream);
 
