@@ -22,6 +22,23 @@ static int64_t deeponet_parameters(const void *m) {
     return sciml_deeponet_model_parameter_count(m);
 }
 
+/* Full batch unless --batch; --iterations counts optimizer steps unless --epochs is given.
+ * Then the shared start (log, progress, Ctrl-C); 0, or 1 after printing an error. */
+static int start_deeponet_run(training_run *run, int64_t count) {
+    const train_options *o = run->o;
+    run->options.batch = o->batch_given ? o->batch : count;
+    if (!o->epochs_given) {
+        const int64_t batches = (count + run->options.batch - 1) / run->options.batch;
+        run->options.epochs = (o->iterations + batches - 1) / batches;
+        run->options.schedule.period =
+            run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
+    }
+    if (train_run_start(run))
+        return 1;
+    run->report.epochs = run->options.epochs;
+    return 0;
+}
+
 /* The query grid of a DeepONet data file: the coordinate variables of its output variable
  * (`output`, else the stored name, else the one with sciml_role = "output"). */
 static int read_deeponet_grid(training_run *run, const char *path, const char *output,
@@ -152,16 +169,8 @@ static int train_deeponet_unaligned(training_run *run, sciml_deeponet_model *mod
         }
     }
     const int64_t count = run->x.sample_count;
-    run->options.batch = o->batch_given ? o->batch : count;
-    if (!o->epochs_given) {
-        const int64_t batches = (count + run->options.batch - 1) / run->options.batch;
-        run->options.epochs = (o->iterations + batches - 1) / batches;
-        run->options.schedule.period =
-            run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
-    }
-    if (train_run_start(run))
+    if (start_deeponet_run(run, count))
         goto done;
-    run->report.epochs = run->options.epochs;
     sciml_deeponet_triplets train = {run->x.values, query->values, run->y.values, count};
     sciml_deeponet_triplets test = {run->test_x.values, test_query.values, run->test_y.values,
                                     run->test_x.sample_count};
@@ -260,18 +269,9 @@ int train_deeponet(training_run *run) {
             goto done;
         }
     }
-    /* full batch unless --batch; --iterations counts optimizer steps unless --epochs */
     const int64_t count = run->x.sample_count;
-    run->options.batch = o->batch_given ? o->batch : count;
-    if (!o->epochs_given) {
-        const int64_t batches = (count + run->options.batch - 1) / run->options.batch;
-        run->options.epochs = (o->iterations + batches - 1) / batches;
-        run->options.schedule.period =
-            run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
-    }
-    if (train_run_start(run))
+    if (start_deeponet_run(run, count))
         goto done;
-    run->report.epochs = run->options.epochs;
     sciml_deeponet_data train = {run->x.values, grid.points, run->y.values, count,
                                  grid.point_count};
     sciml_deeponet_data test = {run->test_x.values, test_grid.points, run->test_y.values,
