@@ -36,6 +36,10 @@ struct sciml_node_model {
     const double *observed;
     int64_t time_count;
     double *work; /* (max_batch, d) initial states */
+    /* the solved states (time, batch, d) of the last solve, grown on demand and kept, so that
+     * training steps do not allocate */
+    double *states;
+    int64_t states_capacity;
     /* training */
     int64_t iterations_done;
     /* Adam's moments and the position in the current schedule (epochs_done counts its
@@ -241,6 +245,7 @@ void sciml_node_model_destroy(sciml_node_model **model) {
     sciml_graph_destroy(&(*model)->graph);
     sciml_train_state_free(&(*model)->position);
     free((*model)->time_column);
+    free((*model)->states);
     free(*model);
     *model = NULL;
 }
@@ -352,6 +357,25 @@ static void initial_states(sciml_node_model *m, int64_t batch, const double *y0,
             m->work[b * d + i] = i < n ? y0[b * stride + i] : 0.0;
 }
 
+/* The model's states buffer with room for time_count x batch x d values, or NULL after an
+ * error on the context. */
+static double *states_buffer(sciml_node_model *model, int64_t time_count, int64_t batch) {
+    int64_t count = (time_count > 0 ? time_count : 1) * batch * model->dims;
+    if (count > model->states_capacity) {
+        double *grown = sciml_alloc_array((size_t)count, sizeof(double));
+        if (!grown) {
+            sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                        "node: out of memory for %lld times of %lld states",
+                        (long long)time_count, (long long)(batch * model->dims));
+            return NULL;
+        }
+        free(model->states);
+        model->states = grown;
+        model->states_capacity = count;
+    }
+    return model->states;
+}
+
 sciml_status sciml_node_model_predict(sciml_node_model *model,
                                       const sciml_node_solve_options *options, int64_t batch,
                                       const double *y0, const double *time_offsets,
@@ -362,12 +386,9 @@ sciml_status sciml_node_model_predict(sciml_node_model *model,
     if (status)
         return status;
     int64_t n = model->config.state_size, d = model->dims;
-    double *states = sciml_alloc_array((size_t)(time_count > 0 ? time_count : 1),
-                                       (size_t)(batch * d) * sizeof(double));
+    double *states = states_buffer(model, time_count, batch);
     if (!states)
-        return sciml_error(model->ctx, SCIML_ERR_NOMEM,
-                           "node: out of memory for %lld times of %lld states",
-                           (long long)time_count, (long long)(batch * d));
+        return sciml_ctx_status(model->ctx);
     initial_states(model, batch, y0, n);
     sciml_ode_options ode = ode_options(options);
     problem.parameter_count = 0;
@@ -381,7 +402,6 @@ sciml_status sciml_node_model_predict(sciml_node_model *model,
             for (int64_t k = 0; k < time_count; k++)
                 memcpy(out + (b * time_count + k) * n, states + (k * batch + b) * d,
                        (size_t)n * sizeof(double));
-    free(states);
     return status;
 }
 
@@ -422,12 +442,9 @@ sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
     sciml_status status = sciml_node_model_problem(model, batch, time_offsets, &problem);
     if (status)
         return status;
-    int64_t d = model->dims;
-    double *states = sciml_alloc_array((size_t)time_count, (size_t)(batch * d) * sizeof(double));
+    double *states = states_buffer(model, time_count, batch);
     if (!states)
-        return sciml_error(model->ctx, SCIML_ERR_NOMEM,
-                           "node: out of memory for %lld times of %lld states",
-                           (long long)time_count, (long long)(batch * d));
+        return sciml_ctx_status(model->ctx);
     initial_states(model, batch, observed, time_count * model->config.state_size);
     model->observed = observed;
     model->time_count = time_count;
@@ -446,7 +463,6 @@ sciml_status sciml_node_model_loss_grad(sciml_node_model *model,
         status = sciml_ode_direct(model->ctx, &problem, &ode, model->work, time_count, times,
                                   states, observed_loss, model, loss, grad, NULL, stats);
     model->observed = NULL;
-    free(states);
     return status;
 }
 
