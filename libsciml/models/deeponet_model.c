@@ -714,6 +714,20 @@ typedef struct deeponet_training {
     int64_t every, last; /* evaluate the test set every `every` epochs and at `last` */
 } deeponet_training;
 
+sciml_status sciml_deeponet_check_train_options(sciml_deeponet_model *model,
+                                                const sciml_train_options *options) {
+    sciml_status status = sciml_schedule_check(model->ctx, &options->schedule);
+    if (status)
+        return status;
+    if (options->epochs < 0 || options->batch < 1 || options->optimizer == SCIML_OPTIMIZER_LBFGS)
+        return sciml_error(model->ctx, SCIML_ERR_ARG,
+                           "deeponet: epochs %lld, batch %lld, optimizer %s: expected epochs >= "
+                           "0, batch >= 1 and adam or adamw",
+                           (long long)options->epochs, (long long)options->batch,
+                           sciml_optimizer_name(options->optimizer));
+    return SCIML_OK;
+}
+
 static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
     deeponet_training *t = user;
     if (!t->test || (report->epoch % t->every && report->epoch != t->last))
@@ -733,14 +747,8 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
     sciml_status status;
     if ((status = check_data(model, train, "training")) ||
         (test && (status = check_data(model, test, "test"))) ||
-        (status = sciml_schedule_check(ctx, &options->schedule)))
+        (status = sciml_deeponet_check_train_options(model, options)))
         return status;
-    if (options->epochs < 0 || options->batch < 1 || options->optimizer == SCIML_OPTIMIZER_LBFGS)
-        return sciml_error(ctx, SCIML_ERR_ARG,
-                           "deeponet: epochs %lld, batch %lld, optimizer %s: expected epochs >= "
-                           "0, batch >= 1 and adam or adamw",
-                           (long long)options->epochs, (long long)options->batch,
-                           sciml_optimizer_name(options->optimizer));
     if (!model->normalized) {
         fit_normalisation(model, train);
         sciml_deeponet_inference_free(&model->inference);

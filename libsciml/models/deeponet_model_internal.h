@@ -96,6 +96,9 @@ sciml_status sciml_deeponet_check_pod_points(sciml_deeponet_model *model, const 
                                              int64_t point_count);
 /* Checks a config, with a message naming what is wrong. */
 sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_config *config);
+/* The schedule, epochs >= 0, batch >= 1 and Adam/AdamW (no L-BFGS), for both layouts. */
+sciml_status sciml_deeponet_check_train_options(sciml_deeponet_model *model,
+                                                const sciml_train_options *options);
 
 /* Folds the readout for `points` (P, d) unless already folded for the same points, and sizes
  * the batch buffers for max_batch functions. SCIML_ERR_NOMEM with a message (the cache is

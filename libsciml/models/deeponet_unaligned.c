@@ -221,14 +221,8 @@ sciml_status sciml_deeponet_model_train_unaligned(sciml_deeponet_model *model,
     sciml_status status;
     if ((status = check_triplets(model, train, "training")) ||
         (test && (status = check_triplets(model, test, "test"))) ||
-        (status = sciml_schedule_check(ctx, &options->schedule)))
+        (status = sciml_deeponet_check_train_options(model, options)))
         return status;
-    if (options->epochs < 0 || options->batch < 1 || options->optimizer == SCIML_OPTIMIZER_LBFGS)
-        return sciml_error(ctx, SCIML_ERR_ARG,
-                           "deeponet: epochs %lld, batch %lld, optimizer %s: expected epochs >= "
-                           "0, batch >= 1 and adam or adamw",
-                           (long long)options->epochs, (long long)options->batch,
-                           sciml_optimizer_name(options->optimizer));
     const int64_t count = train->count;
     if (!model->normalized) {
         sciml_deeponet_fit_normalisation(model, train->functions, count, train->points, count,
