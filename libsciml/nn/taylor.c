@@ -317,6 +317,16 @@ static void taylor_destroy(void *state) {
 static const sciml_op_def taylor_op = {"taylor_activate", taylor_forward, taylor_backward,
                                        taylor_destroy};
 
+/* 1 when bias is SCIML_NO_NODE or of shape (width); else 0 with an error naming op. */
+static int bias_fits(sciml_ctx *ctx, sciml_graph *g, sciml_node bias, int64_t width,
+                     const char *op) {
+    int64_t shape[SCIML_MAX_DIMS];
+    if (bias == SCIML_NO_NODE || (sciml_graph_shape(g, bias, shape) == 1 && shape[0] == width))
+        return 1;
+    sciml_error(ctx, SCIML_ERR_SHAPE, "%s: bias must have shape (%lld)", op, (long long)width);
+    return 0;
+}
+
 sciml_node sciml_taylor_activate(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor_spec *spec,
                                  sciml_node z, sciml_node bias, sciml_activation activation) {
     if (sciml_taylor_spec_check(ctx, spec))
@@ -342,14 +352,8 @@ sciml_node sciml_taylor_activate(sciml_ctx *ctx, sciml_graph *g, const sciml_tay
     for (int i = 1; i < ndim; i++)
         per_stream *= shape[i];
     int64_t width = shape[ndim - 1];
-    if (bias != SCIML_NO_NODE) {
-        int64_t bias_shape[SCIML_MAX_DIMS];
-        if (sciml_graph_shape(g, bias, bias_shape) != 1 || bias_shape[0] != width) {
-            sciml_error(ctx, SCIML_ERR_SHAPE, "taylor: bias must have shape (%lld)",
-                        (long long)width);
-            return SCIML_NO_NODE;
-        }
-    }
+    if (!bias_fits(ctx, g, bias, width, "taylor"))
+        return SCIML_NO_NODE;
     taylor_state *state = calloc(1, sizeof *state);
     if (!state) {
         sciml_error(ctx, SCIML_ERR_NOMEM, "taylor: out of memory");
@@ -463,14 +467,8 @@ sciml_node sciml_taylor_dense(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor
         return SCIML_NO_NODE;
     }
     int64_t n = w_shape[1];
-    if (bias != SCIML_NO_NODE) {
-        int64_t bias_shape[SCIML_MAX_DIMS];
-        if (sciml_graph_shape(g, bias, bias_shape) != 1 || bias_shape[0] != n) {
-            sciml_error(ctx, SCIML_ERR_SHAPE, "taylor_dense: bias must have shape (%lld)",
-                        (long long)n);
-            return SCIML_NO_NODE;
-        }
-    }
+    if (!bias_fits(ctx, g, bias, n, "taylor_dense"))
+        return SCIML_NO_NODE;
     dense_state *state = calloc(1, sizeof *state);
     if (!state) {
         sciml_error(ctx, SCIML_ERR_NOMEM, "taylor: out of memory");
