@@ -206,10 +206,12 @@ static void poisson1d_transform(const double *x, jet *lift, jet *distance) {
     *distance = bump11(0, x[0]);
 }
 
-static void poisson2d_init(sciml_pde *pde) {
+/* A 2-D problem on the square [lo, hi]^2 with coefficient k, u_xx and u_yy, Dirichlet data on
+ * every face and an exact solution (Poisson and Helmholtz). */
+static void square_laplacian_init(sciml_pde *pde, double lo, double hi) {
     pde->input_count = 2;
-    set_box(pde, 0, "x", 0, 1);
-    set_box(pde, 1, "y", 0, 1);
+    set_box(pde, 0, "x", lo, hi);
+    set_box(pde, 1, "y", lo, hi);
     pde->time_axis = -1;
     add_coefficient(pde, "k", 1.0);
     sciml_taylor_spec_init(&pde->spec, 2);
@@ -220,6 +222,10 @@ static void poisson2d_init(sciml_pde *pde) {
         for (int side = 0; side < 2; side++)
             add_face(c, axis, side);
     pde->has_solution = 1;
+}
+
+static void poisson2d_init(sciml_pde *pde) {
+    square_laplacian_init(pde, 0, 1);
 }
 
 static sciml_node poisson2d_residual(sciml_graph *g, const sciml_pde *pde, sciml_node y,
@@ -372,19 +378,7 @@ static double allen_cahn_target(const sciml_pde *pde, int condition, const doubl
 #define HELMHOLTZ_A2 4.0
 
 static void helmholtz2d_init(sciml_pde *pde) {
-    pde->input_count = 2;
-    set_box(pde, 0, "x", -1, 1);
-    set_box(pde, 1, "y", -1, 1);
-    pde->time_axis = -1;
-    add_coefficient(pde, "k", 1.0);
-    sciml_taylor_spec_init(&pde->spec, 2);
-    sciml_taylor_spec_add_second(&pde->spec, 0, 0);
-    sciml_taylor_spec_add_second(&pde->spec, 1, 1);
-    sciml_pde_condition *c = add_condition(pde, "boundary", SCIML_CONDITION_DIRICHLET);
-    for (int axis = 0; axis < 2; axis++)
-        for (int side = 0; side < 2; side++)
-            add_face(c, axis, side);
-    pde->has_solution = 1;
+    square_laplacian_init(pde, -1, 1);
 }
 
 /* u_xx + u_yy + k^2 u - q, q = (k^2 - (a1^2 + a2^2) pi^2) sin(a1 pi x) sin(a2 pi y) */
