@@ -499,36 +499,93 @@ static int parse_options(int argc, char **argv, gen_options *options) {
     return tool_usage_finish(&usage_errors);
 }
 
-/* Common global attributes of a data set. */
-static sciml_status put_dataset_attributes(sciml_nc_writer *writer, const char *generator,
-                                           uint64_t seed, const char *command) {
-    sciml_status status;
-    char seed_text[32];
-    snprintf(seed_text, sizeof(seed_text), "%llu", (unsigned long long)seed);
-    if ((status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_generator", generator)) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_seed", seed_text)) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())))
-        return status;
-    return sciml_nc_append_history(writer, command);
-}
+/* The shape of a data set, declared by each generator and made by define_dataset. Every data
+ * variable is a double over the record dimension "sample" and up to two of the layout's own
+ * dimensions. */
+enum { LAYOUT_DIMS = 3, LAYOUT_VARS = 3, LAYOUT_DOUBLES = 7 };
 
-/* A double variable with its sciml_role attribute and, when long_name is not NULL, its
- * long_name attribute, in that order. */
+/* A dimension besides "sample" and, when coordinate is set, a coordinate variable of that name
+ * over it: define_dataset writes its values i * step when step > 0; with step 0 the generator
+ * writes them. */
+typedef struct layout_dim {
+    const char *name; /* NULL ends the list */
+    int64_t length;
+    const char *coordinate; /* the coordinate variable's name, or NULL */
+    const char *long_name;  /* of the coordinate variable, or NULL */
+    double step;
+} layout_dim;
+
+/* A data variable over (sample, dims...). */
+typedef struct layout_var {
+    const char *name;        /* NULL ends the list */
+    const char *dims[2];     /* layout dimension names after "sample"; NULL ends */
+    const char *role;        /* sciml_role */
+    const char *coordinates; /* sciml_coordinates, or NULL */
+    const char *long_name;   /* or NULL */
+} layout_var;
+
+typedef struct layout_double {
+    const char *name; /* NULL ends the list */
+    double value;
+} layout_double;
+
+typedef struct dataset_layout {
+    const char *generator; /* sciml_generator */
+    layout_dim dims[LAYOUT_DIMS + 1];
+    layout_var vars[LAYOUT_VARS + 1];
+    const char *system;                        /* sciml_system, or NULL */
+    layout_double doubles[LAYOUT_DOUBLES + 1]; /* global attributes, before the common ones */
+} dataset_layout;
+
+/* What define_dataset made: coordinate variables by layout dimension (-1 where none) and the
+ * data variables in layout order. */
+typedef struct dataset_ids {
+    int64_t coordinates[LAYOUT_DIMS];
+    int64_t vars[LAYOUT_VARS];
+} dataset_ids;
+
+/* A double variable with its sciml_role, sciml_coordinates and long_name attributes (the last
+ * two when not NULL), in that order. */
 static sciml_status define_variable(sciml_nc_writer *writer, const char *name, int ndim,
-                                    const int64_t *dims, const char *role, const char *long_name,
-                                    int64_t *var) {
+                                    const int64_t *dims, const char *role, const char *coordinates,
+                                    const char *long_name, int64_t *var) {
     sciml_status status;
     if ((status = sciml_nc_def_var(writer, name, SCIML_NC_DOUBLE, ndim, dims, var)) ||
-        (status = sciml_nc_put_att_text(writer, *var, "sciml_role", role)))
+        (status = sciml_nc_put_att_text(writer, *var, "sciml_role", role)) ||
+        (coordinates &&
+         (status = sciml_nc_put_att_text(writer, *var, "sciml_coordinates", coordinates))))
         return status;
     return long_name ? sciml_nc_put_att_text(writer, *var, "long_name", long_name) : SCIML_OK;
 }
 
-/* A one-dimensional coordinate variable over dim (long_name may be NULL). */
-static sciml_status define_coordinate(sciml_nc_writer *writer, const char *name, int64_t dim,
-                                      const char *long_name, int64_t *var) {
-    return define_variable(writer, name, 1, &dim, "coordinate", long_name, var);
+static int layout_dim_index(const dataset_layout *layout, const char *name) {
+    for (int d = 0; layout->dims[d].name; d++)
+        if (!strcmp(layout->dims[d].name, name))
+            return d;
+    SCIML_ASSERT(!"a layout variable names a dimension the layout does not have");
+    return 0;
+}
+
+/* The common global attributes of a data set, after the generator's own. */
+static sciml_status put_global_attributes(sciml_nc_writer *writer, const dataset_layout *layout,
+                                          uint64_t seed, const char *command) {
+    sciml_status status = SCIML_OK;
+    char seed_text[32];
+    snprintf(seed_text, sizeof(seed_text), "%llu", (unsigned long long)seed);
+    if (layout->system &&
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_system", layout->system)))
+        return status;
+    for (const layout_double *a = layout->doubles; a->name && status == SCIML_OK; a++)
+        status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, a->name, SCIML_NC_DOUBLE,
+                                         &a->value, 1);
+    if (status ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "dataset")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_generator",
+                                        layout->generator)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_seed", seed_text)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())))
+        return status;
+    return sciml_nc_append_history(writer, command);
 }
 
 static sciml_status write_grid(sciml_nc_writer *writer, int64_t var, int64_t points, double step) {
@@ -539,6 +596,41 @@ static sciml_status write_grid(sciml_nc_writer *writer, int64_t var, int64_t poi
             return status;
     }
     return SCIML_OK;
+}
+
+/* Defines the layout's dimensions, variables and attributes, ends the definitions and writes the
+ * coordinates that have a step; the writer is then ready for the records. */
+static sciml_status define_dataset(sciml_nc_writer *writer, const dataset_layout *layout,
+                                   uint64_t seed, const char *command, dataset_ids *ids) {
+    int64_t sample_dim, dims[LAYOUT_DIMS];
+    sciml_status status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim);
+    for (int d = 0; d < LAYOUT_DIMS; d++)
+        ids->coordinates[d] = -1;
+    for (int d = 0; status == SCIML_OK && layout->dims[d].name; d++) {
+        const layout_dim *dim = &layout->dims[d];
+        if ((status = sciml_nc_def_dim(writer, dim->name, dim->length, &dims[d])) == SCIML_OK &&
+            dim->coordinate)
+            status = define_variable(writer, dim->coordinate, 1, &dims[d], "coordinate", NULL,
+                                     dim->long_name, &ids->coordinates[d]);
+    }
+    for (int v = 0; status == SCIML_OK && layout->vars[v].name; v++) {
+        const layout_var *var = &layout->vars[v];
+        int64_t var_dims[3] = {sample_dim};
+        int ndim = 1;
+        for (; ndim < 3 && var->dims[ndim - 1]; ndim++)
+            var_dims[ndim] = dims[layout_dim_index(layout, var->dims[ndim - 1])];
+        status = define_variable(writer, var->name, ndim, var_dims, var->role, var->coordinates,
+                                 var->long_name, &ids->vars[v]);
+    }
+    if (status || (status = put_global_attributes(writer, layout, seed, command)) ||
+        (status = sciml_nc_end_def(writer)))
+        return status;
+    for (int d = 0; status == SCIML_OK && layout->dims[d].name; d++) {
+        const layout_dim *dim = &layout->dims[d];
+        if (dim->coordinate && dim->step > 0.0)
+            status = write_grid(writer, ids->coordinates[d], dim->length, dim->step);
+    }
+    return status;
 }
 
 /* After drawing sample n: an error from the generator gets the sample named, and a raised
@@ -563,36 +655,22 @@ static sciml_status generate_grf(sciml_ctx *ctx, const gen_options *o, sciml_nc_
         sciml_grf_create(ctx, o->dims, o->resolution, o->alpha, o->tau, o->sigma, &grf);
     if (status)
         return status;
-    int64_t sample_dim, x_dim, y_dim = -1, x_var, y_var = -1, field_var;
-    int64_t field_dims[3];
-    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
-        (status = sciml_nc_def_dim(writer, "x", o->resolution, &x_dim)) ||
-        (o->dims == 2 && (status = sciml_nc_def_dim(writer, "y", o->resolution, &y_dim))))
+    const double step = 1.0 / (double)o->resolution;
+    const dataset_layout layout = {
+        .generator = "grf",
+        .dims = {{"x", o->resolution, "x", "periodic grid, x_j = j/s", step},
+                 {o->dims == 2 ? "y" : NULL, o->resolution, "y", NULL, step}},
+        .vars = {{o->name,
+                  {"x", o->dims == 2 ? "y" : NULL},
+                  "input",
+                  NULL,
+                  "Gaussian random field, covariance sigma^2 (-Laplacian + tau^2 I)^(-alpha)"}},
+        .doubles = {{"grf_alpha", o->alpha}, {"grf_tau", o->tau}, {"grf_sigma", o->sigma}},
+    };
+    dataset_ids ids;
+    if ((status = define_dataset(writer, &layout, o->seed, command, &ids)))
         goto done;
-    if ((status = define_coordinate(writer, "x", x_dim, "periodic grid, x_j = j/s", &x_var)) ||
-        (o->dims == 2 && (status = define_coordinate(writer, "y", y_dim, NULL, &y_var))))
-        goto done;
-    field_dims[0] = sample_dim;
-    field_dims[1] = x_dim;
-    field_dims[2] = y_dim;
-    if ((status = define_variable(writer, o->name, o->dims + 1, field_dims, "input",
-                                  "Gaussian random field, covariance sigma^2 "
-                                  "(-Laplacian + tau^2 I)^(-alpha)",
-                                  &field_var)))
-        goto done;
-    if ((status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "grf_alpha", SCIML_NC_DOUBLE,
-                                          &o->alpha, 1)) ||
-        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "grf_tau", SCIML_NC_DOUBLE,
-                                          &o->tau, 1)) ||
-        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "grf_sigma", SCIML_NC_DOUBLE,
-                                          &o->sigma, 1)) ||
-        (status = put_dataset_attributes(writer, "grf", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)))
-        goto done;
-    double step = 1.0 / (double)o->resolution;
-    if ((status = write_grid(writer, x_var, o->resolution, step)) ||
-        (o->dims == 2 && (status = write_grid(writer, y_var, o->resolution, step))))
-        goto done;
+    const int64_t field_var = ids.vars[0];
     field = sciml_alloc_array((size_t)sciml_grf_point_count(grf), sizeof(double));
     if (!field) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for one field");
@@ -619,8 +697,6 @@ static sciml_status generate_oscillator(sciml_ctx *ctx, const gen_options *o,
     sciml_oscillator_config_default(&config);
     config.points = o->resolution;
     config.horizon = o->horizon;
-    int64_t sample_dim, parameter_dim, time_dim, t_var, x_var, y_var;
-    int64_t dims[2];
     double *times = sciml_alloc_array((size_t)config.points, sizeof(double));
     double *trajectory = sciml_alloc_array((size_t)config.points, sizeof(double));
     double parameters[SCIML_OSCILLATOR_PARAMETERS];
@@ -629,25 +705,21 @@ static sciml_status generate_oscillator(sciml_ctx *ctx, const gen_options *o,
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
-        (status =
-             sciml_nc_def_dim(writer, "parameter", SCIML_OSCILLATOR_PARAMETERS, &parameter_dim)) ||
-        (status = sciml_nc_def_dim(writer, "time", config.points, &time_dim)) ||
-        (status = define_coordinate(writer, "t", time_dim, NULL, &t_var)))
+    const dataset_layout layout = {
+        .generator = "oscillator",
+        .dims = {{"parameter", SCIML_OSCILLATOR_PARAMETERS}, {"time", config.points, "t"}},
+        .vars =
+            {{"x", {"parameter"}, "input", NULL, "oscillator parameters (A, v0, omega, zeta, c)"},
+             {"y",
+              {"time"},
+              "output",
+              NULL,
+              "x(t) + c, x'' + 2 zeta omega x' + omega^2 x = 0, x(0) = A, x'(0) = v0"}},
+    };
+    dataset_ids ids;
+    if ((status = define_dataset(writer, &layout, o->seed, command, &ids)))
         goto done;
-    dims[0] = sample_dim;
-    dims[1] = parameter_dim;
-    if ((status = define_variable(writer, "x", 2, dims, "input",
-                                  "oscillator parameters (A, v0, omega, zeta, c)", &x_var)))
-        goto done;
-    dims[1] = time_dim;
-    if ((status = define_variable(writer, "y", 2, dims, "output",
-                                  "x(t) + c, x'' + 2 zeta omega x' + omega^2 x = 0, "
-                                  "x(0) = A, x'(0) = v0",
-                                  &y_var)) ||
-        (status = put_dataset_attributes(writer, "oscillator", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)))
-        goto done;
+    const int64_t t_var = ids.coordinates[1], x_var = ids.vars[0], y_var = ids.vars[1];
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
     for (int64_t n = 0; n < o->samples; n++) {
@@ -669,25 +741,22 @@ done:
 
 static sciml_status generate_cubic(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
                                    const char *command) {
-    int64_t sample_dim, feature_dim, output_dim, x_var, y_var;
-    int64_t dims[2];
-    sciml_status status;
-    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
-        (status = sciml_nc_def_dim(writer, "feature", 1, &feature_dim)) ||
-        (status = sciml_nc_def_dim(writer, "output", 1, &output_dim)))
+    const dataset_layout layout = {
+        .generator = "cubic",
+        .dims = {{"feature", 1}, {"output", 1}},
+        .vars =
+            {{"x",
+              {"feature"},
+              "input",
+              NULL,
+              o->ood ? "x, uniform on [-7, -4) and (4, 7]" : "x, uniform on [-4, 4]"},
+             {"y", {"output"}, "output", NULL, "x^3 + e, e = 10 z (z > 0) or 2 z, z ~ N(0, 1)"}},
+    };
+    dataset_ids ids;
+    sciml_status status = define_dataset(writer, &layout, o->seed, command, &ids);
+    if (status)
         return status;
-    dims[0] = sample_dim;
-    dims[1] = feature_dim;
-    if ((status = define_variable(
-             writer, "x", 2, dims, "input",
-             o->ood ? "x, uniform on [-7, -4) and (4, 7]" : "x, uniform on [-4, 4]", &x_var)))
-        return status;
-    dims[1] = output_dim;
-    if ((status = define_variable(writer, "y", 2, dims, "output",
-                                  "x^3 + e, e = 10 z (z > 0) or 2 z, z ~ N(0, 1)", &y_var)) ||
-        (status = put_dataset_attributes(writer, "cubic", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)))
-        return status;
+    const int64_t x_var = ids.vars[0], y_var = ids.vars[1];
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
     for (int64_t n = 0; n < o->samples; n++) {
@@ -707,7 +776,6 @@ static sciml_status generate_ode(sciml_ctx *ctx, const gen_options *o, sciml_nc_
                                  const char *command) {
     const sciml_ode_system *system = o->system;
     int64_t n = system->state_size, points = o->resolution;
-    int64_t sample_dim, time_dim, state_dim, t_var, y0_var, y_var, dims[3];
     double *times = sciml_alloc_array((size_t)points, sizeof(double));
     double *states = sciml_alloc_array((size_t)points, (size_t)n * sizeof(double));
     double y0[SCIML_ODE_MAX_STATE];
@@ -723,25 +791,19 @@ static sciml_status generate_ode(sciml_ctx *ctx, const gen_options *o, sciml_nc_
     snprintf(description, sizeof description, "%s trajectory, CVODES %s rtol %g atol %g, noise %g",
              system->name, sciml_ode_method_name(system->method), o->relative_tolerance,
              o->absolute_tolerance, o->noise);
-    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
-        (status = sciml_nc_def_dim(writer, "time", points, &time_dim)) ||
-        (status = sciml_nc_def_dim(writer, "state", n, &state_dim)) ||
-        (status = define_coordinate(writer, "t", time_dim, NULL, &t_var)))
+    const dataset_layout layout = {
+        .generator = "ode",
+        .dims = {{"time", points, "t"}, {"state", n}},
+        .vars = {{"y0", {"state"}, "input", NULL, "initial state"},
+                 {"y", {"time", "state"}, "output", NULL, description}},
+        .system = system->name,
+        .doubles = {{"sciml_noise", o->noise}},
+    };
+    dataset_ids ids;
+    if ((status = define_dataset(writer, &layout, o->seed, command, &ids)) ||
+        (status = sciml_nc_write_var(writer, ids.coordinates[0], 0, points, times)))
         goto done;
-    dims[0] = sample_dim;
-    dims[1] = state_dim;
-    if ((status = define_variable(writer, "y0", 2, dims, "input", "initial state", &y0_var)))
-        goto done;
-    dims[1] = time_dim;
-    dims[2] = state_dim;
-    if ((status = define_variable(writer, "y", 3, dims, "output", description, &y_var)) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_system", system->name)) ||
-        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "sciml_noise", SCIML_NC_DOUBLE,
-                                          &o->noise, 1)) ||
-        (status = put_dataset_attributes(writer, "ode", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)) ||
-        (status = sciml_nc_write_var(writer, t_var, 0, points, times)))
-        goto done;
+    const int64_t y0_var = ids.vars[0], y_var = ids.vars[1];
     sciml_ode_problem problem = sciml_ode_system_problem(system);
     sciml_ode_options options = sciml_ode_default_options();
     options.method = system->method;
@@ -787,39 +849,6 @@ static void show_progress(const gen_options *o, int64_t done, double started) {
                   (long long)o->samples, each, each * (double)(o->samples - done));
 }
 
-/* Dimensions x (and y) with coordinate variables and the input/output field variables. */
-static sciml_status define_fields(sciml_nc_writer *writer, int dims, int64_t resolution,
-                                  int64_t *coordinate_vars, int64_t *input_var, int64_t *output_var,
-                                  const char *input_text, const char *output_text) {
-    int64_t sample_dim, field_dims[3];
-    const char *names[2] = {"x", "y"};
-    sciml_status status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim);
-    field_dims[0] = sample_dim;
-    for (int d = 0; d < dims && status == SCIML_OK; d++) {
-        if ((status = sciml_nc_def_dim(writer, names[d], resolution, &field_dims[d + 1])) ||
-            (status =
-                 define_coordinate(writer, names[d], field_dims[d + 1], NULL, &coordinate_vars[d])))
-            break;
-    }
-    if (status == SCIML_OK && ((status = define_variable(writer, "a", dims + 1, field_dims, "input",
-                                                         input_text, input_var)) ||
-                               (status = define_variable(writer, "u", dims + 1, field_dims,
-                                                         "output", output_text, output_var))))
-        return status;
-    return status;
-}
-
-static sciml_status put_doubles(sciml_nc_writer *writer, const char **names, const double *values,
-                                int count) {
-    for (int k = 0; k < count; k++) {
-        sciml_status status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, names[k],
-                                                      SCIML_NC_DOUBLE, &values[k], 1);
-        if (status)
-            return status;
-    }
-    return SCIML_OK;
-}
-
 static sciml_status generate_burgers(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
                                      const char *command) {
     sciml_burgers_config config;
@@ -831,23 +860,27 @@ static sciml_status generate_burgers(sciml_ctx *ctx, const gen_options *o, sciml
     sciml_burgers *solver = NULL;
     sciml_grf *grf = NULL;
     double *a = NULL, *u = NULL;
-    int64_t x_var, a_var, u_var;
     sciml_status status;
     if ((status = sciml_burgers_create(ctx, &config, &solver)) ||
         (status = sciml_grf_create(ctx, 1, o->fine, o->alpha, o->tau, o->sigma, &grf)))
         goto done;
-    const char *names[] = {"nu",        "final_time",    "grf_alpha",       "grf_tau",
-                           "grf_sigma", "solver_points", "solver_tolerance"};
-    const double values[] = {o->viscosity, o->final_time,   o->alpha,    o->tau,
-                             o->sigma,     (double)o->fine, o->tolerance};
-    if ((status = define_fields(writer, 1, o->resolution, &x_var, &a_var, &u_var,
-                                "initial condition u(x, 0), a Gaussian random field",
-                                "solution u(x, T) of u_t + (u^2/2)_x = nu u_xx")) ||
-        (status = put_doubles(writer, names, values, 7)) ||
-        (status = put_dataset_attributes(writer, "burgers", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)) ||
-        (status = write_grid(writer, x_var, o->resolution, 1.0 / (double)o->resolution)))
+    const dataset_layout layout = {
+        .generator = "burgers",
+        .dims = {{"x", o->resolution, "x", NULL, 1.0 / (double)o->resolution}},
+        .vars = {{"a", {"x"}, "input", NULL, "initial condition u(x, 0), a Gaussian random field"},
+                 {"u", {"x"}, "output", NULL, "solution u(x, T) of u_t + (u^2/2)_x = nu u_xx"}},
+        .doubles = {{"nu", o->viscosity},
+                    {"final_time", o->final_time},
+                    {"grf_alpha", o->alpha},
+                    {"grf_tau", o->tau},
+                    {"grf_sigma", o->sigma},
+                    {"solver_points", (double)o->fine},
+                    {"solver_tolerance", o->tolerance}},
+    };
+    dataset_ids ids;
+    if ((status = define_dataset(writer, &layout, o->seed, command, &ids)))
         goto done;
+    const int64_t a_var = ids.vars[0], u_var = ids.vars[1];
     a = sciml_alloc_array((size_t)o->resolution, sizeof(double));
     u = sciml_alloc_array((size_t)o->resolution, sizeof(double));
     if (!a || !u) {
@@ -892,24 +925,36 @@ static sciml_status generate_darcy(sciml_ctx *ctx, const gen_options *o, sciml_n
     const int64_t stride = s > 1 ? (fine - 1) / (s - 1) : 1;
     sciml_darcy *darcy = NULL;
     double *fine_a = NULL, *fine_u = NULL, *a = NULL, *u = NULL;
-    int64_t coordinates[2], a_var, u_var;
     sciml_status status;
     if ((status = sciml_darcy_create(ctx, fine, &options, &darcy)))
         goto done;
-    const char *names[] = {"grf_alpha",       "grf_tau", "grf_sigma",    "coefficient_high",
-                           "coefficient_low", "forcing", "solver_points"};
-    const double values[] = {o->alpha, o->tau,          o->sigma,    o->high,
-                             o->low,   options.forcing, (double)fine};
-    if ((status = define_fields(writer, 2, s, coordinates, &a_var, &u_var,
-                                "coefficient a(x, y): high where a Gaussian random field is "
-                                ">= 0, low elsewhere",
-                                "solution of -div(a grad u) = 1, u = 0 on the boundary")) ||
-        (status = put_doubles(writer, names, values, 7)) ||
-        (status = put_dataset_attributes(writer, "darcy", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)) ||
-        (status = write_grid(writer, coordinates[0], s, 1.0 / (double)(s - 1))) ||
-        (status = write_grid(writer, coordinates[1], s, 1.0 / (double)(s - 1))))
+    const double step = 1.0 / (double)(s - 1);
+    const dataset_layout layout = {
+        .generator = "darcy",
+        .dims = {{"x", s, "x", NULL, step}, {"y", s, "y", NULL, step}},
+        .vars = {{"a",
+                  {"x", "y"},
+                  "input",
+                  NULL,
+                  "coefficient a(x, y): high where a Gaussian random field is >= 0, low "
+                  "elsewhere"},
+                 {"u",
+                  {"x", "y"},
+                  "output",
+                  NULL,
+                  "solution of -div(a grad u) = 1, u = 0 on the boundary"}},
+        .doubles = {{"grf_alpha", o->alpha},
+                    {"grf_tau", o->tau},
+                    {"grf_sigma", o->sigma},
+                    {"coefficient_high", o->high},
+                    {"coefficient_low", o->low},
+                    {"forcing", options.forcing},
+                    {"solver_points", (double)fine}},
+    };
+    dataset_ids ids;
+    if ((status = define_dataset(writer, &layout, o->seed, command, &ids)))
         goto done;
+    const int64_t a_var = ids.vars[0], u_var = ids.vars[1];
     fine_a = sciml_alloc_array((size_t)(fine * fine), sizeof(double));
     fine_u = sciml_alloc_array((size_t)(fine * fine), sizeof(double));
     a = sciml_alloc_array((size_t)(s * s), sizeof(double));
@@ -950,7 +995,6 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
     sciml_antiderivative *generator = NULL;
     double *v = sciml_alloc_array((size_t)m, sizeof(double));
     double *u = sciml_alloc_array((size_t)m, sizeof(double));
-    int64_t sample_dim, sensor_dim, x_dim, sensor_var, x_var, v_var, u_var, dims[2];
     sciml_status status = SCIML_OK;
     if (!v || !u) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory");
@@ -958,37 +1002,36 @@ static sciml_status generate_antiderivative(sciml_ctx *ctx, const gen_options *o
     }
     if ((status = sciml_antiderivative_create(ctx, m, o->length_scale, 1.0, &generator)))
         goto done;
-    const char *names[] = {"gp_length_scale", "gp_variance", "quadrature_order"};
-    const double values[] = {o->length_scale, 1.0, SCIML_ANTIDERIVATIVE_QUADRATURE_ORDER};
     const int unaligned = o->unaligned > 0;
-    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
-        (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
-        (!unaligned && (status = sciml_nc_def_dim(writer, "x", m, &x_dim))) ||
-        (status = define_coordinate(writer, "sensor", sensor_dim, "sensor positions", &sensor_var)))
+    const double step = 1.0 / (double)(m - 1);
+    const char *v_text = "input function v at the sensors, a Gaussian process with RBF kernel";
+    const char *u_text = "antiderivative u(x) = integral_0^x v(s) ds";
+    const dataset_layout aligned_layout = {
+        .generator = "antiderivative",
+        .dims = {{"sensor", m, "sensor", "sensor positions", step},
+                 {"x", m, "x", "query points", step}},
+        .vars = {{"v", {"sensor"}, "input", NULL, v_text}, {"u", {"x"}, "output", NULL, u_text}},
+        .doubles = {{"gp_length_scale", o->length_scale},
+                    {"gp_variance", 1.0},
+                    {"quadrature_order", SCIML_ANTIDERIVATIVE_QUADRATURE_ORDER}},
+    };
+    /* Unaligned: y(sample) holds each record's own query point. */
+    const dataset_layout unaligned_layout = {
+        .generator = "antiderivative",
+        .dims = {{"sensor", m, "sensor", "sensor positions", step}},
+        .vars = {{"y", {NULL}, "query", "x", "query point x"},
+                 {"v", {"sensor"}, "input", NULL, v_text},
+                 {"u", {NULL}, "output", NULL, u_text}},
+        .doubles = {{"gp_length_scale", o->length_scale},
+                    {"gp_variance", 1.0},
+                    {"quadrature_order", SCIML_ANTIDERIVATIVE_QUADRATURE_ORDER}},
+    };
+    dataset_ids ids;
+    if ((status = define_dataset(writer, unaligned ? &unaligned_layout : &aligned_layout, o->seed,
+                                 command, &ids)))
         goto done;
-    if (unaligned) { /* y(sample): each record's own query point */
-        if ((status = define_variable(writer, "y", 1, &sample_dim, "query", NULL, &x_var)) ||
-            (status = sciml_nc_put_att_text(writer, x_var, "sciml_coordinates", "x")) ||
-            (status = sciml_nc_put_att_text(writer, x_var, "long_name", "query point x")))
-            goto done;
-    } else if ((status = define_coordinate(writer, "x", x_dim, "query points", &x_var)))
-        goto done;
-    dims[0] = sample_dim;
-    dims[1] = sensor_dim;
-    if ((status = define_variable(writer, "v", 2, dims, "input",
-                                  "input function v at the sensors, a Gaussian process "
-                                  "with RBF kernel",
-                                  &v_var)))
-        goto done;
-    dims[1] = x_dim;
-    if ((status = define_variable(writer, "u", unaligned ? 1 : 2, dims, "output",
-                                  "antiderivative u(x) = integral_0^x v(s) ds", &u_var)) ||
-        (status = put_doubles(writer, names, values, 3)) ||
-        (status = put_dataset_attributes(writer, "antiderivative", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)) ||
-        (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
-        (!unaligned && (status = write_grid(writer, x_var, m, 1.0 / (double)(m - 1)))))
-        goto done;
+    const int64_t x_var = unaligned ? ids.vars[0] : -1, v_var = ids.vars[unaligned],
+                  u_var = ids.vars[unaligned + 1];
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
     for (int64_t n = 0; n < o->samples; n++) {
@@ -1025,7 +1068,6 @@ static sciml_status generate_diffusion_reaction(sciml_ctx *ctx, const gen_option
     sciml_gp_rbf *gp = NULL;
     double *v = sciml_alloc_array((size_t)m, sizeof(double));
     double *s = sciml_alloc_array((size_t)m * (size_t)times, sizeof(double));
-    int64_t sample_dim, sensor_dim, x_dim, t_dim, sensor_var, x_var, t_var, v_var, s_var, dims[3];
     sciml_status status = SCIML_OK;
     if (!v || !s) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for %lld x %lld values",
@@ -1039,40 +1081,33 @@ static sciml_status generate_diffusion_reaction(sciml_ctx *ctx, const gen_option
     solver.substeps = o->substeps;
     if ((status = sciml_gp_rbf_create(ctx, m, o->length_scale, 1.0, &gp)))
         goto done;
-    const char *names[] = {"gp_length_scale", "gp_variance", "diffusion",
-                           "reaction",        "final_time",  "substeps"};
-    const double values[] = {o->length_scale,   1.0,
-                             solver.diffusion,  solver.reaction,
-                             solver.final_time, (double)solver.substeps};
-    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
-        (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
-        (status = sciml_nc_def_dim(writer, "x", m, &x_dim)) ||
-        (status = sciml_nc_def_dim(writer, "t", times, &t_dim)) ||
-        (status =
-             define_coordinate(writer, "sensor", sensor_dim, "sensor positions", &sensor_var)) ||
-        (status = define_coordinate(writer, "x", x_dim, NULL, &x_var)) ||
-        (status = define_coordinate(writer, "t", t_dim, NULL, &t_var)))
+    const double step = 1.0 / (double)(m - 1);
+    const dataset_layout layout = {
+        .generator = "diffusion-reaction",
+        .dims = {{"sensor", m, "sensor", "sensor positions", step},
+                 {"x", m, "x", NULL, step},
+                 {"t", times, "t", NULL, solver.final_time / (double)(times - 1)}},
+        .vars = {{"v",
+                  {"sensor"},
+                  "input",
+                  NULL,
+                  "source v at the sensors, a Gaussian process with RBF kernel"},
+                 {"s",
+                  {"x", "t"},
+                  "output",
+                  NULL,
+                  "s of s_t = D s_xx + k s^2 + v, s = 0 at t = 0 and on the boundary"}},
+        .doubles = {{"gp_length_scale", o->length_scale},
+                    {"gp_variance", 1.0},
+                    {"diffusion", solver.diffusion},
+                    {"reaction", solver.reaction},
+                    {"final_time", solver.final_time},
+                    {"substeps", (double)solver.substeps}},
+    };
+    dataset_ids ids;
+    if ((status = define_dataset(writer, &layout, o->seed, command, &ids)))
         goto done;
-    dims[0] = sample_dim;
-    dims[1] = sensor_dim;
-    if ((status = define_variable(writer, "v", 2, dims, "input",
-                                  "source v at the sensors, a Gaussian process with RBF "
-                                  "kernel",
-                                  &v_var)))
-        goto done;
-    dims[1] = x_dim;
-    dims[2] = t_dim;
-    if ((status = define_variable(writer, "s", 3, dims, "output",
-                                  "s of s_t = D s_xx + k s^2 + v, s = 0 at t = 0 and on "
-                                  "the boundary",
-                                  &s_var)) ||
-        (status = put_doubles(writer, names, values, 6)) ||
-        (status = put_dataset_attributes(writer, "diffusion-reaction", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)) ||
-        (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
-        (status = write_grid(writer, x_var, m, 1.0 / (double)(m - 1))) ||
-        (status = write_grid(writer, t_var, times, solver.final_time / (double)(times - 1))))
-        goto done;
+    const int64_t v_var = ids.vars[0], s_var = ids.vars[1];
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
     for (int64_t n = 0; n < o->samples; n++) {
@@ -1098,7 +1133,6 @@ static sciml_status generate_pendulum(sciml_ctx *ctx, const gen_options *o, scim
     sciml_gp_rbf *gp = NULL;
     double *v = sciml_alloc_array((size_t)m, sizeof(double));
     double *s = sciml_alloc_array((size_t)m * 2, sizeof(double));
-    int64_t sample_dim, sensor_dim, t_dim, state_dim, sensor_var, t_var, v_var, s_var, dims[3];
     sciml_status status = SCIML_OK;
     if (!v || !s) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "out of memory for %lld sensors", (long long)m);
@@ -1108,36 +1142,32 @@ static sciml_status generate_pendulum(sciml_ctx *ctx, const gen_options *o, scim
     sciml_pendulum_default(&solver);
     if ((status = sciml_gp_rbf_create(ctx, m, o->length_scale, 1.0, &gp)))
         goto done;
-    const char *names[] = {"gp_length_scale", "gp_variance", "stiffness", "final_time",
-                           "tolerance"};
-    const double values[] = {o->length_scale, 1.0, solver.stiffness, solver.final_time,
-                             solver.tolerance};
-    if ((status = sciml_nc_def_dim(writer, "sample", 0, &sample_dim)) ||
-        (status = sciml_nc_def_dim(writer, "sensor", m, &sensor_dim)) ||
-        (status = sciml_nc_def_dim(writer, "t", m, &t_dim)) ||
-        (status = sciml_nc_def_dim(writer, "state", 2, &state_dim)) ||
-        (status = define_coordinate(writer, "sensor", sensor_dim, "sensor times", &sensor_var)) ||
-        (status = define_coordinate(writer, "t", t_dim, NULL, &t_var)))
+    const double step = 1.0 / (double)(m - 1);
+    const dataset_layout layout = {
+        .generator = "pendulum",
+        .dims = {{"sensor", m, "sensor", "sensor times", step},
+                 {"t", m, "t", NULL, step},
+                 {"state", 2}},
+        .vars = {{"v",
+                  {"sensor"},
+                  "input",
+                  NULL,
+                  "external force v at the sensor times, a Gaussian process with RBF kernel"},
+                 {"s",
+                  {"t", "state"},
+                  "output",
+                  NULL,
+                  "angle s1 and angular velocity s2 of s1' = s2, s2' = -k sin(s1) + v, s(0) = 0"}},
+        .doubles = {{"gp_length_scale", o->length_scale},
+                    {"gp_variance", 1.0},
+                    {"stiffness", solver.stiffness},
+                    {"final_time", solver.final_time},
+                    {"tolerance", solver.tolerance}},
+    };
+    dataset_ids ids;
+    if ((status = define_dataset(writer, &layout, o->seed, command, &ids)))
         goto done;
-    dims[0] = sample_dim;
-    dims[1] = sensor_dim;
-    if ((status = define_variable(writer, "v", 2, dims, "input",
-                                  "external force v at the sensor times, a Gaussian "
-                                  "process with RBF kernel",
-                                  &v_var)))
-        goto done;
-    dims[1] = t_dim;
-    dims[2] = state_dim;
-    if ((status = define_variable(writer, "s", 3, dims, "output",
-                                  "angle s1 and angular velocity s2 of s1' = s2, s2' = "
-                                  "-k sin(s1) + v, s(0) = 0",
-                                  &s_var)) ||
-        (status = put_doubles(writer, names, values, 5)) ||
-        (status = put_dataset_attributes(writer, "pendulum", o->seed, command)) ||
-        (status = sciml_nc_end_def(writer)) ||
-        (status = write_grid(writer, sensor_var, m, 1.0 / (double)(m - 1))) ||
-        (status = write_grid(writer, t_var, m, 1.0 / (double)(m - 1))))
-        goto done;
+    const int64_t v_var = ids.vars[0], s_var = ids.vars[1];
     sciml_rng rng;
     sciml_rng_seed(&rng, o->seed);
     for (int64_t n = 0; n < o->samples; n++) {
@@ -1155,6 +1185,21 @@ done:
     sciml_gp_rbf_destroy(&gp);
     return status;
 }
+
+/* Each generator defines its data set on the open writer and writes every sample. */
+typedef sciml_status (*generator_fn)(sciml_ctx *ctx, const gen_options *o, sciml_nc_writer *writer,
+                                     const char *command);
+static const generator_fn generators[] = {
+    [GENERATOR_GRF] = generate_grf,
+    [GENERATOR_OSCILLATOR] = generate_oscillator,
+    [GENERATOR_BURGERS] = generate_burgers,
+    [GENERATOR_DARCY] = generate_darcy,
+    [GENERATOR_CUBIC] = generate_cubic,
+    [GENERATOR_ANTIDERIVATIVE] = generate_antiderivative,
+    [GENERATOR_DIFFUSION_REACTION] = generate_diffusion_reaction,
+    [GENERATOR_PENDULUM] = generate_pendulum,
+    [GENERATOR_ODE] = generate_ode,
+};
 
 int main(int argc, char **argv) {
     tool_set_name("sciml-gen");
@@ -1180,37 +1225,8 @@ int main(int argc, char **argv) {
         options.unaligned ? options.samples * options.unaligned : options.samples;
     sciml_nc_writer *writer = NULL;
     sciml_status status = sciml_nc_writer_create(ctx, options.output, &writer_options, &writer);
-    if (status == SCIML_OK) {
-        switch (options.kind) {
-        case GENERATOR_GRF:
-            status = generate_grf(ctx, &options, writer, command);
-            break;
-        case GENERATOR_OSCILLATOR:
-            status = generate_oscillator(ctx, &options, writer, command);
-            break;
-        case GENERATOR_BURGERS:
-            status = generate_burgers(ctx, &options, writer, command);
-            break;
-        case GENERATOR_DARCY:
-            status = generate_darcy(ctx, &options, writer, command);
-            break;
-        case GENERATOR_CUBIC:
-            status = generate_cubic(ctx, &options, writer, command);
-            break;
-        case GENERATOR_ANTIDERIVATIVE:
-            status = generate_antiderivative(ctx, &options, writer, command);
-            break;
-        case GENERATOR_DIFFUSION_REACTION:
-            status = generate_diffusion_reaction(ctx, &options, writer, command);
-            break;
-        case GENERATOR_PENDULUM:
-            status = generate_pendulum(ctx, &options, writer, command);
-            break;
-        case GENERATOR_ODE:
-            status = generate_ode(ctx, &options, writer, command);
-            break;
-        }
-    }
+    if (status == SCIML_OK)
+        status = generators[options.kind](ctx, &options, writer, command);
     if (status == SCIML_OK)
         status = sciml_nc_writer_close(&writer);
     int exit_code = TOOL_EXIT_OK;
