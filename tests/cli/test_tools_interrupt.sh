@@ -13,8 +13,6 @@ small_oscillator test.nc 60 2 20 2>/dev/null || fail "sciml-gen"
 EPOCHS=2000
 FLAGS=(--data train.nc --test test.nc --epochs $EPOCHS --batch 32 --seed 5 --hidden 16,16 -q)
 
-lines_of() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
-
 # start_and_interrupt SIGNAL LOG OUT_STDERR ARGS...: starts sciml-train mlp ARGS in the
 # background, waits until LOG shows a few epochs (at most 10 s), sends SIGNAL, waits for it;
 # sets RC.
@@ -24,16 +22,7 @@ start_and_interrupt() {
     rm -f "$log"
     LAST_CMD="sciml-train mlp $* (then kill -$signal)"
     sciml-train mlp "$@" --log "$log" 2>"$errfile" &
-    local pid=$! waited=0
-    while [ "$(lines_of "$log")" -lt 3 ] && [ $waited -lt 500 ] &&
-        kill -0 $pid 2>/dev/null; do
-        sleep 0.02
-        waited=$((waited + 1))
-    done
-    sleep 0.05
-    kill -"$signal" $pid 2>/dev/null
-    wait $pid
-    RC=$?
+    interrupt_after_log "$signal" "$log" $! 0.05
     cp "$errfile" "$T/.stderr"
 }
 
@@ -180,15 +169,7 @@ rm -f sciml-train.ckpt
 LAST_CMD="sciml-train mlp ... -o - > stdout-model.nc (then kill -INT)"
 rm -f stdout.log
 sciml-train mlp "${FLAGS[@]}" --log stdout.log -o - >stdout-model.nc 2>stdout.err &
-pid=$!
-waited=0
-while [ "$(lines_of stdout.log)" -lt 3 ] && [ $waited -lt 500 ]; do
-    sleep 0.02
-    waited=$((waited + 1))
-done
-kill -INT $pid 2>/dev/null
-wait $pid
-RC=$?
+interrupt_after_log INT stdout.log $!
 cp stdout.err "$T/.stderr"
 if [ "$RC" -ne 0 ]; then
     expect_rc 1 "SIGINT with -o -"

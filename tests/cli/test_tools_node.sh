@@ -54,16 +54,7 @@ expect_rc 0 "the uninterrupted reference run"
 rm -f int.jsonl int.nc int.nc.ckpt
 LAST_CMD="sciml-train node ${NODE_FLAGS[*]} -o int.nc (then kill -INT)"
 sciml-train node "${NODE_FLAGS[@]}" --log int.jsonl -o int.nc 2>"$T/.stderr" &
-pid=$!
-waited=0
-while [ "$(cat int.jsonl 2>/dev/null | wc -l)" -lt 3 ] && [ $waited -lt 1000 ] &&
-    kill -0 $pid 2>/dev/null; do
-    sleep 0.01
-    waited=$((waited + 1))
-done
-kill -INT $pid 2>/dev/null
-wait $pid
-RC=$?
+interrupt_after_log INT int.jsonl $!
 if [ "$RC" -eq 0 ]; then
     fail "training finished before the interrupt arrived: raise --iterations in this test"
 else
