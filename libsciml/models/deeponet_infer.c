@@ -20,10 +20,17 @@
  * A POD trunk (config.pod) supplies t_j from the stored modes and adds the stored mean of
  * output k at point j inside the bracket of r.
  *
+ * Single precision (sciml_deeponet_model_predict_f32, or the precision setting): the same fold
+ * in float64, then every folded matrix rounded once to float32; the chunks then run through
+ * sciml_cpu_dense_f32 (16 lanes), the functions rounded to float32 and the values widened to
+ * float64 a chunk at a time when the caller's arrays are float64. Activations other than ReLU
+ * go through the float64 elementwise kernels one row at a time.
+ *
  * The parameters here are the model's host copy (not tensor memory), so this file calls
  * the CPU backend's host kernels (OpenBLAS, sciml_cpu_dense, the elementwise activations).
  */
 #include "backend/cpu.h"
+#include "backend/cpu_dense_f32.h"
 #include "models/deeponet_model_internal.h"
 
 #include <cblas.h>
@@ -55,6 +62,8 @@ static sciml_unary unary_of(sciml_activation activation) {
 void sciml_deeponet_inference_free(deeponet_inference *inference) {
     free(inference->block);
     free(inference->work);
+    free(inference->block_f32);
+    free(inference->work_f32);
     memset(inference, 0, sizeof(*inference));
 }
 
@@ -280,5 +289,122 @@ void sciml_deeponet_inference_run(const sciml_deeponet_model *model, const doubl
         /* values (rows, P K) = x M + r */
         sciml_cpu_dense(rows, h, columns, x, h, inf->readout, columns, inf->readout + h * columns,
                         0, values + first * columns, columns);
+    }
+}
+
+/* ---- single precision ------------------------------------------------------------------------ */
+
+/* Floats per chunk in work_f32: two hidden buffers (INFERENCE_CHUNK, widest), the rounded
+ * functions (INFERENCE_CHUNK, m) and the float32 values (INFERENCE_CHUNK, P K). */
+static size_t work_f32_floats(const sciml_deeponet_model *model) {
+    const deeponet_inference *inf = &model->inference;
+    const int64_t columns = inf->point_count * model->config.outputs;
+    return (size_t)INFERENCE_CHUNK * (size_t)(2 * inf->widest + model->config.sensors + columns);
+}
+
+sciml_status sciml_deeponet_inference_prepare_f32(sciml_deeponet_model *model, const double *points,
+                                                  int64_t point_count, int64_t max_batch) {
+    sciml_status status = sciml_deeponet_inference_prepare(model, points, point_count, max_batch);
+    if (status)
+        return status;
+    deeponet_inference *inf = &model->inference;
+    const sciml_deeponet_config *c = &model->config;
+    int64_t sizes[SCIML_DEEPONET_MAX_LAYERS + 1];
+    const int layers = branch_sizes(c, sizes);
+    const int64_t h = sizes[layers - 1], columns = inf->point_count * c->outputs;
+    if (!inf->block_f32) { /* rounded once per fold (prepare frees it when it folds anew) */
+        size_t total = (size_t)((h + 1) * columns);
+        for (int l = 0; l < layers - 1; l++)
+            total += (size_t)((sizes[l] + 1) * sizes[l + 1]);
+        inf->block_f32 = sciml_alloc_array(total, sizeof(float));
+        if (!inf->block_f32)
+            return sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                               "deeponet: out of memory for the float32 readout of %lld points",
+                               (long long)point_count);
+        float *cursor = inf->block_f32;
+        for (int l = 0; l < layers - 1; l++) {
+            const int64_t count = (sizes[l] + 1) * sizes[l + 1];
+            inf->hidden_f32[l] = cursor;
+            for (int64_t i = 0; i < count; i++)
+                cursor[i] = (float)inf->hidden[l][i];
+            cursor += count;
+        }
+        inf->readout_f32 = cursor;
+        for (int64_t i = 0; i < (h + 1) * columns; i++)
+            cursor[i] = (float)inf->readout[i];
+    }
+    const size_t need = work_f32_floats(model);
+    if (need > inf->work_f32_size) {
+        free(inf->work_f32);
+        inf->work_f32 = sciml_alloc_array(need, sizeof(float));
+        inf->work_f32_size = inf->work_f32 ? need : 0;
+        if (!inf->work_f32)
+            return sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                               "deeponet: out of memory for float32 chunks of %d functions at "
+                               "%lld points",
+                               INFERENCE_CHUNK, (long long)point_count);
+    }
+    return SCIML_OK;
+}
+
+/* Applies an activation other than ReLU to `rows` rows of `width` floats in x, through two
+ * float64 rows of scratch. */
+static void activate_rows_f32(sciml_activation activation, int64_t rows, int64_t width, float *x,
+                              double *row, double *activated) {
+    if (activation == SCIML_ACT_IDENTITY)
+        return;
+    const sciml_backend *backend = sciml_backend_cpu();
+    const sciml_unary kind = unary_of(activation);
+    for (int64_t r = 0; r < rows; r++) {
+        float *values = x + r * width;
+        for (int64_t i = 0; i < width; i++)
+            row[i] = values[i];
+        backend->unary_forward(kind, 0.0, width, row, activated);
+        for (int64_t i = 0; i < width; i++)
+            values[i] = (float)activated[i];
+    }
+}
+
+void sciml_deeponet_inference_run_f32(const sciml_deeponet_model *model, const double *functions_d,
+                                      const float *functions_f, int64_t n, double *values_d,
+                                      float *values_f) {
+    const deeponet_inference *inf = &model->inference;
+    const sciml_deeponet_config *c = &model->config;
+    const int64_t m = c->sensors, columns = inf->point_count * c->outputs;
+    int64_t sizes[SCIML_DEEPONET_MAX_LAYERS + 1];
+    const int layers = branch_sizes(c, sizes);
+    const int64_t h = sizes[layers - 1];
+    const int relu = c->activation == SCIML_ACT_RELU;
+    float *buffer[2] = {inf->work_f32, inf->work_f32 + INFERENCE_CHUNK * inf->widest};
+    float *rounded = inf->work_f32 + 2 * INFERENCE_CHUNK * inf->widest; /* (chunk, m) */
+    float *widened = rounded + INFERENCE_CHUNK * m;                     /* (chunk, P K) */
+    /* the float64 hidden buffers are idle in this path: two rows of activation scratch */
+    double *row = inf->work, *activated = inf->work + inf->widest;
+    for (int64_t first = 0; first < n; first += INFERENCE_CHUNK) {
+        const int64_t rows = n - first < INFERENCE_CHUNK ? n - first : INFERENCE_CHUNK;
+        const float *x = functions_f ? functions_f + first * m : rounded;
+        if (!functions_f) {
+            const double *source = functions_d + first * m;
+            for (int64_t i = 0; i < rows * m; i++)
+                rounded[i] = (float)source[i];
+        }
+        for (int l = 0; l < layers - 1; l++) { /* y = sigma(x W_l + a_l) */
+            const int64_t in = sizes[l], out = sizes[l + 1];
+            float *y = buffer[l % 2];
+            sciml_cpu_dense_f32(rows, in, out, x, in, inf->hidden_f32[l], out,
+                                inf->hidden_f32[l] + in * out, relu, y, out);
+            if (!relu)
+                activate_rows_f32(c->activation, rows, out, y, row, activated);
+            x = y;
+        }
+        /* values (rows, P K) = x M + r */
+        float *target = values_f ? values_f + first * columns : widened;
+        sciml_cpu_dense_f32(rows, h, columns, x, h, inf->readout_f32, columns,
+                            inf->readout_f32 + h * columns, 0, target, columns);
+        if (!values_f) {
+            double *destination = values_d + first * columns;
+            for (int64_t i = 0; i < rows * columns; i++)
+                destination[i] = target[i];
+        }
     }
 }
