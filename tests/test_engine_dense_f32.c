@@ -8,7 +8,9 @@
  *   |c - exact| <= (k + 2) u (|bias| + sum_p |a_p b_p|),   u = 2^-24,
  *
  * which a wrong index, mask or tail breaks by orders of magnitude. The dispatching kernel (the
- * AVX-512 one where the processor has it) and the portable loops are both checked. */
+ * AVX-512 one where the processor has it, with ymm half vectors for tails of up to 8 columns
+ * where it has AVX-512VL) and the portable loops are both checked; the sparse-row kernel must
+ * equal the dense one exactly. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +110,57 @@ static void test_dense_f32_detects_a_broken_kernel(void) {
     CU_ASSERT(!check_shape(broken_dense, &rng, 7, 41, 40, 1, 0));
 }
 
+/* The sparse-row kernel on an A of ReLU outputs (about half zeros, rows of all zeros too)
+ * equals the dense kernel (the same multiply-adds in the same order, less those by zero), over
+ * k around the 16-lane packing and beyond the sparse limit (1024), columns around the vectors
+ * and the 128-column blocks; the padding of C is kept. */
+static int check_sparse(sciml_rng *rng, int64_t n, int64_t k, int64_t columns, int with_bias) {
+    const int64_t lda = k + 1, ldb = columns + 3, ldc = columns + 2;
+    float *a = malloc((size_t)(n * lda + 1) * sizeof(float));
+    float *b = malloc((size_t)(k * ldb + 1) * sizeof(float));
+    float *bias = malloc((size_t)columns * sizeof(float));
+    float *dense = malloc((size_t)(n * ldc) * sizeof(float));
+    float *sparse = malloc((size_t)(n * ldc) * sizeof(float));
+    for (int64_t i = 0; i < n * lda; i++) {
+        const float x = (float)sciml_rng_normal(rng);
+        a[i] = i / lda == 2 ? 0.0f : x > 0.0f ? x : 0.0f; /* row 2 all zero */
+    }
+    for (int64_t i = 0; i < k * ldb; i++)
+        b[i] = (float)sciml_rng_normal(rng);
+    for (int64_t j = 0; j < columns; j++)
+        bias[j] = (float)sciml_rng_normal(rng);
+    for (int64_t i = 0; i < n * ldc; i++)
+        dense[i] = sparse[i] = 12345.0f;
+    sciml_cpu_dense_f32(n, k, columns, a, lda, b, ldb, with_bias ? bias : NULL, 0, dense, ldc);
+    sciml_cpu_dense_f32_sparse(n, k, columns, a, lda, b, ldb, with_bias ? bias : NULL, sparse, ldc);
+    int64_t differ = 0;
+    for (int64_t i = 0; i < n * ldc; i++)
+        differ += dense[i] != sparse[i];
+    if (differ)
+        fprintf(stderr, "sparse: n %lld k %lld columns %lld bias %d: %lld values differ\n",
+                (long long)n, (long long)k, (long long)columns, with_bias, (long long)differ);
+    free(a);
+    free(b);
+    free(bias);
+    free(dense);
+    free(sparse);
+    return differ == 0;
+}
+
+static void test_dense_f32_sparse_rows(void) {
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 11);
+    const int64_t rows[] = {1, 3, 7, 13};
+    const int64_t depths[] = {0, 1, 15, 16, 17, 40, 100, 300, 1030};
+    const int64_t widths[] = {1, 8, 9, 16, 17, 40, 100, 127, 128, 129, 200};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        for (size_t p = 0; p < sizeof(depths) / sizeof(depths[0]); p++)
+            for (size_t j = 0; j < sizeof(widths) / sizeof(widths[0]); j++)
+                ok &= check_sparse(&rng, rows[i], depths[p], widths[j], (int)((i + p + j) % 2));
+    CU_ASSERT(ok);
+}
+
 static void test_dense_f32_empty(void) {
     float a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 0, 1}, c[4] = {7, 7, 7, 7};
     sciml_cpu_dense_f32(0, 2, 2, a, 2, b, 2, NULL, 0, c, 2); /* no rows: nothing written */
@@ -122,6 +175,7 @@ int main(void) {
         {"float32 portable loops against plain loops", test_dense_f32_portable_against_loops},
         {"float32 check rejects a broken kernel", test_dense_f32_detects_a_broken_kernel},
         {"float32 dense kernel with empty shapes", test_dense_f32_empty},
+        {"float32 sparse-row kernel equals the dense one", test_dense_f32_sparse_rows},
         {NULL, NULL},
     };
     return sciml_test_main("engine_dense_f32", cases);

@@ -13,6 +13,14 @@
  * float32 in the order of k with one rounding per multiply-add (FMA), so a result differs from
  * a float64 sum by about k unit roundoffs of float32 relative to the sum of |a b|.
  *
+ * The sparse variant is for an A of ReLU outputs (about half exact zeros): per row of A the
+ * indices and values of its nonzeros are packed (16 at a time by a compress in registers) and
+ * only those rows of B are accumulated, a row of C (up to 128 columns) held in 8 accumulators
+ * with B read as memory operands: per nonzero one broadcast and N / 16 loads and FMAs, where
+ * the dense kernel spends N / 16 FMAs on every entry of A. The same multiply-adds in the same
+ * order, less the ones by zero, so the sums equal the dense kernel's (but for the sign of a
+ * zero sum).
+ *
  * Chosen at run time when the processor has AVX-512F (and compiled only for GCC-compatible
  * compilers on x86); otherwise plain loops that compilers vectorise across the columns.
  */
@@ -51,16 +59,24 @@ void sciml_cpu_dense_f32_portable(int64_t n, int64_t k, int64_t columns, const f
 #ifdef SCIML_HAVE_AVX512_F32_KERNEL
 enum { LANES = 16, VECTORS = 4, WIDTH = LANES * VECTORS, ROWS = 6 };
 
-/* rows (1..ROWS) x up to WIDTH columns, `vectors` zmm per row, the last one masked by `mask`.
- * a and b point at this block's first row and column. Starts from bias (or zero) plus, when
- * start is not NULL, start (ld lds); writes the sums (ReLU'd when relu) to out (ld ldo). */
-__attribute__((target("avx512f"), always_inline)) static inline void
-block(int rows, int vectors, __mmask16 mask, int64_t k, const float *a, int64_t lda, const float *b,
-      int64_t ldb, const float *bias, const float *start, int64_t lds, int relu, float *out,
-      int64_t ldo) {
+/* rows (1..ROWS) x up to WIDTH columns in `vectors` vectors: with half 0 all zmm, the last
+ * masked by `mask`; with half 1 (AVX-512VL) the last is a ymm of 8 lanes masked by the low byte
+ * of `mask` and the others are whole zmm (a 40-column layer is 2.5 vectors: on cores that split
+ * a zmm FMA into two 256-bit halves, such as Zen 4, the half vector costs half). a and b point
+ * at this block's first row and column. Starts from bias (or zero) plus, when start is not
+ * NULL, start (ld lds); writes the sums (ReLU'd when relu) to out (ld ldo). */
+__attribute__((target("avx512f,avx512vl,fma"), always_inline)) static inline void
+block(int rows, int vectors, int half, __mmask16 mask, int64_t k, const float *a, int64_t lda,
+      const float *b, int64_t ldb, const float *bias, const float *start, int64_t lds, int relu,
+      float *out, int64_t ldo) {
+    const int whole = half ? vectors - 1 : vectors; /* zmm vectors */
+    const __mmask16 last = half ? (__mmask16)0xffff : mask;
+    const __mmask8 low = (__mmask8)mask;
+    const float *bias_half = bias ? bias + LANES * whole : NULL;
     __m512 accumulator[ROWS][VECTORS];
-    for (int v = 0; v < vectors; v++) {
-        const __mmask16 m = v == vectors - 1 ? mask : (__mmask16)0xffff;
+    __m256 halves[ROWS];
+    for (int v = 0; v < whole; v++) {
+        const __mmask16 m = v == whole - 1 ? last : (__mmask16)0xffff;
         const __m512 first =
             bias ? _mm512_maskz_loadu_ps(m, bias + LANES * v) : _mm512_setzero_ps();
         for (int r = 0; r < ROWS; r++)
@@ -69,36 +85,57 @@ block(int rows, int vectors, __mmask16 mask, int64_t k, const float *a, int64_t 
                     ? _mm512_add_ps(first, _mm512_maskz_loadu_ps(m, start + r * lds + LANES * v))
                     : first;
     }
+    if (half) {
+        const __m256 first =
+            bias_half ? _mm256_maskz_loadu_ps(low, bias_half) : _mm256_setzero_ps();
+        for (int r = 0; r < ROWS; r++)
+            halves[r] = start && r < rows
+                            ? _mm256_add_ps(first, _mm256_maskz_loadu_ps(low, start + r * lds +
+                                                                                  LANES * whole))
+                            : first;
+    }
     for (int64_t p = 0; p < k; p++) {
         const float *row = b + p * ldb;
         __m512 bv[VECTORS];
         for (int v = 0; v < VECTORS; v++) /* folded away; quiets -Wmaybe-uninitialized */
             bv[v] = _mm512_setzero_ps();
+        __m256 bh = _mm256_setzero_ps();
 #pragma GCC unroll 8
-        for (int v = 0; v < vectors; v++)
+        for (int v = 0; v < whole; v++)
             bv[v] =
-                _mm512_maskz_loadu_ps(v == vectors - 1 ? mask : (__mmask16)0xffff, row + LANES * v);
+                _mm512_maskz_loadu_ps(v == whole - 1 ? last : (__mmask16)0xffff, row + LANES * v);
+        if (half)
+            bh = _mm256_maskz_loadu_ps(low, row + LANES * whole);
 #pragma GCC unroll 8
         for (int r = 0; r < rows; r++) {
             const __m512 x = _mm512_set1_ps(a[r * lda + p]);
 #pragma GCC unroll 8
-            for (int v = 0; v < vectors; v++)
+            for (int v = 0; v < whole; v++)
                 accumulator[r][v] = _mm512_fmadd_ps(x, bv[v], accumulator[r][v]);
+            if (half)
+                halves[r] = _mm256_fmadd_ps(_mm512_castps512_ps256(x), bh, halves[r]);
         }
     }
     const __m512 zero = _mm512_setzero_ps();
-    for (int r = 0; r < rows; r++)
-        for (int v = 0; v < vectors; v++) {
+    for (int r = 0; r < rows; r++) {
+        for (int v = 0; v < whole; v++) {
             const __m512 y = relu ? _mm512_max_ps(accumulator[r][v], zero) : accumulator[r][v];
             _mm512_mask_storeu_ps(out + r * ldo + LANES * v,
-                                  v == vectors - 1 ? mask : (__mmask16)0xffff, y);
+                                  v == whole - 1 ? last : (__mmask16)0xffff, y);
         }
+        if (half) {
+            const __m256 y = relu ? _mm256_max_ps(halves[r], _mm256_setzero_ps()) : halves[r];
+            _mm256_mask_storeu_ps(out + r * ldo + LANES * whole, low, y);
+        }
+    }
 }
 
-/* One pass over k rows of B: every row block and column block. */
-__attribute__((target("avx512f"))) static void
+/* One pass over k rows of B: every row block and column block; half_vectors: the processor
+ * has AVX-512VL, so a last vector of at most 8 columns may be a ymm. */
+__attribute__((target("avx512f,avx512vl,fma"))) static void
 dense_avx512(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda, const float *b,
-             int64_t ldb, const float *bias, int accumulate, int relu, float *c, int64_t ldc) {
+             int64_t ldb, const float *bias, int accumulate, int relu, int half_vectors, float *c,
+             int64_t ldc) {
     /* the columns in blocks of whole vectors as even as WIDTH allows */
     const int64_t blocks = (columns + WIDTH - 1) / WIDTH;
     const int64_t block_width = ((columns + blocks - 1) / blocks + LANES - 1) / LANES * LANES;
@@ -109,27 +146,46 @@ dense_avx512(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda,
             const int64_t width = columns - j0 < block_width ? columns - j0 : block_width;
             const int vectors = (int)((width + LANES - 1) / LANES);
             const int tail = (int)(width - LANES * (vectors - 1));
+            const int half = half_vectors && tail <= LANES / 2;
             const __mmask16 mask = (__mmask16)((1u << tail) - 1u);
             const float *biasj = bias ? bias + j0 : NULL;
+            const float *bj = b + j0;
             float *cr = c + r0 * ldc + j0;
             const float *start = accumulate ? cr : NULL;
             if (rows < ROWS) {
-                block(rows, vectors, mask, k, ar, lda, b + j0, ldb, biasj, start, ldc, relu, cr,
-                      ldc);
+                if (half)
+                    block(rows, vectors, 1, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr,
+                          ldc);
+                else
+                    block(rows, vectors, 0, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr,
+                          ldc);
                 continue;
             }
-            switch (vectors) { /* constant arguments: each case compiles to its own loop */
-            case 1:
-                block(ROWS, 1, mask, k, ar, lda, b + j0, ldb, biasj, start, ldc, relu, cr, ldc);
-                break;
+            switch (2 * vectors + half) { /* constant arguments: each case its own loop */
             case 2:
-                block(ROWS, 2, mask, k, ar, lda, b + j0, ldb, biasj, start, ldc, relu, cr, ldc);
+                block(ROWS, 1, 0, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr, ldc);
                 break;
             case 3:
-                block(ROWS, 3, mask, k, ar, lda, b + j0, ldb, biasj, start, ldc, relu, cr, ldc);
+                block(ROWS, 1, 1, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr, ldc);
+                break;
+            case 4:
+                block(ROWS, 2, 0, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr, ldc);
+                break;
+            case 5:
+                block(ROWS, 2, 1, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr, ldc);
+                break;
+            case 6:
+                block(ROWS, 3, 0, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr, ldc);
+                break;
+            case 7:
+                block(ROWS, 3, 1, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr, ldc);
+                break;
+            case 9:
+                block(ROWS, VECTORS, 1, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr,
+                      ldc);
                 break;
             default:
-                block(ROWS, VECTORS, mask, k, ar, lda, b + j0, ldb, biasj, start, ldc, relu, cr,
+                block(ROWS, VECTORS, 0, mask, k, ar, lda, bj, ldb, biasj, start, ldc, relu, cr,
                       ldc);
                 break;
             }
@@ -137,6 +193,110 @@ dense_avx512(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda,
     }
 }
 #endif
+
+/* The sparse rows: k up to SPARSE_MAX_K (longer rows take the dense kernel). */
+enum { SPARSE_MAX_K = 1024, SPARSE_VECTORS = 8 };
+
+#ifdef SCIML_HAVE_AVX512_F32_KERNEL
+/* One row of C, columns j0.. (vectors 1..SPARSE_VECTORS, the last masked), from the `count`
+ * packed nonzeros (index, value) of a row of A. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+sparse_block(int vectors, __mmask16 mask, int64_t count, const int32_t *index, const float *value,
+             const float *b, int64_t ldb, const float *bias, float *out) {
+    __m512 accumulator[SPARSE_VECTORS];
+#pragma GCC unroll 8
+    for (int v = 0; v < vectors; v++)
+        accumulator[v] = bias ? _mm512_maskz_loadu_ps(v == vectors - 1 ? mask : (__mmask16)0xffff,
+                                                      bias + LANES * v)
+                              : _mm512_setzero_ps();
+    for (int64_t i = 0; i < count; i++) {
+        const __m512 x = _mm512_set1_ps(value[i]);
+        const float *row = b + (int64_t)index[i] * ldb;
+#pragma GCC unroll 8
+        for (int v = 0; v < vectors; v++)
+            accumulator[v] = _mm512_fmadd_ps(
+                x,
+                _mm512_maskz_loadu_ps(v == vectors - 1 ? mask : (__mmask16)0xffff, row + LANES * v),
+                accumulator[v]);
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < vectors; v++)
+        _mm512_mask_storeu_ps(out + LANES * v, v == vectors - 1 ? mask : (__mmask16)0xffff,
+                              accumulator[v]);
+}
+
+__attribute__((target("avx512f"))) static void
+sparse_avx512(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda, const float *b,
+              int64_t ldb, const float *bias, float *c, int64_t ldc) {
+    int32_t index[SPARSE_MAX_K + LANES];
+    float value[SPARSE_MAX_K + LANES];
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const int64_t widest = SPARSE_VECTORS * LANES;
+    for (int64_t r = 0; r < n; r++) {
+        const float *ar = a + r * lda;
+        int64_t count = 0;
+        for (int64_t p0 = 0; p0 < k; p0 += LANES) { /* pack the nonzeros (NaN counts as one) */
+            const __mmask16 in =
+                k - p0 >= LANES ? (__mmask16)0xffff : (__mmask16)((1u << (k - p0)) - 1u);
+            const __m512 x = _mm512_maskz_loadu_ps(in, ar + p0);
+            const __mmask16 nonzero =
+                _mm512_mask_cmp_ps_mask(in, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+            const __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int)p0), lane);
+            _mm512_storeu_si512((void *)(index + count), _mm512_maskz_compress_epi32(nonzero, at));
+            _mm512_storeu_ps(value + count, _mm512_maskz_compress_ps(nonzero, x));
+            count += __builtin_popcount((unsigned)nonzero);
+        }
+        for (int64_t j0 = 0; j0 < columns; j0 += widest) {
+            const int64_t width = columns - j0 < widest ? columns - j0 : widest;
+            const int vectors = (int)((width + LANES - 1) / LANES);
+            const int tail = (int)(width - LANES * (vectors - 1));
+            const __mmask16 mask = (__mmask16)((1u << tail) - 1u);
+            const float *biasj = bias ? bias + j0 : NULL;
+            float *out = c + r * ldc + j0;
+            switch (vectors) { /* constant arguments: each case compiles to its own loop */
+            case 1:
+                sparse_block(1, mask, count, index, value, b + j0, ldb, biasj, out);
+                break;
+            case 2:
+                sparse_block(2, mask, count, index, value, b + j0, ldb, biasj, out);
+                break;
+            case 3:
+                sparse_block(3, mask, count, index, value, b + j0, ldb, biasj, out);
+                break;
+            case 4:
+                sparse_block(4, mask, count, index, value, b + j0, ldb, biasj, out);
+                break;
+            case 5:
+                sparse_block(5, mask, count, index, value, b + j0, ldb, biasj, out);
+                break;
+            case 6:
+                sparse_block(6, mask, count, index, value, b + j0, ldb, biasj, out);
+                break;
+            case 7:
+                sparse_block(7, mask, count, index, value, b + j0, ldb, biasj, out);
+                break;
+            default:
+                sparse_block(SPARSE_VECTORS, mask, count, index, value, b + j0, ldb, biasj, out);
+                break;
+            }
+        }
+    }
+}
+#endif
+
+void sciml_cpu_dense_f32_sparse(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda,
+                                const float *b, int64_t ldb, const float *bias, float *c,
+                                int64_t ldc) {
+    if (n < 1 || columns < 1)
+        return;
+#ifdef SCIML_HAVE_AVX512_F32_KERNEL
+    if (k <= SPARSE_MAX_K && __builtin_cpu_supports("avx512f")) {
+        sparse_avx512(n, k < 0 ? 0 : k, columns, a, lda, b, ldb, bias, c, ldc);
+        return;
+    }
+#endif
+    sciml_cpu_dense_f32(n, k, columns, a, lda, b, ldb, bias, 0, c, ldc);
+}
 
 void sciml_cpu_dense_f32(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda,
                          const float *b, int64_t ldb, const float *bias, int relu, float *c,
@@ -148,14 +308,15 @@ void sciml_cpu_dense_f32(int64_t n, int64_t k, int64_t columns, const float *a, 
 #ifdef SCIML_HAVE_AVX512_F32_KERNEL
     /* a load and a bit test: the runtime initialises the CPU model before main */
     if (__builtin_cpu_supports("avx512f")) {
+        const int half = __builtin_cpu_supports("avx512vl");
         if (k <= SINGLE_PASS) {
-            dense_avx512(n, k, columns, a, lda, b, ldb, bias, 0, relu, c, ldc);
+            dense_avx512(n, k, columns, a, lda, b, ldb, bias, 0, relu, half, c, ldc);
             return;
         }
         for (int64_t p0 = 0; p0 < k; p0 += KC) { /* passes of KC rows; ReLU on the last */
             const int64_t piece = k - p0 < KC ? k - p0 : KC;
             dense_avx512(n, piece, columns, a + p0, lda, b + p0 * ldb, ldb, p0 ? NULL : bias,
-                         p0 > 0, relu && p0 + piece == k, c, ldc);
+                         p0 > 0, relu && p0 + piece == k, half, c, ldc);
         }
         return;
     }

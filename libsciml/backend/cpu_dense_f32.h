@@ -14,6 +14,13 @@
 void sciml_cpu_dense_f32(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda,
                          const float *b, int64_t ldb, const float *bias, int relu, float *c,
                          int64_t ldc);
+/* C = A B + bias as sciml_cpu_dense_f32 (no activation) for an A with many exact zeros (ReLU
+ * outputs): per row of A only the rows of B at its nonzeros are accumulated, in the same order,
+ * so the sums equal the dense kernel's but for the sign of a zero sum. AVX-512 when the
+ * processor has it and k <= 1024; the dense kernel otherwise. */
+void sciml_cpu_dense_f32_sparse(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda,
+                                const float *b, int64_t ldb, const float *bias, float *c,
+                                int64_t ldc);
 /* The same product by plain loops (float sums in order of k): the fallback on processors
  * without AVX-512F, exposed so that tests can run it on any machine. */
 void sciml_cpu_dense_f32_portable(int64_t n, int64_t k, int64_t columns, const float *a,

@@ -294,6 +294,27 @@ void sciml_deeponet_inference_run(const sciml_deeponet_model *model, const doubl
 
 /* ---- single precision ------------------------------------------------------------------------ */
 
+enum { LINE = 64 }; /* bytes in a cache line: the float32 matrices' alignment */
+
+/* Columns rounded up to a whole number of cache lines of floats: the float32 row stride. */
+static int64_t padded(int64_t columns) {
+    const int64_t per_line = LINE / (int64_t)sizeof(float);
+    return (columns + per_line - 1) / per_line * per_line;
+}
+
+/* dst (rows, padded(columns)) = src (rows, columns) rounded to float32, padding zero; returns
+ * the floats written. */
+static int64_t round_matrix(int64_t rows, int64_t columns, const double *src, float *dst) {
+    const int64_t ld = padded(columns);
+    for (int64_t r = 0; r < rows; r++) {
+        for (int64_t j = 0; j < columns; j++)
+            dst[r * ld + j] = (float)src[r * columns + j];
+        for (int64_t j = columns; j < ld; j++)
+            dst[r * ld + j] = 0.0f;
+    }
+    return rows * ld;
+}
+
 /* Floats per chunk in work_f32: two hidden buffers (INFERENCE_CHUNK, widest), the rounded
  * functions (INFERENCE_CHUNK, m) and the float32 values (INFERENCE_CHUNK, P K). */
 static size_t work_f32_floats(const sciml_deeponet_model *model) {
@@ -313,25 +334,23 @@ sciml_status sciml_deeponet_inference_prepare_f32(sciml_deeponet_model *model, c
     const int layers = branch_sizes(c, sizes);
     const int64_t h = sizes[layers - 1], columns = inf->point_count * c->outputs;
     if (!inf->block_f32) { /* rounded once per fold (prepare frees it when it folds anew) */
-        size_t total = (size_t)((h + 1) * columns);
+        /* rows padded to whole cache lines and the block aligned to one, so that the kernel's
+         * 16-float loads of a row of B never straddle two lines */
+        size_t total = (size_t)((h + 1) * padded(columns));
         for (int l = 0; l < layers - 1; l++)
-            total += (size_t)((sizes[l] + 1) * sizes[l + 1]);
-        inf->block_f32 = sciml_alloc_array(total, sizeof(float));
+            total += (size_t)((sizes[l] + 1) * padded(sizes[l + 1]));
+        inf->block_f32 = aligned_alloc(LINE, total * sizeof(float)); /* a multiple of LINE */
         if (!inf->block_f32)
             return sciml_error(model->ctx, SCIML_ERR_NOMEM,
                                "deeponet: out of memory for the float32 readout of %lld points",
                                (long long)point_count);
         float *cursor = inf->block_f32;
         for (int l = 0; l < layers - 1; l++) {
-            const int64_t count = (sizes[l] + 1) * sizes[l + 1];
             inf->hidden_f32[l] = cursor;
-            for (int64_t i = 0; i < count; i++)
-                cursor[i] = (float)inf->hidden[l][i];
-            cursor += count;
+            cursor += round_matrix(sizes[l] + 1, sizes[l + 1], inf->hidden[l], cursor);
         }
         inf->readout_f32 = cursor;
-        for (int64_t i = 0; i < (h + 1) * columns; i++)
-            cursor[i] = (float)inf->readout[i];
+        round_matrix(h + 1, columns, inf->readout, cursor);
     }
     const size_t need = work_f32_floats(model);
     if (need > inf->work_f32_size) {
@@ -391,16 +410,28 @@ void sciml_deeponet_inference_run_f32(const sciml_deeponet_model *model, const d
         for (int l = 0; l < layers - 1; l++) { /* y = sigma(x W_l + a_l) */
             const int64_t in = sizes[l], out = sizes[l + 1];
             float *y = buffer[l % 2];
-            sciml_cpu_dense_f32(rows, in, out, x, in, inf->hidden_f32[l], out,
-                                inf->hidden_f32[l] + in * out, relu, y, out);
+            const int64_t ld = padded(out);
+            const float *w = inf->hidden_f32[l];
+            if (relu && l > 0) { /* x holds ReLU outputs, about half of them zero */
+                sciml_cpu_dense_f32_sparse(rows, in, out, x, in, w, ld, w + in * ld, y, out);
+                for (int64_t i = 0; i < rows * out; i++)
+                    y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+            } else {
+                sciml_cpu_dense_f32(rows, in, out, x, in, w, ld, w + in * ld, relu, y, out);
+            }
             if (!relu)
                 activate_rows_f32(c->activation, rows, out, y, row, activated);
             x = y;
         }
         /* values (rows, P K) = x M + r */
         float *target = values_f ? values_f + first * columns : widened;
-        sciml_cpu_dense_f32(rows, h, columns, x, h, inf->readout_f32, columns,
-                            inf->readout_f32 + h * columns, 0, target, columns);
+        const int64_t ld = padded(columns);
+        if (relu && layers > 1) /* x holds ReLU outputs */
+            sciml_cpu_dense_f32_sparse(rows, h, columns, x, h, inf->readout_f32, ld,
+                                       inf->readout_f32 + h * ld, target, columns);
+        else
+            sciml_cpu_dense_f32(rows, h, columns, x, h, inf->readout_f32, ld,
+                                inf->readout_f32 + h * ld, 0, target, columns);
         if (!values_f) {
             double *destination = values_d + first * columns;
             for (int64_t i = 0; i < rows * columns; i++)
