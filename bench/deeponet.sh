@@ -8,9 +8,12 @@
 #   - evaluation throughput, function x point pairs per second of the forward pass on 10000
 #     functions x 100 points in batches of 1000 (ours in-process through
 #     sciml_deeponet_model_predict, bench/deeponet_eval.c; best of $REPEATS passes, default 20) and the ratio;
+#   - the same evaluation in float32 on both sides (ours sciml_deeponet_model_predict_f32 on
+#     float32 functions and values, PyTorch the trained model .float() on float32 tensors);
 #   - the test MSE each reaches.
 #
 #   bench/deeponet.sh                       # builds build-bench/ if needed
+#   BUILD=build CORE=1 REPEATS=10 bench/deeponet.sh
 #   BUILD=build ITERATIONS=10000 CORE=0 bench/deeponet.sh
 #
 # Writes bench/out/deeponet.json; the data, logs and models stay in bench/out/.
@@ -56,6 +59,8 @@ echo "deeponet.sh: sciml-train deeponet, $iterations iterations on core $core" >
     --seed 1 --threads 1 -q --log "$out/deeponet_ours.jsonl" -o "$out/deeponet.nc"
 "${pin[@]}" "$out/deeponet_eval" "$out/deeponet.nc" "$out/antiderivative_eval.nc" 1000 "$repeats" \
     >"$out/deeponet_ours_eval.json"
+"${pin[@]}" "$out/deeponet_eval" "$out/deeponet.nc" "$out/antiderivative_eval.nc" 1000 "$repeats" \
+    single >"$out/deeponet_ours_eval_f32.json"
 "$bin/sciml-deeponet" -m "$out/deeponet.nc" "$out/antiderivative_test.nc" \
     "$out/deeponet_test_prediction.nc"
 
@@ -70,6 +75,7 @@ import netCDF4, numpy as np
 out = sys.argv[1]
 ours = [json.loads(l) for l in open(f"{out}/deeponet_ours.jsonl") if l.strip()]
 ours_eval = json.loads(open(f"{out}/deeponet_ours_eval.json").read())
+ours_eval_f32 = json.loads(open(f"{out}/deeponet_ours_eval_f32.json").read())
 torch = [json.loads(l) for l in open(f"{out}/deeponet_torch.jsonl") if l.strip()]
 summary = next(r for r in torch if r.get("summary"))
 with netCDF4.Dataset(f"{out}/deeponet_test_prediction.nc") as p, \
@@ -84,6 +90,10 @@ result = {
     "ours_eval_pairs_per_second": ours_eval["eval_pairs_per_second"],
     "torch_eval_pairs_per_second": summary["eval_pairs_per_second"],
     "eval_speedup": ours_eval["eval_pairs_per_second"] / summary["eval_pairs_per_second"],
+    "ours_eval_pairs_per_second_f32": ours_eval_f32["eval_pairs_per_second"],
+    "torch_eval_pairs_per_second_f32": summary["eval_pairs_per_second_f32"],
+    "eval_speedup_f32": ours_eval_f32["eval_pairs_per_second"]
+    / summary["eval_pairs_per_second_f32"],
     "ours_test_mse": ours_mse,
     "torch_test_mse": summary["test_mse"],
     "torch_version": summary["torch"],
@@ -92,7 +102,9 @@ json.dump(result, open(f"{out}/deeponet.json", "w"), indent=1)
 print(f"{'':28s}{'libsciml':>14s}{'PyTorch':>14s}{'ratio':>9s}")
 print(f"{'ms per training iteration':28s}{result['ours_median_iteration_ms']:14.4f}"
       f"{result['torch_median_iteration_ms']:14.4f}{result['iteration_speedup']:8.2f}x")
-print(f"{'evaluation pairs per second':28s}{result['ours_eval_pairs_per_second']:14.4g}"
+print(f"{'evaluation pairs/s, float64':28s}{result['ours_eval_pairs_per_second']:14.4g}"
       f"{result['torch_eval_pairs_per_second']:14.4g}{result['eval_speedup']:8.2f}x")
+print(f"{'evaluation pairs/s, float32':28s}{result['ours_eval_pairs_per_second_f32']:14.4g}"
+      f"{result['torch_eval_pairs_per_second_f32']:14.4g}{result['eval_speedup_f32']:8.2f}x")
 print(f"{'test MSE':28s}{ours_mse:14.3e}{summary['test_mse']:14.3e}")
 PYTHON
