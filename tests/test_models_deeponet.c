@@ -251,6 +251,31 @@ static void check_folded_prediction(int64_t outputs, int branch_count,
             fprintf(stderr, "K = %lld, %d branch layers, round %d: single differs by %g of %g\n",
                     (long long)outputs, branch_count, round, difference, largest);
         CU_ASSERT(difference <= SINGLE_BOUND * largest);
+        /* the unaligned path (graph-free, the branch once per distinct function) on the same
+         * pairs in a scrambled order: pair q = 11 i mod (BATCH POINTS) */
+        double pair_v[BATCH * POINTS * SENSORS], pair_y[BATCH * POINTS * 2],
+            pair_u[BATCH * POINTS * 4];
+        for (int i = 0; i < BATCH * POINTS; i++) {
+            const int q = (11 * i) % (BATCH * POINTS), f = q / POINTS, j = q % POINTS;
+            memcpy(pair_v + i * SENSORS, v + f * SENSORS, sizeof(double) * SENSORS);
+            memcpy(pair_y + i * 2, points + j * 2, sizeof(double) * 2);
+        }
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_deeponet_model_predict_unaligned(model, pair_v, pair_y, BATCH * POINTS, pair_u),
+            SCIML_OK);
+        double unaligned_worst = 0.0;
+        for (int i = 0; i < BATCH * POINTS; i++) {
+            const int q = (11 * i) % (BATCH * POINTS);
+            for (int64_t k = 0; k < outputs; k++) {
+                const double expected =
+                    graph[q * outputs + k] * model->output_std[k] + model->output_mean[k];
+                unaligned_worst = fmax(unaligned_worst, fabs(pair_u[i * outputs + k] - expected));
+            }
+        }
+        if (unaligned_worst > 1e-12 * (1.0 + largest))
+            fprintf(stderr, "K = %lld, %d branch layers, round %d: unaligned differs by %g\n",
+                    (long long)outputs, branch_count, round, unaligned_worst);
+        CU_ASSERT(unaligned_worst <= 1e-12 * (1.0 + largest));
         sciml_deeponet_graph_free(&dg);
     }
     sciml_deeponet_model_destroy(&model);
@@ -503,6 +528,27 @@ static void test_unaligned(void) {
     double worst = 0.0;
     for (int i = 0; i < 3 * SENSORS; i++)
         worst = fmax(worst, fabs(aligned[i] - single[i]));
+    CU_ASSERT(worst < 1e-12);
+    /* more triplets than a chunk of the grouping (1024), functions repeated unequally and out
+     * of order (function (7 i^2 + 3) mod 60 at point 5 i mod 24), against the aligned path */
+    enum { MANY = 1500, FUNCTIONS = 60 };
+    static double many_v[MANY * SENSORS], many_y[MANY], many_u[MANY],
+        reference[FUNCTIONS * SENSORS];
+    CU_ASSERT_EQUAL(
+        sciml_deeponet_model_predict(model, functions, FUNCTIONS, grid, SENSORS, 16, reference),
+        SCIML_OK);
+    for (int i = 0; i < MANY; i++) {
+        const int f = (7 * i * i + 3) % FUNCTIONS;
+        memcpy(many_v + i * SENSORS, functions + f * SENSORS, sizeof(double) * SENSORS);
+        many_y[i] = grid[(5 * i) % SENSORS];
+    }
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict_unaligned(model, many_v, many_y, MANY, many_u),
+                    SCIML_OK);
+    worst = 0.0;
+    for (int i = 0; i < MANY; i++) {
+        const int f = (7 * i * i + 3) % FUNCTIONS;
+        worst = fmax(worst, fabs(many_u[i] - reference[f * SENSORS + (5 * i) % SENSORS]));
+    }
     CU_ASSERT(worst < 1e-12);
     train.count = 0;
     CU_ASSERT_EQUAL(sciml_deeponet_model_train_unaligned(model, &train, NULL, &options),

@@ -439,3 +439,130 @@ void sciml_deeponet_inference_run_f32(const sciml_deeponet_model *model, const d
         }
     }
 }
+
+/* ---- unaligned prediction: the branch once per distinct function ----------------------------
+ * Triplets (v_i, y_i): u_i,k = s_k (b(v_i)_{g_k} . t(y_i)_{g_k} + c_k) + mu_k. Within each chunk
+ * of UNALIGNED_CHUNK triplets the sensor rows are grouped by equal bytes (a repeat of the
+ * previous row at once, others through a hash table of 2 UNALIGNED_CHUNK slots), the branch
+ * runs on the distinct rows only, the trunk on the chunk's points, and each triplet takes the
+ * grouped dot products of its function's features with its point's. The same multiply-adds
+ * per triplet as without grouping (up to the rounding order of the kernels). */
+
+enum { UNALIGNED_CHUNK = 1024 };
+
+static uint64_t row_key(const double *row, int64_t m) { /* FNV-1a over 64-bit words */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (int64_t i = 0; i < m; i++) {
+        uint64_t word;
+        memcpy(&word, row + i, sizeof(word));
+        h = (h ^ word) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+sciml_status sciml_deeponet_inference_unaligned(sciml_deeponet_model *model,
+                                                const double *functions, const double *points,
+                                                int64_t count, double *values) {
+    const sciml_deeponet_config *c = &model->config;
+    const int64_t m = c->sensors, d = c->coordinates, K = c->outputs;
+    const int64_t p = sciml_deeponet_features(c), group = p / K;
+    int64_t sizes[SCIML_DEEPONET_MAX_LAYERS + 1];
+    const int layers = branch_sizes(c, sizes);
+    int64_t branch_widest = 1, trunk_widest = d;
+    for (int l = 0; l <= layers; l++)
+        branch_widest = sizes[l] > branch_widest ? sizes[l] : branch_widest;
+    for (int l = 0; l < c->trunk_count; l++)
+        trunk_widest = c->trunk[l] > trunk_widest ? c->trunk[l] : trunk_widest;
+    const int64_t chunk = count < UNALIGNED_CHUNK ? count : UNALIGNED_CHUNK;
+    const int64_t slots = 2 * UNALIGNED_CHUNK; /* a power of two */
+    int64_t *representative = sciml_alloc_array((size_t)chunk, sizeof(int64_t)); /* per group */
+    int64_t *group_of = sciml_alloc_array((size_t)chunk, sizeof(int64_t));       /* per triplet */
+    int64_t *table = sciml_alloc_array((size_t)slots, sizeof(int64_t));
+    uint64_t *keys = sciml_alloc_array((size_t)chunk, sizeof(uint64_t));
+    /* two branch buffers (chunk, widest), the trunk features (chunk, p), the trunk's work
+     * (chunk, 2 trunk widest) and an activation row */
+    const size_t doubles =
+        (size_t)chunk * (size_t)(2 * branch_widest + p + 2 * trunk_widest) + (size_t)branch_widest;
+    double *work = sciml_alloc_array(doubles, sizeof(double));
+    sciml_status status = SCIML_OK;
+    if (!representative || !group_of || !table || !keys || !work) {
+        status = sciml_error(model->ctx, SCIML_ERR_NOMEM,
+                             "deeponet: out of memory for %lld triplets", (long long)chunk);
+        goto done;
+    }
+    double *buffer[2] = {work, work + chunk * branch_widest};
+    double *t = work + 2 * chunk * branch_widest;
+    double *trunk_work = t + chunk * p;
+    double *row = trunk_work + 2 * chunk * trunk_widest;
+    const double *output_bias = trunk_params(model);
+    for (int l = 0; l < c->trunk_count; l++) {
+        const int64_t in = l ? c->trunk[l - 1] : d;
+        output_bias += in * c->trunk[l] + c->trunk[l];
+    }
+    const int relu = c->activation == SCIML_ACT_RELU;
+    for (int64_t first = 0; first < count; first += chunk) {
+        const int64_t n = count - first < chunk ? count - first : chunk;
+        const double *v = functions + first * m;
+        int64_t groups = 0;
+        for (int64_t s = 0; s < slots; s++)
+            table[s] = -1;
+        for (int64_t i = 0; i < n; i++) {
+            if (i > 0 && !memcmp(v + i * m, v + (i - 1) * m, (size_t)m * sizeof(double))) {
+                group_of[i] = group_of[i - 1];
+                continue;
+            }
+            const uint64_t key = row_key(v + i * m, m);
+            int64_t slot = (int64_t)(key & (uint64_t)(slots - 1)), g = -1;
+            for (; table[slot] >= 0; slot = (slot + 1) & (slots - 1)) {
+                const int64_t candidate = table[slot];
+                if (keys[candidate] == key && !memcmp(v + i * m, v + representative[candidate] * m,
+                                                      (size_t)m * sizeof(double))) {
+                    g = candidate;
+                    break;
+                }
+            }
+            if (g < 0) {
+                g = groups++;
+                representative[g] = i;
+                keys[g] = key;
+                table[slot] = g;
+            }
+            group_of[i] = g;
+        }
+        /* branch features (groups, p) of the distinct rows, standardised */
+        double *x = buffer[0];
+        for (int64_t g = 0; g < groups; g++)
+            for (int64_t s = 0; s < m; s++)
+                x[g * m + s] =
+                    (v[representative[g] * m + s] - model->sensor_mean) / model->sensor_std;
+        const double *w = model->params;
+        for (int l = 0; l < layers; l++) {
+            const int64_t in = sizes[l], out = sizes[l + 1];
+            const int hidden = l < layers - 1;
+            double *y = buffer[(l + 1) % 2];
+            sciml_cpu_dense(groups, in, out, x, in, w, out, w + in * out, hidden && relu, y, out);
+            if (hidden && !relu)
+                activate_rows(c->activation, groups, out, y, out, row);
+            x = y;
+            w += in * out + out;
+        }
+        trunk_features(model, points + first * d, n, t, trunk_work, trunk_widest);
+        for (int64_t i = 0; i < n; i++) {
+            const double *b = x + group_of[i] * p, *ti = t + i * p;
+            for (int64_t k = 0; k < K; k++) {
+                double sum = output_bias[k];
+                for (int64_t j = k * group; j < (k + 1) * group; j++)
+                    sum += b[j] * ti[j];
+                values[(first + i) * K + k] = model->output_std[k] * sum + model->output_mean[k];
+            }
+        }
+    }
+done:
+    free(representative);
+    free(group_of);
+    free(table);
+    free(keys);
+    free(work);
+    return status;
+}

@@ -116,6 +116,12 @@ sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const
 void sciml_deeponet_inference_run(const sciml_deeponet_model *model, const double *functions,
                                   int64_t n, double *values);
 void sciml_deeponet_inference_free(deeponet_inference *inference); /* zeroes it */
+/* values (count, K) for the triplets (functions (count, m), points (count, d)) without the
+ * graph, the branch run once per distinct sensor row of each chunk of triplets (not for a POD
+ * trunk). SCIML_ERR_NOMEM with a message. */
+sciml_status sciml_deeponet_inference_unaligned(sciml_deeponet_model *model,
+                                                const double *functions, const double *points,
+                                                int64_t count, double *values);
 /* As prepare, then rounds the folded layers to float32 (once per fold) and sizes the float32
  * chunk buffers. SCIML_ERR_NOMEM with a message. */
 sciml_status sciml_deeponet_inference_prepare_f32(sciml_deeponet_model *model, const double *points,
