@@ -122,12 +122,11 @@ static void trunk_features(const sciml_deeponet_model *model, const double *poin
         const int64_t out = c->trunk[l];
         double *target = l == c->trunk_count - 1 ? t : y;
         const double *bias = w + in * out;
-        for (int64_t j = 0; j < point_count; j++)
-            memcpy(target + j * out, bias, (size_t)out * sizeof(double));
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)point_count, (int)out, (int)in,
-                    1.0, x, (int)in, w, (int)out, 1.0, target, (int)out);
-        /* hidden layers and the trunk output all take the activation */
-        activate_rows(c->activation, point_count, out, target, out, x); /* x is free now */
+        const int relu = c->activation == SCIML_ACT_RELU;
+        /* hidden layers and the trunk output all take the activation (ReLU fused) */
+        sciml_cpu_dense(point_count, in, out, x, in, w, out, bias, relu, target, out);
+        if (!relu)
+            activate_rows(c->activation, point_count, out, target, out, x); /* x is free now */
         double *swap = x;
         x = target;
         y = swap;
