@@ -287,6 +287,7 @@ static void test_folded_prediction(void) {
     check_folded_prediction(2, 3, SCIML_ACT_TANH);
     check_folded_prediction(4, 1, SCIML_ACT_GELU);
     check_folded_prediction(1, 4, SCIML_ACT_SIN);
+    check_folded_prediction(2, 4, SCIML_ACT_RELU); /* float32: sparse hidden layers */
 }
 
 static void full_batch_options(sciml_train_options *options, int64_t iterations) {
