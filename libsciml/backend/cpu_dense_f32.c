@@ -198,36 +198,48 @@ dense_avx512(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda,
 enum { SPARSE_MAX_K = 1024, SPARSE_VECTORS = 8 };
 
 #ifdef SCIML_HAVE_AVX512_F32_KERNEL
-/* One row of C, columns j0.. (vectors 1..SPARSE_VECTORS, the last masked), from the `count`
- * packed nonzeros (index, value) of a row of A. */
-__attribute__((target("avx512f"), always_inline)) static inline void
-sparse_block(int vectors, __mmask16 mask, int64_t count, const int32_t *index, const float *value,
-             const float *b, int64_t ldb, const float *bias, float *out) {
+/* One row of C, columns j0.. in `vectors` vectors (1..SPARSE_VECTORS), from the `count` packed
+ * nonzeros (index, value) of a row of A; the last vector masked by `mask`, and with half 1 a ymm
+ * of 8 lanes (masked by the low byte) as in the dense block. */
+__attribute__((target("avx512f,avx512vl,fma"), always_inline)) static inline void
+sparse_block(int vectors, int half, __mmask16 mask, int64_t count, const int32_t *index,
+             const float *value, const float *b, int64_t ldb, const float *bias, float *out) {
+    const int whole = half ? vectors - 1 : vectors;
+    const __mmask16 last = half ? (__mmask16)0xffff : mask;
+    const __mmask8 low = (__mmask8)mask;
     __m512 accumulator[SPARSE_VECTORS];
+    __m256 tail = _mm256_setzero_ps();
 #pragma GCC unroll 8
-    for (int v = 0; v < vectors; v++)
-        accumulator[v] = bias ? _mm512_maskz_loadu_ps(v == vectors - 1 ? mask : (__mmask16)0xffff,
+    for (int v = 0; v < whole; v++)
+        accumulator[v] = bias ? _mm512_maskz_loadu_ps(v == whole - 1 ? last : (__mmask16)0xffff,
                                                       bias + LANES * v)
                               : _mm512_setzero_ps();
+    if (half && bias)
+        tail = _mm256_maskz_loadu_ps(low, bias + LANES * whole);
     for (int64_t i = 0; i < count; i++) {
         const __m512 x = _mm512_set1_ps(value[i]);
         const float *row = b + (int64_t)index[i] * ldb;
 #pragma GCC unroll 8
-        for (int v = 0; v < vectors; v++)
+        for (int v = 0; v < whole; v++)
             accumulator[v] = _mm512_fmadd_ps(
                 x,
-                _mm512_maskz_loadu_ps(v == vectors - 1 ? mask : (__mmask16)0xffff, row + LANES * v),
+                _mm512_maskz_loadu_ps(v == whole - 1 ? last : (__mmask16)0xffff, row + LANES * v),
                 accumulator[v]);
+        if (half)
+            tail = _mm256_fmadd_ps(_mm512_castps512_ps256(x),
+                                   _mm256_maskz_loadu_ps(low, row + LANES * whole), tail);
     }
 #pragma GCC unroll 8
-    for (int v = 0; v < vectors; v++)
-        _mm512_mask_storeu_ps(out + LANES * v, v == vectors - 1 ? mask : (__mmask16)0xffff,
+    for (int v = 0; v < whole; v++)
+        _mm512_mask_storeu_ps(out + LANES * v, v == whole - 1 ? last : (__mmask16)0xffff,
                               accumulator[v]);
+    if (half)
+        _mm256_mask_storeu_ps(out + LANES * whole, low, tail);
 }
 
-__attribute__((target("avx512f"))) static void
+__attribute__((target("avx512f,avx512vl,fma"))) static void
 sparse_avx512(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda, const float *b,
-              int64_t ldb, const float *bias, float *c, int64_t ldc) {
+              int64_t ldb, const float *bias, int half_vectors, float *c, int64_t ldc) {
     int32_t index[SPARSE_MAX_K + LANES];
     float value[SPARSE_MAX_K + LANES];
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
@@ -250,33 +262,59 @@ sparse_avx512(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda
             const int64_t width = columns - j0 < widest ? columns - j0 : widest;
             const int vectors = (int)((width + LANES - 1) / LANES);
             const int tail = (int)(width - LANES * (vectors - 1));
+            const int half = half_vectors && tail <= LANES / 2;
             const __mmask16 mask = (__mmask16)((1u << tail) - 1u);
             const float *biasj = bias ? bias + j0 : NULL;
+            const float *bj = b + j0;
             float *out = c + r * ldc + j0;
-            switch (vectors) { /* constant arguments: each case compiles to its own loop */
-            case 1:
-                sparse_block(1, mask, count, index, value, b + j0, ldb, biasj, out);
-                break;
+            switch (2 * vectors + half) { /* constant arguments: each case its own loop */
             case 2:
-                sparse_block(2, mask, count, index, value, b + j0, ldb, biasj, out);
+                sparse_block(1, 0, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             case 3:
-                sparse_block(3, mask, count, index, value, b + j0, ldb, biasj, out);
+                sparse_block(1, 1, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             case 4:
-                sparse_block(4, mask, count, index, value, b + j0, ldb, biasj, out);
+                sparse_block(2, 0, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             case 5:
-                sparse_block(5, mask, count, index, value, b + j0, ldb, biasj, out);
+                sparse_block(2, 1, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             case 6:
-                sparse_block(6, mask, count, index, value, b + j0, ldb, biasj, out);
+                sparse_block(3, 0, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             case 7:
-                sparse_block(7, mask, count, index, value, b + j0, ldb, biasj, out);
+                sparse_block(3, 1, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 8:
+                sparse_block(4, 0, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 9:
+                sparse_block(4, 1, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 10:
+                sparse_block(5, 0, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 11:
+                sparse_block(5, 1, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 12:
+                sparse_block(6, 0, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 13:
+                sparse_block(6, 1, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 14:
+                sparse_block(7, 0, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 15:
+                sparse_block(7, 1, mask, count, index, value, bj, ldb, biasj, out);
+                break;
+            case 17:
+                sparse_block(SPARSE_VECTORS, 1, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             default:
-                sparse_block(SPARSE_VECTORS, mask, count, index, value, b + j0, ldb, biasj, out);
+                sparse_block(SPARSE_VECTORS, 0, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             }
         }
@@ -291,7 +329,8 @@ void sciml_cpu_dense_f32_sparse(int64_t n, int64_t k, int64_t columns, const flo
         return;
 #ifdef SCIML_HAVE_AVX512_F32_KERNEL
     if (k <= SPARSE_MAX_K && __builtin_cpu_supports("avx512f")) {
-        sparse_avx512(n, k < 0 ? 0 : k, columns, a, lda, b, ldb, bias, c, ldc);
+        sparse_avx512(n, k < 0 ? 0 : k, columns, a, lda, b, ldb, bias,
+                      __builtin_cpu_supports("avx512vl"), c, ldc);
         return;
     }
 #endif
