@@ -15,7 +15,10 @@
  * sensor standardisation (v - mu_v) / s_v is folded into the first layer: W0 / s_v and
  * a0 - (mu_v / s_v) colsum(W0). Each layer's bias is stored as the last row of its weights.
  * Functions go through the layers INFERENCE_CHUNK at a time so that the hidden buffers stay
- * in cache, and each layer is one call of sciml_cpu_dense (bias and ReLU fused).
+ * in cache, and each layer is one call of sciml_cpu_dense (bias and ReLU fused). With ReLU,
+ * a layer whose input is a ReLU output (the readout and the hidden layers after the first)
+ * runs on sciml_cpu_dense_sparse, which skips the rows of the weights where an input is zero
+ * (about half of them): the same sums, about half the multiply-adds.
  *
  * A POD trunk (config.pod) supplies t_j from the stored modes and adds the stored mean of
  * output k at point j inside the bracket of r.
@@ -31,6 +34,7 @@
  */
 #include "backend/cpu.h"
 #include "backend/cpu_dense_f32.h"
+#include "backend/cpu_dense_sparse.h"
 #include "models/deeponet_model_internal.h"
 
 #include <cblas.h>
@@ -279,15 +283,25 @@ void sciml_deeponet_inference_run(const sciml_deeponet_model *model, const doubl
         for (int l = 0; l < layers - 1; l++) { /* y = sigma(x W_l + a_l) */
             const int64_t in = sizes[l], out = sizes[l + 1];
             double *y = buffer[l % 2];
-            sciml_cpu_dense(rows, in, out, x, in, inf->hidden[l], out, inf->hidden[l] + in * out,
-                            relu, y, out);
+            const double *w = inf->hidden[l];
+            if (relu && l > 0) { /* x holds ReLU outputs, about half of them zero */
+                sciml_cpu_dense_sparse(rows, in, out, x, in, w, out, w + in * out, y, out);
+                for (int64_t i = 0; i < rows * out; i++)
+                    y[i] = y[i] > 0.0 ? y[i] : 0.0;
+            } else {
+                sciml_cpu_dense(rows, in, out, x, in, w, out, w + in * out, relu, y, out);
+            }
             if (!relu)
                 activate_rows(c->activation, rows, out, y, out, row);
             x = y;
         }
         /* values (rows, P K) = x M + r */
-        sciml_cpu_dense(rows, h, columns, x, h, inf->readout, columns, inf->readout + h * columns,
-                        0, values + first * columns, columns);
+        if (relu && layers > 1) /* x holds ReLU outputs */
+            sciml_cpu_dense_sparse(rows, h, columns, x, h, inf->readout, columns,
+                                   inf->readout + h * columns, values + first * columns, columns);
+        else
+            sciml_cpu_dense(rows, h, columns, x, h, inf->readout, columns,
+                            inf->readout + h * columns, 0, values + first * columns, columns);
     }
 }
 
