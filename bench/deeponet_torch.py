@@ -41,6 +41,9 @@ def parse_arguments():
     parser.add_argument("--eval-batch", type=int, default=1000, help="functions per batch [%(default)s]")
     parser.add_argument("--repeats", type=int, default=5, help="evaluation passes [%(default)s]")
     parser.add_argument("--seed", type=int, default=1, help="torch seed [%(default)s]")
+    parser.add_argument("--save", help="write the trained parameters to this file")
+    parser.add_argument("--load", help="evaluate the parameters of this file (from --save) "
+                        "instead of training: prints the evaluation summary only")
     return parser.parse_args()
 
 
@@ -99,9 +102,11 @@ def main():
     points = tensor(((x - x_mean) / x_std)[:, None])
     targets = tensor((u - u_mean) / u_std)
     model = DeepONet(v.shape[1], args.width)
+    if args.load:
+        model.load_state_dict(torch.load(args.load))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     times = []
-    for iteration in range(1, args.iterations + 1):
+    for iteration in range(1, 0 if args.load else args.iterations + 1):
         start = time.perf_counter()
         optimizer.zero_grad()
         loss = torch.mean((model(functions, points) - targets) ** 2)
@@ -122,10 +127,12 @@ def main():
         passes_f32, cpu_f32 = time_evaluation(model_f32, eval_functions.float(),
                                               eval_points.float(), float(u_std), float(u_mean),
                                               args)
+    if args.save:
+        torch.save(model.state_dict(), args.save)
     pairs = eval_functions.shape[0] * eval_points.shape[0]
-    print(json.dumps({"summary": True, "iterations": args.iterations,
-                      "median_iteration_seconds": statistics.median(times),
-                      "mean_iteration_seconds": sum(times) / len(times),
+    print(json.dumps({"summary": True, "iterations": len(times),
+                      "median_iteration_seconds": statistics.median(times) if times else None,
+                      "mean_iteration_seconds": sum(times) / len(times) if times else None,
                       "test_mse": test_mse, "eval_pairs": pairs,
                       "eval_seconds": min(passes), "eval_pairs_per_second": pairs / min(passes),
                       "eval_pairs_per_cpu_second": pairs / min(cpu),
