@@ -170,7 +170,9 @@ sciml_status sciml_deeponet_model_train_unaligned(sciml_deeponet_model *model,
                                                   const sciml_deeponet_triplets *test,
                                                   const sciml_train_options *options);
 /* values (count, K) = G(functions[i])(points[i]) per sample, functions (count, m), points
- * (count, d). SCIML_ERR_STATE for an untrained model. */
+ * (count, d), in float64 (whatever the precision setting), without the graph: within each
+ * chunk of 1024 samples the branch runs once per distinct sensor row (repeats in any order),
+ * the trunk once per sample. SCIML_ERR_STATE for an untrained model. */
 sciml_status sciml_deeponet_model_predict_unaligned(sciml_deeponet_model *model,
                                                     const double *functions, const double *points,
                                                     int64_t count, double *values);
