@@ -140,6 +140,12 @@ sciml-gen antiderivative --samples 10 --sensors 30 --unaligned 4 --seed 4 |
 check "triplets stream through sciml-deeponet" test $? -eq 0
 run ncdump -h triplet_prediction.nc
 expect_stdout_has 'double u(sample)' "one prediction per record"
+sciml-gen antiderivative --samples 10 --sensors 30 --unaligned 4 --seed 4 -o triplets_in.nc
+run sciml-deeponet -m unaligned.nc --query y --precision single triplets_in.nc triplet_single.nc
+expect_rc 0 "--precision single with --query"
+expect_stderr_has "predicts in double precision" "a warning says the unaligned layout stays double"
+run sciml-cmp triplet_single.nc triplet_prediction.nc
+check "the same values as without it" test "$(rel_l2_of "$T/.stdout" u)" = 0.000000e+00
 run sciml-deeponet -m unaligned.nc --query nosuch test.nc bad.nc
 expect_rc 1 "missing query variable"
 expect_one_error_line sciml-deeponet nosuch "missing query variable"
