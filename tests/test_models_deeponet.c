@@ -1,8 +1,9 @@
 /* DeepONet model: the aligned graph's gradients against finite differences (one and two
  * outputs), the split of the features between outputs against a direct evaluation, the
  * graph-free (folded) prediction against the graph, the antiderivative operator learned to a stated
- * test error, model files read back to the same predictions, a checkpoint resumed bit for bit, and
- * the configuration checks. */
+ * test error, model files read back to the same predictions, single-precision predictions
+ * within a stated bound of double ones (random and trained models), a checkpoint resumed bit for
+ * bit, and the configuration checks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,16 @@ static void test_gradient_two_outputs(void) {
     check_gradient(2, 5);
 }
 
+/* Single-precision predictions agree with double ones to this fraction of the largest |u|. */
+#define SINGLE_BOUND 1e-6
+
+static double max_difference(const double *a, const double *b, int64_t count) {
+    double worst = 0.0;
+    for (int64_t i = 0; i < count; i++)
+        worst = fmax(worst, fabs(a[i] - b[i]));
+    return worst;
+}
+
 /* The graph-free prediction (folded readout, standardisation folded into the first layer)
  * against the training graph's forward pass scaled to data units, for a model with K outputs,
  * two coordinates and `branch_count` branch layers; a second grid and a parameter change must
@@ -229,6 +240,42 @@ static void check_folded_prediction(int64_t outputs, int branch_count,
                     (long long)outputs, branch_count, round, worst);
         CU_ASSERT(worst <= 1e-12 * (1.0 + largest));
         CU_ASSERT(largest > 0.1);
+        /* single precision: the same fold rounded to float32 (every activation, K, depth) */
+        double single[BATCH * POINTS * 4];
+        CU_ASSERT_EQUAL(sciml_deeponet_model_set_precision(model, SCIML_DEEPONET_SINGLE), SCIML_OK);
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_deeponet_model_predict(model, v, BATCH, points, POINTS, 2, single), SCIML_OK);
+        CU_ASSERT_EQUAL(sciml_deeponet_model_set_precision(model, SCIML_DEEPONET_DOUBLE), SCIML_OK);
+        const double difference = max_difference(single, folded, BATCH * POINTS * outputs);
+        if (difference > SINGLE_BOUND * largest)
+            fprintf(stderr, "K = %lld, %d branch layers, round %d: single differs by %g of %g\n",
+                    (long long)outputs, branch_count, round, difference, largest);
+        CU_ASSERT(difference <= SINGLE_BOUND * largest);
+        /* the unaligned path (graph-free, the branch once per distinct function) on the same
+         * pairs in a scrambled order: pair q = 11 i mod (BATCH POINTS) */
+        double pair_v[BATCH * POINTS * SENSORS], pair_y[BATCH * POINTS * 2],
+            pair_u[BATCH * POINTS * 4];
+        for (int i = 0; i < BATCH * POINTS; i++) {
+            const int q = (11 * i) % (BATCH * POINTS), f = q / POINTS, j = q % POINTS;
+            memcpy(pair_v + i * SENSORS, v + f * SENSORS, sizeof(double) * SENSORS);
+            memcpy(pair_y + i * 2, points + j * 2, sizeof(double) * 2);
+        }
+        CU_ASSERT_EQUAL_FATAL(
+            sciml_deeponet_model_predict_unaligned(model, pair_v, pair_y, BATCH * POINTS, pair_u),
+            SCIML_OK);
+        double unaligned_worst = 0.0;
+        for (int i = 0; i < BATCH * POINTS; i++) {
+            const int q = (11 * i) % (BATCH * POINTS);
+            for (int64_t k = 0; k < outputs; k++) {
+                const double expected =
+                    graph[q * outputs + k] * model->output_std[k] + model->output_mean[k];
+                unaligned_worst = fmax(unaligned_worst, fabs(pair_u[i * outputs + k] - expected));
+            }
+        }
+        if (unaligned_worst > 1e-12 * (1.0 + largest))
+            fprintf(stderr, "K = %lld, %d branch layers, round %d: unaligned differs by %g\n",
+                    (long long)outputs, branch_count, round, unaligned_worst);
+        CU_ASSERT(unaligned_worst <= 1e-12 * (1.0 + largest));
         sciml_deeponet_graph_free(&dg);
     }
     sciml_deeponet_model_destroy(&model);
@@ -240,6 +287,7 @@ static void test_folded_prediction(void) {
     check_folded_prediction(2, 3, SCIML_ACT_TANH);
     check_folded_prediction(4, 1, SCIML_ACT_GELU);
     check_folded_prediction(1, 4, SCIML_ACT_SIN);
+    check_folded_prediction(2, 4, SCIML_ACT_RELU); /* float32: sparse hidden layers */
 }
 
 static void full_batch_options(sciml_train_options *options, int64_t iterations) {
@@ -293,6 +341,53 @@ static void test_learns_antiderivative(void) {
     CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, functions, 5, points, 7, 2, a), SCIML_OK);
     CU_ASSERT_EQUAL(sciml_deeponet_model_predict(copy, functions, 5, points, 7, 64, b), SCIML_OK);
     CU_ASSERT(memcmp(a, b, sizeof(a)) == 0);
+
+    /* single precision on the trained model: every function at the training grid and at the
+     * points above, within SINGLE_BOUND of double; the float32 entry point on the same values
+     * rounded to float32 gives the same floats */
+    enum { ALL = TRAIN + TEST };
+    static double both[2][ALL * SENSORS];
+    static float functions_f32[ALL * SENSORS], values_f32[ALL * SENSORS];
+    const double *where[2] = {grid, points};
+    const int64_t counts[2] = {SENSORS, 7};
+    for (int round = 0; round < 2; round++) {
+        const int64_t n = ALL * counts[round];
+        for (int precision = 0; precision < 2; precision++) {
+            CU_ASSERT_EQUAL(sciml_deeponet_model_set_precision(
+                                copy, precision ? SCIML_DEEPONET_SINGLE : SCIML_DEEPONET_DOUBLE),
+                            SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_deeponet_model_get_precision(copy),
+                            precision ? SCIML_DEEPONET_SINGLE : SCIML_DEEPONET_DOUBLE);
+            CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_predict(copy, functions, ALL, where[round],
+                                                               counts[round], 64, both[precision]),
+                                  SCIML_OK);
+        }
+        double largest = 0.0, mean_difference = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            largest = fmax(largest, fabs(both[0][i]));
+            mean_difference += fabs(both[1][i] - both[0][i]) / (double)n;
+        }
+        const double difference = max_difference(both[1], both[0], n);
+        fprintf(stderr,
+                "single vs double at %lld points: max |difference| %.3g, mean %.3g, "
+                "max |u| %.3g\n",
+                (long long)counts[round], difference, mean_difference, largest);
+        CU_ASSERT(difference <= SINGLE_BOUND * largest);
+        CU_ASSERT(difference > 0.0); /* it did run in float32 */
+        for (int64_t i = 0; i < ALL * SENSORS; i++)
+            functions_f32[i] = (float)functions[i];
+        CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_predict_f32(copy, functions_f32, ALL,
+                                                               where[round], counts[round], 50,
+                                                               values_f32),
+                              SCIML_OK);
+        int same = 1;
+        for (int64_t i = 0; i < n; i++)
+            same &= (double)values_f32[i] == both[1][i];
+        CU_ASSERT(same);
+    }
+    CU_ASSERT_EQUAL(sciml_deeponet_model_set_precision(copy, (sciml_deeponet_precision)7),
+                    SCIML_ERR_ARG);
+    CU_ASSERT_EQUAL(sciml_deeponet_model_get_precision(copy), SCIML_DEEPONET_SINGLE);
     free(input);
     free(output);
     sciml_deeponet_model_destroy(&copy);
@@ -435,6 +530,27 @@ static void test_unaligned(void) {
     for (int i = 0; i < 3 * SENSORS; i++)
         worst = fmax(worst, fabs(aligned[i] - single[i]));
     CU_ASSERT(worst < 1e-12);
+    /* more triplets than a chunk of the grouping (1024), functions repeated unequally and out
+     * of order (function (7 i^2 + 3) mod 60 at point 5 i mod 24), against the aligned path */
+    enum { MANY = 1500, FUNCTIONS = 60 };
+    static double many_v[MANY * SENSORS], many_y[MANY], many_u[MANY],
+        reference[FUNCTIONS * SENSORS];
+    CU_ASSERT_EQUAL(
+        sciml_deeponet_model_predict(model, functions, FUNCTIONS, grid, SENSORS, 16, reference),
+        SCIML_OK);
+    for (int i = 0; i < MANY; i++) {
+        const int f = (7 * i * i + 3) % FUNCTIONS;
+        memcpy(many_v + i * SENSORS, functions + f * SENSORS, sizeof(double) * SENSORS);
+        many_y[i] = grid[(5 * i) % SENSORS];
+    }
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict_unaligned(model, many_v, many_y, MANY, many_u),
+                    SCIML_OK);
+    worst = 0.0;
+    for (int i = 0; i < MANY; i++) {
+        const int f = (7 * i * i + 3) % FUNCTIONS;
+        worst = fmax(worst, fabs(many_u[i] - reference[f * SENSORS + (5 * i) % SENSORS]));
+    }
+    CU_ASSERT(worst < 1e-12);
     train.count = 0;
     CU_ASSERT_EQUAL(sciml_deeponet_model_train_unaligned(model, &train, NULL, &options),
                     SCIML_ERR_ARG);
@@ -552,6 +668,8 @@ static void test_config_checks(void) {
     CU_ASSERT_EQUAL_FATAL(sciml_deeponet_model_create(ctx, &config, 0, &model), SCIML_OK);
     double v[SENSORS] = {0}, y = 0.5, u;
     CU_ASSERT_EQUAL(sciml_deeponet_model_predict(model, v, 1, &y, 1, 1, &u), SCIML_ERR_STATE);
+    float vf[SENSORS] = {0}, uf = 0.0f;
+    CU_ASSERT_EQUAL(sciml_deeponet_model_predict_f32(model, vf, 1, &y, 1, 1, &uf), SCIML_ERR_STATE);
     char path[1024];
     snprintf(path, sizeof(path), "%s/untrained.nc", sciml_test_tmpdir());
     CU_ASSERT_EQUAL(sciml_deeponet_model_write(model, path, NULL, 0), SCIML_ERR_STATE);

@@ -648,30 +648,76 @@ done:
 
 /* ---- prediction ------------------------------------------------------------------------------ */
 
+/* The checks shared by the prediction entry points; clamps *max_batch to 1..count. */
+static sciml_status check_predict(sciml_deeponet_model *model, int64_t count, int64_t point_count,
+                                  int64_t *max_batch) {
+    if (!model->normalized)
+        return sciml_error(model->ctx, SCIML_ERR_STATE, "deeponet: the model is untrained");
+    if (count < 0 || point_count < 1)
+        return sciml_error(model->ctx, SCIML_ERR_ARG, "deeponet: %lld functions, %lld query points",
+                           (long long)count, (long long)point_count);
+    if (*max_batch < 1)
+        *max_batch = 1;
+    if (*max_batch > count && count > 0)
+        *max_batch = count;
+    return SCIML_OK;
+}
+
 sciml_status sciml_deeponet_model_predict(sciml_deeponet_model *model, const double *functions,
                                           int64_t count, const double *points, int64_t point_count,
                                           int64_t max_batch, double *values) {
-    sciml_ctx *ctx = model->ctx;
     const sciml_deeponet_config *c = &model->config;
-    if (!model->normalized)
-        return sciml_error(ctx, SCIML_ERR_STATE, "deeponet: the model is untrained");
-    if (count < 0 || point_count < 1)
-        return sciml_error(ctx, SCIML_ERR_ARG, "deeponet: %lld functions, %lld query points",
-                           (long long)count, (long long)point_count);
-    if (max_batch < 1)
-        max_batch = 1;
-    if (max_batch > count && count > 0)
-        max_batch = count;
-    sciml_status status = sciml_deeponet_inference_prepare(model, points, point_count, max_batch);
-    if (status)
+    const int single = model->precision == SCIML_DEEPONET_SINGLE;
+    sciml_status status = check_predict(model, count, point_count, &max_batch);
+    if (status ||
+        (status = single
+                      ? sciml_deeponet_inference_prepare_f32(model, points, point_count, max_batch)
+                      : sciml_deeponet_inference_prepare(model, points, point_count, max_batch)))
         return status;
     const int64_t row = point_count * c->outputs;
     for (int64_t first = 0; first < count; first += max_batch) {
         const int64_t n = count - first < max_batch ? count - first : max_batch;
-        sciml_deeponet_inference_run(model, functions + first * c->sensors, n,
-                                     values + first * row);
+        if (single)
+            sciml_deeponet_inference_run_f32(model, functions + first * c->sensors, NULL, n,
+                                             values + first * row, NULL);
+        else
+            sciml_deeponet_inference_run(model, functions + first * c->sensors, n,
+                                         values + first * row);
     }
     return SCIML_OK;
+}
+
+sciml_status sciml_deeponet_model_predict_f32(sciml_deeponet_model *model, const float *functions,
+                                              int64_t count, const double *points,
+                                              int64_t point_count, int64_t max_batch,
+                                              float *values) {
+    const sciml_deeponet_config *c = &model->config;
+    sciml_status status = check_predict(model, count, point_count, &max_batch);
+    if (status ||
+        (status = sciml_deeponet_inference_prepare_f32(model, points, point_count, max_batch)))
+        return status;
+    const int64_t row = point_count * c->outputs;
+    for (int64_t first = 0; first < count; first += max_batch) {
+        const int64_t n = count - first < max_batch ? count - first : max_batch;
+        sciml_deeponet_inference_run_f32(model, NULL, functions + first * c->sensors, n, NULL,
+                                         values + first * row);
+    }
+    return SCIML_OK;
+}
+
+sciml_status sciml_deeponet_model_set_precision(sciml_deeponet_model *model,
+                                                sciml_deeponet_precision precision) {
+    if (precision != SCIML_DEEPONET_DOUBLE && precision != SCIML_DEEPONET_SINGLE)
+        return sciml_error(model->ctx, SCIML_ERR_ARG,
+                           "deeponet: precision %d: expected SCIML_DEEPONET_DOUBLE (0) or "
+                           "SCIML_DEEPONET_SINGLE (1)",
+                           (int)precision);
+    model->precision = precision;
+    return SCIML_OK;
+}
+
+sciml_deeponet_precision sciml_deeponet_model_get_precision(const sciml_deeponet_model *model) {
+    return model->precision;
 }
 
 sciml_status sciml_deeponet_model_evaluate(sciml_deeponet_model *model,

@@ -37,6 +37,12 @@ typedef struct deeponet_inference {
     double *work;                              /* per-batch buffers */
     size_t work_size;                          /* doubles in work */
     int64_t widest;                            /* widest hidden branch layer */
+    /* single precision: the same folded layers rounded to float32 (after the fold in float64) */
+    float *block_f32;                             /* owns the two below; NULL when not rounded */
+    float *hidden_f32[SCIML_DEEPONET_MAX_LAYERS]; /* as hidden */
+    float *readout_f32;                           /* as readout */
+    float *work_f32;                              /* per-chunk float32 buffers */
+    size_t work_f32_size;                         /* floats in work_f32 */
 } deeponet_inference;
 
 struct sciml_deeponet_model {
@@ -56,8 +62,9 @@ struct sciml_deeponet_model {
     double coordinate_std[SCIML_DEEPONET_MAX_COORDINATES];
     double domain_min[SCIML_DEEPONET_MAX_COORDINATES], domain_max[SCIML_DEEPONET_MAX_COORDINATES];
     double output_mean[SCIML_DEEPONET_MAX_OUTPUTS], output_std[SCIML_DEEPONET_MAX_OUTPUTS];
-    char coordinate_names[256];   /* "" when none */
-    deeponet_inference inference; /* cached (block NULL when none) */
+    char coordinate_names[256];         /* "" when none */
+    deeponet_inference inference;       /* cached (block NULL when none) */
+    sciml_deeponet_precision precision; /* of predict and evaluate (aligned); double default */
     sciml_train_state state;
 };
 
@@ -109,5 +116,21 @@ sciml_status sciml_deeponet_inference_prepare(sciml_deeponet_model *model, const
 void sciml_deeponet_inference_run(const sciml_deeponet_model *model, const double *functions,
                                   int64_t n, double *values);
 void sciml_deeponet_inference_free(deeponet_inference *inference); /* zeroes it */
+/* values (count, K) for the triplets (functions (count, m), points (count, d)) without the
+ * graph, the branch run once per distinct sensor row of each chunk of triplets (not for a POD
+ * trunk). SCIML_ERR_NOMEM with a message. */
+sciml_status sciml_deeponet_inference_unaligned(sciml_deeponet_model *model,
+                                                const double *functions, const double *points,
+                                                int64_t count, double *values);
+/* As prepare, then rounds the folded layers to float32 (once per fold) and sizes the float32
+ * chunk buffers. SCIML_ERR_NOMEM with a message. */
+sciml_status sciml_deeponet_inference_prepare_f32(sciml_deeponet_model *model, const double *points,
+                                                  int64_t point_count, int64_t max_batch);
+/* The float32 run after prepare_f32: n functions (n, m) from functions_f (float32) or, when
+ * that is NULL, from functions_d (float64, rounded to float32 a chunk at a time); values
+ * (n, P, K) to values_f, or when that is NULL widened to float64 into values_d. */
+void sciml_deeponet_inference_run_f32(const sciml_deeponet_model *model, const double *functions_d,
+                                      const float *functions_f, int64_t n, double *values_d,
+                                      float *values_f);
 
 #endif /* SCIML_DEEPONET_MODEL_INTERNAL_H */

@@ -12,6 +12,10 @@
  * the trainer is then a function with its Q points and values, the branch runs once per
  * function instead of once per triplet, and its gradient is the sum over the function's
  * triplets (the same loss and gradient up to round-off). Otherwise each triplet is a sample.
+ *
+ * Prediction runs without the graph (sciml_deeponet_inference_unaligned, deeponet_infer.c):
+ * within each chunk of triplets the branch runs once per distinct function, in whatever order
+ * and however often the functions repeat.
  */
 #include "models/deeponet_model_internal.h"
 
@@ -20,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { UNALIGNED_CHUNK = 512 };
 
 static sciml_status check_triplets(sciml_deeponet_model *model, const sciml_deeponet_triplets *data,
                                    const char *what) {
@@ -52,36 +55,7 @@ sciml_status sciml_deeponet_model_predict_unaligned(sciml_deeponet_model *model,
                            (long long)count);
     if (count == 0)
         return SCIML_OK;
-    const int64_t chunk = count < UNALIGNED_CHUNK ? count : UNALIGNED_CHUNK;
-    deeponet_graph dg;
-    sciml_status status = sciml_deeponet_build_graph(model, 0, chunk, 0, &dg);
-    if (status)
-        return status;
-    double *standard = sciml_alloc_array((size_t)chunk * (size_t)c->coordinates, sizeof(double));
-    if (!standard) {
-        sciml_deeponet_graph_free(&dg);
-        return sciml_error(ctx, SCIML_ERR_NOMEM, "deeponet: out of memory for %lld samples",
-                           (long long)chunk);
-    }
-    const int64_t K = c->outputs;
-    for (int64_t first = 0; first < count && status == SCIML_OK; first += chunk) {
-        const int64_t n = count - first < chunk ? count - first : chunk;
-        sciml_deeponet_standardise_functions(model, functions + first * c->sensors, n, dg.scratch);
-        sciml_deeponet_standardise_points(model, points + first * c->coordinates, n, standard);
-        double *out = values + first * K;
-        if ((status = sciml_graph_set_batch(dg.graph, n)) ||
-            (status = sciml_graph_set_input(dg.graph, dg.functions, dg.scratch, n * c->sensors)) ||
-            (status = sciml_graph_set_input(dg.graph, dg.points, standard, n * c->coordinates)) ||
-            (status = sciml_graph_forward(dg.graph, dg.output)) ||
-            (status = sciml_graph_get_value(dg.graph, dg.output, out, n * K)))
-            break;
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t k = 0; k < K; k++)
-                out[i * K + k] = out[i * K + k] * model->output_std[k] + model->output_mean[k];
-    }
-    free(standard);
-    sciml_deeponet_graph_free(&dg);
-    return status;
+    return sciml_deeponet_inference_unaligned(model, functions, points, count, values);
 }
 
 sciml_status sciml_deeponet_model_evaluate_unaligned(sciml_deeponet_model *model,

@@ -47,6 +47,26 @@ run sciml-cmp points.nc grid.nc
 expect_rc 0 "--points and --grid give the same values"
 check "identical predictions" test "$(rel_l2_of "$T/.stdout" u)" = 0.000000e+00
 
+section "single precision (--precision single) against double"
+run sciml-deeponet -m deeponet.nc --precision double test.nc double.nc
+expect_rc 0 "--precision double"
+run sciml-deeponet -m deeponet.nc test.nc default.nc
+run sciml-cmp default.nc double.nc
+check "double is the default" test "$(rel_l2_of "$T/.stdout" u)" = 0.000000e+00
+sciml-gen antiderivative --samples 40 --sensors 30 --seed 2 |
+    sciml-deeponet -m deeponet.nc --precision single --batch 16 |
+    sciml-cmp --tol 1e-6 - double.nc >single_cmp.txt
+check "gen | sciml-deeponet --precision single | sciml-cmp --tol 1e-6 - double.nc" test $? -eq 0
+single_l2=$(rel_l2_of single_cmp.txt u)
+single_max=$(awk '$1 == "u" { print $4; exit }' single_cmp.txt)
+echo "single vs double: relative L2 $single_l2, max |difference| $single_max"
+check "single differs from double (it ran in float32): $single_max" float_lt 0 "$single_max"
+check "max |difference| below 1e-5 ($single_max)" float_lt "$single_max" 1e-5
+run sciml-deeponet -m deeponet.nc --precision single --grid 0:1:7 test.nc single_grid.nc
+expect_rc 0 "--precision single --grid"
+run ncdump -h single_grid.nc
+expect_stdout_has 'double u(sample, x)' "the output variable stays double"
+
 section "mini-batches: --batch N functions per step"
 run sciml-train deeponet --data train.nc --test test.nc --branch 24,24 --trunk 24,24 \
     --batch 20 --iterations 2000 --lr 2e-3 --seed 1 -q --log batch_log.jsonl -o batch.nc
@@ -120,6 +140,12 @@ sciml-gen antiderivative --samples 10 --sensors 30 --unaligned 4 --seed 4 |
 check "triplets stream through sciml-deeponet" test $? -eq 0
 run ncdump -h triplet_prediction.nc
 expect_stdout_has 'double u(sample)' "one prediction per record"
+sciml-gen antiderivative --samples 10 --sensors 30 --unaligned 4 --seed 4 -o triplets_in.nc
+run sciml-deeponet -m unaligned.nc --query y --precision single triplets_in.nc triplet_single.nc
+expect_rc 0 "--precision single with --query"
+expect_stderr_has "predicts in double precision" "a warning says the unaligned layout stays double"
+run sciml-cmp triplet_single.nc triplet_prediction.nc
+check "the same values as without it" test "$(rel_l2_of "$T/.stdout" u)" = 0.000000e+00
 run sciml-deeponet -m unaligned.nc --query nosuch test.nc bad.nc
 expect_rc 1 "missing query variable"
 expect_one_error_line sciml-deeponet nosuch "missing query variable"
@@ -167,6 +193,12 @@ run sciml-deeponet -m deeponet.nc --grid 0:1:5 --points grid.nc test.nc bad.nc
 expect_rc 2 "--grid and --points together"
 run sciml-deeponet test.nc
 expect_rc 2 "missing -m"
+run sciml-deeponet -m deeponet.nc --precision half test.nc bad.nc
+expect_rc 2 "--precision half"
+check "one message naming --precision and the choices" \
+    test "$(grep -c -- "--precision 'half': expected double or single" "$T/.stderr")" -eq 1
+check "and only the hint besides" test "$(wc -l <"$T/.stderr")" -eq 2
+check "no output left" test ! -e bad.nc
 run sciml-deeponet -m deeponet.nc --query y --grid 0:1:5 triplets.nc bad.nc
 expect_rc 2 "--query with --grid"
 run sciml-train deeponet --data train.nc --trunk pod --query y -o bad.nc
