@@ -6,6 +6,16 @@
  *   identity:  s' = 1,        s'' = s''' = 0
  * Values are computed row by row (one sample's n units of a stream are contiguous), with the
  * backend's vectorised tanh on stream 0.
+ *
+ * For tanh (and identity) the backward needs the output streams a only, not z: with t = a_0,
+ * s'' z_i = -2 t s' z_i = -2 t a_i, and since a_pq = s' z_pq + s'' z_p z_q,
+ *   s'' z_pq + s''' z_p z_q = -2 t a_pq - 2 a_p a_q,
+ * so the backward of sciml/taylor.h becomes
+ *   dz_pq = s' g_pq
+ *   dz_i  = s' g_i - 2 t sum_(p,q) g_pq (a_q [p = i] + a_p [q = i])
+ *   dz    = s' g - 2 t (sum_i a_i g_i + sum_(p,q) a_pq g_pq) - 2 sum_(p,q) g_pq a_p a_q.
+ * The fused dense node then skips recomputing z = h W in its backward (a quarter of its
+ * multiply-adds); sin still needs z (cos z is not a function of sin z).
  */
 #include "sciml/taylor.h"
 
@@ -292,6 +302,115 @@ static void backward_tile(const taylor_state *state, int64_t m, int64_t zs, int6
     }
 }
 
+/* The backward of tanh and identity from the outputs alone (see the top of this file): one tile
+ * of m values (a multiple of n) of every stream; a and ga streams lie `as` apart, gz streams
+ * `zs` apart. Writes gz when overwrite, else adds to it (gz may be NULL). Scratch: 3 tile
+ * doubles. */
+TAYLOR_VECTOR_CLONES
+static void backward_tile_output(const taylor_state *state, int64_t m, int64_t zs, int64_t as,
+                                 double *gz, int overwrite, double *gbias, const double *a,
+                                 const double *ga, double *scratch) {
+    const sciml_taylor_spec *spec = &state->spec;
+    int64_t n = state->width;
+    int d = spec->first_order ? spec->input_count : 0;
+    int tanh_act = state->activation == SCIML_ACT_TANH;
+    double *restrict s1 = scratch, *restrict w = s1 + m, *restrict g0 = w + m;
+    if (tanh_act) {
+        for (int64_t j = 0; j < m; j++) {
+            s1[j] = 1.0 - a[j] * a[j];
+            w[j] = -2.0 * a[j];
+        }
+        /* g0 = sum_i a_i g_i + sum_(p,q) a_pq g_pq, then s' g + w g0 */
+        for (int64_t j = 0; j < m; j++)
+            g0[j] = 0.0;
+        for (int s = 1; s < 1 + d + spec->second_count; s++) {
+            const double *restrict as_ = a + s * as, *restrict gs = ga + s * as;
+            for (int64_t j = 0; j < m; j++)
+                g0[j] += as_[j] * gs[j];
+        }
+        for (int64_t j = 0; j < m; j++)
+            g0[j] = s1[j] * ga[j] + w[j] * g0[j];
+        for (int k = 0; k < spec->second_count; k++) {
+            const double *restrict ap = a + (1 + spec->second[k][0]) * as;
+            const double *restrict aq = a + (1 + spec->second[k][1]) * as;
+            const double *restrict gk = ga + (1 + d + k) * as;
+            for (int64_t j = 0; j < m; j++)
+                g0[j] -= 2.0 * gk[j] * ap[j] * aq[j];
+        }
+    } else {
+        for (int64_t j = 0; j < m; j++)
+            g0[j] = ga[j];
+    }
+    if (gbias)
+        for (int64_t r = 0; r < m; r += n)
+            for (int64_t j = 0; j < n; j++)
+                gbias[j] += g0[r + j];
+    if (!gz)
+        return;
+    int streams = sciml_taylor_stream_count(spec);
+    if (!tanh_act) { /* identity: dz = g on every stream */
+        for (int s = 0; s < streams; s++) {
+            const double *restrict gs = ga + s * as;
+            double *restrict out = gz + s * zs;
+            if (overwrite)
+                memcpy(out, gs, (size_t)m * sizeof *out);
+            else
+                for (int64_t j = 0; j < m; j++)
+                    out[j] += gs[j];
+        }
+        return;
+    }
+    if (overwrite)
+        memcpy(gz, g0, (size_t)m * sizeof *gz);
+    else
+        for (int64_t j = 0; j < m; j++)
+            gz[j] += g0[j];
+    /* first-order streams: s' g_i plus the pull of the second-order streams (in g0, reused) */
+    for (int i = 0; i < d; i++) {
+        const double *restrict gi = ga + (1 + i) * as;
+        double *restrict gzi = gz + (1 + i) * zs;
+        int pulled = 0;
+        for (int k = 0; k < spec->second_count; k++) {
+            int p = spec->second[k][0], q = spec->second[k][1];
+            if (p != i && q != i)
+                continue;
+            /* a_q [p = i] + a_p [q = i] */
+            const double *restrict other = a + (1 + (p == i ? q : p)) * as;
+            double factor = p == q ? 2.0 : 1.0;
+            const double *restrict gk = ga + (1 + d + k) * as;
+            if (!pulled)
+                for (int64_t j = 0; j < m; j++)
+                    g0[j] = factor * gk[j] * other[j];
+            else
+                for (int64_t j = 0; j < m; j++)
+                    g0[j] += factor * gk[j] * other[j];
+            pulled = 1;
+        }
+        if (pulled && overwrite)
+            for (int64_t j = 0; j < m; j++)
+                gzi[j] = s1[j] * gi[j] + w[j] * g0[j];
+        else if (pulled)
+            for (int64_t j = 0; j < m; j++)
+                gzi[j] += s1[j] * gi[j] + w[j] * g0[j];
+        else if (overwrite)
+            for (int64_t j = 0; j < m; j++)
+                gzi[j] = s1[j] * gi[j];
+        else
+            for (int64_t j = 0; j < m; j++)
+                gzi[j] += s1[j] * gi[j];
+    }
+    for (int k = 0; k < spec->second_count; k++) {
+        const double *restrict gk = ga + (1 + d + k) * as;
+        double *restrict gzk = gz + (1 + d + k) * zs;
+        if (overwrite)
+            for (int64_t j = 0; j < m; j++)
+                gzk[j] = s1[j] * gk[j];
+        else
+            for (int64_t j = 0; j < m; j++)
+                gzk[j] += s1[j] * gk[j];
+    }
+}
+
 static sciml_status taylor_backward(void *state_pointer, int input_count,
                                     const sciml_tensor_view *inputs, const sciml_tensor_view *out,
                                     void *scratch) {
@@ -303,10 +422,15 @@ static sciml_status taylor_backward(void *state_pointer, int input_count,
     double *gbias = input_count > 1 ? inputs[1].grad : NULL;
     if (!gz && !gbias)
         return SCIML_OK;
-    for (int64_t start = 0; start < m; start += tile)
-        backward_tile(state, m - start < tile ? m - start : tile, m, m, inputs[0].value + start,
-                      gz ? gz + start : NULL, bias, gbias, out->value + start, out->grad + start,
-                      scratch);
+    for (int64_t start = 0; start < m; start += tile) {
+        int64_t count = m - start < tile ? m - start : tile;
+        if (state->activation == SCIML_ACT_SIN)
+            backward_tile(state, count, m, m, inputs[0].value + start, gz ? gz + start : NULL, bias,
+                          gbias, out->value + start, out->grad + start, scratch);
+        else
+            backward_tile_output(state, count, m, m, gz ? gz + start : NULL, 0, gbias,
+                                 out->value + start, out->grad + start, scratch);
+    }
     return SCIML_OK;
 }
 
@@ -392,13 +516,16 @@ static sciml_status dense_forward(void *state_pointer, int input_count,
     const double *h = inputs[0].value, *w = inputs[1].value;
     const double *bias = input_count > 2 ? inputs[2].value : NULL;
     double *z = scratch, *work = z + streams * tile * n;
+    int64_t chunk = tile_size(n);
     for (int64_t start = 0; start < rows; start += tile) {
         int64_t t = rows - start < tile ? rows - start : tile;
         for (int s = 0; s < streams; s++)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)n, (int)in, 1.0,
                         h + (s * rows + start) * in, (int)in, w, (int)n, 0.0, z + s * t * n,
                         (int)n);
-        forward_tile(&state->act, t * n, t * n, rows * n, z, bias, out->value + start * n, work);
+        for (int64_t c = 0; c < t * n; c += chunk) /* chunks that stay in L1 */
+            forward_tile(&state->act, t * n - c < chunk ? t * n - c : chunk, t * n, rows * n, z + c,
+                         bias, out->value + start * n + c, work);
     }
     return SCIML_OK;
 }
@@ -417,15 +544,23 @@ static sciml_status dense_backward(void *state_pointer, int input_count,
     double *z = scratch, *gz = z + streams * tile * n, *work = gz + streams * tile * n;
     if (!gh && !gw && !gbias)
         return SCIML_OK;
+    int recompute = state->act.activation == SCIML_ACT_SIN; /* needs z (see the top) */
+    int64_t chunk = tile_size(n);
     for (int64_t start = 0; start < rows; start += tile) {
         int64_t t = rows - start < tile ? rows - start : tile;
-        for (int s = 0; s < streams; s++)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)n, (int)in, 1.0,
-                        h + (s * rows + start) * in, (int)in, w, (int)n, 0.0, z + s * t * n,
-                        (int)n);
-        memset(gz, 0, (size_t)(streams * t * n) * sizeof *gz);
-        backward_tile(&state->act, t * n, t * n, rows * n, z, gz, bias, gbias,
-                      out->value + start * n, out->grad + start * n, work);
+        const double *a = out->value + start * n, *ga = out->grad + start * n;
+        if (recompute) {
+            for (int s = 0; s < streams; s++)
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)n, (int)in, 1.0,
+                            h + (s * rows + start) * in, (int)in, w, (int)n, 0.0, z + s * t * n,
+                            (int)n);
+            memset(gz, 0, (size_t)(streams * t * n) * sizeof *gz);
+            backward_tile(&state->act, t * n, t * n, rows * n, z, gz, bias, gbias, a, ga, work);
+        } else {
+            for (int64_t c = 0; c < t * n; c += chunk) /* chunks that stay in L1 */
+                backward_tile_output(&state->act, t * n - c < chunk ? t * n - c : chunk, t * n,
+                                     rows * n, gz + c, 1, gbias, a + c, ga + c, work);
+        }
         for (int s = 0; s < streams; s++) {
             const double *hs = h + (s * rows + start) * in, *gzs = gz + s * t * n;
             if (gw)
