@@ -187,6 +187,174 @@ activation_terms(sciml_activation activation, int64_t m, const double *restrict 
     }
 }
 
+/* ---- tanh streams in one pass over the values -----------------------------------------------
+ * The stream formulas of tanh (forward, and the backward from the outputs) with every stream
+ * read and written in a single loop over the values, instead of one loop per term through
+ * tile-sized temporaries: fewer loads and stores for the same arithmetic, in the same order, so
+ * the results are those of the loops above to the bit. D (inputs) and K (second-order pairs)
+ * are constants in each copy (see tanh_fused_copy), so that the stream loops unroll and the
+ * value loop vectorises; other specs take the loops above. */
+
+enum { MAX_STREAMS = 1 + SCIML_TAYLOR_MAX_INPUTS + SCIML_TAYLOR_MAX_SECOND, FUSED_MAX_PAIRS = 3 };
+
+/* a_i = s' z_i and a_pq = s' z_pq + s'' z_p z_q from t = a_0 (already written) for one tile of
+ * m values; z streams `zs` apart, a streams `as` apart. */
+static inline __attribute__((always_inline)) void
+tanh_streams_forward(const sciml_taylor_spec *spec, const int D, const int K, int64_t m, int64_t zs,
+                     int64_t as, const double *z, double *a) {
+    const double *zv[MAX_STREAMS], *zp[FUSED_MAX_PAIRS], *zq[FUSED_MAX_PAIRS];
+    double *av[MAX_STREAMS];
+    for (int s = 0; s < 1 + D + K; s++) {
+        zv[s] = z + s * zs;
+        av[s] = a + s * as;
+    }
+    for (int k = 0; k < K; k++) {
+        zp[k] = z + (1 + spec->second[k][0]) * zs;
+        zq[k] = z + (1 + spec->second[k][1]) * zs;
+    }
+    const double *t = a;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < m; j++) {
+        double s1 = 1.0 - t[j] * t[j];
+        double s2 = -2.0 * t[j] * s1;
+        for (int i = 0; i < D; i++)
+            av[1 + i][j] = s1 * zv[1 + i][j];
+        for (int k = 0; k < K; k++)
+            av[1 + D + k][j] = s1 * zv[1 + D + k][j] + s2 * zp[k][j] * zq[k][j];
+    }
+}
+
+/* dz on every stream (written, not added) from a and g = da for one tile of m values; a and g
+ * streams `as` apart, dz streams `zs` apart. The formulas of backward_tile_output. */
+static inline __attribute__((always_inline)) void
+tanh_streams_backward(const sciml_taylor_spec *spec, const int D, const int K, int64_t m,
+                      int64_t zs, int64_t as, double *gz, const double *a, const double *ga) {
+    const double *av[MAX_STREAMS], *gv[MAX_STREAMS], *ap[FUSED_MAX_PAIRS], *aq[FUSED_MAX_PAIRS];
+    const double *other[SCIML_TAYLOR_MAX_INPUTS][FUSED_MAX_PAIRS];
+    double factor[SCIML_TAYLOR_MAX_INPUTS][FUSED_MAX_PAIRS];
+    double *zv[MAX_STREAMS];
+    for (int s = 0; s < 1 + D + K; s++) {
+        av[s] = a + s * as;
+        gv[s] = ga + s * as;
+        zv[s] = gz + s * zs;
+    }
+    for (int k = 0; k < K; k++) {
+        int p = spec->second[k][0], q = spec->second[k][1];
+        ap[k] = a + (1 + p) * as;
+        aq[k] = a + (1 + q) * as;
+        /* pull of pair k on first-order stream i: g_pq (a_q [p = i] + a_p [q = i]) */
+        for (int i = 0; i < D; i++) {
+            factor[i][k] = p == i || q == i ? (p == q ? 2.0 : 1.0) : 0.0;
+            other[i][k] = a + (1 + (p == i ? q : q == i ? p : i)) * as;
+        }
+    }
+#pragma GCC ivdep
+    for (int64_t j = 0; j < m; j++) {
+        double t = av[0][j];
+        double s1 = 1.0 - t * t, w = -2.0 * t;
+        double sum = 0.0;
+        for (int s = 1; s < 1 + D + K; s++)
+            sum += av[s][j] * gv[s][j];
+        double g0 = s1 * gv[0][j] + w * sum;
+        for (int k = 0; k < K; k++)
+            g0 -= 2.0 * gv[1 + D + k][j] * ap[k][j] * aq[k][j];
+        zv[0][j] = g0;
+        for (int i = 0; i < D; i++) {
+            double pull = 0.0;
+            for (int k = 0; k < K; k++)
+                pull += factor[i][k] * gv[1 + D + k][j] * other[i][k][j];
+            zv[1 + i][j] = K ? s1 * gv[1 + i][j] + w * pull : s1 * gv[1 + i][j];
+        }
+        for (int k = 0; k < K; k++)
+            zv[1 + D + k][j] = s1 * gv[1 + D + k][j];
+    }
+}
+
+/* The fused copies for d = 1..3 inputs and up to FUSED_MAX_PAIRS pairs: 1 when one ran, 0 when
+ * the spec has none (the caller takes the loops). */
+static inline __attribute__((always_inline)) int tanh_fused_forward(const sciml_taylor_spec *spec,
+                                                                    int64_t m, int64_t zs,
+                                                                    int64_t as, const double *z,
+                                                                    double *a) {
+    if (!spec->first_order)
+        return 0;
+    switch (spec->input_count * 4 + spec->second_count) {
+    case 4 * 1 + 0:
+        tanh_streams_forward(spec, 1, 0, m, zs, as, z, a);
+        return 1;
+    case 4 * 1 + 1:
+        tanh_streams_forward(spec, 1, 1, m, zs, as, z, a);
+        return 1;
+    case 4 * 2 + 0:
+        tanh_streams_forward(spec, 2, 0, m, zs, as, z, a);
+        return 1;
+    case 4 * 2 + 1:
+        tanh_streams_forward(spec, 2, 1, m, zs, as, z, a);
+        return 1;
+    case 4 * 2 + 2:
+        tanh_streams_forward(spec, 2, 2, m, zs, as, z, a);
+        return 1;
+    case 4 * 2 + 3:
+        tanh_streams_forward(spec, 2, 3, m, zs, as, z, a);
+        return 1;
+    case 4 * 3 + 0:
+        tanh_streams_forward(spec, 3, 0, m, zs, as, z, a);
+        return 1;
+    case 4 * 3 + 1:
+        tanh_streams_forward(spec, 3, 1, m, zs, as, z, a);
+        return 1;
+    case 4 * 3 + 2:
+        tanh_streams_forward(spec, 3, 2, m, zs, as, z, a);
+        return 1;
+    case 4 * 3 + 3:
+        tanh_streams_forward(spec, 3, 3, m, zs, as, z, a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static inline __attribute__((always_inline)) int
+tanh_fused_backward(const sciml_taylor_spec *spec, int64_t m, int64_t zs, int64_t as, double *gz,
+                    const double *a, const double *ga) {
+    if (!spec->first_order)
+        return 0;
+    switch (spec->input_count * 4 + spec->second_count) {
+    case 4 * 1 + 0:
+        tanh_streams_backward(spec, 1, 0, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 1 + 1:
+        tanh_streams_backward(spec, 1, 1, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 2 + 0:
+        tanh_streams_backward(spec, 2, 0, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 2 + 1:
+        tanh_streams_backward(spec, 2, 1, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 2 + 2:
+        tanh_streams_backward(spec, 2, 2, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 2 + 3:
+        tanh_streams_backward(spec, 2, 3, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 3 + 0:
+        tanh_streams_backward(spec, 3, 0, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 3 + 1:
+        tanh_streams_backward(spec, 3, 1, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 3 + 2:
+        tanh_streams_backward(spec, 3, 2, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 3 + 3:
+        tanh_streams_backward(spec, 3, 3, m, zs, as, gz, a, ga);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* One tile of m values (a multiple of n) of every stream; streams lie `stride` apart. */
 TAYLOR_VECTOR_CLONES
 static void forward_tile(const taylor_state *state, int64_t m, int64_t zs, int64_t as,
@@ -204,7 +372,8 @@ static void forward_tile(const taylor_state *state, int64_t m, int64_t zs, int64
             a[j] = sin(zb[j]);
     else
         memcpy(a, zb, (size_t)m * sizeof *a);
-    if (streams == 1)
+    if (streams == 1 ||
+        (state->activation == SCIML_ACT_TANH && tanh_fused_forward(spec, m, zs, as, z, a)))
         return;
     activation_terms(state->activation, m, zb, a, s1, s2, NULL);
     for (int i = 0; i < d; i++) {
@@ -315,6 +484,13 @@ static void backward_tile_output(const taylor_state *state, int64_t m, int64_t z
     int d = spec->first_order ? spec->input_count : 0;
     int tanh_act = state->activation == SCIML_ACT_TANH;
     double *restrict s1 = scratch, *restrict w = s1 + m, *restrict g0 = w + m;
+    if (tanh_act && gz && overwrite && tanh_fused_backward(spec, m, zs, as, gz, a, ga)) {
+        if (gbias)
+            for (int64_t r = 0; r < m; r += n)
+                for (int64_t j = 0; j < n; j++)
+                    gbias[j] += gz[r + j];
+        return;
+    }
     if (tanh_act) {
         for (int64_t j = 0; j < m; j++) {
             s1[j] = 1.0 - a[j] * a[j];
@@ -546,6 +722,17 @@ static sciml_status dense_backward(void *state_pointer, int input_count,
         return SCIML_OK;
     int recompute = state->act.activation == SCIML_ACT_SIN; /* needs z (see the top) */
     int64_t chunk = tile_size(n);
+    /* fresh gradients (overwrite_gradients): dh is written whole by its products, dW and db are
+     * small and zeroed here */
+    int h_accumulate = !inputs[0].grad_fresh;
+    double *wt = work + 6 * tile * n; /* W^T (n, in) */
+    for (int64_t i = 0; gh && i < in; i++)
+        for (int64_t j = 0; j < n; j++)
+            wt[j * in + i] = w[i * n + j];
+    if (gw && inputs[1].grad_fresh)
+        memset(gw, 0, (size_t)(in * n) * sizeof *gw);
+    if (gbias && inputs[2].grad_fresh)
+        memset(gbias, 0, (size_t)n * sizeof *gbias);
     for (int64_t start = 0; start < rows; start += tile) {
         int64_t t = rows - start < tile ? rows - start : tile;
         const double *a = out->value + start * n, *ga = out->grad + start * n;
@@ -566,9 +753,11 @@ static sciml_status dense_backward(void *state_pointer, int input_count,
             if (gw)
                 cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)n, (int)t, 1.0,
                             hs, (int)in, gzs, (int)n, 1.0, gw, (int)n);
-            if (gh)
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)in, (int)n, 1.0,
-                            gzs, (int)n, w, (int)n, 1.0, gh + (s * rows + start) * in, (int)in);
+            if (gh) {
+                const sciml_cpu_term term = {n, gzs, n, wt, in};
+                sciml_cpu_dense_terms(t, in, 1, &term, NULL, h_accumulate, SCIML_CPU_IDENTITY,
+                                      gh + (s * rows + start) * in, in);
+            }
         }
     }
     return SCIML_OK;
@@ -620,9 +809,14 @@ sciml_node sciml_taylor_dense(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor
         state->tile_rows = shape[1];
     int64_t out_shape[3] = {streams, shape[1], n};
     sciml_node inputs[3] = {h, weight, bias};
-    size_t values = (size_t)(2 * streams + 6) * (size_t)(state->tile_rows * n);
-    return sciml_custom(g, &dense_op, state, bias == SCIML_NO_NODE ? 2 : 3, inputs, 3, out_shape,
-                        values * sizeof(double));
+    size_t values = (size_t)(2 * streams + 6) * (size_t)(state->tile_rows * n) +
+                    (size_t)(shape[2] * n); /* + W^T */
+    sciml_node node = sciml_custom(g, &dense_op, state, bias == SCIML_NO_NODE ? 2 : 3, inputs, 3,
+                                   out_shape, values * sizeof(double));
+    /* the backward writes dh whole (no zero fill of it) */
+    if (node != SCIML_NO_NODE && sciml_custom_set_overwrite(g, node) != SCIML_OK)
+        return SCIML_NO_NODE;
+    return node;
 }
 
 sciml_node sciml_taylor_mlp_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp,
@@ -651,7 +845,6 @@ sciml_node sciml_taylor_product(sciml_ctx *ctx, sciml_graph *g, const sciml_tayl
                                 sciml_node a, sciml_node b) {
     if (sciml_taylor_spec_check(ctx, spec))
         return SCIML_NO_NODE;
-    enum { MAX_STREAMS = 1 + SCIML_TAYLOR_MAX_INPUTS + SCIML_TAYLOR_MAX_SECOND };
     int streams = sciml_taylor_stream_count(spec), d = spec->input_count;
     int64_t a_shape[SCIML_MAX_DIMS], b_shape[SCIML_MAX_DIMS];
     int a_dims = sciml_graph_shape(g, a, a_shape), b_dims = sciml_graph_shape(g, b, b_shape);
