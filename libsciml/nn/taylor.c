@@ -671,10 +671,13 @@ sciml_node sciml_taylor_activate(sciml_ctx *ctx, sciml_graph *g, const sciml_tay
 
 /* ---- the fused taylor-dense node -----------------------------------------------------------
  * a = s(h W + b) on all streams, tile by tile of rows: per tile, one small GEMM per stream into
- * a cache-resident z tile, then the activation formulas on it. Backward recomputes the z tile
- * (one more GEMM, cheaper than a pass over memory), forms dz in a second tile buffer and adds
- * dW += h^T dz and dh += dz W^T with GEMMs on the same tile. So z and dz never go to memory, and
- * the graph neither stores nor zero-fills them. */
+ * a cache-resident z tile, then the activation formulas on it (in L1-sized chunks). Backward
+ * forms dz in a second tile buffer from the outputs alone for tanh and identity (see the top of
+ * this file; sin recomputes the z tile, one more GEMM, cheaper than a pass over memory), and adds
+ * dW += h^T dz (OpenBLAS) and dh = dz W^T (the thin kernel of cpu_dense.c, on a copy of W^T) on
+ * the same tile. So z and dz never go to memory, and the graph neither stores nor zero-fills
+ * them; dh is written whole when the graph hands it over fresh (sciml_custom_set_overwrite), so
+ * it is not zero-filled either. */
 
 typedef struct dense_state {
     taylor_state act; /* width = output units */
