@@ -388,6 +388,100 @@ static void test_grad_custom(void) {
     CU_ASSERT_EQUAL(custom_destroyed, 1);
 }
 
+/* square_mul for a node marked by sciml_custom_set_overwrite: writes (=) each gradient whose view
+ * is fresh, adds to the others, and records in its state which inputs came fresh (bit i). */
+static sciml_status square_mul_overwrite_backward(void *state, int count,
+                                                  const sciml_tensor_view *in,
+                                                  const sciml_tensor_view *out, void *scratch) {
+    int *fresh = (int *)state + 1; /* after square_mul's 42 */
+    int64_t n = in[1].count;
+    for (int i = 0; i < count; i++)
+        if (in[i].grad_fresh)
+            *fresh |= 1 << i;
+    if (in[0].grad && in[0].grad_fresh)
+        memset(in[0].grad, 0, (size_t)in[0].count * sizeof(double));
+    if (in[1].grad && in[1].grad_fresh)
+        memset(in[1].grad, 0, (size_t)n * sizeof(double));
+    return square_mul_backward(state, count, in, out, scratch);
+}
+
+static const sciml_op_def square_mul_overwrite_op = {"square_mul_overwrite", square_mul_forward,
+                                                     square_mul_overwrite_backward, free};
+
+/* x -> a = tanh(x W); c = 2 a; y = square_mul(a, b); loss from y and (c or a). With
+ * a_first, a's other reader (the add) runs its backward before the custom node, so a's gradient
+ * is not fresh there; otherwise the scale node made before y runs after it and a comes fresh.
+ * Returns the loss; (*state_out)[1] holds the fresh bits of the custom node. */
+static sciml_node overwrite_graph(sciml_graph *g, int overwrite, int a_first, int **state_out) {
+    int64_t xs[2] = {SCIML_BATCH, 3}, bs[1] = {3};
+    sciml_node x = sciml_graph_input(g, "x", 2, xs);
+    sciml_node a = sciml_tanh(g, sciml_matmul(g, x, param2(g, "w", 3, 3), 0, 0));
+    sciml_node c = sciml_scale(g, a, 2.0);
+    sciml_node b = sciml_graph_param(g, "b", 1, bs);
+    int *state = calloc(2, sizeof *state);
+    CU_ASSERT_FATAL(state != NULL);
+    state[0] = 42;
+    *state_out = state;
+    sciml_node inputs[2] = {a, b};
+    sciml_node y = sciml_custom(g, overwrite ? &square_mul_overwrite_op : &square_mul_op, state, 2,
+                                inputs, 2, xs, 3 * sizeof(double));
+    CU_ASSERT_FATAL(y != SCIML_NO_NODE);
+    if (overwrite)
+        CU_ASSERT_EQUAL(sciml_custom_set_overwrite(g, y), SCIML_OK);
+    sciml_node x2 = sciml_graph_input(g, "r", 2, xs);
+    return sciml_sum(g, sciml_mul(g, sciml_add(g, y, a_first ? a : c), x2), SCIML_ALL_AXES);
+}
+
+static void test_custom_overwrite(void) {
+    for (int a_first = 0; a_first < 2; a_first++) {
+        fixture f, plain;
+        fixture_open(&f);
+        fixture_open(&plain);
+        int *state = NULL, *plain_state = NULL;
+        sciml_node loss = overwrite_graph(f.g, 1, a_first, &state);
+        sciml_node plain_loss = overwrite_graph(plain.g, 0, a_first, &plain_state);
+        CU_ASSERT(gradient_error(&f, loss, 4, 3, INIT_SIGNED) < FD_TOLERANCE);
+        /* b (input 1) is read by the custom node alone; a (input 0) only when a_first is 0 */
+        CU_ASSERT_EQUAL(state[1], a_first ? 2 : 3);
+        /* the same gradient as the zero-filled graph, also on a second backward (stale
+         * gradients in memory) */
+        CU_ASSERT_EQUAL_FATAL(sciml_graph_build(plain.g, 4), SCIML_OK);
+        CU_ASSERT_EQUAL_FATAL(sciml_graph_set_batch(plain.g, 3), SCIML_OK);
+        int64_t count = sciml_graph_param_count(f.g);
+        CU_ASSERT_EQUAL_FATAL(sciml_graph_param_count(plain.g), count);
+        memcpy(sciml_graph_params(plain.g), sciml_graph_params(f.g),
+               (size_t)count * sizeof(double));
+        double values[9];
+        const char *names[2] = {"x", "r"};
+        for (int k = 0; k < 2; k++) {
+            CU_ASSERT_EQUAL(sciml_graph_get_value(f.g, sciml_graph_find(f.g, names[k]), values, 9),
+                            SCIML_OK);
+            CU_ASSERT_EQUAL(
+                sciml_graph_set_input(plain.g, sciml_graph_find(plain.g, names[k]), values, 9),
+                SCIML_OK);
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            CU_ASSERT_EQUAL(sciml_graph_forward(f.g, loss), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_backward(f.g, loss), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_forward(plain.g, plain_loss), SCIML_OK);
+            CU_ASSERT_EQUAL(sciml_graph_backward(plain.g, plain_loss), SCIML_OK);
+            for (int64_t i = 0; i < count; i++)
+                SCIML_ASSERT_CLOSE(sciml_graph_grads(f.g)[i], sciml_graph_grads(plain.g)[i], 1e-14);
+        }
+        /* refused on a built graph and on a node that is not custom */
+        CU_ASSERT_EQUAL(sciml_custom_set_overwrite(f.g, loss), SCIML_ERR_STATE);
+        fixture_close(&f);
+        fixture_close(&plain);
+    }
+    fixture f;
+    fixture_open(&f);
+    int64_t xs[2] = {2, 3};
+    sciml_node x = sciml_graph_input(f.g, "x", 2, xs);
+    CU_ASSERT_EQUAL(sciml_custom_set_overwrite(f.g, sciml_tanh(f.g, x)), SCIML_ERR_ARG);
+    CU_ASSERT_EQUAL(sciml_custom_set_overwrite(f.g, 99), SCIML_ERR_ARG);
+    fixture_close(&f);
+}
+
 /* A small MLP 3 -> 8 -> 8 -> 2 with tanh and gelu, an mse loss, and the library's own check. */
 static sciml_node small_mlp(sciml_graph *g, sciml_node *out_prediction) {
     int64_t xs[2] = {SCIML_BATCH, 3}, ys[2] = {SCIML_BATCH, 2};
@@ -875,6 +969,7 @@ int main(void) {
         {"gradient: reshape with batch, transpose", test_grad_reshape_transpose},
         {"gradient: mse and rel_l2", test_grad_losses},
         {"gradient: custom op", test_grad_custom},
+        {"gradient: custom op that overwrites fresh gradients", test_custom_overwrite},
         {"gradient: small MLP and check_gradient", test_grad_mlp},
         {"forward values by hand", test_forward_values},
         {"batch 3 and 8 against separate graphs", test_batch_sizes},

@@ -261,6 +261,68 @@ static void test_residual_gradient_sin(void) {
     check_residual_gradient(SCIML_ACT_SIN);
 }
 
+/* The layers built one by one: a fused tanh layer whose output is also read by a later loss term
+ * (so the next layer's input gradient is added to, not written fresh), a fused identity layer
+ * followed by a separate taylor-activation node (tanh or sin, with its bias), and the identity
+ * output layer; the parameter gradient of a residual loss plus mean(h1^2) against central
+ * differences. Specs with one and with three second-order pairs (the fused stream loops) and
+ * with five (the general loops). */
+static void check_layer_gradient(sciml_activation activation, int pairs) {
+    enum { COUNT = 300 };
+    sciml_ctx *ctx = make_ctx();
+    sciml_graph *g = NULL;
+    CU_ASSERT_FATAL(sciml_graph_create(ctx, &g) == SCIML_OK);
+    sciml_taylor_spec spec;
+    int d = pairs > 3 ? 3 : 2;
+    sciml_taylor_spec_init(&spec, d);
+    const int all[6][2] = {{0, 0}, {0, 1}, {1, 1}, {0, 2}, {2, 2}, {1, 2}};
+    for (int k = 0; k < pairs; k++)
+        CU_ASSERT(sciml_taylor_spec_add_second(&spec, all[k][0], all[k][1]) >= 0);
+    int streams = sciml_taylor_stream_count(&spec);
+    int64_t shape[3] = {streams, COUNT, d}, w1[2] = {d, 6}, w2[2] = {6, 5}, w3[2] = {5, 1};
+    int64_t b6[1] = {6}, b5[1] = {5}, b1[1] = {1};
+    sciml_node x = sciml_graph_input(g, "x", 3, shape);
+    sciml_node h1 = sciml_taylor_dense(ctx, g, &spec, x, sciml_graph_param(g, "w1", 2, w1),
+                                       sciml_graph_param(g, "b1", 1, b6), SCIML_ACT_TANH);
+    sciml_node z2 = sciml_taylor_dense(ctx, g, &spec, h1, sciml_graph_param(g, "w2", 2, w2),
+                                       SCIML_NO_NODE, SCIML_ACT_IDENTITY);
+    sciml_node h2 =
+        sciml_taylor_activate(ctx, g, &spec, z2, sciml_graph_param(g, "b2", 1, b5), activation);
+    sciml_node y = sciml_taylor_dense(ctx, g, &spec, h2, sciml_graph_param(g, "w3", 2, w3),
+                                      sciml_graph_param(g, "b3", 1, b1), SCIML_ACT_IDENTITY);
+    CU_ASSERT_FATAL(y != SCIML_NO_NODE);
+    /* every stream enters the loss, with its own weight */
+    sciml_node r = sciml_taylor_stream(g, y, 0);
+    for (int s = 1; s < streams; s++)
+        r = sciml_add(g, r, sciml_scale(g, sciml_taylor_stream(g, y, s), 0.3 * s));
+    sciml_node loss = sciml_add(g, sciml_mean(g, sciml_square(g, r), SCIML_ALL_AXES),
+                                sciml_mean(g, sciml_square(g, h1), SCIML_ALL_AXES));
+    CU_ASSERT_FATAL(loss != SCIML_NO_NODE);
+    CU_ASSERT_EQUAL_FATAL(sciml_graph_build(g, 1), SCIML_OK);
+    sciml_rng rng;
+    sciml_rng_seed(&rng, 17);
+    double *p = sciml_graph_params(g);
+    for (int64_t i = 0; i < sciml_graph_param_count(g); i++)
+        p[i] = 0.6 * sciml_rng_normal(&rng);
+    double points[3 * COUNT], stacked[COUNT * 16 * 3];
+    for (int i = 0; i < d * COUNT; i++)
+        points[i] = 2 * sciml_rng_uniform(&rng) - 1;
+    sciml_taylor_seed(&spec, COUNT, points, stacked);
+    CU_ASSERT_EQUAL(sciml_graph_set_input(g, x, stacked, COUNT * streams * d), SCIML_OK);
+    double error = 1;
+    CU_ASSERT_EQUAL(sciml_graph_check_gradient(g, loss, 1e-6, &error), SCIML_OK);
+    CU_ASSERT(error < 1e-6);
+    sciml_graph_destroy(&g);
+    sciml_ctx_destroy(&ctx);
+}
+
+static void test_layer_gradient(void) {
+    for (int pairs = 1; pairs <= 5; pairs += 2) {
+        check_layer_gradient(SCIML_ACT_TANH, pairs);
+        check_layer_gradient(SCIML_ACT_SIN, pairs);
+    }
+}
+
 /* sciml_taylor_product of two networks a, b (2-[6]-1, in one graph) on every stream of a
  * two-input spec: its streams equal central differences of the product of their values
  * (h = 1e-4); the parameter gradient of mean(c^2) over all streams passes the
@@ -367,6 +429,7 @@ int main(void) {
         {"spec layout and errors", test_spec_layout},
         {"residual loss gradient check (tanh)", test_residual_gradient_tanh},
         {"residual loss gradient check (sin)", test_residual_gradient_sin},
+        {"layer by layer gradient check (shared input, activation node)", test_layer_gradient},
         {"product rule of two stacked networks", test_product},
         {NULL, NULL}};
     return sciml_test_main("taylor", cases);

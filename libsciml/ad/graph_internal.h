@@ -45,6 +45,7 @@ typedef struct graph_node {
     int64_t start, stop;        /* slice */
     const sciml_op_def *custom; /* borrowed */
     void *custom_state;         /* owned (custom->destroy) */
+    int custom_overwrite;       /* sciml_custom_set_overwrite: no fill of input gradients */
     size_t scratch_bytes;
     /* After build: */
     double *value;        /* (shape) row-major, sized for max_batch */

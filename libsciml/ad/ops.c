@@ -735,6 +735,18 @@ sciml_node sciml_custom(sciml_graph *g, const sciml_op_def *op, void *state, int
     return out;
 }
 
+sciml_status sciml_custom_set_overwrite(sciml_graph *g, sciml_node n) {
+    if (!g)
+        return SCIML_ERR_ARG;
+    if (g->built)
+        return sciml_error(g->ctx, SCIML_ERR_STATE, "custom_set_overwrite: the graph is built");
+    if (n < 0 || n >= g->node_count || g->nodes[n].op != GRAPH_OP_CUSTOM)
+        return sciml_error(g->ctx, SCIML_ERR_ARG, "custom_set_overwrite: node %d is not a custom op",
+                           (int)n);
+    g->nodes[n].custom_overwrite = 1;
+    return SCIML_OK;
+}
+
 static void fill_view(const sciml_graph *g, sciml_node n, double *grad, sciml_tensor_view *view) {
     const graph_node *node = node_at(g, n);
     view->value = node->value;
@@ -750,14 +762,20 @@ static sciml_status custom_run(sciml_graph *g, sciml_node n, int backward) {
     for (int i = 0; i < node->input_count; i++) {
         sciml_node in = node->inputs[i];
         double *grad = NULL;
+        int fresh = 0;
         if (backward && wants_grad(g, in)) {
-            gradient_prepare(g, in);
+            if (node->custom_overwrite)
+                fresh = !gradient_accumulate(g, in);
+            else
+                gradient_prepare(g, in);
             grad = node_at(g, in)->grad;
         }
         fill_view(g, in, grad, &views[i]);
+        views[i].grad_fresh = fresh;
     }
     sciml_tensor_view *out = &views[node->input_count];
     fill_view(g, n, backward ? node->grad : NULL, out);
+    out->grad_fresh = 0;
     sciml_status status =
         backward ? node->custom->backward(node->custom_state, node->input_count, views, out,
                                           g->scratch)

@@ -6,6 +6,16 @@
  *   identity:  s' = 1,        s'' = s''' = 0
  * Values are computed row by row (one sample's n units of a stream are contiguous), with the
  * backend's vectorised tanh on stream 0.
+ *
+ * For tanh (and identity) the backward needs the output streams a only, not z: with t = a_0,
+ * s'' z_i = -2 t s' z_i = -2 t a_i, and since a_pq = s' z_pq + s'' z_p z_q,
+ *   s'' z_pq + s''' z_p z_q = -2 t a_pq - 2 a_p a_q,
+ * so the backward of sciml/taylor.h becomes
+ *   dz_pq = s' g_pq
+ *   dz_i  = s' g_i - 2 t sum_(p,q) g_pq (a_q [p = i] + a_p [q = i])
+ *   dz    = s' g - 2 t (sum_i a_i g_i + sum_(p,q) a_pq g_pq) - 2 sum_(p,q) g_pq a_p a_q.
+ * The fused dense node then skips recomputing z = h W in its backward (a quarter of its
+ * multiply-adds); sin still needs z (cos z is not a function of sin z).
  */
 #include "sciml/taylor.h"
 
@@ -177,6 +187,174 @@ activation_terms(sciml_activation activation, int64_t m, const double *restrict 
     }
 }
 
+/* ---- tanh streams in one pass over the values -----------------------------------------------
+ * The stream formulas of tanh (forward, and the backward from the outputs) with every stream
+ * read and written in a single loop over the values, instead of one loop per term through
+ * tile-sized temporaries: fewer loads and stores for the same arithmetic, in the same order, so
+ * the results are those of the loops above to the bit. D (inputs) and K (second-order pairs)
+ * are constants in each copy (see tanh_fused_copy), so that the stream loops unroll and the
+ * value loop vectorises; other specs take the loops above. */
+
+enum { MAX_STREAMS = 1 + SCIML_TAYLOR_MAX_INPUTS + SCIML_TAYLOR_MAX_SECOND, FUSED_MAX_PAIRS = 3 };
+
+/* a_i = s' z_i and a_pq = s' z_pq + s'' z_p z_q from t = a_0 (already written) for one tile of
+ * m values; z streams `zs` apart, a streams `as` apart. */
+static inline __attribute__((always_inline)) void
+tanh_streams_forward(const sciml_taylor_spec *spec, const int D, const int K, int64_t m, int64_t zs,
+                     int64_t as, const double *z, double *a) {
+    const double *zv[MAX_STREAMS], *zp[FUSED_MAX_PAIRS], *zq[FUSED_MAX_PAIRS];
+    double *av[MAX_STREAMS];
+    for (int s = 0; s < 1 + D + K; s++) {
+        zv[s] = z + s * zs;
+        av[s] = a + s * as;
+    }
+    for (int k = 0; k < K; k++) {
+        zp[k] = z + (1 + spec->second[k][0]) * zs;
+        zq[k] = z + (1 + spec->second[k][1]) * zs;
+    }
+    const double *t = a;
+#pragma GCC ivdep
+    for (int64_t j = 0; j < m; j++) {
+        double s1 = 1.0 - t[j] * t[j];
+        double s2 = -2.0 * t[j] * s1;
+        for (int i = 0; i < D; i++)
+            av[1 + i][j] = s1 * zv[1 + i][j];
+        for (int k = 0; k < K; k++)
+            av[1 + D + k][j] = s1 * zv[1 + D + k][j] + s2 * zp[k][j] * zq[k][j];
+    }
+}
+
+/* dz on every stream (written, not added) from a and g = da for one tile of m values; a and g
+ * streams `as` apart, dz streams `zs` apart. The formulas of backward_tile_output. */
+static inline __attribute__((always_inline)) void
+tanh_streams_backward(const sciml_taylor_spec *spec, const int D, const int K, int64_t m,
+                      int64_t zs, int64_t as, double *gz, const double *a, const double *ga) {
+    const double *av[MAX_STREAMS], *gv[MAX_STREAMS], *ap[FUSED_MAX_PAIRS], *aq[FUSED_MAX_PAIRS];
+    const double *other[SCIML_TAYLOR_MAX_INPUTS][FUSED_MAX_PAIRS];
+    double factor[SCIML_TAYLOR_MAX_INPUTS][FUSED_MAX_PAIRS];
+    double *zv[MAX_STREAMS];
+    for (int s = 0; s < 1 + D + K; s++) {
+        av[s] = a + s * as;
+        gv[s] = ga + s * as;
+        zv[s] = gz + s * zs;
+    }
+    for (int k = 0; k < K; k++) {
+        int p = spec->second[k][0], q = spec->second[k][1];
+        ap[k] = a + (1 + p) * as;
+        aq[k] = a + (1 + q) * as;
+        /* pull of pair k on first-order stream i: g_pq (a_q [p = i] + a_p [q = i]) */
+        for (int i = 0; i < D; i++) {
+            factor[i][k] = p == i || q == i ? (p == q ? 2.0 : 1.0) : 0.0;
+            other[i][k] = a + (1 + (p == i ? q : q == i ? p : i)) * as;
+        }
+    }
+#pragma GCC ivdep
+    for (int64_t j = 0; j < m; j++) {
+        double t = av[0][j];
+        double s1 = 1.0 - t * t, w = -2.0 * t;
+        double sum = 0.0;
+        for (int s = 1; s < 1 + D + K; s++)
+            sum += av[s][j] * gv[s][j];
+        double g0 = s1 * gv[0][j] + w * sum;
+        for (int k = 0; k < K; k++)
+            g0 -= 2.0 * gv[1 + D + k][j] * ap[k][j] * aq[k][j];
+        zv[0][j] = g0;
+        for (int i = 0; i < D; i++) {
+            double pull = 0.0;
+            for (int k = 0; k < K; k++)
+                pull += factor[i][k] * gv[1 + D + k][j] * other[i][k][j];
+            zv[1 + i][j] = K ? s1 * gv[1 + i][j] + w * pull : s1 * gv[1 + i][j];
+        }
+        for (int k = 0; k < K; k++)
+            zv[1 + D + k][j] = s1 * gv[1 + D + k][j];
+    }
+}
+
+/* The fused copies for d = 1..3 inputs and up to FUSED_MAX_PAIRS pairs: 1 when one ran, 0 when
+ * the spec has none (the caller takes the loops). */
+static inline __attribute__((always_inline)) int tanh_fused_forward(const sciml_taylor_spec *spec,
+                                                                    int64_t m, int64_t zs,
+                                                                    int64_t as, const double *z,
+                                                                    double *a) {
+    if (!spec->first_order)
+        return 0;
+    switch (spec->input_count * 4 + spec->second_count) {
+    case 4 * 1 + 0:
+        tanh_streams_forward(spec, 1, 0, m, zs, as, z, a);
+        return 1;
+    case 4 * 1 + 1:
+        tanh_streams_forward(spec, 1, 1, m, zs, as, z, a);
+        return 1;
+    case 4 * 2 + 0:
+        tanh_streams_forward(spec, 2, 0, m, zs, as, z, a);
+        return 1;
+    case 4 * 2 + 1:
+        tanh_streams_forward(spec, 2, 1, m, zs, as, z, a);
+        return 1;
+    case 4 * 2 + 2:
+        tanh_streams_forward(spec, 2, 2, m, zs, as, z, a);
+        return 1;
+    case 4 * 2 + 3:
+        tanh_streams_forward(spec, 2, 3, m, zs, as, z, a);
+        return 1;
+    case 4 * 3 + 0:
+        tanh_streams_forward(spec, 3, 0, m, zs, as, z, a);
+        return 1;
+    case 4 * 3 + 1:
+        tanh_streams_forward(spec, 3, 1, m, zs, as, z, a);
+        return 1;
+    case 4 * 3 + 2:
+        tanh_streams_forward(spec, 3, 2, m, zs, as, z, a);
+        return 1;
+    case 4 * 3 + 3:
+        tanh_streams_forward(spec, 3, 3, m, zs, as, z, a);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static inline __attribute__((always_inline)) int
+tanh_fused_backward(const sciml_taylor_spec *spec, int64_t m, int64_t zs, int64_t as, double *gz,
+                    const double *a, const double *ga) {
+    if (!spec->first_order)
+        return 0;
+    switch (spec->input_count * 4 + spec->second_count) {
+    case 4 * 1 + 0:
+        tanh_streams_backward(spec, 1, 0, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 1 + 1:
+        tanh_streams_backward(spec, 1, 1, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 2 + 0:
+        tanh_streams_backward(spec, 2, 0, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 2 + 1:
+        tanh_streams_backward(spec, 2, 1, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 2 + 2:
+        tanh_streams_backward(spec, 2, 2, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 2 + 3:
+        tanh_streams_backward(spec, 2, 3, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 3 + 0:
+        tanh_streams_backward(spec, 3, 0, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 3 + 1:
+        tanh_streams_backward(spec, 3, 1, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 3 + 2:
+        tanh_streams_backward(spec, 3, 2, m, zs, as, gz, a, ga);
+        return 1;
+    case 4 * 3 + 3:
+        tanh_streams_backward(spec, 3, 3, m, zs, as, gz, a, ga);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* One tile of m values (a multiple of n) of every stream; streams lie `stride` apart. */
 TAYLOR_VECTOR_CLONES
 static void forward_tile(const taylor_state *state, int64_t m, int64_t zs, int64_t as,
@@ -194,7 +372,8 @@ static void forward_tile(const taylor_state *state, int64_t m, int64_t zs, int64
             a[j] = sin(zb[j]);
     else
         memcpy(a, zb, (size_t)m * sizeof *a);
-    if (streams == 1)
+    if (streams == 1 ||
+        (state->activation == SCIML_ACT_TANH && tanh_fused_forward(spec, m, zs, as, z, a)))
         return;
     activation_terms(state->activation, m, zb, a, s1, s2, NULL);
     for (int i = 0; i < d; i++) {
@@ -292,6 +471,122 @@ static void backward_tile(const taylor_state *state, int64_t m, int64_t zs, int6
     }
 }
 
+/* The backward of tanh and identity from the outputs alone (see the top of this file): one tile
+ * of m values (a multiple of n) of every stream; a and ga streams lie `as` apart, gz streams
+ * `zs` apart. Writes gz when overwrite, else adds to it (gz may be NULL). Scratch: 3 tile
+ * doubles. */
+TAYLOR_VECTOR_CLONES
+static void backward_tile_output(const taylor_state *state, int64_t m, int64_t zs, int64_t as,
+                                 double *gz, int overwrite, double *gbias, const double *a,
+                                 const double *ga, double *scratch) {
+    const sciml_taylor_spec *spec = &state->spec;
+    int64_t n = state->width;
+    int d = spec->first_order ? spec->input_count : 0;
+    int tanh_act = state->activation == SCIML_ACT_TANH;
+    double *restrict s1 = scratch, *restrict w = s1 + m, *restrict g0 = w + m;
+    if (tanh_act && gz && overwrite && tanh_fused_backward(spec, m, zs, as, gz, a, ga)) {
+        if (gbias)
+            for (int64_t r = 0; r < m; r += n)
+                for (int64_t j = 0; j < n; j++)
+                    gbias[j] += gz[r + j];
+        return;
+    }
+    if (tanh_act) {
+        for (int64_t j = 0; j < m; j++) {
+            s1[j] = 1.0 - a[j] * a[j];
+            w[j] = -2.0 * a[j];
+        }
+        /* g0 = sum_i a_i g_i + sum_(p,q) a_pq g_pq, then s' g + w g0 */
+        for (int64_t j = 0; j < m; j++)
+            g0[j] = 0.0;
+        for (int s = 1; s < 1 + d + spec->second_count; s++) {
+            const double *restrict as_ = a + s * as, *restrict gs = ga + s * as;
+            for (int64_t j = 0; j < m; j++)
+                g0[j] += as_[j] * gs[j];
+        }
+        for (int64_t j = 0; j < m; j++)
+            g0[j] = s1[j] * ga[j] + w[j] * g0[j];
+        for (int k = 0; k < spec->second_count; k++) {
+            const double *restrict ap = a + (1 + spec->second[k][0]) * as;
+            const double *restrict aq = a + (1 + spec->second[k][1]) * as;
+            const double *restrict gk = ga + (1 + d + k) * as;
+            for (int64_t j = 0; j < m; j++)
+                g0[j] -= 2.0 * gk[j] * ap[j] * aq[j];
+        }
+    } else {
+        for (int64_t j = 0; j < m; j++)
+            g0[j] = ga[j];
+    }
+    if (gbias)
+        for (int64_t r = 0; r < m; r += n)
+            for (int64_t j = 0; j < n; j++)
+                gbias[j] += g0[r + j];
+    if (!gz)
+        return;
+    int streams = sciml_taylor_stream_count(spec);
+    if (!tanh_act) { /* identity: dz = g on every stream */
+        for (int s = 0; s < streams; s++) {
+            const double *restrict gs = ga + s * as;
+            double *restrict out = gz + s * zs;
+            if (overwrite)
+                memcpy(out, gs, (size_t)m * sizeof *out);
+            else
+                for (int64_t j = 0; j < m; j++)
+                    out[j] += gs[j];
+        }
+        return;
+    }
+    if (overwrite)
+        memcpy(gz, g0, (size_t)m * sizeof *gz);
+    else
+        for (int64_t j = 0; j < m; j++)
+            gz[j] += g0[j];
+    /* first-order streams: s' g_i plus the pull of the second-order streams (in g0, reused) */
+    for (int i = 0; i < d; i++) {
+        const double *restrict gi = ga + (1 + i) * as;
+        double *restrict gzi = gz + (1 + i) * zs;
+        int pulled = 0;
+        for (int k = 0; k < spec->second_count; k++) {
+            int p = spec->second[k][0], q = spec->second[k][1];
+            if (p != i && q != i)
+                continue;
+            /* a_q [p = i] + a_p [q = i] */
+            const double *restrict other = a + (1 + (p == i ? q : p)) * as;
+            double factor = p == q ? 2.0 : 1.0;
+            const double *restrict gk = ga + (1 + d + k) * as;
+            if (!pulled)
+                for (int64_t j = 0; j < m; j++)
+                    g0[j] = factor * gk[j] * other[j];
+            else
+                for (int64_t j = 0; j < m; j++)
+                    g0[j] += factor * gk[j] * other[j];
+            pulled = 1;
+        }
+        if (pulled && overwrite)
+            for (int64_t j = 0; j < m; j++)
+                gzi[j] = s1[j] * gi[j] + w[j] * g0[j];
+        else if (pulled)
+            for (int64_t j = 0; j < m; j++)
+                gzi[j] += s1[j] * gi[j] + w[j] * g0[j];
+        else if (overwrite)
+            for (int64_t j = 0; j < m; j++)
+                gzi[j] = s1[j] * gi[j];
+        else
+            for (int64_t j = 0; j < m; j++)
+                gzi[j] += s1[j] * gi[j];
+    }
+    for (int k = 0; k < spec->second_count; k++) {
+        const double *restrict gk = ga + (1 + d + k) * as;
+        double *restrict gzk = gz + (1 + d + k) * zs;
+        if (overwrite)
+            for (int64_t j = 0; j < m; j++)
+                gzk[j] = s1[j] * gk[j];
+        else
+            for (int64_t j = 0; j < m; j++)
+                gzk[j] += s1[j] * gk[j];
+    }
+}
+
 static sciml_status taylor_backward(void *state_pointer, int input_count,
                                     const sciml_tensor_view *inputs, const sciml_tensor_view *out,
                                     void *scratch) {
@@ -303,10 +598,15 @@ static sciml_status taylor_backward(void *state_pointer, int input_count,
     double *gbias = input_count > 1 ? inputs[1].grad : NULL;
     if (!gz && !gbias)
         return SCIML_OK;
-    for (int64_t start = 0; start < m; start += tile)
-        backward_tile(state, m - start < tile ? m - start : tile, m, m, inputs[0].value + start,
-                      gz ? gz + start : NULL, bias, gbias, out->value + start, out->grad + start,
-                      scratch);
+    for (int64_t start = 0; start < m; start += tile) {
+        int64_t count = m - start < tile ? m - start : tile;
+        if (state->activation == SCIML_ACT_SIN)
+            backward_tile(state, count, m, m, inputs[0].value + start, gz ? gz + start : NULL, bias,
+                          gbias, out->value + start, out->grad + start, scratch);
+        else
+            backward_tile_output(state, count, m, m, gz ? gz + start : NULL, 0, gbias,
+                                 out->value + start, out->grad + start, scratch);
+    }
     return SCIML_OK;
 }
 
@@ -371,10 +671,13 @@ sciml_node sciml_taylor_activate(sciml_ctx *ctx, sciml_graph *g, const sciml_tay
 
 /* ---- the fused taylor-dense node -----------------------------------------------------------
  * a = s(h W + b) on all streams, tile by tile of rows: per tile, one small GEMM per stream into
- * a cache-resident z tile, then the activation formulas on it. Backward recomputes the z tile
- * (one more GEMM, cheaper than a pass over memory), forms dz in a second tile buffer and adds
- * dW += h^T dz and dh += dz W^T with GEMMs on the same tile. So z and dz never go to memory, and
- * the graph neither stores nor zero-fills them. */
+ * a cache-resident z tile, then the activation formulas on it (in L1-sized chunks). Backward
+ * forms dz in a second tile buffer from the outputs alone for tanh and identity (see the top of
+ * this file; sin recomputes the z tile, one more GEMM, cheaper than a pass over memory), and adds
+ * dW += h^T dz (OpenBLAS) and dh = dz W^T (the thin kernel of cpu_dense.c, on a copy of W^T) on
+ * the same tile. So z and dz never go to memory, and the graph neither stores nor zero-fills
+ * them; dh is written whole when the graph hands it over fresh (sciml_custom_set_overwrite), so
+ * it is not zero-filled either. */
 
 typedef struct dense_state {
     taylor_state act; /* width = output units */
@@ -392,13 +695,16 @@ static sciml_status dense_forward(void *state_pointer, int input_count,
     const double *h = inputs[0].value, *w = inputs[1].value;
     const double *bias = input_count > 2 ? inputs[2].value : NULL;
     double *z = scratch, *work = z + streams * tile * n;
+    int64_t chunk = tile_size(n);
     for (int64_t start = 0; start < rows; start += tile) {
         int64_t t = rows - start < tile ? rows - start : tile;
         for (int s = 0; s < streams; s++)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)n, (int)in, 1.0,
                         h + (s * rows + start) * in, (int)in, w, (int)n, 0.0, z + s * t * n,
                         (int)n);
-        forward_tile(&state->act, t * n, t * n, rows * n, z, bias, out->value + start * n, work);
+        for (int64_t c = 0; c < t * n; c += chunk) /* chunks that stay in L1 */
+            forward_tile(&state->act, t * n - c < chunk ? t * n - c : chunk, t * n, rows * n, z + c,
+                         bias, out->value + start * n + c, work);
     }
     return SCIML_OK;
 }
@@ -417,23 +723,44 @@ static sciml_status dense_backward(void *state_pointer, int input_count,
     double *z = scratch, *gz = z + streams * tile * n, *work = gz + streams * tile * n;
     if (!gh && !gw && !gbias)
         return SCIML_OK;
+    int recompute = state->act.activation == SCIML_ACT_SIN; /* needs z (see the top) */
+    int64_t chunk = tile_size(n);
+    /* fresh gradients (overwrite_gradients): dh is written whole by its products, dW and db are
+     * small and zeroed here */
+    int h_accumulate = !inputs[0].grad_fresh;
+    double *wt = work + 6 * tile * n; /* W^T (n, in) */
+    for (int64_t i = 0; gh && i < in; i++)
+        for (int64_t j = 0; j < n; j++)
+            wt[j * in + i] = w[i * n + j];
+    if (gw && inputs[1].grad_fresh)
+        memset(gw, 0, (size_t)(in * n) * sizeof *gw);
+    if (gbias && inputs[2].grad_fresh)
+        memset(gbias, 0, (size_t)n * sizeof *gbias);
     for (int64_t start = 0; start < rows; start += tile) {
         int64_t t = rows - start < tile ? rows - start : tile;
-        for (int s = 0; s < streams; s++)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)n, (int)in, 1.0,
-                        h + (s * rows + start) * in, (int)in, w, (int)n, 0.0, z + s * t * n,
-                        (int)n);
-        memset(gz, 0, (size_t)(streams * t * n) * sizeof *gz);
-        backward_tile(&state->act, t * n, t * n, rows * n, z, gz, bias, gbias,
-                      out->value + start * n, out->grad + start * n, work);
+        const double *a = out->value + start * n, *ga = out->grad + start * n;
+        if (recompute) {
+            for (int s = 0; s < streams; s++)
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, (int)n, (int)in, 1.0,
+                            h + (s * rows + start) * in, (int)in, w, (int)n, 0.0, z + s * t * n,
+                            (int)n);
+            memset(gz, 0, (size_t)(streams * t * n) * sizeof *gz);
+            backward_tile(&state->act, t * n, t * n, rows * n, z, gz, bias, gbias, a, ga, work);
+        } else {
+            for (int64_t c = 0; c < t * n; c += chunk) /* chunks that stay in L1 */
+                backward_tile_output(&state->act, t * n - c < chunk ? t * n - c : chunk, t * n,
+                                     rows * n, gz + c, 1, gbias, a + c, ga + c, work);
+        }
         for (int s = 0; s < streams; s++) {
             const double *hs = h + (s * rows + start) * in, *gzs = gz + s * t * n;
             if (gw)
                 cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)n, (int)t, 1.0,
                             hs, (int)in, gzs, (int)n, 1.0, gw, (int)n);
-            if (gh)
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)in, (int)n, 1.0,
-                            gzs, (int)n, w, (int)n, 1.0, gh + (s * rows + start) * in, (int)in);
+            if (gh) {
+                const sciml_cpu_term term = {n, gzs, n, wt, in};
+                sciml_cpu_dense_terms(t, in, 1, &term, NULL, h_accumulate, SCIML_CPU_IDENTITY,
+                                      gh + (s * rows + start) * in, in);
+            }
         }
     }
     return SCIML_OK;
@@ -485,9 +812,14 @@ sciml_node sciml_taylor_dense(sciml_ctx *ctx, sciml_graph *g, const sciml_taylor
         state->tile_rows = shape[1];
     int64_t out_shape[3] = {streams, shape[1], n};
     sciml_node inputs[3] = {h, weight, bias};
-    size_t values = (size_t)(2 * streams + 6) * (size_t)(state->tile_rows * n);
-    return sciml_custom(g, &dense_op, state, bias == SCIML_NO_NODE ? 2 : 3, inputs, 3, out_shape,
-                        values * sizeof(double));
+    size_t values = (size_t)(2 * streams + 6) * (size_t)(state->tile_rows * n) +
+                    (size_t)(shape[2] * n); /* + W^T */
+    sciml_node node = sciml_custom(g, &dense_op, state, bias == SCIML_NO_NODE ? 2 : 3, inputs, 3,
+                                   out_shape, values * sizeof(double));
+    /* the backward writes dh whole (no zero fill of it) */
+    if (node != SCIML_NO_NODE && sciml_custom_set_overwrite(g, node) != SCIML_OK)
+        return SCIML_NO_NODE;
+    return node;
 }
 
 sciml_node sciml_taylor_mlp_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_mlp *mlp,
@@ -516,7 +848,6 @@ sciml_node sciml_taylor_product(sciml_ctx *ctx, sciml_graph *g, const sciml_tayl
                                 sciml_node a, sciml_node b) {
     if (sciml_taylor_spec_check(ctx, spec))
         return SCIML_NO_NODE;
-    enum { MAX_STREAMS = 1 + SCIML_TAYLOR_MAX_INPUTS + SCIML_TAYLOR_MAX_SECOND };
     int streams = sciml_taylor_stream_count(spec), d = spec->input_count;
     int64_t a_shape[SCIML_MAX_DIMS], b_shape[SCIML_MAX_DIMS];
     int a_dims = sciml_graph_shape(g, a, a_shape), b_dims = sciml_graph_shape(g, b, b_shape);

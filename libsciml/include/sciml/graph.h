@@ -117,6 +117,10 @@ typedef struct sciml_tensor_view {
     int ndim;
     int64_t shape[SCIML_MAX_DIMS];
     int64_t count; /* product of shape */
+    /* backward of a node marked by sciml_custom_set_overwrite only: 1 when grad holds no
+     * earlier contribution and was not zeroed, so the op must write (=) every element of it
+     * instead of adding; 0 otherwise */
+    int grad_fresh;
 } sciml_tensor_view;
 
 typedef struct sciml_op_def {
@@ -137,6 +141,12 @@ typedef struct sciml_op_def {
 sciml_node sciml_custom(sciml_graph *g, const sciml_op_def *op, void *state, int count,
                         const sciml_node *inputs, int ndim, const int64_t *shape,
                         size_t scratch_bytes);
+/* Lets custom node n skip the zero fill of its input gradients: before the node's first
+ * contribution to an input's gradient the graph no longer zeroes it but sets grad_fresh on that
+ * input's view, and the op's backward must then write (=) every element of that gradient (an op
+ * that writes all of a large gradient saves a pass over memory). Before build; SCIML_ERR_ARG
+ * (message on the context, nothing changed) unless n is a custom node. */
+sciml_status sciml_custom_set_overwrite(sciml_graph *g, sciml_node n);
 
 /* ---- Running ------------------------------------------------------------------------------ */
 /* Freezes the graph and allocates all memory for batches up to max_batch (>= 1). */
