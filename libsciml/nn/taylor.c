@@ -270,48 +270,30 @@ tanh_streams_backward(const sciml_taylor_spec *spec, const int D, const int K, i
     }
 }
 
-/* The fused copies for d = 1..3 inputs and up to FUSED_MAX_PAIRS pairs: 1 when one ran, 0 when
- * the spec has none (the caller takes the loops). */
+/* The (inputs, pairs) shapes with fused copies: d = 1..3 inputs and up to FUSED_MAX_PAIRS pairs
+ * (one input has at most one pair). Each X(d, p) becomes one case below, so that the compiler
+ * unrolls the stream loops of tanh_streams_forward/backward for that shape. */
+#define TANH_FUSED_SHAPES(X)                                                                       \
+    X(1, 0) X(1, 1) X(2, 0) X(2, 1) X(2, 2) X(2, 3) X(3, 0) X(3, 1) X(3, 2) X(3, 3)
+
+/* The fused copy for the spec's shape: 1 when one ran, 0 when it has none (the caller takes the
+ * loops). */
 static inline __attribute__((always_inline)) int tanh_fused_forward(const sciml_taylor_spec *spec,
                                                                     int64_t m, int64_t zs,
                                                                     int64_t as, const double *z,
                                                                     double *a) {
     if (!spec->first_order)
         return 0;
+#define FORWARD_CASE(d, p)                                                                         \
+    case 4 * (d) + (p):                                                                            \
+        tanh_streams_forward(spec, d, p, m, zs, as, z, a);                                         \
+        return 1;
     switch (spec->input_count * 4 + spec->second_count) {
-    case 4 * 1 + 0:
-        tanh_streams_forward(spec, 1, 0, m, zs, as, z, a);
-        return 1;
-    case 4 * 1 + 1:
-        tanh_streams_forward(spec, 1, 1, m, zs, as, z, a);
-        return 1;
-    case 4 * 2 + 0:
-        tanh_streams_forward(spec, 2, 0, m, zs, as, z, a);
-        return 1;
-    case 4 * 2 + 1:
-        tanh_streams_forward(spec, 2, 1, m, zs, as, z, a);
-        return 1;
-    case 4 * 2 + 2:
-        tanh_streams_forward(spec, 2, 2, m, zs, as, z, a);
-        return 1;
-    case 4 * 2 + 3:
-        tanh_streams_forward(spec, 2, 3, m, zs, as, z, a);
-        return 1;
-    case 4 * 3 + 0:
-        tanh_streams_forward(spec, 3, 0, m, zs, as, z, a);
-        return 1;
-    case 4 * 3 + 1:
-        tanh_streams_forward(spec, 3, 1, m, zs, as, z, a);
-        return 1;
-    case 4 * 3 + 2:
-        tanh_streams_forward(spec, 3, 2, m, zs, as, z, a);
-        return 1;
-    case 4 * 3 + 3:
-        tanh_streams_forward(spec, 3, 3, m, zs, as, z, a);
-        return 1;
+        TANH_FUSED_SHAPES(FORWARD_CASE)
     default:
         return 0;
     }
+#undef FORWARD_CASE
 }
 
 static inline __attribute__((always_inline)) int
@@ -319,40 +301,16 @@ tanh_fused_backward(const sciml_taylor_spec *spec, int64_t m, int64_t zs, int64_
                     const double *a, const double *ga) {
     if (!spec->first_order)
         return 0;
+#define BACKWARD_CASE(d, p)                                                                        \
+    case 4 * (d) + (p):                                                                            \
+        tanh_streams_backward(spec, d, p, m, zs, as, gz, a, ga);                                   \
+        return 1;
     switch (spec->input_count * 4 + spec->second_count) {
-    case 4 * 1 + 0:
-        tanh_streams_backward(spec, 1, 0, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 1 + 1:
-        tanh_streams_backward(spec, 1, 1, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 2 + 0:
-        tanh_streams_backward(spec, 2, 0, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 2 + 1:
-        tanh_streams_backward(spec, 2, 1, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 2 + 2:
-        tanh_streams_backward(spec, 2, 2, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 2 + 3:
-        tanh_streams_backward(spec, 2, 3, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 3 + 0:
-        tanh_streams_backward(spec, 3, 0, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 3 + 1:
-        tanh_streams_backward(spec, 3, 1, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 3 + 2:
-        tanh_streams_backward(spec, 3, 2, m, zs, as, gz, a, ga);
-        return 1;
-    case 4 * 3 + 3:
-        tanh_streams_backward(spec, 3, 3, m, zs, as, gz, a, ga);
-        return 1;
+        TANH_FUSED_SHAPES(BACKWARD_CASE)
     default:
         return 0;
     }
+#undef BACKWARD_CASE
 }
 
 /* One tile of m values (a multiple of n) of every stream; streams lie `stride` apart. */
