@@ -83,6 +83,16 @@ object. --inference-samples N times inference (no_grad, eval) on N samples at --
 (the test inputs repeated) after training; --profile splits forward+backward time between
 torch.fft ops, matrix products (mm, addmm, bmm, conv) and the rest with torch.profiler.
 
+--checkpoint FILE makes a long run resumable (bench/fno_darcy.sh CHECKPOINT=1): after every
+epoch the model, Adam and StepLR states, the epoch, torch's RNG state (the only generator used
+after initialisation: torch.randperm's batch order) and the epoch lines so far are saved with
+torch.save to FILE.tmp and renamed over FILE. When FILE exists at start the run continues after
+its epoch, bit for bit as if uninterrupted, and prints the saved epoch lines first, so stdout is
+an uninterrupted run's except the summary's medians (the same records) and its process-bound
+fields; "first_epoch_this_run" says where this process began. A checkpoint whose settings
+(model, schedule, seed, dtype, normaliser, data file names, sample counts and contents) differ
+from the command line's is refused with one error line and exit status 2.
+
 Run with Debian's /usr/bin/python3 (it has torch and netCDF4), pinned to one core:
     taskset -c 0 env OMP_NUM_THREADS=1 /usr/bin/python3 bench/fno_torch.py --data train.nc \\
         --test test.nc --epochs 5 --dtype float64
@@ -160,6 +170,11 @@ def parse_arguments():
     train.add_argument("--seed", type=int, default=1, help="torch seed [%(default)s]")
     train.add_argument("--threads", type=int, default=1,
                        help="torch intra-op threads [%(default)s]")
+    train.add_argument("--checkpoint", metavar="FILE",
+                       help="after every epoch save the training state to FILE (atomically: "
+                            "FILE.tmp, then renamed); if FILE exists at start, continue from "
+                            "it bit for bit, re-printing the earlier epochs' lines first "
+                            "(refused, exit 2, when its settings differ from these)")
     measure = parser.add_argument_group("measurements")
     measure.add_argument("--inference-samples", type=int, default=0,
                          help="after training, time inference on N samples [%(default)s: skip]")
@@ -508,6 +523,61 @@ def profile(model, inputs, targets, batch, steps, loss_of):
     }
 
 
+def array_digest(*arrays):
+    """A short SHA-256 of the arrays' shapes and float64 bytes (ties a checkpoint to its data)."""
+    import hashlib
+    digest = hashlib.sha256()
+    for values in arrays:
+        digest.update(repr(values.shape).encode())
+        digest.update(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def checkpoint_knobs(arguments, a_train, u_train, a_test, u_test):
+    """Everything a checkpoint must agree on with the command line to be continued: the model,
+    the schedule, the seed, the precision and the data (file names, sample counts, contents).
+    --threads, the measurements and the checkpoint's own path may change between runs."""
+    knobs = {name: getattr(arguments, name) for name in (
+        "input", "output", "normalize", "width", "layers", "padding", "init", "dtype",
+        "epochs", "batch", "lr", "weight_decay", "step_size", "gamma", "loss_sum", "seed")}
+    knobs["modes"] = list(arguments.modes)
+    knobs["data"] = os.path.basename(arguments.data)
+    knobs["train_samples"] = int(a_train.shape[0])
+    knobs["train_digest"] = array_digest(a_train, u_train)
+    knobs["test"] = os.path.basename(arguments.test) if arguments.test else None
+    knobs["test_samples"] = int(a_test.shape[0]) if arguments.test else 0
+    knobs["test_digest"] = array_digest(a_test, u_test) if arguments.test else None
+    return knobs
+
+
+def save_checkpoint(path, state):
+    """torch.save to PATH.tmp, flushed to disk, then renamed over PATH (atomic on POSIX)."""
+    temporary = path + ".tmp"
+    with open(temporary, "wb") as stream:
+        torch.save(state, stream)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
+def load_checkpoint(path, knobs):
+    """The saved state, or exit 2 with one line when it was made with other settings."""
+    try:
+        state = torch.load(path)
+    except Exception as error:  # a damaged file: say so rather than train from scratch
+        print(f"{PROG}: error: cannot read checkpoint {path}: {error}", file=sys.stderr)
+        sys.exit(2)
+    saved = state.get("knobs", {}) if isinstance(state, dict) else {}
+    differing = [f"{name} {saved.get(name)!r} (now {knobs[name]!r})"
+                 for name in knobs if saved.get(name) != knobs[name]]
+    differing += [f"{name} {saved[name]!r} (now absent)" for name in saved if name not in knobs]
+    if differing:
+        print(f"{PROG}: error: checkpoint {path} was made with other settings: "
+              + "; ".join(differing) + " (remove it or use the same settings)", file=sys.stderr)
+        sys.exit(2)
+    return state
+
+
 def main():
     arguments = parse_arguments()
     torch.set_num_threads(arguments.threads)
@@ -585,7 +655,30 @@ def main():
     epoch_cpu_seconds = []  # process CPU time: less sensitive to a shared core than wall time
     test_error = None
     loss = None
-    for epoch in range(1, arguments.epochs + 1):
+    records = []  # the epochs' JSON lines, kept in the checkpoint
+    first_epoch = 1
+    if arguments.checkpoint:
+        knobs = checkpoint_knobs(arguments, a_train, u_train,
+                                 a_test if arguments.test else None,
+                                 u_test if arguments.test else None)
+    if arguments.checkpoint and os.path.exists(arguments.checkpoint):
+        state = load_checkpoint(arguments.checkpoint, knobs)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])  # torch.randperm's generator (the shuffling)
+        records = state["records"]
+        first_epoch = state["epoch"] + 1
+        for record in records:  # the earlier epochs' lines, as first printed
+            print(json.dumps(record), flush=True)
+            epoch_seconds.append(record["seconds"])
+            epoch_cpu_seconds.append(record["cpu_seconds"])
+        if records:
+            loss = records[-1]["loss"]
+            test_error = records[-1].get("test_rel_l2")
+        print(f"{PROG}: resumed from {arguments.checkpoint} after epoch {state['epoch']} of "
+              f"{arguments.epochs}", file=sys.stderr)
+    for epoch in range(first_epoch, arguments.epochs + 1):
         lr = optimizer.param_groups[0]["lr"]
         start, cpu_start = time.perf_counter(), time.process_time()
         permutation = torch.randperm(samples)
@@ -612,6 +705,13 @@ def main():
             record["test_rel_l2"] = test_error
             record["test_seconds"] = time.perf_counter() - test_start
         record.update({"lr": lr, "seconds": seconds, "cpu_seconds": cpu_seconds})
+        records.append(record)
+        if arguments.checkpoint:  # saved before the line is printed: a printed epoch is kept
+            save_checkpoint(arguments.checkpoint, {
+                "format": "fno_torch.py checkpoint 1", "knobs": knobs, "epoch": epoch,
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+                "records": records, "torch": torch.__version__})
         print(json.dumps(record), flush=True)
 
     summary = {
@@ -644,6 +744,9 @@ def main():
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "affinity": sorted(os.sched_getaffinity(0)),
+        # With --checkpoint: the epoch this process started at (1: not resumed); the epoch
+        # lines and medians cover all epochs, the process's own CPU time only these.
+        "first_epoch_this_run": first_epoch,
     }
     if arguments.inference_samples > 0:
         rate, seconds, cpu_seconds = time_inference(
