@@ -18,10 +18,22 @@
 # (build-darcy-bench), INIT (reference: PyTorch's default initialisation as the authors;
 # sciml: our initialisation's distributions), ONLY (both; ours or torch: run one side, the
 # report shows the other side's last run beside it if that had the same knobs; data: only make
-# or check the cached data), REGEN (0; 1: regenerate the data even when a cached copy matches).
+# or check the cached data), REGEN (0; 1: regenerate the data even when a cached copy matches),
+# CHECKPOINT (0; 1: the PyTorch side saves its state after every epoch to
+# bench/out/fno_darcy/torch_<knobs>.ckpt and, when that file exists, continues from it; see below).
 # The two sides can run at once on two idle cores once the data are cached:
 #   ONLY=data bench/fno_darcy.sh; ONLY=ours CORE=0 bench/fno_darcy.sh &
 #   ONLY=torch CORE=1 bench/fno_darcy.sh; wait     # the later report shows both
+#
+# Running the PyTorch side across sessions (it takes about 8 h for EPOCHS=100 at 1000 samples):
+#   ONLY=torch TRAIN=1000 TEST=200 EPOCHS=100 STEP=20 CHECKPOINT=1 bench/fno_darcy.sh
+# re-run, the same command, in each session until it prints the report: every run continues
+# after the last finished epoch (bit for bit as one uninterrupted run; a killed run loses at
+# most its epoch in progress) and rewrites torch_float64.jsonl with all epochs. The checkpoint
+# is kept after the run (a later run only reprints and reports); remove it to train afresh. A
+# checkpoint from other settings or other data is refused (fno_torch.py exits 2). The process
+# CPU and wall time of a resumed run cover its last process only (the report says so); the
+# epoch medians cover all epochs.
 #
 # The data are cached in bench/out/fno_darcy/ under names that hold the knobs (generation at
 # FINE = 421 costs about 0.4 s per sample) and reused when the knobs and the generator source
@@ -45,6 +57,7 @@ core=${CORE:-0}
 init=${INIT:-reference}
 only=${ONLY:-both}
 regen=${REGEN:-0}
+checkpoint=${CHECKPOINT:-0}
 python=${PYTHON:-/usr/bin/python3}
 out=$root/bench/out/fno_darcy
 result_path=$root/bench/out/fno_darcy.json
@@ -63,6 +76,7 @@ done
 [[ $only == both || $only == ours || $only == torch || $only == data ]] ||
     die "ONLY must be both, ours, torch or data (got '$only')"
 [[ $regen == 0 || $regen == 1 ]] || die "REGEN must be 0 or 1"
+[[ $checkpoint == 0 || $checkpoint == 1 ]] || die "CHECKPOINT must be 0 or 1"
 command -v taskset >/dev/null || die "taskset not found (apt-get install util-linux)"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
 "$python" -c 'import torch, netCDF4' 2>/dev/null ||
@@ -143,10 +157,17 @@ fi
 # PyTorch ------------------------------------------------------------------------------------
 if [[ $only != ours ]]; then
     rm -f "$out/torch_float64.jsonl" "$out/torch_time.json" "$out/torch_knobs.txt"
+    resume=()
+    if [[ $checkpoint == 1 ]]; then
+        ckpt="$out/torch_n${train}_t${test}_fine${fine}_s${res}_e${epochs}_step${step}"
+        ckpt+="_pad${padding}_${init}.ckpt"
+        resume=(--checkpoint "$ckpt")
+        if [[ -f $ckpt ]]; then note "continuing from $ckpt"; else note "checkpointing to $ckpt"; fi
+    fi
     note "PyTorch FNO2d float64, $epochs epochs (step $step), $train samples, on core $core"
     /usr/bin/time -f "$time_format" -o "$out/torch_time.json" "${pin[@]}" "$python" \
         "$here/fno_torch.py" "${common[@]}" --normalize field --init "$init" --dtype float64 \
-        >"$out/torch_float64.jsonl" || die "bench/fno_torch.py failed (see above)"
+        "${resume[@]}" >"$out/torch_float64.jsonl" || die "bench/fno_torch.py failed (see above)"
     echo "$knobs init=$init" >"$out/torch_knobs.txt"
 fi
 
@@ -233,13 +254,15 @@ for key, side in sides.items():
     if key == "torch":
         entry["median_epoch_cpu_seconds"] = side["summary"]["median_epoch_cpu_seconds"]
         entry["parameters"] = side["summary"]["parameters"]
+        # > 1: resumed from a checkpoint; the process record covers epochs from here on only
+        entry["first_epoch_of_last_process"] = side["summary"].get("first_epoch_this_run", 1)
         result["torch_version"] = side["summary"]["torch"]
     result[key] = entry
 if "ours" in result and "torch" in result:
     result["epoch_speedup_vs_torch_float64"] = (result["torch"]["median_epoch_seconds"]
                                                 / result["ours"]["median_epoch_seconds"])
     po, pt = result["ours"]["process"], result["torch"]["process"]
-    if po and pt:
+    if po and pt and result["torch"]["first_epoch_of_last_process"] == 1:  # not if resumed
         result["process_cpu_ratio_torch_over_ours"] = ((pt["user"] + pt["system"])
                                                        / (po["user"] + po["system"]))
 with open(result_path, "w") as stream:
@@ -269,6 +292,11 @@ if "epoch_speedup_vs_torch_float64" in result:
 if "torch" in result:
     print(f"PyTorch median epoch CPU time: {result['torch']['median_epoch_cpu_seconds']:.2f} s "
           f"(steadier than wall time on a shared core); PyTorch init: {init}")
+    first = result["torch"]["first_epoch_of_last_process"]
+    if first > 1:
+        span = f"epochs {first} - {epochs} only" if first <= epochs else "no epoch (all saved)"
+        print(f"PyTorch resumed from a checkpoint: its process CPU time covers {span} (its "
+              "last process); the epoch medians and test errors cover all epochs")
 # The accuracy curves: every 10 epochs and the last.
 shown = sorted({e for e in range(10, epochs + 1, 10)} | {1, epochs})
 print(f"\ntest relative L2 by epoch")
