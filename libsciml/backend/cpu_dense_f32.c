@@ -267,56 +267,31 @@ sparse_avx512(int64_t n, int64_t k, int64_t columns, const float *a, int64_t lda
             const float *biasj = bias ? bias + j0 : NULL;
             const float *bj = b + j0;
             float *out = c + r * ldc + j0;
+#define SPARSE_CASES(v)                                                                            \
+    case 2 * (v):                                                                                  \
+        sparse_block(v, 0, mask, count, index, value, bj, ldb, biasj, out);                        \
+        break;                                                                                     \
+    case 2 * (v) + 1:                                                                              \
+        sparse_block(v, 1, mask, count, index, value, bj, ldb, biasj, out);                        \
+        break;
             switch (2 * vectors + half) { /* constant arguments: each case its own loop */
-            case 2:
-                sparse_block(1, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 3:
-                sparse_block(1, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 4:
-                sparse_block(2, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 5:
-                sparse_block(2, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 6:
-                sparse_block(3, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 7:
-                sparse_block(3, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 8:
-                sparse_block(4, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 9:
-                sparse_block(4, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 10:
-                sparse_block(5, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 11:
-                sparse_block(5, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 12:
-                sparse_block(6, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 13:
-                sparse_block(6, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 14:
-                sparse_block(7, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 15:
-                sparse_block(7, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 17:
+                /* clang-format off */
+            SPARSE_CASES(1)
+            SPARSE_CASES(2)
+            SPARSE_CASES(3)
+            SPARSE_CASES(4)
+            SPARSE_CASES(5)
+            SPARSE_CASES(6)
+            SPARSE_CASES(7)
+            /* clang-format on */
+            case 2 * SPARSE_VECTORS + 1:
                 sparse_block(SPARSE_VECTORS, 1, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             default:
                 sparse_block(SPARSE_VECTORS, 0, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             }
+#undef SPARSE_CASES
         }
     }
 }

@@ -91,104 +91,39 @@ sparse_avx512(int64_t n, int64_t k, int64_t columns, const double *a, int64_t ld
             const double *biasj = bias ? bias + j0 : NULL;
             const double *bj = b + j0;
             double *out = c + r * ldc + j0;
+#define ROW_CASES(v)                                                                               \
+    case 2 * (v):                                                                                  \
+        row_block(v, 0, mask, count, index, value, bj, ldb, biasj, out);                           \
+        break;                                                                                     \
+    case 2 * (v) + 1:                                                                              \
+        row_block(v, 1, mask, count, index, value, bj, ldb, biasj, out);                           \
+        break;
             switch (2 * vectors + half) { /* constant arguments: each case its own loop */
-            case 2:
-                row_block(1, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 3:
-                row_block(1, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 4:
-                row_block(2, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 5:
-                row_block(2, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 6:
-                row_block(3, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 7:
-                row_block(3, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 8:
-                row_block(4, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 9:
-                row_block(4, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 10:
-                row_block(5, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 11:
-                row_block(5, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 12:
-                row_block(6, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 13:
-                row_block(6, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 14:
-                row_block(7, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 15:
-                row_block(7, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 16:
-                row_block(8, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 17:
-                row_block(8, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 18:
-                row_block(9, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 19:
-                row_block(9, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 20:
-                row_block(10, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 21:
-                row_block(10, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 22:
-                row_block(11, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 23:
-                row_block(11, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 24:
-                row_block(12, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 25:
-                row_block(12, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 26:
-                row_block(13, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 27:
-                row_block(13, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 28:
-                row_block(14, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 29:
-                row_block(14, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 30:
-                row_block(15, 0, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 31:
-                row_block(15, 1, mask, count, index, value, bj, ldb, biasj, out);
-                break;
-            case 33:
+                /* clang-format off */
+            ROW_CASES(1)
+            ROW_CASES(2)
+            ROW_CASES(3)
+            ROW_CASES(4)
+            ROW_CASES(5)
+            ROW_CASES(6)
+            ROW_CASES(7)
+            ROW_CASES(8)
+            ROW_CASES(9)
+            ROW_CASES(10)
+            ROW_CASES(11)
+            ROW_CASES(12)
+            ROW_CASES(13)
+            ROW_CASES(14)
+            ROW_CASES(15)
+            /* clang-format on */
+            case 2 * VECTORS + 1:
                 row_block(VECTORS, 1, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             default:
                 row_block(VECTORS, 0, mask, count, index, value, bj, ldb, biasj, out);
                 break;
             }
+#undef ROW_CASES
         }
     }
 }
