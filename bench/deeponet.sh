@@ -12,7 +12,12 @@
 #     float32 functions and values, PyTorch the trained model .float() on float32 tensors);
 #     each evaluation also as pairs per second of the thread's CPU time (best pass), which on a
 #     shared core leaves out the waits for the core;
-#   - the test MSE each reaches.
+#   - the test MSE each reaches;
+#   - a bound on any evaluation at these shapes (bench/deeponet_bound.c): pairs per second of a
+#     pass doing only the folded evaluation's two products in OpenBLAS, and of one whose first
+#     layer and the readout's share of nonzero hidden values (measured on the trained model)
+#     ran at OpenBLAS's rate on a large square product, both by the thread's CPU time, and
+#     each as a multiple of PyTorch's rate.
 # The evaluations then run $ROUNDS - 1 more times (default 3 rounds in all), ours and PyTorch's
 # (the trained parameters reloaded) alternately, and each side reports its best pass over all
 # rounds: on a shared core the load changes between the two sides' turns.
@@ -50,6 +55,7 @@ bin=$build/tools
 cc -O2 -I "$root/libsciml/include" "$here/deeponet_eval.c" "$build/libsciml/libsciml.a" \
     $(pkg-config --libs openblas lapacke fftw3) -lsundials_cvodes -lsundials_nvecserial -lm \
     -o "$out/deeponet_eval"
+cc -O2 "$here/deeponet_bound.c" $(pkg-config --libs openblas) -o "$out/deeponet_bound"
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 pin=(taskset -c "$core")
@@ -88,6 +94,21 @@ for ((round = 2; round <= rounds; round++)); do
         --load "$out/deeponet_torch.pt" --eval-batch 1000 --repeats "$repeats" \
         >>"$out/deeponet_torch_rounds.jsonl"
 done
+
+# The share of the branch's hidden values a ReLU leaves nonzero, on the evaluation functions.
+nonzero=$("$python" - "$out" <<'PYTHON'
+import sys
+import netCDF4, numpy as np
+out = sys.argv[1]
+with netCDF4.Dataset(f"{out}/deeponet.nc") as m, \
+        netCDF4.Dataset(f"{out}/antiderivative_eval.nc") as d:
+    x = (np.array(d["v"][:]) - float(m["sensor_mean"][0])) / float(m["sensor_std"][0])
+    h = x @ np.array(m["branch.0.weight"][:]) + np.array(m["branch.0.bias"][:])
+    print(f"{np.mean(h > 0):.4f}")
+PYTHON
+)
+echo "deeponet.sh: the two products alone (deeponet_bound, nonzero share $nonzero) on core $core" >&2
+"${pin[@]}" "$out/deeponet_bound" 1000 100 40 100 "$nonzero" 50 >"$out/deeponet_bound.jsonl"
 
 "$python" - "$out" <<'PYTHON'
 import json, statistics, sys
@@ -153,6 +174,19 @@ for precision, suffix in (("float64", ""), ("float32", "_f32")):
     result[f"eval_cpu_speedup{suffix}"] = ours_cpu / torch_cpu
     print(f"{'  per CPU second, ' + precision:28s}{ours_cpu:14.4g}{torch_cpu:14.4g}"
           f"{ours_cpu / torch_cpu:8.2f}x")
-json.dump(result, open(f"{out}/deeponet.json", "w"), indent=1)
 print(f"{'test MSE':28s}{ours_mse:14.3e}{summary['test_mse']:14.3e}")
+bound = {r["precision"]: r for r in lines(f"{out}/deeponet_bound.jsonl")}
+print("bound on any evaluation at these shapes, pairs per CPU second (multiple of PyTorch's):")
+print("  products: the 2 products alone in OpenBLAS; peak: at its square-GEMM rate, zeros skipped")
+for precision, name, suffix in (("double", "float64", ""), ("single", "float32", "_f32")):
+    b = bound[precision]
+    torch_rate = result[f"torch_eval_pairs_per_cpu_second{suffix}"]
+    for key, label in (("gemm_pairs_per_second", "products"), ("peak_pairs_per_second", "peak")):
+        result[f"bound_{key}{suffix}"] = b[key]
+        print(f"{'  bound, ' + label + ', ' + name:28s}{b[key]:14.4g}{'':14s}"
+              f"{b[key] / torch_rate:8.2f}x")
+result["bound_readout_nonzero"] = bound["double"]["readout_nonzero"]
+result["bound_square_gemm_gmacs"] = bound["double"]["square_gemm_gmacs"]
+result["bound_square_gemm_gmacs_f32"] = bound["single"]["square_gemm_gmacs"]
+json.dump(result, open(f"{out}/deeponet.json", "w"), indent=1)
 PYTHON
