@@ -33,11 +33,11 @@ static double now(void) {
 static void product(int single, int rows, int inner, int columns, const void *a, const void *b,
                     void *c) {
     if (single)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, columns, inner, 1.0f, a,
-                    inner, b, columns, 0.0f, c, columns);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, columns, inner, 1.0f, a, inner,
+                    b, columns, 0.0f, c, columns);
     else
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, columns, inner, 1.0, a,
-                    inner, b, columns, 0.0, c, columns);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, columns, inner, 1.0, a, inner,
+                    b, columns, 0.0, c, columns);
 }
 
 /* Best seconds of `repeats` products. */

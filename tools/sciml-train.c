@@ -9,7 +9,8 @@
  * mode (DESIGN.md). This file parses the options (collecting every usage error before
  * failing) and runs the shared driver of train_run.h; each mode lives in train_<mode>.c,
  * pinn with options of its own in train_pinn.c. Ctrl-C finishes the
- * current step, writes a checkpoint and exits; --resume CHECKPOINT continues bit for bit. */
+ * current step, writes a checkpoint and exits; --checkpoint-every N also writes one every N
+ * epochs; --resume CHECKPOINT continues bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,9 @@ static void usage(FILE *out) {
         "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
         "  --checkpoint FILE     where Ctrl-C or divergence saves a checkpoint\n"
         "                        [MODEL.ckpt, or sciml-train.ckpt when MODEL is '-']\n"
+        "  --checkpoint-every N  also write it every N epochs (node: iterations), each\n"
+        "                        replacing the last whole, so a killed run loses at most N;\n"
+        "                        Adam and AdamW only, not pi3nn [0: never]\n"
         "  --resume FILE         continue training from a checkpoint\n"
         "  --log FILE            one JSON object per epoch\n"
         "  -q, --quiet           no progress or summary on stderr\n"
@@ -347,6 +351,9 @@ static int parse_options(int argc, char **argv, train_options *o) {
             o->model_path = v;
         } else if (tool_option(argc, argv, &i, "--checkpoint", &v, &usage_errors)) {
             o->checkpoint_path = v;
+        } else if (tool_option(argc, argv, &i, "--checkpoint-every", &v, &usage_errors)) {
+            tool_parse_int64(&usage_errors, "--checkpoint-every", v, 0, INT64_MAX,
+                             &o->checkpoint_every);
         } else if (tool_option(argc, argv, &i, "--resume", &v, &usage_errors)) {
             o->resume = v;
         } else if (tool_option(argc, argv, &i, "--log", &v, &usage_errors)) {
@@ -370,6 +377,12 @@ static int parse_options(int argc, char **argv, train_options *o) {
     if (pi3nn && o->resume)
         tool_usage_error(&usage_errors, "--resume is not available for pi3nn (no checkpoints): "
                                         "train again");
+    if (pi3nn && o->checkpoint_every)
+        tool_usage_error(&usage_errors, "--checkpoint-every is not available for pi3nn (no "
+                                        "checkpoints)");
+    if (o->checkpoint_every && o->optimizer && !strcmp(o->optimizer, "lbfgs"))
+        tool_usage_error(&usage_errors, "--checkpoint-every needs --optimizer adam or adamw "
+                                        "(an L-BFGS run keeps no state to continue from)");
     if (pi3nn) {
         if (!o->epochs_given)
             o->epochs = 200;
@@ -578,9 +591,34 @@ int train_run_read_data(training_run *run) {
 }
 
 /* Log, progress and Ctrl-C handling just before the first step. */
-int train_run_start(training_run *run) {
+/* A sciml_train_checkpoint_fn: the model as a checkpoint at run->checkpoint (the writer
+ * replaces the file whole, so a run killed while writing keeps the one before). A failed write
+ * is a warning, the first one only: the training goes on, and a later checkpoint or the model
+ * may still be written. */
+static sciml_status write_periodic_checkpoint(void *user) {
+    training_run *run = user;
+    sciml_model_provenance provenance = train_run_provenance(run);
+    if (run->handle.write(run->handle.model, run->checkpoint, &provenance, 1)) {
+        if (!run->checkpoint_failed)
+            tool_warning("cannot write the checkpoint %s: %s; training goes on (later failures "
+                         "are not reported)",
+                         run->checkpoint, sciml_ctx_message(run->ctx));
+        run->checkpoint_failed = 1;
+        sciml_ctx_clear_error(run->ctx);
+    }
+    return SCIML_OK;
+}
+
+int train_run_start(training_run *run, const model_handle *handle) {
     if (tool_log_open(run->o->log_path, &run->report.log))
         return 1;
+    if (handle)
+        run->handle = *handle;
+    if (handle && run->o->checkpoint_every > 0) {
+        run->options.checkpoint_every = run->o->checkpoint_every;
+        run->options.checkpoint = write_periodic_checkpoint;
+        run->options.checkpoint_user = run;
+    }
     run->report.progress = tool_progress_wanted(run->o->quiet);
     run->report.epochs =
         run->options.optimizer == SCIML_OPTIMIZER_LBFGS ? run->o->iterations : run->o->epochs;
@@ -606,8 +644,9 @@ sciml_model_provenance train_run_provenance(const training_run *run) {
 }
 
 /* After training: a checkpoint on interruption or divergence, else the model; the summary. */
-int train_run_finish(training_run *run, sciml_status status, const model_handle *handle) {
+int train_run_finish(training_run *run, sciml_status status) {
     sciml_ctx *ctx = run->ctx;
+    const model_handle *handle = &run->handle;
     const train_options *o = run->o;
     tool_progress_done();
     sciml_model_provenance provenance = train_run_provenance(run);

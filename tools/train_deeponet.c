@@ -23,8 +23,9 @@ static int64_t deeponet_parameters(const void *m) {
 }
 
 /* Full batch unless --batch; --iterations counts optimizer steps unless --epochs is given.
- * Then the shared start (log, progress, Ctrl-C); 0, or 1 after printing an error. */
-static int start_deeponet_run(training_run *run, int64_t count) {
+ * Then the shared start (log, progress, Ctrl-C, periodic checkpoints of model); 0, or 1 after
+ * printing an error. */
+static int start_deeponet_run(training_run *run, sciml_deeponet_model *model, int64_t count) {
     const train_options *o = run->o;
     run->options.batch = o->batch_given ? o->batch : count;
     if (!o->epochs_given) {
@@ -33,7 +34,8 @@ static int start_deeponet_run(training_run *run, int64_t count) {
         run->options.schedule.period =
             run->options.epochs - o->warmup > 0 ? run->options.epochs - o->warmup : 1;
     }
-    if (train_run_start(run))
+    const model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
+    if (train_run_start(run, &handle))
         return 1;
     run->report.epochs = run->options.epochs;
     return 0;
@@ -169,15 +171,14 @@ static int train_deeponet_unaligned(training_run *run, sciml_deeponet_model *mod
         }
     }
     const int64_t count = run->x.sample_count;
-    if (start_deeponet_run(run, count))
+    if (start_deeponet_run(run, model, count))
         goto done;
     sciml_deeponet_triplets train = {run->x.values, query->values, run->y.values, count};
     sciml_deeponet_triplets test = {run->test_x.values, test_query.values, run->test_y.values,
                                     run->test_x.sample_count};
     sciml_status status =
         sciml_deeponet_model_train_unaligned(model, &train, o->test ? &test : NULL, &run->options);
-    model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
-    exit_code = train_run_finish(run, status, &handle);
+    exit_code = train_run_finish(run, status);
 done:
     sciml_array_free(&test_query);
     sciml_deeponet_model_destroy(&model);
@@ -270,7 +271,7 @@ int train_deeponet(training_run *run) {
         }
     }
     const int64_t count = run->x.sample_count;
-    if (start_deeponet_run(run, count))
+    if (start_deeponet_run(run, model, count))
         goto done;
     sciml_deeponet_data train = {run->x.values, grid.points, run->y.values, count,
                                  grid.point_count};
@@ -278,8 +279,7 @@ int train_deeponet(training_run *run) {
                                 run->test_x.sample_count, test_grid.point_count};
     sciml_status status =
         sciml_deeponet_model_train(model, &train, o->test ? &test : NULL, &run->options);
-    model_handle handle = {model, write_deeponet, deeponet_epochs, deeponet_parameters};
-    exit_code = train_run_finish(run, status, &handle);
+    exit_code = train_run_finish(run, status);
 done:
     sciml_array_free(&query);
     sciml_array_free(&test_query);

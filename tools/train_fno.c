@@ -78,12 +78,12 @@ int train_fno(training_run *run) {
                    run->x.rank - 1, o->resume, sciml_fno_model_get_config(model)->dims);
         goto done;
     }
-    if (train_run_start(run))
+    const model_handle handle = {model, write_fno, fno_epochs, fno_parameters};
+    if (train_run_start(run, &handle))
         goto done;
     sciml_status status = sciml_fno_model_train(model, &a, &u, o->test ? &test_a : NULL,
                                                 o->test ? &test_u : NULL, &run->options);
-    model_handle handle = {model, write_fno, fno_epochs, fno_parameters};
-    exit_code = train_run_finish(run, status, &handle);
+    exit_code = train_run_finish(run, status);
 done:
     sciml_fno_model_destroy(&model);
     return exit_code;

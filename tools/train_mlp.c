@@ -58,13 +58,13 @@ int train_mlp(training_run *run) {
             goto done;
         }
     }
-    if (train_run_start(run))
+    const model_handle handle = {model, write_mlp, mlp_epochs, mlp_parameters};
+    if (train_run_start(run, &handle))
         goto done;
     sciml_status status = sciml_mlp_model_train(
         model, run->x.values, run->y.values, run->x.sample_count, run->test_x.values,
         run->test_y.values, run->test_x.sample_count, &run->options);
-    model_handle handle = {model, write_mlp, mlp_epochs, mlp_parameters};
-    exit_code = train_run_finish(run, status, &handle);
+    exit_code = train_run_finish(run, status);
 done:
     sciml_mlp_model_destroy(&model);
     return exit_code;

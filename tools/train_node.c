@@ -111,11 +111,15 @@ int train_node(training_run *run) {
         train.solve.solver == SCIML_NODE_DOPRI5 ? SCIML_NODE_DIRECT : SCIML_NODE_ADJOINT;
     if (o->gradient)
         sciml_node_gradient_parse(ctx, o->gradient, &train.solve.gradient);
-    if (train_run_start(run))
+    const model_handle handle = {model, write_node, node_iterations, node_parameters};
+    if (train_run_start(run, &handle))
         goto done;
     run->report.epochs = o->iterations;
     train.report = train_run_report;
     train.report_user = &run->report;
+    train.checkpoint_every = run->options.checkpoint_every; /* counts iterations here */
+    train.checkpoint = run->options.checkpoint;
+    train.checkpoint_user = run->options.checkpoint_user;
     train.test = o->test ? &test : NULL;
     sciml_status status = sciml_node_model_train(model, &data, &train);
     if (status == SCIML_ERR_SHAPE || status == SCIML_ERR_SOLVER) {
@@ -123,8 +127,7 @@ int train_node(training_run *run) {
         snprintf(reason, sizeof reason, "%s", sciml_ctx_message(ctx));
         status = sciml_error(ctx, status, "%s: %s", o->data, reason);
     }
-    model_handle handle = {model, write_node, node_iterations, node_parameters};
-    exit_code = train_run_finish(run, status, &handle);
+    exit_code = train_run_finish(run, status);
 done:
     sciml_node_data_free(&data);
     sciml_node_data_free(&test);

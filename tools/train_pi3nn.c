@@ -37,7 +37,7 @@ int train_pi3nn(training_run *run) {
     config.patience = o->patience;
     if (sciml_parse_hidden(ctx, o->hidden, config.hidden, SCIML_MLP_MAX_HIDDEN,
                            &config.hidden_count) ||
-        sciml_pi3nn_model_create(ctx, &config, o->seed, &model) || train_run_start(run)) {
+        sciml_pi3nn_model_create(ctx, &config, o->seed, &model) || train_run_start(run, NULL)) {
         tool_fail(ctx);
         goto done;
     }

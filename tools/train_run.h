@@ -15,6 +15,7 @@ typedef struct train_options {
     const char *mode;
     const char *data, *test, *input, *output_variable;
     const char *model_path, *checkpoint_path, *resume, *log_path;
+    int64_t checkpoint_every; /* epochs (node: iterations) between checkpoints, 0: none */
     int64_t epochs, iterations, batch;
     double lr, weight_decay, gamma, min_lr;
     int64_t step_size, warmup;
@@ -79,6 +80,8 @@ typedef struct training_run {
     const char *checkpoint;
     char default_checkpoint[4096];
     char *stored_input, *stored_output; /* variable names kept in a resumed model */
+    model_handle handle;   /* the model being trained (model NULL: none, as for pi3nn) */
+    int checkpoint_failed; /* a periodic checkpoint could not be written (warned once) */
 } training_run;
 
 /* The progress line and the JSON log line of one report (a sciml_train_report_fn; user is
@@ -89,11 +92,13 @@ int train_run_report(void *user, const sciml_train_report *report);
 int train_run_read_data(training_run *run);
 /* What a model file records of the run: variable names, command line, data checksum, seed. */
 sciml_model_provenance train_run_provenance(const training_run *run);
-/* Log, progress and Ctrl-C handling just before the first step; 0 or 1. */
-int train_run_start(training_run *run);
+/* Log, progress and Ctrl-C handling just before the first step, and with --checkpoint-every
+ * the periodic checkpoints of the model in handle (NULL: a model without checkpoints) through
+ * run->options; 0 or 1. */
+int train_run_start(training_run *run, const model_handle *handle);
 /* After training: a checkpoint on interruption, divergence or a solver failure, else the
  * model; the summary line. Returns the exit status. */
-int train_run_finish(training_run *run, sciml_status status, const model_handle *handle);
+int train_run_finish(training_run *run, sciml_status status);
 /* Warnings for --resume from a plain model or with architecture options. */
 void train_run_warn_resume(const train_options *o, int is_checkpoint);
 

@@ -923,9 +923,17 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
             if (options->report && options->report(options->report_user, &report))
                 break;
         }
-        if (sciml_ctx_interrupted(ctx))
+        if (sciml_ctx_interrupted(ctx)) {
             status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld iterations",
                                  (long long)model->iterations_done);
+        } else if (options->checkpoint && options->checkpoint_every > 0 &&
+                   done % options->checkpoint_every == 0 && done < options->iterations) {
+            position->epoch_loss_sum = loss_sum; /* the report window so far */
+            position->epoch_loss_samples = since_report;
+            if ((status = save_position(model, adam, &done_rng, done)) ||
+                (status = options->checkpoint(options->checkpoint_user)))
+                break;
+        }
     }
     if (adam) {
         position->epoch_loss_sum = loss_sum;

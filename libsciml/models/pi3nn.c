@@ -557,8 +557,10 @@ static sciml_status train_network(sciml_pi3nn_model *model, int index, const dou
                                   const double *valid_y, int64_t valid_count,
                                   const sciml_train_options *options) {
     sciml_mlp_model *network = model->networks[index];
+    sciml_train_options plain = *options;
+    plain.checkpoint = NULL; /* PI3NN keeps no checkpoints */
     if (valid_count == 0)
-        return sciml_mlp_model_train(network, x, y, count, NULL, NULL, 0, options);
+        return sciml_mlp_model_train(network, x, y, count, NULL, NULL, 0, &plain);
     early_stopping stopping = {
         .network = network,
         .outer = options,
@@ -566,7 +568,7 @@ static sciml_status train_network(sciml_pi3nn_model *model, int index, const dou
         .best_params = sciml_alloc_array((size_t)network->parameter_count, sizeof(double))};
     if (!stopping.best_params)
         return sciml_error(model->ctx, SCIML_ERR_NOMEM, "pi3nn: out of memory");
-    sciml_train_options inner = *options;
+    sciml_train_options inner = plain;
     inner.report = early_stopping_report;
     inner.report_user = &stopping;
     sciml_status status =
@@ -917,6 +919,7 @@ static sciml_status train_member(sciml_pi3nn_model *model, int index, const doub
         .sample_count = count,
     };
     sciml_train_options inner = *options;
+    inner.checkpoint = NULL; /* PI3NN keeps no checkpoints */
     if (validation->count > 0) {
         validation->member = member;
         problem.evaluate = evaluate_member;

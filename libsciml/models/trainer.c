@@ -164,6 +164,13 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
                                  (long long)state->epochs_done);
             goto done;
         }
+        if (options->checkpoint && options->checkpoint_every > 0 &&
+            state->epochs_done % options->checkpoint_every == 0 &&
+            state->epochs_done < options->epochs) {
+            save_moments(state, adam, options->optimizer); /* the state is whole now */
+            if ((status = options->checkpoint(options->checkpoint_user)))
+                goto done;
+        }
     }
 done:
     if (adam)

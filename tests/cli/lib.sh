@@ -49,12 +49,12 @@ SCRIPT_NAME=$(basename "$0" .sh)
 # lines_of FILE: the number of lines in FILE, 0 when it does not exist (yet).
 lines_of() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 
-# interrupt_after_log SIGNAL LOG PID [SETTLE]: waits until the background job PID has written
-# three lines to LOG (at most about 10 s, or until it ends), sleeps SETTLE seconds (0), sends it
-# SIGNAL and waits for it; sets RC to its exit status.
+# interrupt_after_log SIGNAL LOG PID [SETTLE] [LINES]: waits until the background job PID has
+# written LINES (3) lines to LOG (at most about 10 s, or until it ends), sleeps SETTLE seconds
+# (0), sends it SIGNAL and waits for it; sets RC to its exit status.
 interrupt_after_log() {
-    local signal=$1 log=$2 pid=$3 settle=${4:-0} waited=0
-    while [ "$(lines_of "$log")" -lt 3 ] && [ $waited -lt 500 ] && kill -0 "$pid" 2>/dev/null; do
+    local signal=$1 log=$2 pid=$3 settle=${4:-0} lines=${5:-3} waited=0
+    while [ "$(lines_of "$log")" -lt "$lines" ] && [ $waited -lt 500 ] && kill -0 "$pid" 2>/dev/null; do
         sleep 0.02
         waited=$((waited + 1))
     done

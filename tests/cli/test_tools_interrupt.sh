@@ -177,6 +177,60 @@ if [ "$RC" -ne 0 ]; then
     [ ! -s stdout-model.nc ] && ok || fail "with -o -: an interrupted run wrote a model to stdout"
 fi
 
+section "--checkpoint-every: SIGKILL loses at most N epochs, --resume equals the uninterrupted run"
+rm -f killed.nc every.ckpt killed.log
+LAST_CMD="sciml-train mlp ... --checkpoint-every 5 --checkpoint every.ckpt (then kill -KILL)"
+sciml-train mlp "${FLAGS[@]}" --checkpoint-every 5 --checkpoint every.ckpt --log killed.log \
+    -o killed.nc 2>killed.err &
+# epoch 10's checkpoint is written before epoch 11 starts, so 11 log lines guarantee it
+interrupt_after_log KILL killed.log $! 0 11
+if [ "$RC" -eq 0 ]; then
+    fail "training finished before SIGKILL arrived: raise EPOCHS in this test"
+    finish
+fi
+[ "$RC" -eq 137 ] && ok || fail "SIGKILL: exit status $RC, expected 137"
+[ ! -e killed.nc ] && ok || fail "the killed run wrote the model killed.nc"
+# a SIGKILL while a checkpoint was being written leaves the writer's temporary file beside it
+# (nothing can remove it); the checkpoint itself is the last whole one
+rm -f .every.ckpt.??????
+run sciml-info -H every.ckpt
+expect_rc 0 "the last periodic checkpoint is a readable netCDF file"
+expect_stdout_has ':sciml_kind = "checkpoint" ;' "periodic checkpoint kind"
+done_epochs=$(sed -n 's/.*:epochs_done = \([0-9]*\) ;.*/\1/p' "$T/.stdout")
+logged=$(lines_of killed.log)
+if [ -n "$done_epochs" ] && [ $((done_epochs % 5)) -eq 0 ] && [ "$done_epochs" -ge 10 ] &&
+    [ "$done_epochs" -le "$logged" ] && [ $((logged - done_epochs)) -le 6 ]; then
+    ok
+else
+    fail "checkpoint epochs_done '$done_epochs' after $logged logged epochs: expected the last multiple of 5"
+fi
+run sciml-train mlp "${FLAGS[@]}" --checkpoint-every 5 --checkpoint every2.ckpt --resume every.ckpt \
+    -o killed.nc
+expect_rc 0 "--resume from the periodic checkpoint to completion"
+[ -s killed.nc ] && same_weights killed.nc ref.nc "killed + resumed from the periodic checkpoint equals the uninterrupted run" ||
+    fail "no model after resuming the periodic checkpoint"
+# a finished run leaves its last periodic checkpoint, from the last multiple of 5 before the end
+run sciml-info -H every2.ckpt
+expect_stdout_has ":epochs_done = $((EPOCHS - 5)) ;" "the last periodic checkpoint is from epoch $((EPOCHS - 5))"
+
+section "--checkpoint-every: an unwritable checkpoint is one warning, the training goes on"
+run sciml-train mlp "${FLAGS[@]}" --epochs 20 --checkpoint-every 2 --checkpoint no-such-dir/c.ckpt \
+    -o unwritable.nc
+expect_rc 0 "training with an unwritable checkpoint path finishes"
+[ -s unwritable.nc ] && ok || fail "no model written"
+[ "$(grep -c "cannot write the checkpoint no-such-dir/c.ckpt" "$T/.stderr")" -eq 1 ] && ok ||
+    fail "expected one warning about the checkpoint, got: $(err)"
+
+section "--checkpoint-every: usage errors"
+run sciml-train mlp "${FLAGS[@]}" --checkpoint-every -1 -o bad.nc
+expect_rc 2 "--checkpoint-every -1"
+run sciml-train mlp "${FLAGS[@]}" --optimizer lbfgs --checkpoint-every 5 -o bad.nc
+expect_rc 2 "--checkpoint-every with L-BFGS"
+expect_stderr_has "--checkpoint-every" "the message names the option"
+run sciml-train pi3nn --data train.nc --checkpoint-every 5 -o bad.nc
+expect_rc 2 "--checkpoint-every with pi3nn"
+[ ! -e bad.nc ] && ok || fail "a usage error wrote a model"
+
 section "no temporary files left"
 leftovers=$(find "$T" -maxdepth 1 -name '.*' ! -name . ! -name .stdout ! -name .stderr ! -name .valgrind)
 [ -z "$leftovers" ] && ok || fail "temporary files left: $leftovers"

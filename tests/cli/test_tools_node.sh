@@ -47,6 +47,7 @@ check "and reaches --min-lr at the last iteration" \
     grep -q '"step":40,.*"lr":0.0001[0-9]*,' cosine.jsonl
 
 section "Ctrl-C, checkpoint, --resume: bit for bit"
+strip_seconds() { sed 's/,"seconds":[^,}]*//' "$1"; }
 NODE_FLAGS=(--data spiral.nc --cube --hidden 8 --solver dopri5 --iterations 1500 --seed 3
     --schedule cosine --min-lr 1e-4 -q)
 run sciml-train node "${NODE_FLAGS[@]}" --log ref.jsonl -o ref.nc
@@ -75,9 +76,37 @@ else
     check "the same parameters, as ncdump prints them" \
         cmp -s <(ncdump -v parameters int.nc | sed -n '/^data:/,$p') \
         <(ncdump -v parameters ref.nc | sed -n '/^data:/,$p')
-    strip_seconds() { sed 's/,"seconds":[^,}]*//' "$1"; }
     check "the resumed log is the rest of the reference log" \
         cmp -s <(strip_seconds resumed.jsonl) <(strip_seconds ref.jsonl | tail -n "$(wc -l <resumed.jsonl)")
+fi
+
+section "--checkpoint-every: SIGKILL, --resume from the last periodic checkpoint: bit for bit"
+# every 25 iterations, between the reports (every 10): the checkpoint cuts a report window
+rm -f killed.jsonl killed.nc every.ckpt
+LAST_CMD="sciml-train node ${NODE_FLAGS[*]} --checkpoint-every 25 (then kill -KILL)"
+sciml-train node "${NODE_FLAGS[@]}" --checkpoint-every 25 --checkpoint every.ckpt \
+    --log killed.jsonl -o killed.nc 2>/dev/null &
+# iteration 50's checkpoint is written before iteration 51 starts: 6 reports (60) guarantee it
+interrupt_after_log KILL killed.jsonl $! 0 6
+if [ "$RC" -eq 0 ]; then
+    fail "training finished before SIGKILL arrived: raise --iterations in this test"
+else
+    check "SIGKILL: no model written" test ! -e killed.nc
+    rm -f .every.ckpt.?????? # a write the kill cut short
+    run ncdump -h every.ckpt
+    expect_stdout_has 'sciml_kind = "checkpoint"' "the periodic checkpoint is a whole checkpoint"
+    done_iterations=$(sed -n 's/.*:epochs_done = \([0-9]*\) ;.*/\1/p' "$T/.stdout")
+    check "at a multiple of 25, at least 50 (got '$done_iterations')" \
+        test -n "$done_iterations" -a $((done_iterations % 25)) -eq 0 -a "${done_iterations:-0}" -ge 50
+    run sciml-train node "${NODE_FLAGS[@]}" --resume every.ckpt --log every-resumed.jsonl \
+        -o killed.nc
+    expect_rc 0 "--resume from the periodic checkpoint"
+    check "killed + resumed has the uninterrupted run's parameters, as ncdump prints them" \
+        cmp -s <(ncdump -v parameters killed.nc | sed -n '/^data:/,$p') \
+        <(ncdump -v parameters ref.nc | sed -n '/^data:/,$p')
+    check "the resumed log (from inside a report window) is the rest of the reference log" \
+        cmp -s <(strip_seconds every-resumed.jsonl) \
+        <(strip_seconds ref.jsonl | tail -n "$(wc -l <every-resumed.jsonl)")
 fi
 
 section "full-batch L-BFGS on whole trajectories"

@@ -153,6 +153,9 @@ typedef struct sciml_node_train_options {
     sciml_node_solve_options solve;
     sciml_train_report_fn report; /* epoch = iterations done; may be NULL */
     void *report_user;
+    int64_t checkpoint_every;             /* Adam: iterations between checkpoints, 0: none */
+    sciml_train_checkpoint_fn checkpoint; /* may be NULL */
+    void *checkpoint_user;
     /* Held-out trajectories (borrowed, may be NULL): at every report each is integrated from
      * its first state over all its times; the report's test_loss is the MSE and test_error
      * the relative L2 error over the observed states. */

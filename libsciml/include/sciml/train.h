@@ -25,6 +25,13 @@ typedef struct sciml_train_report {
 /* Called after each epoch; return non-zero to stop training early (not an error). */
 typedef int (*sciml_train_report_fn)(void *user, const sciml_train_report *report);
 
+/* Called every `checkpoint_every` epochs (node training: iterations) except after the last,
+ * with the model's training state complete (optimizer moments, sampler, place in the
+ * schedule), so that the model written as a checkpoint then continues bit for bit. A status
+ * other than SCIML_OK stops training with that status (the callback decides whether a failed
+ * write is worth stopping for). */
+typedef sciml_status (*sciml_train_checkpoint_fn)(void *user);
+
 typedef struct sciml_train_options {
     int64_t epochs;                 /* passes over the training data */
     int64_t batch;                  /* samples per optimizer step */
@@ -35,6 +42,9 @@ typedef struct sciml_train_options {
     uint64_t seed;                  /* initialisation and shuffling */
     sciml_train_report_fn report;   /* may be NULL */
     void *report_user;
+    int64_t checkpoint_every;             /* epochs between checkpoints, 0: none (Adam only) */
+    sciml_train_checkpoint_fn checkpoint; /* may be NULL */
+    void *checkpoint_user;
 } sciml_train_options;
 
 /* Metadata stored with a model (strings copied at write time; any may be NULL). */
