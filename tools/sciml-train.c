@@ -126,7 +126,8 @@ static void usage(FILE *out) {
         "                        replacing the last whole, so a killed run loses at most N;\n"
         "                        Adam and AdamW only, not pi3nn [0: never]\n"
         "  --resume FILE         continue training from a checkpoint\n"
-        "  --log FILE            one JSON object per epoch\n"
+        "  --log FILE            one JSON object per epoch (with --resume: continued\n"
+        "                        after the checkpoint's epoch)\n"
         "  -q, --quiet           no progress or summary on stderr\n"
         "  -h, --help            show this help and exit\n"
         "  --version             show the version and exit\n"
@@ -610,10 +611,14 @@ static sciml_status write_periodic_checkpoint(void *user) {
 }
 
 int train_run_start(training_run *run, const model_handle *handle) {
-    if (tool_log_open(run->o->log_path, &run->report.log))
-        return 1;
     if (handle)
         run->handle = *handle;
+    /* a resumed run continues its log: the lines after the checkpoint's epoch are cut */
+    if (run->o->resume && handle
+            ? tool_log_continue(run->o->log_path, (long long)handle->epochs_done(handle->model),
+                                &run->report.log)
+            : tool_log_open(run->o->log_path, &run->report.log))
+        return 1;
     if (handle && run->o->checkpoint_every > 0) {
         run->options.checkpoint_every = run->o->checkpoint_every;
         run->options.checkpoint = write_periodic_checkpoint;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -407,6 +408,49 @@ int tool_log_open(const char *path, FILE **out) {
     FILE *log = fopen(path, "w");
     if (!log) {
         tool_error("%s: cannot open log file: %s", path, strerror(errno));
+        return 1;
+    }
+    setvbuf(log, NULL, _IOLBF, 0);
+    *out = log;
+    return 0;
+}
+
+/* The epoch of a log line as tool_log_open's users write it ({"epoch":N,...}\n), or -1. */
+static long long log_line_epoch(const char *line) {
+    static const char prefix[] = "{\"epoch\":";
+    if (strncmp(line, prefix, sizeof(prefix) - 1) != 0 || !strchr(line, '\n'))
+        return -1;
+    char *end;
+    errno = 0;
+    const long long epoch = strtoll(line + sizeof(prefix) - 1, &end, 10);
+    return errno || end == line + sizeof(prefix) - 1 || (*end != ',' && *end != '}') ? -1 : epoch;
+}
+
+int tool_log_continue(const char *path, long long done, FILE **out) {
+    *out = NULL;
+    if (!path)
+        return 0;
+    struct stat info;
+    if (stat(path, &info) != 0 || !S_ISREG(info.st_mode))
+        return tool_log_open(path, out); /* nothing to continue, or not a file to cut */
+    FILE *log = fopen(path, "r+");
+    if (!log) {
+        tool_error("%s: cannot open log file: %s", path, strerror(errno));
+        return 1;
+    }
+    /* keep the leading lines of epochs up to `done`: a checkpoint's later epochs run again */
+    char line[4096];
+    long kept = 0;
+    while (fgets(line, sizeof(line), log)) {
+        const long long epoch = log_line_epoch(line);
+        if (epoch < 0 || epoch > done)
+            break;
+        kept = ftell(log);
+    }
+    if (kept < 0 || fflush(log) != 0 || ftruncate(fileno(log), (off_t)kept) != 0 ||
+        fseek(log, 0, SEEK_END) != 0) {
+        tool_error("%s: cannot cut the log file after epoch %lld: %s", path, done, strerror(errno));
+        fclose(log);
         return 1;
     }
     setvbuf(log, NULL, _IOLBF, 0);

@@ -116,6 +116,10 @@ void tool_progress_done(void); /* ends the progress line */
 /* Opens a JSON-lines log ("-" for stderr is not allowed: logs go to files). NULL path: no log.
  * Returns 0, or 1 after printing an error. */
 int tool_log_open(const char *path, FILE **out);
+/* The same for a run resumed after `done` epochs: an existing regular file keeps its leading
+ * lines of epochs 1..done ({"epoch":N,...}) and is cut after them (the epochs after a
+ * checkpoint run again), and the run appends; anything else is opened as by tool_log_open. */
+int tool_log_continue(const char *path, long long done, FILE **out);
 void tool_log_close(FILE **log);
 
 /* Monotonic wall-clock seconds. */

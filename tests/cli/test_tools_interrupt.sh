@@ -204,11 +204,18 @@ if [ -n "$done_epochs" ] && [ $((done_epochs % 5)) -eq 0 ] && [ "$done_epochs" -
 else
     fail "checkpoint epochs_done '$done_epochs' after $logged logged epochs: expected the last multiple of 5"
 fi
+# the same --log: the lines after the checkpoint's epoch are cut, the resumed run appends
 run sciml-train mlp "${FLAGS[@]}" --checkpoint-every 5 --checkpoint every2.ckpt --resume every.ckpt \
-    -o killed.nc
+    --log killed.log -o killed.nc
 expect_rc 0 "--resume from the periodic checkpoint to completion"
 [ -s killed.nc ] && same_weights killed.nc ref.nc "killed + resumed from the periodic checkpoint equals the uninterrupted run" ||
     fail "no model after resuming the periodic checkpoint"
+if cmp -s <(strip_seconds killed.log) <(strip_seconds ref.log); then ok; else
+    fail "the continued log differs from the uninterrupted run's ($(lines_of killed.log) against $(lines_of ref.log) lines)"
+fi
+# without --resume the log starts afresh
+run sciml-train mlp "${FLAGS[@]}" --epochs 3 --log killed.log -o fresh.nc
+[ "$(lines_of killed.log)" -eq 3 ] && ok || fail "a fresh run did not start its log afresh"
 # a finished run leaves its last periodic checkpoint, from the last multiple of 5 before the end
 run sciml-info -H every2.ckpt
 expect_stdout_has ":epochs_done = $((EPOCHS - 5)) ;" "the last periodic checkpoint is from epoch $((EPOCHS - 5))"
