@@ -774,6 +774,13 @@ sciml_status sciml_deeponet_check_train_options(sciml_deeponet_model *model,
     return SCIML_OK;
 }
 
+/* The current parameters into the model (its folded readout dropped), before a checkpoint. */
+static void store_params(void *user, const double *params) {
+    sciml_deeponet_model *model = ((deeponet_training *)user)->model;
+    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_inference_free(&model->inference);
+}
+
 static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
     deeponet_training *t = user;
     if (!t->test || (report->epoch % t->every && report->epoch != t->last))
@@ -838,6 +845,7 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
         .sample_count = count,
         .full_batch_in_order = 1,
         .evaluate = evaluate_test,
+        .store = store_params,
         .user = &context,
     };
     status = sciml_train_minibatch(ctx, &problem, &model->state, options);

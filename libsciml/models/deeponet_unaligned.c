@@ -175,6 +175,13 @@ typedef struct unaligned_training {
     int64_t every, last; /* evaluate the test set every `every` epochs and at `last` */
 } unaligned_training;
 
+/* The current parameters into the model (its folded readout dropped), before a checkpoint. */
+static void store_params(void *user, const double *params) {
+    sciml_deeponet_model *model = ((unaligned_training *)user)->model;
+    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+    sciml_deeponet_inference_free(&model->inference);
+}
+
 static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
     unaligned_training *t = user;
     if (!t->test || (report->epoch % t->every && report->epoch != t->last))
@@ -259,6 +266,7 @@ sciml_status sciml_deeponet_model_train_unaligned(sciml_deeponet_model *model,
         .sample_count = samples,
         .full_batch_in_order = 1,
         .evaluate = evaluate_test,
+        .store = store_params,
         .user = &context,
     };
     status = sciml_train_minibatch(ctx, &problem, &model->state, &grouped);

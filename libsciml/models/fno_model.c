@@ -410,6 +410,15 @@ typedef struct fno_training {
     double *test_prediction;
 } fno_training;
 
+/* The current parameters into the model (and its prediction graph), before a checkpoint. */
+static void store_params(void *user, const double *params) {
+    sciml_fno_model *model = ((fno_training *)user)->model;
+    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+    if (model->predict.graph)
+        memcpy(sciml_graph_params(model->predict.graph), model->params,
+               (size_t)model->parameter_count * sizeof(double));
+}
+
 static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
     fno_training *t = user;
     if (!t->test_in)
@@ -505,6 +514,7 @@ sciml_status sciml_fno_model_train(sciml_fno_model *model, const sciml_field_set
         .tables = {a, outputs->values},
         .sample_count = inputs->count,
         .evaluate = evaluate_test,
+        .store = store_params,
         .user = &context,
     };
     status = sciml_train_minibatch(ctx, &problem, &model->state, options);

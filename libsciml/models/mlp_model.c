@@ -248,6 +248,13 @@ static sciml_status evaluate_test_set(void *user, const double *params,
                     &report->test_error);
 }
 
+/* The current parameters into the model, before a checkpoint is written. */
+static void store_params(void *user, const double *params) {
+    sciml_mlp_model *model = ((mlp_test_set *)user)->model;
+    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+    sync_predict_params(model);
+}
+
 /* Mini-batch Adam/AdamW training on standardised copies of the data (sciml/trainer.h). */
 static sciml_status train_adam(sciml_mlp_model *model, const double *inputs, const double *outputs,
                                int64_t count, const double *test_inputs, const double *test_outputs,
@@ -277,6 +284,7 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs, con
         .tables = {x_all, y_all},
         .sample_count = count,
         .evaluate = evaluate_test_set,
+        .store = store_params,
         .user = &test,
     };
     status = sciml_train_minibatch(ctx, &problem, &model->state, options);

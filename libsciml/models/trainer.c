@@ -168,6 +168,8 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
             state->epochs_done % options->checkpoint_every == 0 &&
             state->epochs_done < options->epochs) {
             save_moments(state, adam, options->optimizer); /* the state is whole now */
+            if (problem->store)
+                problem->store(problem->user, params);
             if ((status = options->checkpoint(options->checkpoint_user)))
                 goto done;
         }

@@ -212,4 +212,30 @@ run sciml-train deeponet --data train.nc --optimizer lbfgs -o bad.nc
 expect_rc 2 "lbfgs is a usage error for deeponet"
 check "no model left" test ! -e bad.nc
 
+section "--checkpoint-every without --test: the last periodic checkpoint resumes to the same model"
+# the test set is evaluated only now and then, so the periodic checkpoint must take the
+# parameters of its own step from the training graph
+run sciml-train deeponet --data train.nc --branch 24,24 --trunk 24,24 --iterations 50 \
+    --lr 2e-3 --seed 1 -q --checkpoint-every 30 --checkpoint every.ckpt -o full.nc
+expect_rc 0 "50 steps with a checkpoint after step 30"
+run sciml-info -H every.ckpt
+expect_stdout_has ":epochs_done = 30 ;" "the periodic checkpoint is from step 30"
+run sciml-train deeponet --data train.nc --iterations 50 --lr 2e-3 --seed 1 -q \
+    --resume every.ckpt -o resumed.nc
+expect_rc 0 "--resume from it to step 50"
+sciml-deeponet -m full.nc test.nc full-pred.nc 2>/dev/null
+sciml-deeponet -m resumed.nc test.nc resumed-pred.nc 2>/dev/null
+run sciml-cmp --tol 0 resumed-pred.nc full-pred.nc
+expect_rc 0 "resumed from the periodic checkpoint predicts exactly as the uninterrupted run"
+run sciml-train deeponet --data triplets.nc --branch 24,24 --trunk 24,24 --iterations 50 \
+    --lr 2e-3 --seed 1 -q --checkpoint-every 30 --checkpoint every-u.ckpt -o full-u.nc
+expect_rc 0 "unaligned: 50 steps with a checkpoint after step 30"
+run sciml-train deeponet --data triplets.nc --iterations 50 --lr 2e-3 --seed 1 -q \
+    --resume every-u.ckpt -o resumed-u.nc
+expect_rc 0 "unaligned: --resume from it to step 50"
+sciml-deeponet -m full-u.nc test.nc full-u-pred.nc 2>/dev/null
+sciml-deeponet -m resumed-u.nc test.nc resumed-u-pred.nc 2>/dev/null
+run sciml-cmp --tol 0 resumed-u-pred.nc full-u-pred.nc
+expect_rc 0 "unaligned: resumed from the periodic checkpoint predicts exactly as the uninterrupted run"
+
 finish

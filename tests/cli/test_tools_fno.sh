@@ -91,4 +91,20 @@ run sciml-train mlp --data train.nc --modes 4 -o bad.nc
 expect_rc 2 "--modes does not apply to mlp"
 expect_stderr_has "does not apply" "says why"
 
+section "--checkpoint-every without --test: the last periodic checkpoint resumes to the same model"
+# no test set, so nothing else copies the training graph's parameters into the model between
+# epochs: the periodic checkpoint must hold the parameters of its own epoch
+run sciml-train fno --data train.nc --modes 8 --width 16 --layers 2 --projection 32 --epochs 5 \
+    --batch 10 --lr 3e-3 --seed 1 -q --checkpoint-every 3 --checkpoint every.ckpt -o full.nc
+expect_rc 0 "5 epochs with a checkpoint after epoch 3"
+run sciml-info -H every.ckpt
+expect_stdout_has ":epochs_done = 3 ;" "the periodic checkpoint is from epoch 3"
+run sciml-train fno --data train.nc --epochs 5 --batch 10 --lr 3e-3 --seed 1 -q \
+    --resume every.ckpt -o resumed.nc
+expect_rc 0 "--resume from it to epoch 5"
+sciml-fno -m full.nc test.nc full-pred.nc 2>/dev/null
+sciml-fno -m resumed.nc test.nc resumed-pred.nc 2>/dev/null
+run sciml-cmp --tol 0 resumed-pred.nc full-pred.nc
+expect_rc 0 "resumed from the periodic checkpoint predicts exactly as the uninterrupted run"
+
 finish

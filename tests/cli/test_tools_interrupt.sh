@@ -220,6 +220,15 @@ run sciml-train mlp "${FLAGS[@]}" --epochs 3 --log killed.log -o fresh.nc
 run sciml-info -H every2.ckpt
 expect_stdout_has ":epochs_done = $((EPOCHS - 5)) ;" "the last periodic checkpoint is from epoch $((EPOCHS - 5))"
 
+section "--checkpoint-every without --test: the checkpoint holds its own epoch's parameters"
+# without a test set nothing else copies the training graph's parameters into the model
+NOTEST_FLAGS=(--data train.nc --epochs 40 --batch 32 --seed 5 --hidden 16,16 -q)
+run sciml-train mlp "${NOTEST_FLAGS[@]}" --checkpoint-every 25 --checkpoint notest.ckpt -o notest.nc
+expect_rc 0 "40 epochs with a checkpoint after epoch 25"
+run sciml-train mlp "${NOTEST_FLAGS[@]}" --resume notest.ckpt -o notest-resumed.nc
+expect_rc 0 "--resume from it to epoch 40"
+same_weights notest-resumed.nc notest.nc "resumed from the periodic checkpoint equals the uninterrupted run"
+
 section "--checkpoint-every: an unwritable checkpoint is one warning, the training goes on"
 run sciml-train mlp "${FLAGS[@]}" --epochs 20 --checkpoint-every 2 --checkpoint no-such-dir/c.ckpt \
     -o unwritable.nc

@@ -56,7 +56,11 @@ typedef struct sciml_minibatch_problem {
     /* Called after each epoch with the current parameters to fill the report's test_loss
      * and test_error; may be NULL. */
     sciml_status (*evaluate)(void *user, const double *params, sciml_train_report *report);
-    void *user;
+    /* Makes the model hold the current parameters (its own copy, anything derived from them
+     * dropped), called before options->checkpoint so that the model written then holds them;
+     * may be NULL when the model's parameters are the graph's own. */
+    void (*store)(void *user, const double *params);
+    void *user; /* of evaluate and store */
 } sciml_minibatch_problem;
 
 /* Runs epochs until state->epochs_done reaches options->epochs, updating the graph's
