@@ -774,21 +774,22 @@ sciml_status sciml_deeponet_check_train_options(sciml_deeponet_model *model,
     return SCIML_OK;
 }
 
-/* The current parameters into the model (its folded readout dropped), before a checkpoint. */
-static void store_params(void *user, const double *params) {
-    sciml_deeponet_model *model = ((deeponet_training *)user)->model;
+void sciml_deeponet_take_params(sciml_deeponet_model *model, const double *params) {
     memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
     sciml_deeponet_inference_free(&model->inference);
+}
+
+static void store_params(void *user, const double *params) { /* before a checkpoint */
+    sciml_deeponet_take_params(((deeponet_training *)user)->model, params);
 }
 
 static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
     deeponet_training *t = user;
     if (!t->test || (report->epoch % t->every && report->epoch != t->last))
         return SCIML_OK;
-    sciml_deeponet_model *model = t->model;
-    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-    sciml_deeponet_inference_free(&model->inference);
-    return sciml_deeponet_model_evaluate(model, t->test, &report->test_loss, &report->test_error);
+    sciml_deeponet_take_params(t->model, params);
+    return sciml_deeponet_model_evaluate(t->model, t->test, &report->test_loss,
+                                         &report->test_error);
 }
 
 sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
@@ -849,9 +850,7 @@ sciml_status sciml_deeponet_model_train(sciml_deeponet_model *model,
         .user = &context,
     };
     status = sciml_train_minibatch(ctx, &problem, &model->state, options);
-    memcpy(model->params, sciml_graph_params(dg.graph),
-           (size_t)model->parameter_count * sizeof(double));
-    sciml_deeponet_inference_free(&model->inference);
+    sciml_deeponet_take_params(model, sciml_graph_params(dg.graph));
 done:
     sciml_deeponet_graph_free(&dg);
     free(functions);

@@ -106,6 +106,9 @@ sciml_status sciml_deeponet_check_config(sciml_ctx *ctx, const sciml_deeponet_co
 /* The schedule, epochs >= 0, batch >= 1 and Adam/AdamW (no L-BFGS), for both layouts. */
 sciml_status sciml_deeponet_check_train_options(sciml_deeponet_model *model,
                                                 const sciml_train_options *options);
+/* The training graph's current parameters into the model (its folded readout dropped): before
+ * a test evaluation or a checkpoint, for both layouts. */
+void sciml_deeponet_take_params(sciml_deeponet_model *model, const double *params);
 
 /* Folds the readout for `points` (P, d) unless already folded for the same points, and sizes
  * the batch buffers for max_batch functions. SCIML_ERR_NOMEM with a message (the cache is

@@ -175,21 +175,16 @@ typedef struct unaligned_training {
     int64_t every, last; /* evaluate the test set every `every` epochs and at `last` */
 } unaligned_training;
 
-/* The current parameters into the model (its folded readout dropped), before a checkpoint. */
-static void store_params(void *user, const double *params) {
-    sciml_deeponet_model *model = ((unaligned_training *)user)->model;
-    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-    sciml_deeponet_inference_free(&model->inference);
+static void store_params(void *user, const double *params) { /* before a checkpoint */
+    sciml_deeponet_take_params(((unaligned_training *)user)->model, params);
 }
 
 static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
     unaligned_training *t = user;
     if (!t->test || (report->epoch % t->every && report->epoch != t->last))
         return SCIML_OK;
-    sciml_deeponet_model *model = t->model;
-    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-    sciml_deeponet_inference_free(&model->inference);
-    return sciml_deeponet_model_evaluate_unaligned(model, t->test, &report->test_loss,
+    sciml_deeponet_take_params(t->model, params);
+    return sciml_deeponet_model_evaluate_unaligned(t->model, t->test, &report->test_loss,
                                                    &report->test_error);
 }
 
@@ -270,9 +265,7 @@ sciml_status sciml_deeponet_model_train_unaligned(sciml_deeponet_model *model,
         .user = &context,
     };
     status = sciml_train_minibatch(ctx, &problem, &model->state, &grouped);
-    memcpy(model->params, sciml_graph_params(dg.graph),
-           (size_t)model->parameter_count * sizeof(double));
-    sciml_deeponet_inference_free(&model->inference);
+    sciml_deeponet_take_params(model, sciml_graph_params(dg.graph));
 done:
     sciml_deeponet_graph_free(&dg);
     free(functions);
