@@ -1,9 +1,10 @@
 # sciml-train pinn: Ctrl-C (SIGINT), SIGTERM and SIGKILL with --checkpoint-every during training,
 # then --resume: the model equals an uninterrupted run's bit for bit (Adam steps and refinement
 # rounds), the --log continues so that it equals the uninterrupted run's byte for byte; an
-# interruption in L-BFGS resumes with the iterations left; checkpoints that do not fit (another
-# problem, network or seed), a file that is not netCDF and a missing file are refused with one
-# error line; a plain model is a warm start with a warning; usage errors exit 2.
+# interruption in L-BFGS resumes with the iterations left; divergence writes a checkpoint at the
+# last finite parameters; checkpoints that do not fit (another problem, network, seed or
+# schedule), a file that is not netCDF and a missing file are refused with one error line; a
+# plain model is a warm start with a warning; usage errors exit 2.
 . "$(dirname "$0")/lib.sh"
 
 # Burgers with two refinement rounds: 3000 plain Adam steps, then 2 x 1000 after adding 5
@@ -165,6 +166,26 @@ if [ "$RC" -eq 137 ]; then
         '"phase": "final", "adam_steps": 200, "lbfgs_iterations": 2000,' lbfgs.log
 else
     fail "the L-BFGS run was not killed (exit $RC): lengthen it in this test"
+fi
+
+section "divergence writes a checkpoint at the last finite parameters"
+if have_python; then
+    run sciml-gen burgers-ref --points 100 --quadrature 200 -o obs.nc
+    expect_rc 0 "sciml-gen burgers-ref --points"
+    # an observation so large that the loss overflows at the first step
+    "$PYTHON" -c 'import netCDF4; d = netCDF4.Dataset("obs.nc", "a"); d["u"][5] = 1e300; d.close()'
+    DFLAGS=(--pde burgers --unknown nu --data obs.nc --hidden 8 --interior 100 --iterations 50
+        --lbfgs-iterations 0 -q -o div.nc)
+    run sciml-train pinn "${DFLAGS[@]}"
+    expect_rc 1 "divergence exits 1"
+    expect_stderr_has "not finite at Adam step 1" "divergence: the message names the step"
+    expect_stderr_has "--resume div.nc.ckpt" "divergence: the message says how to continue"
+    [ ! -e div.nc ] && ok || fail "the diverged run wrote the model"
+    read -r adam rounds lbfgs <<<"$(position div.nc.ckpt)"
+    check "the divergence checkpoint is at step 0" test "${adam:-x}" = 0
+    run sciml-train pinn "${DFLAGS[@]}" --resume div.nc.ckpt
+    expect_rc 1 "resuming a diverged run with the same options diverges again"
+    expect_stderr_has "not finite at Adam step 1" "the same step"
 fi
 
 section "checkpoints that do not fit are refused with one error line"
