@@ -1443,21 +1443,19 @@ static sciml_status check_network(sciml_pinn *model, sciml_nc_reader *reader) {
     for (int l = 0; l < config->hidden_count; l++)
         snprintf(wanted + strlen(wanted), sizeof wanted - strlen(wanted), "%s%lld", l ? "," : "",
                  (long long)config->hidden[l]);
-    const char *what = NULL, *have = NULL, *want = NULL;
-    if (strcmp(pde_name, model->pde.name))
-        what = "pde", have = pde_name, want = model->pde.name;
-    else if (strcmp(hidden, wanted))
-        what = "hidden", have = hidden, want = wanted;
-    else if (strcmp(activation, sciml_activation_name(config->activation)))
-        what = "activation", have = activation, want = sciml_activation_name(config->activation);
-    else if (strcmp(unknown, expected_unknown))
-        what = "unknown", have = unknown[0] ? unknown : "(none)",
-        want = expected_unknown[0] ? expected_unknown : "(none)";
-    if (what)
-        return sciml_error(ctx, SCIML_ERR_FORMAT,
-                           "%s: %s '%s', this run has '%s': expected a model or checkpoint of the "
-                           "same network",
-                           name, what, have, want);
+    /* (attribute, the file's text, this run's) */
+    const char *const pairs[4][3] = {
+        {"pde", pde_name, model->pde.name},
+        {"hidden", hidden, wanted},
+        {"activation", activation, sciml_activation_name(config->activation)},
+        {"unknown", unknown[0] ? unknown : "(none)",
+         expected_unknown[0] ? expected_unknown : "(none)"}};
+    for (int k = 0; k < 4; k++)
+        if (strcmp(pairs[k][1], pairs[k][2]))
+            return sciml_error(ctx, SCIML_ERR_FORMAT,
+                               "%s: %s '%s', this run has '%s': expected a model or checkpoint of "
+                               "the same network",
+                               name, pairs[k][0], pairs[k][1], pairs[k][2]);
     double features = 0, sigma = 0;
     sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "fourier_features", &features, 1, NULL);
     if (features > 0)
