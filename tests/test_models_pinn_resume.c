@@ -6,7 +6,8 @@
  *   an interruption in L-BFGS resumes as a fresh L-BFGS for the iterations left, numbered on;
  *   a checkpoint of another problem, network, seed or schedule and a file that is not netCDF
  *   are refused with a message naming the difference, leaving the model as it was; a plain
- *   model is a warm start (its weights, position 0). */
+ *   model is a warm start (its weights, position 0);
+ *   an inverse problem resumes bit for bit, and is refused with other observations. */
 #include "sciml/pinn_model.h"
 #include "testutil.h"
 
@@ -284,10 +285,62 @@ static void test_refused(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* An inverse problem (heat1d, alpha unknown) resumes bit for bit, the learned coefficient
+ * included; the same checkpoint with other observations is refused. */
+static void test_inverse_resume(void) {
+    sciml_ctx *ctx = make_ctx();
+    sciml_pinn_config config;
+    small_config(ctx, &config, 0);
+    config.adam_iterations = 40;
+    config.rar_rounds = 0;
+    config.unknown = 0; /* alpha */
+    enum { N = 30 };
+    double points[2 * N], values[N];
+    for (int i = 0; i < N; i++) {
+        points[2 * i] = (i + 0.5) / N;
+        points[2 * i + 1] = 0.5 * (double)(i % 7) / 7.0;
+        values[i] =
+            exp(-0.1 * SCIML_PI * SCIML_PI * points[2 * i + 1]) * sin(SCIML_PI * points[2 * i]);
+    }
+    sciml_pinn *reference = NULL, *interrupted = NULL, *resumed = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_create(ctx, &config, &reference), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_set_observations(reference, N, points, values), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_train(reference, NULL, NULL, 100), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_create(ctx, &config, &interrupted), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_set_observations(interrupted, N, points, values), SCIML_OK);
+    interrupt_at at = {ctx, "adam", 17, -1};
+    CU_ASSERT_EQUAL(sciml_pinn_train(interrupted, request_interrupt, &at, 1),
+                    SCIML_ERR_INTERRUPTED);
+    sciml_ctx_clear_interrupt(ctx);
+    char path[512];
+    snprintf(path, sizeof path, "%s/inverse.nc", sciml_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_write_checkpoint(interrupted, path, NULL), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_create(ctx, &config, &resumed), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_set_observations(resumed, N, points, values), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_resume(resumed, path, NULL), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_pinn_train(resumed, NULL, NULL, 100), SCIML_OK);
+    int64_t n = 0;
+    const double *want = sciml_pinn_parameters(reference, &n);
+    CU_ASSERT(memcmp(sciml_pinn_parameters(resumed, NULL), want, (size_t)n * sizeof *want) == 0);
+    CU_ASSERT_EQUAL(sciml_pinn_get_pde(resumed)->coefficients[0],
+                    sciml_pinn_get_pde(reference)->coefficients[0]);
+    sciml_pinn_destroy(&resumed);
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_create(ctx, &config, &resumed), SCIML_OK);
+    values[3] += 1e-3;
+    CU_ASSERT_EQUAL_FATAL(sciml_pinn_set_observations(resumed, N, points, values), SCIML_OK);
+    CU_ASSERT_EQUAL(sciml_pinn_resume(resumed, path, NULL), SCIML_ERR_FORMAT);
+    CU_ASSERT(strstr(sciml_ctx_message(ctx), "other observations") != NULL);
+    sciml_pinn_destroy(&resumed);
+    sciml_pinn_destroy(&interrupted);
+    sciml_pinn_destroy(&reference);
+    sciml_ctx_destroy(&ctx);
+}
+
 int main(void) {
     const sciml_test_case cases[] = {{"Adam and refinement resume bit for bit", test_adam_resume},
                                      {"L-BFGS resume", test_lbfgs_resume},
                                      {"mismatched checkpoints refused", test_refused},
+                                     {"inverse problem resume", test_inverse_resume},
                                      {NULL, NULL}};
     return sciml_test_main("pinn_resume", cases);
 }

@@ -1143,14 +1143,30 @@ static int64_t setting_array(const sciml_pinn *model, int which, double *values)
 static const char *const array_names[3] = {"train_condition_counts", "train_condition_weights",
                                            "train_coefficients"};
 
+/* 64-bit FNV-1a of the observations' bytes (points, then values) as 16 hex digits: a resumed
+ * inverse problem must learn from the same data. */
+static void observation_checksum(const sciml_pinn *model, char *text, size_t size) {
+    uint64_t hash = UINT64_C(0xcbf29ce484222325);
+    size_t counts[2] = {(size_t)model->observation_count * (size_t)model->pde.input_count,
+                        (size_t)model->observation_count};
+    const double *arrays[2] = {model->observation_points, model->observation_values};
+    for (int k = 0; k < 2; k++) {
+        const unsigned char *data = (const unsigned char *)arrays[k];
+        for (size_t i = 0; data && i < counts[k] * sizeof(double); i++)
+            hash = (hash ^ data[i]) * UINT64_C(0x100000001b3);
+    }
+    snprintf(text, size, "%016" PRIx64, hash);
+}
+
 /* The checkpoint's attributes and variables (before end_def); *points_var gets the refinement
  * points' variable (-1: none). */
 static sciml_status define_checkpoint(sciml_pinn *model, sciml_nc_writer *writer,
                                       int64_t *points_var) {
     const sciml_pinn_config *config = &model->config;
     sciml_status status;
-    char seed[32];
+    char seed[32], checksum[32];
     snprintf(seed, sizeof seed, "%" PRIu64, config->seed);
+    observation_checksum(model, checksum, sizeof checksum);
     double values[SETTING_COUNT], array[SCIML_PDE_MAX_CONDITIONS + SCIML_PDE_MAX_COEFFICIENTS];
     settings(model, values);
     *points_var = -1;
@@ -1167,7 +1183,9 @@ static sciml_status define_checkpoint(sciml_pinn *model, sciml_nc_writer *writer
                                           &model->last.lbfgs_seconds, 1)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "train_seed", seed)) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "train_sampling",
-                                        sciml_sampling_name(config->sampling))))
+                                        sciml_sampling_name(config->sampling))) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "train_observation_checksum",
+                                        checksum)))
         return status;
     for (int k = 0; k < SETTING_COUNT; k++)
         if ((status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, setting_names[k],
@@ -1506,6 +1524,19 @@ static sciml_status check_settings(sciml_pinn *model, sciml_nc_reader *reader) {
                            name, sampling, sciml_sampling_name(model->config.sampling));
     double wanted[SETTING_COUNT];
     settings(model, wanted);
+    char checksum[32];
+    const char *stored_checksum = NULL;
+    observation_checksum(model, checksum, sizeof checksum);
+    if (model->observation_count > 0 &&
+        (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "train_observation_checksum",
+                               &stored_checksum, NULL) ||
+         strcmp(stored_checksum, checksum))) {
+        sciml_ctx_clear_error(ctx);
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: the checkpoint was made with other observations (checksum %s, "
+                           "this run's %s): expected the data of the run that made it",
+                           name, stored_checksum ? stored_checksum : "none", checksum);
+    }
     for (int k = 0; k < SETTING_COUNT - 1; k++) { /* the learning rate may differ */
         double value = NAN;
         int64_t length = 0;

@@ -202,10 +202,10 @@ sciml_status sciml_pinn_write_checkpoint(sciml_pinn *model, const char *path,
  * L-BFGS minimisation from the checkpoint's iterate for the iterations left (its history is not
  * kept: close to, not bit for bit, the uninterrupted run). The problem, coefficients, network
  * (hidden, activation, Fourier features, hard constraints, unknown), seed, sampling, point
- * counts, loss weights, observation count and schedule (Adam steps, refinement, L-BFGS
- * iterations) must equal the checkpoint's: SCIML_ERR_FORMAT naming the first that differs (only
- * the learning rate may differ, at the price of bit-for-bit equality). A plain model file of the
- * same network is accepted as a warm start: its weights are loaded, *is_checkpoint is 0 and
+ * counts, loss weights, observations (count and checksum) and schedule (Adam steps, refinement,
+ * L-BFGS iterations) must equal the checkpoint's: SCIML_ERR_FORMAT naming the first that differs
+ * (only the learning rate may differ, at the price of bit-for-bit equality). A plain model file of
+ * the same network is accepted as a warm start: its weights are loaded, *is_checkpoint is 0 and
  * training runs the whole schedule from them with a fresh optimizer. On error the model is
  * unchanged. is_checkpoint may be NULL. */
 sciml_status sciml_pinn_resume(sciml_pinn *model, const char *path, int *is_checkpoint);
