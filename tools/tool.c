@@ -426,7 +426,17 @@ static long long log_line_epoch(const char *line) {
     return errno || end == line + sizeof(prefix) - 1 || (*end != ',' && *end != '}') ? -1 : epoch;
 }
 
+static int keep_epoch(const char *line, void *user) {
+    const long long epoch = log_line_epoch(line);
+    return epoch >= 0 && epoch <= *(const long long *)user;
+}
+
 int tool_log_continue(const char *path, long long done, FILE **out) {
+    return tool_log_continue_lines(path, keep_epoch, &done, out);
+}
+
+int tool_log_continue_lines(const char *path, int (*keep)(const char *line, void *user), void *user,
+                            FILE **out) {
     *out = NULL;
     if (!path)
         return 0;
@@ -438,18 +448,18 @@ int tool_log_continue(const char *path, long long done, FILE **out) {
         tool_error("%s: cannot open log file: %s", path, strerror(errno));
         return 1;
     }
-    /* keep the leading lines of epochs up to `done`: a checkpoint's later epochs run again */
+    /* keep the leading lines up to the checkpoint's position: the later ones run again */
     char line[4096];
     long kept = 0;
     while (fgets(line, sizeof(line), log)) {
-        const long long epoch = log_line_epoch(line);
-        if (epoch < 0 || epoch > done)
+        if (!strchr(line, '\n') || !keep(line, user))
             break;
         kept = ftell(log);
     }
     if (kept < 0 || fflush(log) != 0 || ftruncate(fileno(log), (off_t)kept) != 0 ||
         fseek(log, 0, SEEK_END) != 0) {
-        tool_error("%s: cannot cut the log file after epoch %lld: %s", path, done, strerror(errno));
+        tool_error("%s: cannot cut the log file after the checkpoint's lines: %s", path,
+                   strerror(errno));
         fclose(log);
         return 1;
     }

@@ -120,6 +120,10 @@ int tool_log_open(const char *path, FILE **out);
  * lines of epochs 1..done ({"epoch":N,...}) and is cut after them (the epochs after a
  * checkpoint run again), and the run appends; anything else is opened as by tool_log_open. */
 int tool_log_continue(const char *path, long long done, FILE **out);
+/* The same with the lines kept chosen by keep(line, user) (non-zero: keep): the leading lines
+ * it keeps stay, the file is cut at the first it does not (or at a line without its newline). */
+int tool_log_continue_lines(const char *path, int (*keep)(const char *line, void *user), void *user,
+                            FILE **out);
 void tool_log_close(FILE **log);
 
 /* Monotonic wall-clock seconds. */

@@ -1,7 +1,10 @@
 /* sciml-train pinn: train a physics-informed neural network on a problem of the PDE library
  * (sciml/pde.h) and write it as a netCDF model file (sciml/pinn_model.h). No data are needed
  * for a forward problem; --data FILE adds observations (x(point), t(point), u(point)), and
- * --unknown NAME learns that coefficient from them (inverse problem). */
+ * --unknown NAME learns that coefficient from them (inverse problem). Ctrl-C, SIGTERM or a
+ * divergence writes a checkpoint (the model, Adam's state and the position in the schedule),
+ * --checkpoint-every N also every N Adam steps (and L-BFGS iterations), and --resume FILE
+ * continues it with the command that made it: bit for bit within the Adam steps. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,8 @@
 
 typedef struct pinn_options {
     const char *pde_name, *unknown, *data_path, *model_path, *checkpoint_path, *log_path;
+    const char *resume_path;
+    int64_t checkpoint_every; /* Adam steps (L-BFGS iterations) between checkpoints, 0: none */
     const char *set_names[MAX_SET];
     double set_values[MAX_SET];
     int set_count;
@@ -76,9 +81,19 @@ static void usage(FILE *out) {
             "  --threads N           BLAS threads [1]\n"
             "Output:\n"
             "  -o, --model FILE      model file to write, '-' for standard output (required)\n"
-            "  --checkpoint FILE     where divergence or Ctrl-C saves the last finite model\n"
-            "                        [MODEL.ckpt]\n"
-            "  --log FILE            one JSON object per 100 iterations and a final one\n"
+            "  --checkpoint FILE     where Ctrl-C, SIGTERM or divergence saves a checkpoint (the\n"
+            "                        model, Adam's state, the refinement points and the position)\n"
+            "                        [MODEL.ckpt, or sciml-train.ckpt when MODEL is '-']\n"
+            "  --checkpoint-every N  also write it every N Adam steps and every N L-BFGS\n"
+            "                        iterations, each replacing the last whole, so a killed run\n"
+            "                        loses at most N [0: never]\n"
+            "  --resume FILE         continue from a checkpoint; give the command that made it\n"
+            "                        (problem, network, points, seed, schedule must match;\n"
+            "                        --lr may differ). Adam steps continue bit for bit, L-BFGS\n"
+            "                        restarts from the checkpoint's iterate for the iterations\n"
+            "                        left. A model file: a warm start from its weights\n"
+            "  --log FILE            one JSON object per 100 iterations and a final one (with\n"
+            "                        --resume: continued after the checkpoint's iteration)\n"
             "  -q, --quiet           no progress or summary on stderr\n"
             "  -h, --help            show this help and exit\n",
             sciml_pde_names());
@@ -176,6 +191,11 @@ static int parse(int argc, char **argv, pinn_options *o) {
             o->model_path = v;
         } else if (tool_option(argc, argv, &i, "--checkpoint", &v, &errors)) {
             o->checkpoint_path = v;
+        } else if (tool_option(argc, argv, &i, "--checkpoint-every", &v, &errors)) {
+            tool_parse_int64(&errors, "--checkpoint-every", v, 0, INT64_C(1) << 40,
+                             &o->checkpoint_every);
+        } else if (tool_option(argc, argv, &i, "--resume", &v, &errors)) {
+            o->resume_path = v;
         } else if (tool_option(argc, argv, &i, "--log", &v, &errors)) {
             o->log_path = v;
         } else if (!strcmp(arg, "--hard-bc")) {
@@ -194,6 +214,8 @@ static int parse(int argc, char **argv, pinn_options *o) {
         tool_usage_error(&errors, "--unknown %s needs observations: --data FILE", o->unknown);
     if (o->set_count >= MAX_SET)
         tool_usage_error(&errors, "too many coefficient options");
+    if (o->model_path && o->log_path && !strcmp(o->model_path, o->log_path))
+        tool_usage_error(&errors, "--log and -o name the same file");
     return tool_usage_finish(&errors);
 }
 
@@ -230,6 +252,41 @@ static int on_progress(void *user, const sciml_pinn_progress *p) {
         fflush(s->log);
     }
     return 0;
+}
+
+/* The log lines a resumed run keeps: {"phase": "adam"|"lbfgs", "iteration": N, ...} up to the
+ * checkpoint's position (the later ones run again). */
+static int keep_log_line(const char *line, void *user) {
+    const sciml_pinn_position *position = user;
+    char phase[8];
+    long long iteration;
+    if (sscanf(line, "{\"phase\": \"%7[a-z]\", \"iteration\": %lld,", phase, &iteration) != 2)
+        return 0;
+    return (!strcmp(phase, "adam") && iteration <= position->adam_steps) ||
+           (!strcmp(phase, "lbfgs") && iteration <= position->lbfgs_iterations);
+}
+
+typedef struct periodic_state {
+    sciml_pinn *model;
+    const char *path;
+    const sciml_model_provenance *provenance;
+    sciml_ctx *ctx;
+    int failed; /* warned once */
+} periodic_state;
+
+/* A sciml_train_checkpoint_fn: the checkpoint through the atomic writer (a run killed while
+ * writing keeps the one before); a failed write is one warning and training goes on. */
+static sciml_status write_periodic_checkpoint(void *user) {
+    periodic_state *p = user;
+    if (sciml_pinn_write_checkpoint(p->model, p->path, p->provenance)) {
+        if (!p->failed)
+            tool_warning("cannot write the checkpoint %s: %s; training goes on (later failures "
+                         "are not reported)",
+                         p->path, sciml_ctx_message(p->ctx));
+        p->failed = 1;
+        sciml_ctx_clear_error(p->ctx);
+    }
+    return SCIML_OK;
 }
 
 /* Relative L2 error of each output against the exact or reference solution on the standard
@@ -323,23 +380,48 @@ static int run(sciml_ctx *ctx, const void *options, const char *command) {
             goto done;
         }
     }
-    if (tool_log_open(o->log_path, &log))
+    sciml_pinn_position position = {0, 0, 0};
+    if (o->resume_path) {
+        int is_checkpoint = 0;
+        if (sciml_pinn_resume(model, o->resume_path, &is_checkpoint)) {
+            exit_code = tool_fail(ctx);
+            goto done;
+        }
+        if (!is_checkpoint)
+            tool_warning("%s is a model, not a checkpoint: training starts from its weights with "
+                         "a fresh optimizer and runs the whole schedule",
+                         o->resume_path);
+        sciml_pinn_get_position(model, &position);
+    }
+    if (o->resume_path ? tool_log_continue_lines(o->log_path, keep_log_line, &position, &log)
+                       : tool_log_open(o->log_path, &log))
         goto done;
+    const char *checkpoint = o->checkpoint_path ? o->checkpoint_path : o->default_checkpoint;
+    sciml_model_provenance provenance = {NULL, NULL, command, NULL, o->seed};
+    periodic_state periodic = {model, checkpoint, &provenance, ctx, 0};
+    if (o->checkpoint_every > 0)
+        sciml_pinn_set_checkpoint(model, o->checkpoint_every, write_periodic_checkpoint, &periodic);
     progress_state state = {o, sciml_pinn_get_pde(model), log, tool_progress_wanted(o->quiet),
                             config.unknown};
     sciml_status status = sciml_pinn_train(model, on_progress, &state, 100);
     if (state.show)
         tool_progress_done();
-    sciml_model_provenance provenance = {NULL, NULL, command, NULL, o->seed};
+    if (status == SCIML_ERR_NONFINITE || status == SCIML_ERR_INTERRUPTED) {
+        /* the position reached (after a divergence: the last finite parameters) */
+        char message[1024];
+        snprintf(message, sizeof message, "%s", sciml_ctx_message(ctx));
+        sciml_ctx_clear_error(ctx);
+        sciml_ctx_clear_interrupt(ctx);
+        if (sciml_pinn_write_checkpoint(model, checkpoint, &provenance))
+            tool_error("%s; writing the checkpoint failed too: %s", message,
+                       sciml_ctx_message(ctx));
+        else
+            tool_error("%s; checkpoint written to %s (continue with --resume %s)", message,
+                       checkpoint, checkpoint);
+        goto done;
+    }
     if (status) {
-        const char *checkpoint = o->checkpoint_path ? o->checkpoint_path : o->default_checkpoint;
-        tool_error("%s", sciml_ctx_message(ctx));
-        if (status == SCIML_ERR_NONFINITE || status == SCIML_ERR_INTERRUPTED) {
-            if (sciml_pinn_write(model, checkpoint, &provenance) == SCIML_OK)
-                fprintf(stderr, "%s: the last finite model is in %s\n", tool_name(), checkpoint);
-            else
-                tool_fail(ctx);
-        }
+        exit_code = tool_fail(ctx);
         goto done;
     }
     if (sciml_pinn_write(model, o->model_path, &provenance)) {

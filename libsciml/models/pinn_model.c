@@ -13,6 +13,7 @@
 #include "sciml/optim.h"
 #include "sciml/param_file.h"
 #include "sciml/taylor.h"
+#include "sciml/trainer.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -80,7 +81,22 @@ struct sciml_pinn {
     int64_t extra_count;  /* interior points added by refinement */
     double *extra_points; /* (extra_count, d) */
     sciml_pinn_progress last;
+    /* The training position and what a checkpoint keeps to continue from it: state.epochs_done
+     * counts the Adam steps done, state.epoch_rng is the refinement sampler after rar_done
+     * rounds, state.adam_* are Adam's moments and step count at the parameters in params
+     * (always allocated). resume_pending: the next training continues from the position
+     * (set by sciml_pinn_resume from a checkpoint). */
+    sciml_train_state state;
+    int rar_done;
+    int64_t lbfgs_done;
+    int resume_pending;
+    int64_t start_adam, start_lbfgs; /* where this training started: no checkpoint there */
+    int64_t checkpoint_every;
+    sciml_train_checkpoint_fn checkpoint;
+    void *checkpoint_user;
 };
+
+#define RAR_SEED UINT64_C(0xd1b54a32d192ed03)
 
 void sciml_pinn_config_default(sciml_pinn_config *config, const sciml_pde *pde) {
     memset(config, 0, sizeof *config);
@@ -340,6 +356,16 @@ sciml_status sciml_pinn_create(sciml_ctx *ctx, const sciml_pinn_config *config, 
     if (config->unknown >= 0)
         model->params[sciml_graph_param_offset(model->eval, model->eval_net.coefficient)] =
             log(config->pde.coefficients[config->unknown]);
+    sciml_train_state_init(&model->state, config->seed ^ RAR_SEED);
+    model->state.parameter_count = model->param_count;
+    model->state.optimizer = SCIML_OPTIMIZER_ADAM;
+    model->state.has_position = 1;
+    model->state.adam_m = calloc((size_t)model->param_count, sizeof(double));
+    model->state.adam_v = calloc((size_t)model->param_count, sizeof(double));
+    if (!model->state.adam_m || !model->state.adam_v) {
+        status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+        goto fail;
+    }
     *out = model;
     return SCIML_OK;
 fail:
@@ -356,6 +382,7 @@ void sciml_pinn_destroy(sciml_pinn **model) {
     free((*model)->observation_values);
     free((*model)->extra_points);
     free((*model)->fourier);
+    sciml_train_state_free(&(*model)->state);
     free(*model);
     *model = NULL;
 }
@@ -653,25 +680,6 @@ static void read_terms(sciml_pinn *model, train_graph *t, const char *phase, int
             : NAN;
 }
 
-typedef struct lbfgs_user {
-    sciml_pinn *model;
-    train_graph *t;
-    sciml_pinn_progress_fn progress;
-    void *user;
-    int64_t every;
-} lbfgs_user;
-
-static int lbfgs_iteration(void *user_pointer, const sciml_lbfgs_progress *progress) {
-    lbfgs_user *u = user_pointer;
-    if (!u->progress || progress->iteration % u->every)
-        return 0;
-    /* The graph holds the last evaluated point, which is the accepted one. */
-    sciml_pinn_progress p;
-    read_terms(u->model, u->t, "lbfgs", progress->iteration, &p);
-    p.loss = progress->f;
-    return u->progress(u->user, &p);
-}
-
 static void store_params(sciml_pinn *model, const double *params) {
     memcpy(model->params, params, (size_t)model->param_count * sizeof *params);
     if (model->config.unknown >= 0)
@@ -679,8 +687,67 @@ static void store_params(sciml_pinn *model, const double *params) {
             exp(params[sciml_graph_param_offset(model->eval, model->eval_net.coefficient)]);
 }
 
-/* Adam steps first..last (inclusive) on the built training graph. Keeps model->params at the
- * last parameters with a finite loss. Returns 1 in *stopped when the callback asked to stop. */
+/* A periodic checkpoint when one is due at `done` (Adam steps or L-BFGS iterations) of
+ * `total`, the model being at that position; never at the position training started from. */
+static sciml_status checkpoint_due(sciml_pinn *model, int64_t done, int64_t started,
+                                   int64_t total) {
+    if (!model->checkpoint || model->checkpoint_every < 1 || done % model->checkpoint_every ||
+        done == started || done >= total)
+        return SCIML_OK;
+    return model->checkpoint(model->checkpoint_user);
+}
+
+typedef struct lbfgs_user {
+    sciml_pinn *model;
+    train_graph *t;
+    sciml_pinn_progress_fn progress;
+    void *user;
+    int64_t every;
+    int64_t base_iterations, base_evaluations; /* done before this minimisation (a resume) */
+    double started, base_seconds;
+    sciml_status status; /* a failed periodic checkpoint */
+} lbfgs_user;
+
+static int lbfgs_iteration(void *user_pointer, const sciml_lbfgs_progress *progress) {
+    lbfgs_user *u = user_pointer;
+    sciml_pinn *model = u->model;
+    int64_t iteration = u->base_iterations + progress->iteration;
+    if (u->progress && iteration % u->every == 0) {
+        /* The graph holds the last evaluated point, which is the accepted one. */
+        sciml_pinn_progress p;
+        read_terms(model, u->t, "lbfgs", iteration, &p);
+        p.loss = progress->f;
+        if (u->progress(u->user, &p))
+            return 1;
+    }
+    if (model->checkpoint && model->checkpoint_every > 0 &&
+        iteration % model->checkpoint_every == 0) {
+        /* the position: this iterate after `iteration` iterations */
+        store_params(model, progress->x);
+        model->lbfgs_done = iteration;
+        model->last.lbfgs_iterations = iteration;
+        model->last.lbfgs_evaluations = u->base_evaluations + progress->evaluations;
+        model->last.lbfgs_seconds = u->base_seconds + seconds_now() - u->started;
+        u->status =
+            checkpoint_due(model, iteration, model->start_lbfgs, model->config.lbfgs_iterations);
+        if (u->status)
+            return 1;
+    }
+    return 0;
+}
+
+/* Keeps Adam's state as the position's (the parameters in model->params). */
+static void keep_adam_state(sciml_pinn *model, const sciml_adam *adam) {
+    sciml_adam_get_state(adam, &model->state.adam_steps, model->state.adam_m, model->state.adam_v,
+                         model->param_count);
+}
+
+/* Adam steps first..last (inclusive) on the built training graph, from the position first - 1
+ * (model->params and Adam's state). Before each step the loss at its starting parameters must
+ * be finite; they then become the position (model->params, Adam's state, the step count), so
+ * that an interruption, a divergence or a periodic checkpoint finds a consistent position; the
+ * loss after the last step is checked too. Returns 1 in *stopped when the callback asked to
+ * stop. */
 static sciml_status adam_phase(sciml_pinn *model, train_graph *t, sciml_adam *adam, int64_t first,
                                int64_t last, sciml_pinn_progress_fn progress, void *user,
                                int64_t every, int *stopped) {
@@ -688,23 +755,34 @@ static sciml_status adam_phase(sciml_pinn *model, train_graph *t, sciml_adam *ad
     sciml_graph *g = t->g;
     double *params = sciml_graph_params(g);
     double start = seconds_now() - model->last.adam_seconds;
+    int64_t adam_total =
+        model->config.adam_iterations + model->config.rar_rounds * model->config.rar_steps;
     sciml_status status = SCIML_OK;
     *stopped = 0;
-    for (int64_t step = first; step <= last; step++) {
-        if (sciml_ctx_interrupted(ctx))
-            return sciml_error(ctx, SCIML_ERR_INTERRUPTED, "pinn: interrupted at Adam step %lld",
-                               (long long)step);
+    if (first > last)
+        return SCIML_OK;
+    for (int64_t step = first;; step++) {
+        /* the parameters after step - 1 steps are in the graph */
         if ((status = sciml_graph_forward(g, t->loss)) ||
-            (status = sciml_graph_backward(g, t->loss)))
+            (step <= last && (status = sciml_graph_backward(g, t->loss))))
             return status;
         double loss = sciml_graph_scalar(g, t->loss);
+        if (!isfinite(loss) && step > last)
+            return sciml_error(ctx, SCIML_ERR_NONFINITE,
+                               "pinn: the loss is not finite after Adam step %lld; keeping the "
+                               "parameters of step %lld",
+                               (long long)last, (long long)last);
         if (!isfinite(loss))
             return sciml_error(ctx, SCIML_ERR_NONFINITE,
                                "pinn: the loss is not finite at Adam step %lld; keeping the "
                                "parameters of step %lld",
                                (long long)step, (long long)(step - 1));
-        store_params(model, params); /* finite loss at these parameters */
-        read_terms(model, t, "adam", step, &model->last);
+        store_params(model, params); /* finite loss at these parameters: the position */
+        keep_adam_state(model, adam);
+        model->state.epochs_done = step - 1;
+        read_terms(model, t, "adam", step > last ? last : step, &model->last);
+        if (step > last)
+            break;
         if (progress && (step % every == 0 || step == 1)) {
             sciml_pinn_progress p;
             read_terms(model, t, "adam", step, &p);
@@ -713,6 +791,11 @@ static sciml_status adam_phase(sciml_pinn *model, train_graph *t, sciml_adam *ad
                 return SCIML_OK;
             }
         }
+        if (sciml_ctx_interrupted(ctx))
+            return sciml_error(ctx, SCIML_ERR_INTERRUPTED, "pinn: interrupted at Adam step %lld",
+                               (long long)step);
+        if ((status = checkpoint_due(model, step - 1, model->start_adam, adam_total)))
+            return status;
         status = sciml_adam_step(adam, params, sciml_graph_grads(g), model->config.learning_rate);
         if (status == SCIML_ERR_NONFINITE)
             return sciml_error(ctx, SCIML_ERR_NONFINITE,
@@ -723,15 +806,6 @@ static sciml_status adam_phase(sciml_pinn *model, train_graph *t, sciml_adam *ad
             return status;
         model->last.adam_steps = step;
         model->last.adam_seconds = seconds_now() - start;
-    }
-    if (last >= first) {
-        /* the parameters after the last step, if their loss is finite */
-        if ((status = sciml_graph_forward(g, t->loss)))
-            return status;
-        if (isfinite(sciml_graph_scalar(g, t->loss))) {
-            store_params(model, params);
-            read_terms(model, t, "adam", last, &model->last);
-        }
     }
     return SCIML_OK;
 }
@@ -773,6 +847,85 @@ static sciml_status refine(sciml_pinn *model, sciml_rng *rng) {
     return status;
 }
 
+/* The start of a fresh run: the configured points only, position 0, Adam's state zero. */
+static void reset_position(sciml_pinn *model) {
+    sciml_train_state *state = &model->state;
+    free(model->extra_points);
+    model->extra_points = NULL;
+    model->extra_count = 0;
+    sciml_rng_seed(&state->epoch_rng, model->config.seed ^ RAR_SEED);
+    state->epochs_done = state->adam_steps = 0;
+    memset(state->adam_m, 0, (size_t)model->param_count * sizeof *state->adam_m);
+    memset(state->adam_v, 0, (size_t)model->param_count * sizeof *state->adam_v);
+    model->rar_done = 0;
+    model->lbfgs_done = 0;
+    model->last.adam_steps = model->last.lbfgs_iterations = model->last.lbfgs_evaluations = 0;
+    model->last.adam_seconds = model->last.lbfgs_seconds = 0;
+}
+
+/* L-BFGS for the iterations left after the position, from model->params on the built graph. */
+static sciml_status lbfgs_phase(sciml_pinn *model, train_graph *t, sciml_pinn_progress_fn progress,
+                                void *user, int64_t every) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_pinn_config *config = &model->config;
+    int64_t n = model->param_count;
+    sciml_graph *g = t->g;
+    double *params = sciml_graph_params(g);
+    memcpy(params, model->params, (size_t)n * sizeof *params);
+    double *x = malloc((size_t)n * sizeof *x);
+    if (!x)
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    memcpy(x, model->params, (size_t)n * sizeof *x);
+    sciml_graph_objective objective = {g, t->loss};
+    lbfgs_user lu = {model,
+                     t,
+                     progress,
+                     user,
+                     every,
+                     model->lbfgs_done,
+                     model->last.lbfgs_evaluations,
+                     seconds_now(),
+                     model->last.lbfgs_seconds,
+                     SCIML_OK};
+    sciml_lbfgs_options options;
+    sciml_lbfgs_options_default(&options);
+    options.max_iterations = config->lbfgs_iterations - model->lbfgs_done;
+    options.max_evaluations = config->lbfgs_iterations * 5 / 4 + 100 - lu.base_evaluations;
+    if (options.max_evaluations < 1)
+        options.max_evaluations = 1;
+    options.history = 50;
+    options.gradient_tolerance = 1e-12;
+    options.function_tolerance = 1e-14;
+    options.iteration_callback = lbfgs_iteration;
+    options.iteration_user = &lu;
+    sciml_lbfgs_result result;
+    memset(&result, 0, sizeof result);
+    sciml_status status = sciml_lbfgs_minimize(ctx, n, x, sciml_graph_objective_evaluate,
+                                               &objective, &options, &result);
+    model->last.lbfgs_seconds = lu.base_seconds + seconds_now() - lu.started;
+    model->last.lbfgs_iterations = lu.base_iterations + result.iterations;
+    model->last.lbfgs_evaluations = lu.base_evaluations + result.evaluations;
+    if (status == SCIML_OK || status == SCIML_ERR_INTERRUPTED || status == SCIML_ERR_NONFINITE) {
+        /* x is the last accepted iterate: finite */
+        memcpy(params, x, (size_t)n * sizeof *x);
+        sciml_status again = sciml_graph_forward(g, t->loss);
+        if (!again && isfinite(sciml_graph_scalar(g, t->loss))) {
+            store_params(model, x);
+            model->lbfgs_done = model->last.lbfgs_iterations;
+            read_terms(model, t, "lbfgs", model->last.lbfgs_iterations, &model->last);
+        }
+    }
+    if (status == SCIML_ERR_NONFINITE)
+        status = sciml_error(ctx, SCIML_ERR_NONFINITE,
+                             "pinn: L-BFGS found only non-finite losses after iteration "
+                             "%lld; keeping its parameters",
+                             (long long)model->last.lbfgs_iterations);
+    if (!status && lu.status)
+        status = lu.status;
+    free(x);
+    return status;
+}
+
 sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress, void *user,
                               int64_t every) {
     sciml_ctx *ctx = model->ctx;
@@ -783,86 +936,61 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
                            model->pde.coefficient_names[config->unknown]);
     if (every < 1)
         every = 1;
+    if (!model->resume_pending)
+        reset_position(model);
+    model->resume_pending = 0;
+    model->start_adam = model->state.epochs_done;
+    model->start_lbfgs = model->lbfgs_done;
     train_graph t;
     memset(&t, 0, sizeof t);
     sciml_adam *adam = NULL;
     int stopped = 0;
     int64_t n = model->param_count;
-    sciml_rng rar_rng;
-    sciml_rng_seed(&rar_rng, config->seed ^ UINT64_C(0xd1b54a32d192ed03));
-    model->last.adam_steps = model->last.lbfgs_iterations = model->last.lbfgs_evaluations = 0;
-    model->last.adam_seconds = model->last.lbfgs_seconds = 0;
     sciml_status status = train_graph_build(model, &t);
     if (status)
         goto done;
-    int64_t adam_total = config->adam_iterations + config->rar_rounds * config->rar_steps;
-    if (adam_total > 0 && (status = sciml_adam_create(ctx, n, NULL, &adam)))
+    int64_t plain = config->adam_iterations,
+            adam_total = plain + config->rar_rounds * config->rar_steps;
+    if (adam_total > 0 &&
+        ((status = sciml_adam_create(ctx, n, NULL, &adam)) ||
+         (status = sciml_adam_set_state(adam, model->state.adam_steps, model->state.adam_m,
+                                        model->state.adam_v, n))))
         goto done;
-    if ((status = adam_phase(model, &t, adam, 1, config->adam_iterations, progress, user, every,
-                             &stopped)) ||
+    if ((status = adam_phase(model, &t, adam, model->state.epochs_done + 1, plain, progress, user,
+                             every, &stopped)) ||
         stopped)
         goto done;
-    int64_t step = config->adam_iterations;
     for (int round = 0; round < config->rar_rounds; round++) {
-        if ((status = refine(model, &rar_rng)))
-            goto done;
-        train_graph_free(&t);
-        if ((status = train_graph_build(model, &t)))
-            goto done;
-        sciml_log(ctx, SCIML_LOG_INFO, "pinn: refinement %d: %lld interior points", round + 1,
-                  (long long)(config->interior_count + model->extra_count));
-        if ((status = adam_phase(model, &t, adam, step + 1, step + config->rar_steps, progress,
-                                 user, every, &stopped)) ||
+        if (round >= model->rar_done) { /* not refined yet (a resume may be past it) */
+            if ((status = refine(model, &model->state.epoch_rng)))
+                goto done;
+            model->rar_done = round + 1;
+            train_graph_free(&t);
+            if ((status = train_graph_build(model, &t)))
+                goto done;
+            sciml_log(ctx, SCIML_LOG_INFO, "pinn: refinement %d: %lld interior points", round + 1,
+                      (long long)(config->interior_count + model->extra_count));
+        }
+        if ((status = adam_phase(model, &t, adam, model->state.epochs_done + 1,
+                                 plain + (round + 1) * config->rar_steps, progress, user, every,
+                                 &stopped)) ||
             stopped)
             goto done;
-        step += config->rar_steps;
     }
-    if (config->lbfgs_iterations > 0) {
-        sciml_graph *g = t.g;
-        double *params = sciml_graph_params(g);
-        memcpy(params, model->params, (size_t)n * sizeof *params);
-        double *x = malloc((size_t)n * sizeof *x);
-        if (!x) {
-            status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+    if (config->lbfgs_iterations > model->lbfgs_done) {
+        if (model->lbfgs_done == 0 && sciml_ctx_interrupted(ctx)) {
+            status = sciml_error(ctx, SCIML_ERR_INTERRUPTED,
+                                 "pinn: interrupted after %lld Adam steps", (long long)adam_total);
             goto done;
         }
-        memcpy(x, model->params, (size_t)n * sizeof *x);
-        sciml_graph_objective objective = {g, t.loss};
-        lbfgs_user lu = {model, &t, progress, user, every};
-        sciml_lbfgs_options options;
-        sciml_lbfgs_options_default(&options);
-        options.max_iterations = config->lbfgs_iterations;
-        options.max_evaluations = config->lbfgs_iterations * 5 / 4 + 100;
-        options.history = 50;
-        options.gradient_tolerance = 1e-12;
-        options.function_tolerance = 1e-14;
-        options.iteration_callback = lbfgs_iteration;
-        options.iteration_user = &lu;
-        sciml_lbfgs_result result;
-        memset(&result, 0, sizeof result);
-        double start = seconds_now();
-        status = sciml_lbfgs_minimize(ctx, n, x, sciml_graph_objective_evaluate, &objective,
-                                      &options, &result);
-        model->last.lbfgs_seconds = seconds_now() - start;
-        model->last.lbfgs_iterations = result.iterations;
-        model->last.lbfgs_evaluations = result.evaluations;
-        if (status == SCIML_OK || status == SCIML_ERR_INTERRUPTED ||
-            status == SCIML_ERR_NONFINITE) {
-            /* x is the last accepted iterate: finite */
-            memcpy(params, x, (size_t)n * sizeof *x);
-            sciml_status again = sciml_graph_forward(g, t.loss);
-            if (!again && isfinite(sciml_graph_scalar(g, t.loss))) {
-                store_params(model, x);
-                read_terms(model, &t, "lbfgs", result.iterations, &model->last);
-            }
-        }
-        if (status == SCIML_ERR_NONFINITE)
-            status = sciml_error(ctx, SCIML_ERR_NONFINITE,
-                                 "pinn: L-BFGS found only non-finite losses after iteration "
-                                 "%lld; keeping its parameters",
-                                 (long long)result.iterations);
-        free(x);
+        /* the end of Adam counts as a position for periodic checkpoints */
+        if (model->lbfgs_done == 0 &&
+            (status = checkpoint_due(model, adam_total, model->start_adam, adam_total + 1)))
+            goto done;
+        status = lbfgs_phase(model, &t, progress, user, every);
     }
+    if (!status && isnan(model->last.loss) && !(status = sciml_graph_forward(t.g, t.loss)))
+        read_terms(model, &t, "adam", model->state.epochs_done, &model->last); /* nothing ran */
 done:
     sciml_adam_destroy(&adam);
     train_graph_free(&t);
@@ -977,8 +1105,111 @@ const sciml_pde *sciml_pinn_get_pde(const sciml_pinn *model) {
 /* ---- files
  * ----------------------------------------------------------------------------------------- */
 
-sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
-                              const sciml_model_provenance *provenance) {
+/* The settings that fix the points and the schedule, as a checkpoint stores them (train_*
+ * attributes); all but the learning rate (the last) must be the same to resume. */
+enum { SETTING_COUNT = 11 };
+static const char *const setting_names[SETTING_COUNT] = {
+    "train_interior_count",    "train_adam_iterations", "train_rar_rounds",
+    "train_rar_steps",         "train_rar_add",         "train_rar_candidates",
+    "train_lbfgs_iterations",  "train_residual_weight", "train_observation_weight",
+    "train_observation_count", "train_learning_rate"};
+
+static void settings(const sciml_pinn *model, double *values) {
+    const sciml_pinn_config *c = &model->config;
+    double v[SETTING_COUNT] = {(double)c->interior_count,
+                               (double)c->adam_iterations,
+                               (double)c->rar_rounds,
+                               (double)c->rar_steps,
+                               (double)c->rar_add,
+                               (double)c->rar_candidates,
+                               (double)c->lbfgs_iterations,
+                               c->residual_weight,
+                               c->observation_weight,
+                               (double)model->observation_count,
+                               c->learning_rate};
+    memcpy(values, v, sizeof v);
+}
+
+/* The per-condition and per-coefficient settings (count values each, 0: not stored). */
+static int64_t setting_array(const sciml_pinn *model, int which, double *values) {
+    const sciml_pinn_config *c = &model->config;
+    int64_t count = which == 2 ? c->pde.coefficient_count : c->pde.condition_count;
+    for (int64_t k = 0; k < count; k++)
+        values[k] = which == 0   ? (double)c->condition_counts[k]
+                    : which == 1 ? c->condition_weights[k]
+                                 : c->pde.coefficients[k];
+    return count;
+}
+static const char *const array_names[3] = {"train_condition_counts", "train_condition_weights",
+                                           "train_coefficients"};
+
+/* 64-bit FNV-1a of the observations' bytes (points, then values) as 16 hex digits: a resumed
+ * inverse problem must learn from the same data. */
+static void observation_checksum(const sciml_pinn *model, char *text, size_t size) {
+    uint64_t hash = UINT64_C(0xcbf29ce484222325);
+    size_t counts[2] = {(size_t)model->observation_count * (size_t)model->pde.input_count,
+                        (size_t)model->observation_count};
+    const double *arrays[2] = {model->observation_points, model->observation_values};
+    for (int k = 0; k < 2; k++) {
+        const unsigned char *data = (const unsigned char *)arrays[k];
+        for (size_t i = 0; data && i < counts[k] * sizeof(double); i++)
+            hash = (hash ^ data[i]) * UINT64_C(0x100000001b3);
+    }
+    snprintf(text, size, "%016" PRIx64, hash);
+}
+
+/* The checkpoint's attributes and variables (before end_def); *points_var gets the refinement
+ * points' variable (-1: none). */
+static sciml_status define_checkpoint(sciml_pinn *model, sciml_nc_writer *writer,
+                                      int64_t *points_var) {
+    const sciml_pinn_config *config = &model->config;
+    sciml_status status;
+    char seed[32], checksum[32];
+    snprintf(seed, sizeof seed, "%" PRIu64, config->seed);
+    observation_checksum(model, checksum, sizeof checksum);
+    double values[SETTING_COUNT], array[SCIML_PDE_MAX_CONDITIONS + SCIML_PDE_MAX_COEFFICIENTS];
+    settings(model, values);
+    *points_var = -1;
+    if ((status = sciml_train_state_define(writer, &model->state)) ||
+        (status =
+             sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "rar_rounds_done", model->rar_done)) ||
+        (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "lbfgs_iterations_done",
+                                       model->lbfgs_done)) ||
+        (status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "lbfgs_evaluations",
+                                       model->last.lbfgs_evaluations)) ||
+        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "adam_seconds", SCIML_NC_DOUBLE,
+                                          &model->last.adam_seconds, 1)) ||
+        (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "lbfgs_seconds", SCIML_NC_DOUBLE,
+                                          &model->last.lbfgs_seconds, 1)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "train_seed", seed)) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "train_sampling",
+                                        sciml_sampling_name(config->sampling))) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "train_observation_checksum",
+                                        checksum)))
+        return status;
+    for (int k = 0; k < SETTING_COUNT; k++)
+        if ((status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, setting_names[k],
+                                              SCIML_NC_DOUBLE, &values[k], 1)))
+            return status;
+    for (int which = 0; which < 3; which++) {
+        int64_t count = setting_array(model, which, array);
+        if (count > 0 &&
+            (status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, array_names[which],
+                                              SCIML_NC_DOUBLE, array, count)))
+            return status;
+    }
+    if (model->extra_count > 0) {
+        int64_t dims[2];
+        if ((status = sciml_nc_def_dim(writer, "rar_point", model->extra_count, &dims[0])) ||
+            (status = sciml_nc_def_dim(writer, "rar_input", model->pde.input_count, &dims[1])) ||
+            (status = sciml_nc_def_var(writer, "rar_points", SCIML_NC_DOUBLE, 2, dims, points_var)))
+            return status;
+    }
+    return SCIML_OK;
+}
+
+static sciml_status write_file(sciml_pinn *model, const char *path,
+                               const sciml_model_provenance *provenance, int checkpoint) {
     sciml_ctx *ctx = model->ctx;
     const sciml_pinn_config *config = &model->config;
     memcpy(sciml_graph_params(model->eval), model->params,
@@ -1004,7 +1235,8 @@ sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
     }
     if ((status = sciml_nc_put_att_int(writer, SCIML_NC_GLOBAL, "fourier_features", m)) ||
         (status = sciml_params_define(writer, model->eval)) ||
-        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind", "model")) ||
+        (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_kind",
+                                        checkpoint ? "checkpoint" : "model")) ||
         (status = sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_model", "pinn")) ||
         (status =
              sciml_nc_put_att_text(writer, SCIML_NC_GLOBAL, "sciml_version", sciml_version())) ||
@@ -1034,14 +1266,31 @@ sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
               (status = sciml_nc_append_history(writer, provenance->command)))))
             goto fail;
     }
+    int64_t points_var = -1;
+    if (checkpoint && (status = define_checkpoint(model, writer, &points_var)))
+        goto fail;
     if ((status = sciml_nc_end_def(writer)) ||
         (m > 0 && (status = sciml_nc_write_var(writer, fourier_var, 0, d * m, model->fourier))) ||
-        (status = sciml_params_write(writer, model->eval)))
+        (status = sciml_params_write(writer, model->eval)) ||
+        (checkpoint && (status = sciml_train_state_write(writer, &model->state))) ||
+        (points_var >= 0 &&
+         (status = sciml_nc_write_var(writer, points_var, 0, model->extra_count * d,
+                                      model->extra_points))))
         goto fail;
     return sciml_nc_writer_close(&writer);
 fail:
     sciml_nc_writer_abort(&writer);
     return status;
+}
+
+sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
+                              const sciml_model_provenance *provenance) {
+    return write_file(model, path, provenance, 0);
+}
+
+sciml_status sciml_pinn_write_checkpoint(sciml_pinn *model, const char *path,
+                                         const sciml_model_provenance *provenance) {
+    return write_file(model, path, provenance, 1);
 }
 
 static sciml_status read_text(sciml_ctx *ctx, sciml_nc_reader *reader, const char *name,
@@ -1067,10 +1316,11 @@ sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out)
     if ((status = read_text(ctx, reader, "sciml_kind", &kind)) ||
         (status = read_text(ctx, reader, "sciml_model", &model_name)))
         goto done;
-    if (strcmp(kind, "model") || strcmp(model_name, "pinn")) {
+    if ((strcmp(kind, "model") && strcmp(kind, "checkpoint")) || strcmp(model_name, "pinn")) {
         status = sciml_error(ctx, SCIML_ERR_FORMAT,
-                             "%s: sciml_kind '%s', sciml_model '%s': expected a pinn model", path,
-                             kind, model_name);
+                             "%s: sciml_kind '%s', sciml_model '%s': expected a pinn model or "
+                             "checkpoint",
+                             path, kind, model_name);
         goto done;
     }
     if ((status = read_text(ctx, reader, "pde", &pde_name)) ||
@@ -1168,6 +1418,271 @@ sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out)
     model = NULL;
 done:
     sciml_pinn_destroy(&model);
+    sciml_nc_close(&reader);
+    return status;
+}
+
+/* ---- resumable training ------------------------------------------------------------------- */
+
+void sciml_pinn_get_position(const sciml_pinn *model, sciml_pinn_position *position) {
+    position->adam_steps = model->state.epochs_done;
+    position->rar_rounds = model->rar_done;
+    position->lbfgs_iterations = model->lbfgs_done;
+}
+
+const double *sciml_pinn_parameters(const sciml_pinn *model, int64_t *count) {
+    if (count)
+        *count = model->param_count;
+    return model->params;
+}
+
+void sciml_pinn_set_checkpoint(sciml_pinn *model, int64_t every, sciml_train_checkpoint_fn fn,
+                               void *user) {
+    model->checkpoint_every = fn ? every : 0;
+    model->checkpoint = every > 0 ? fn : NULL;
+    model->checkpoint_user = user;
+}
+
+/* The file's network (problem, hidden, activation, unknown, Fourier features, output transform)
+ * against the model's: SCIML_ERR_FORMAT naming the first difference. */
+static sciml_status check_network(sciml_pinn *model, sciml_nc_reader *reader) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_pinn_config *config = &model->config;
+    const char *name = sciml_nc_name(reader), *pde_name, *hidden, *activation, *unknown;
+    sciml_status status;
+    if ((status = read_text(ctx, reader, "pde", &pde_name)) ||
+        (status = read_text(ctx, reader, "hidden", &hidden)) ||
+        (status = read_text(ctx, reader, "activation", &activation)) ||
+        (status = read_text(ctx, reader, "unknown", &unknown)))
+        return status;
+    const char *expected_unknown =
+        config->unknown >= 0 ? model->pde.coefficient_names[config->unknown] : "";
+    char wanted[256] = "";
+    for (int l = 0; l < config->hidden_count; l++)
+        snprintf(wanted + strlen(wanted), sizeof wanted - strlen(wanted), "%s%lld", l ? "," : "",
+                 (long long)config->hidden[l]);
+    /* (attribute, the file's text, this run's) */
+    const char *const pairs[4][3] = {
+        {"pde", pde_name, model->pde.name},
+        {"hidden", hidden, wanted},
+        {"activation", activation, sciml_activation_name(config->activation)},
+        {"unknown", unknown[0] ? unknown : "(none)",
+         expected_unknown[0] ? expected_unknown : "(none)"}};
+    for (int k = 0; k < 4; k++)
+        if (strcmp(pairs[k][1], pairs[k][2]))
+            return sciml_error(ctx, SCIML_ERR_FORMAT,
+                               "%s: %s '%s', this run has '%s': expected a model or checkpoint of "
+                               "the same network",
+                               name, pairs[k][0], pairs[k][1], pairs[k][2]);
+    double features = 0, sigma = 0;
+    sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "fourier_features", &features, 1, NULL);
+    if (features > 0)
+        sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "fourier_sigma", &sigma, 1, NULL);
+    if (features != (double)config->fourier_features ||
+        (features > 0 && sigma != config->fourier_sigma))
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: %g Fourier features of sigma %g, this run has %lld of sigma %g: "
+                           "expected a model or checkpoint of the same network",
+                           name, features, sigma, (long long)config->fourier_features,
+                           config->fourier_features > 0 ? config->fourier_sigma : 0.0);
+    const char *transform = NULL;
+    int hard = sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "output_transform", &transform,
+                                     NULL) == SCIML_OK &&
+               transform[0];
+    sciml_ctx_clear_error(ctx);
+    if (hard != config->hard_constraints)
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: %s output transform, this run %s: expected a model or checkpoint "
+                           "of the same network (--hard-bc)",
+                           name, hard ? "an" : "no", hard ? "has none" : "has one");
+    return SCIML_OK;
+}
+
+/* The checkpoint's settings (train_*) against the model's configuration. */
+static sciml_status check_settings(sciml_pinn *model, sciml_nc_reader *reader) {
+    sciml_ctx *ctx = model->ctx;
+    const char *name = sciml_nc_name(reader), *seed = NULL, *sampling = NULL;
+    char wanted_seed[32];
+    snprintf(wanted_seed, sizeof wanted_seed, "%" PRIu64, model->config.seed);
+    if (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "train_seed", &seed, NULL) ||
+        sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "train_sampling", &sampling, NULL)) {
+        sciml_ctx_clear_error(ctx);
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: checkpoint attributes train_seed or train_sampling are missing, "
+                           "expected a pinn checkpoint from sciml-train",
+                           name);
+    }
+    if (strcmp(seed, wanted_seed))
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: the checkpoint was made with seed %s, this run has %s: expected "
+                           "the configuration of the run that made it",
+                           name, seed, wanted_seed);
+    if (strcmp(sampling, sciml_sampling_name(model->config.sampling)))
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: the checkpoint was made with sampling %s, this run has %s: "
+                           "expected the configuration of the run that made it",
+                           name, sampling, sciml_sampling_name(model->config.sampling));
+    double wanted[SETTING_COUNT];
+    settings(model, wanted);
+    char checksum[32];
+    const char *stored_checksum = NULL;
+    observation_checksum(model, checksum, sizeof checksum);
+    if (model->observation_count > 0 &&
+        (sciml_nc_get_att_text(reader, SCIML_NC_GLOBAL, "train_observation_checksum",
+                               &stored_checksum, NULL) ||
+         strcmp(stored_checksum, checksum))) {
+        sciml_ctx_clear_error(ctx);
+        return sciml_error(ctx, SCIML_ERR_FORMAT,
+                           "%s: the checkpoint was made with other observations (checksum %s, "
+                           "this run's %s): expected the data of the run that made it",
+                           name, stored_checksum ? stored_checksum : "none", checksum);
+    }
+    for (int k = 0; k < SETTING_COUNT - 1; k++) { /* the learning rate may differ */
+        double value = NAN;
+        int64_t length = 0;
+        sciml_status found =
+            sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, setting_names[k], &value, 1, &length);
+        sciml_ctx_clear_error(ctx);
+        if (found || length != 1 || value != wanted[k])
+            return sciml_error(ctx, SCIML_ERR_FORMAT,
+                               "%s: the checkpoint has %s = %.17g, this run %.17g: expected the "
+                               "configuration of the run that made it",
+                               name, setting_names[k], found || length != 1 ? NAN : value,
+                               wanted[k]);
+    }
+    double array[SCIML_PDE_MAX_CONDITIONS + SCIML_PDE_MAX_COEFFICIENTS];
+    double stored[SCIML_PDE_MAX_CONDITIONS + SCIML_PDE_MAX_COEFFICIENTS];
+    for (int which = 0; which < 3; which++) {
+        int64_t count = setting_array(model, which, array), length = 0;
+        if (count == 0)
+            continue;
+        sciml_status found = sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, array_names[which],
+                                                     stored, count, &length);
+        sciml_ctx_clear_error(ctx);
+        int same = !found && length == count;
+        for (int64_t k = 0; same && k < count; k++)
+            same = stored[k] == array[k];
+        if (!same)
+            return sciml_error(ctx, SCIML_ERR_FORMAT,
+                               "%s: the checkpoint's %s differ from this run's: expected the "
+                               "configuration of the run that made it",
+                               name, array_names[which]);
+    }
+    return SCIML_OK;
+}
+
+sciml_status sciml_pinn_resume(sciml_pinn *model, const char *path, int *is_checkpoint) {
+    sciml_ctx *ctx = model->ctx;
+    const sciml_pinn_config *config = &model->config;
+    int d = model->pde.input_count;
+    int64_t n = model->param_count, m = config->fourier_features;
+    sciml_nc_reader *reader = NULL;
+    sciml_train_state state;
+    sciml_train_state_init(&state, 0);
+    double *fourier = NULL, *points = NULL;
+    int64_t rar_done = 0, lbfgs_done = 0, evaluations = 0, extra = 0;
+    double adam_seconds = 0, lbfgs_seconds = 0;
+    const char *kind = NULL, *model_name = NULL;
+    sciml_status status = sciml_nc_open(ctx, path, &reader);
+    if (status)
+        return status;
+    if ((status = read_text(ctx, reader, "sciml_kind", &kind)) ||
+        (status = read_text(ctx, reader, "sciml_model", &model_name)))
+        goto done;
+    int checkpoint = !strcmp(kind, "checkpoint");
+    if ((!checkpoint && strcmp(kind, "model")) || strcmp(model_name, "pinn")) {
+        status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                             "%s: sciml_kind '%s', sciml_model '%s': expected a pinn checkpoint "
+                             "(or model)",
+                             path, kind, model_name);
+        goto done;
+    }
+    if ((status = check_network(model, reader)) ||
+        (checkpoint && (status = check_settings(model, reader))))
+        goto done;
+    if (m > 0) {
+        fourier = malloc((size_t)(d * m) * sizeof *fourier);
+        if (!fourier) {
+            status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+            goto done;
+        }
+        if ((status =
+                 sciml_model_read_vector(ctx, reader, "fourier_frequencies", d * m, 0, fourier)))
+            goto done;
+    }
+    /* into the evaluation graph's parameters (scratch: evaluation copies params in first) */
+    if ((status = sciml_params_read(ctx, reader, model->eval)))
+        goto done;
+    if (checkpoint) {
+        int64_t adam_total = config->adam_iterations + config->rar_rounds * config->rar_steps;
+        if ((status = sciml_train_state_read(ctx, reader, n, &state)) ||
+            (status = sciml_model_read_integers(ctx, reader, "rar_rounds_done", 1, 0,
+                                                config->rar_rounds, &rar_done)) ||
+            (status = sciml_model_read_integers(ctx, reader, "lbfgs_iterations_done", 1, 0,
+                                                config->lbfgs_iterations, &lbfgs_done)) ||
+            (status = sciml_model_read_integers(ctx, reader, "lbfgs_evaluations", 1, 0,
+                                                INT64_C(1) << 50, &evaluations)))
+            goto done;
+        if (sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "adam_seconds", &adam_seconds, 1,
+                                    NULL) ||
+            sciml_nc_get_att_double(reader, SCIML_NC_GLOBAL, "lbfgs_seconds", &lbfgs_seconds, 1,
+                                    NULL))
+            sciml_ctx_clear_error(ctx); /* times only: 0 */
+        extra = rar_done * config->rar_add;
+        int64_t done = state.epochs_done;
+        int64_t round_start = config->adam_iterations + (rar_done - 1) * config->rar_steps;
+        int fits =
+            done <= adam_total && state.optimizer == SCIML_OPTIMIZER_ADAM &&
+            (rar_done == 0 ? done <= config->adam_iterations
+                           : done >= round_start && done <= round_start + config->rar_steps) &&
+            (lbfgs_done == 0 || (done == adam_total && rar_done == config->rar_rounds));
+        if (!fits) {
+            status = sciml_error(ctx, SCIML_ERR_FORMAT,
+                                 "%s: the position (Adam step %lld, refinement round %lld, "
+                                 "L-BFGS iteration %lld) is not one of this schedule",
+                                 path, (long long)done, (long long)rar_done, (long long)lbfgs_done);
+            goto done;
+        }
+        if (extra > 0) {
+            points = malloc((size_t)(extra * d) * sizeof *points);
+            if (!points) {
+                status = sciml_error(ctx, SCIML_ERR_NOMEM, "pinn: out of memory");
+                goto done;
+            }
+            if ((status = sciml_model_read_vector(ctx, reader, "rar_points", extra * d, 0, points)))
+                goto done;
+        }
+    }
+    /* everything read: the model takes it */
+    if (m > 0) {
+        memcpy(model->fourier, fourier, (size_t)(d * m) * sizeof *fourier);
+        if ((status = upload_fourier(model, model->eval, &model->eval_net)))
+            goto done;
+    }
+    store_params(model, sciml_graph_params(model->eval));
+    free(model->extra_points);
+    model->extra_points = points;
+    model->extra_count = extra;
+    points = NULL;
+    if (checkpoint) {
+        sciml_train_state_free(&model->state);
+        model->state = state;
+        sciml_train_state_init(&state, 0); /* moved */
+        model->rar_done = (int)rar_done;
+        model->lbfgs_done = lbfgs_done;
+        model->last.adam_steps = model->state.epochs_done;
+        model->last.adam_seconds = adam_seconds;
+        model->last.lbfgs_iterations = lbfgs_done;
+        model->last.lbfgs_evaluations = evaluations;
+        model->last.lbfgs_seconds = lbfgs_seconds;
+    }
+    model->resume_pending = checkpoint;
+    if (is_checkpoint)
+        *is_checkpoint = checkpoint;
+done:
+    sciml_train_state_free(&state);
+    free(fourier);
+    free(points);
     sciml_nc_close(&reader);
     return status;
 }

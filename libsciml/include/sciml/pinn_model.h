@@ -115,10 +115,17 @@ void sciml_pinn_destroy(sciml_pinn **model); /* accepts NULL, sets *model to NUL
 sciml_status sciml_pinn_set_observations(sciml_pinn *model, int64_t count, const double *points,
                                          const double *values);
 
-/* Samples the points and trains (Adam, then L-BFGS). progress (may be NULL) is called every
- * `every` Adam steps (and at the last) and every L-BFGS iteration that is a multiple of
- * `every`. A non-finite loss stops training with SCIML_ERR_NONFINITE and a message naming the
- * phase and step; the model then holds the last parameters with a finite loss. */
+/* Samples the points and trains (Adam, then L-BFGS): the whole schedule from the current
+ * parameters with a fresh optimizer (and the configured points: refinement points of an
+ * earlier run are dropped), or after sciml_pinn_resume from the checkpoint's position.
+ * progress (may be NULL) is called every `every` Adam steps (and at the first), with the loss
+ * at the parameters the step starts from, and every L-BFGS iteration that is a multiple of
+ * `every` (iterations and steps counted from the start of the schedule, also across a resume).
+ * A non-finite loss stops training with SCIML_ERR_NONFINITE and a message naming the phase and
+ * step (also after the last step of an Adam phase); the model then holds the last parameters
+ * with a finite loss. Ctrl-C (sciml_ctx_request_interrupt) stops it with SCIML_ERR_INTERRUPTED
+ * at the next step. Either way, and when progress asks to stop, the position and Adam's state
+ * are kept for sciml_pinn_write_checkpoint. */
 sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress, void *user,
                               int64_t every);
 /* Builds the training graph on the current parameters and points (the interior, condition
@@ -144,10 +151,64 @@ int64_t sciml_pinn_interior_count(const sciml_pinn *model);
 /* The problem with its current coefficients (the learned one for an inverse problem). */
 const sciml_pde *sciml_pinn_get_pde(const sciml_pinn *model);
 
-/* Writes / reads a model file (layout above). provenance may be NULL. */
+/* Writes / reads a model file (layout above). provenance may be NULL. sciml_pinn_read also
+ * reads a checkpoint (its weights; the training state is left out). */
 sciml_status sciml_pinn_write(sciml_pinn *model, const char *path,
                               const sciml_model_provenance *provenance);
 sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out);
+
+/* ---- resumable training ---------------------------------------------------------------------
+ * The position of a training run: the Adam steps done (counted over the plain phase and the
+ * refinement rounds, 1..adam_iterations + rar_rounds * rar_steps), the refinement rounds done
+ * and the L-BFGS iterations done (the parameters are then its last accepted iterate). */
+typedef struct sciml_pinn_position {
+    int64_t adam_steps;
+    int rar_rounds;
+    int64_t lbfgs_iterations;
+} sciml_pinn_position;
+
+/* Where the model's training stands: the position reached by the last sciml_pinn_train (also
+ * when it was interrupted, diverged or stopped by the callback) or read by sciml_pinn_resume;
+ * all zero for a fresh model. */
+void sciml_pinn_get_position(const sciml_pinn *model, sciml_pinn_position *position);
+
+/* The flat parameter vector (the network, then the unknown coefficient's logarithm); points
+ * into the model, valid until the next training or resume; *count gets its length. */
+const double *sciml_pinn_parameters(const sciml_pinn *model, int64_t *count);
+
+/* Periodic checkpoints: during sciml_pinn_train, `fn` is called every `every` Adam steps and
+ * every `every` L-BFGS iterations (counted from the start of the schedule, also across a
+ * resume; never at the position training started from, nor after the last L-BFGS iteration),
+ * with the model at that position, so that sciml_pinn_write_checkpoint then writes a checkpoint
+ * that continues as the run does. A status other than SCIML_OK stops training with it. every 0
+ * or fn NULL: none. */
+void sciml_pinn_set_checkpoint(sciml_pinn *model, int64_t every, sciml_train_checkpoint_fn fn,
+                               void *user);
+
+/* Writes the model file plus the training state (sciml_kind = "checkpoint"): Adam's moments and
+ * step count and the position (the sciml_train_state layout of sciml/trainer.h: adam_m, adam_v
+ * over "parameter", adam_steps, epochs_done = Adam steps done, rng_state = the refinement
+ * sampler), rar_rounds_done, lbfgs_iterations_done, the refinement points rar_points
+ * (rar_point, rar_input) when there are any, the times and L-BFGS evaluations so far, and the
+ * configuration that fixes the points and the schedule (train_* attributes). The file is
+ * written through a temporary and renamed. A diverged run's checkpoint holds the last
+ * parameters with a finite loss and Adam's state at them. */
+sciml_status sciml_pinn_write_checkpoint(sciml_pinn *model, const char *path,
+                                         const sciml_model_provenance *provenance);
+
+/* Loads a checkpoint into a model created (and given its observations) as for the run that wrote
+ * it, so that the next sciml_pinn_train continues from its position: within the Adam steps
+ * (plain or a refinement round) bit for bit as the uninterrupted run; within L-BFGS a fresh
+ * L-BFGS minimisation from the checkpoint's iterate for the iterations left (its history is not
+ * kept: close to, not bit for bit, the uninterrupted run). The problem, coefficients, network
+ * (hidden, activation, Fourier features, hard constraints, unknown), seed, sampling, point
+ * counts, loss weights, observations (count and checksum) and schedule (Adam steps, refinement,
+ * L-BFGS iterations) must equal the checkpoint's: SCIML_ERR_FORMAT naming the first that differs
+ * (only the learning rate may differ, at the price of bit-for-bit equality). A plain model file of
+ * the same network is accepted as a warm start: its weights are loaded, *is_checkpoint is 0 and
+ * training runs the whole schedule from them with a fresh optimizer. On error the model is
+ * unchanged. is_checkpoint may be NULL. */
+sciml_status sciml_pinn_resume(sciml_pinn *model, const char *path, int *is_checkpoint);
 
 #ifdef __cplusplus
 }
