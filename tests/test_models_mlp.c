@@ -261,6 +261,80 @@ static void test_diverging_run_reports_step(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* The contents of a file, or NULL; *size gets its length. */
+static unsigned char *file_bytes(const char *path, long *size) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *bytes = NULL;
+    *size = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (*size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (bytes = malloc((size_t)*size + 1)) && fread(bytes, 1, (size_t)*size, f) != (size_t)*size) {
+        free(bytes);
+        bytes = NULL;
+    }
+    if (f)
+        fclose(f);
+    return bytes;
+}
+
+typedef struct epoch_checkpoints {
+    sciml_mlp_model *model;
+    sciml_train_options *options; /* the training's, read again every epoch */
+    int written, absurd_after;
+} epoch_checkpoints;
+
+/* A sciml_train_checkpoint_fn: the model as checkpoint epoch-N.ckpt after every epoch N; after
+ * epoch absurd_after, an absurd learning rate from the next epoch on. */
+static sciml_status write_epoch_checkpoint(void *user) {
+    epoch_checkpoints *e = user;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/epoch-%d.ckpt", sciml_test_tmpdir(), ++e->written);
+    if (e->written == e->absurd_after)
+        e->options->schedule.base_lr = 1e200;
+    return sciml_mlp_model_write(e->model, path, NULL, 1);
+}
+
+/* A divergence inside an epoch of several batches goes back to the end of the last epoch with
+ * everything: the checkpoint written after it is, byte for byte, the periodic checkpoint of that
+ * epoch (the parameters, and Adam's moments and step count, which the diverging epoch's first
+ * steps had moved on). */
+static void test_divergence_returns_to_last_epoch(void) {
+    make_data();
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_mlp_model_config config = small_config();
+    sciml_mlp_model *model = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_create(ctx, &config, 2, &model), SCIML_OK);
+    sciml_train_options options = options_for(6);
+    /* 3e-3 for epochs 1-2, then absurd: the first step of epoch 3 throws the parameters out,
+     * the loss of its second step is not finite (13 batches per epoch) */
+    epoch_checkpoints e = {model, &options, 0, 2};
+    options.checkpoint_every = 1;
+    options.checkpoint = write_epoch_checkpoint;
+    options.checkpoint_user = &e;
+    sciml_status status =
+        sciml_mlp_model_train(model, train_x, train_y, TRAIN, NULL, NULL, 0, &options);
+    CU_ASSERT_EQUAL(status, SCIML_ERR_NONFINITE);
+    printf("\n    %s\n", sciml_ctx_message(ctx));
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "at epoch 3, step 2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "reset to the end of epoch 2"));
+    CU_ASSERT_EQUAL(e.written, 2);
+    sciml_ctx_clear_error(ctx);
+    char diverged[1024], epoch2[1024];
+    snprintf(diverged, sizeof(diverged), "%s/diverged.ckpt", sciml_test_tmpdir());
+    snprintf(epoch2, sizeof(epoch2), "%s/epoch-2.ckpt", sciml_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_write(model, diverged, NULL, 1), SCIML_OK);
+    long size_a, size_b;
+    unsigned char *a = file_bytes(diverged, &size_a), *b = file_bytes(epoch2, &size_b);
+    CU_ASSERT_PTR_NOT_NULL(a);
+    CU_ASSERT_PTR_NOT_NULL(b);
+    CU_ASSERT_EQUAL(size_a, size_b);
+    CU_ASSERT(a && b && size_a == size_b && memcmp(a, b, (size_t)size_a) == 0);
+    free(a);
+    free(b);
+    sciml_mlp_model_destroy(&model);
+    sciml_ctx_destroy(&ctx);
+}
+
 int main(void) {
     static const sciml_test_case cases[] = {
         {"training reaches the error bound", test_training_reaches_bound},
@@ -270,6 +344,8 @@ int main(void) {
         {"L-BFGS full-batch training", test_lbfgs},
         {"bad model files are rejected", test_bad_model_files},
         {"divergence names the step", test_diverging_run_reports_step},
+        {"divergence returns to the last epoch, Adam's state included",
+         test_divergence_returns_to_last_epoch},
         {NULL, NULL}};
     return sciml_test_main("models_mlp", cases);
 }

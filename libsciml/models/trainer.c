@@ -63,6 +63,7 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
     sciml_adam *adam = NULL;
     int64_t *index = sciml_alloc_array((size_t)count, sizeof(int64_t));
     double *last_good = sciml_alloc_array((size_t)n_params, sizeof(double));
+    double *good_m = NULL, *good_v = NULL; /* Adam's state at last_good (several batches) */
     sciml_status status = SCIML_OK;
     if (!index || !last_good) {
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "train: out of memory");
@@ -79,7 +80,23 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
         goto done;
     double *params = sciml_graph_params(g);
     const double *grads = sciml_graph_grads(g);
+    /* The last good position, where a divergence goes back to: the end of the last epoch, or
+     * where this run started. Its parameters, and with several batches per epoch (whose steps
+     * move Adam on before a later one diverges) Adam's state; with one, Adam's state at a
+     * divergence is still the one of the position. */
     memcpy(last_good, params, (size_t)n_params * sizeof(double));
+    int64_t good_steps = 0, good_batch = state->next_batch;
+    int64_t good_loss_samples = state->epoch_loss_samples;
+    double good_loss_sum = state->epoch_loss_sum;
+    if (batches > 1) {
+        good_m = sciml_alloc_array((size_t)n_params, sizeof(double));
+        good_v = sciml_alloc_array((size_t)n_params, sizeof(double));
+        if (!good_m || !good_v) {
+            status = sciml_error(ctx, SCIML_ERR_NOMEM, "train: out of memory");
+            goto done;
+        }
+        sciml_adam_get_state(adam, &good_steps, good_m, good_v, n_params);
+    }
     state->has_position = 1;
     /* a full batch in table order: the tables go to the graph once, not every step */
     const int in_order = problem->full_batch_in_order && batch == count;
@@ -116,13 +133,21 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
             const double value = sciml_graph_scalar(g, problem->loss);
             if (!isfinite(value)) {
                 memcpy(params, last_good, (size_t)n_params * sizeof(double));
-                state->next_batch = 0;
-                status =
-                    sciml_error(ctx, SCIML_ERR_NONFINITE,
-                                "training diverged: loss is %g at epoch %lld, step %lld "
-                                "(try a smaller --lr); parameters reset to the end of "
-                                "epoch %lld",
-                                value, (long long)epoch + 1, (long long)b + 1, (long long)epoch);
+                if (good_m)
+                    sciml_adam_set_state(adam, good_steps, good_m, good_v, n_params);
+                state->next_batch = good_batch;
+                state->epoch_loss_sum = good_loss_sum;
+                state->epoch_loss_samples = good_loss_samples;
+                char where[96];
+                if (good_batch > 0) /* resumed inside this epoch and diverged before its end */
+                    snprintf(where, sizeof(where), "step %lld of epoch %lld, where this run began",
+                             (long long)good_batch, (long long)epoch + 1);
+                else
+                    snprintf(where, sizeof(where), "the end of epoch %lld", (long long)epoch);
+                status = sciml_error(ctx, SCIML_ERR_NONFINITE,
+                                     "training diverged: loss is %g at epoch %lld, step %lld "
+                                     "(try a smaller --lr); parameters reset to %s",
+                                     value, (long long)epoch + 1, (long long)b + 1, where);
                 goto done;
             }
             loss_sum += value * (double)n;
@@ -145,6 +170,10 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
         state->epoch_loss_samples = 0;
         state->epoch_rng = rng;
         memcpy(last_good, params, (size_t)n_params * sizeof(double));
+        if (good_m)
+            sciml_adam_get_state(adam, &good_steps, good_m, good_v, n_params);
+        good_batch = good_loss_samples = 0;
+        good_loss_sum = 0.0;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         sciml_train_report report = {
             .epoch = epoch + 1,
@@ -180,6 +209,8 @@ done:
     sciml_adam_destroy(&adam);
     free(index);
     free(last_good);
+    free(good_m);
+    free(good_v);
     return status;
 }
 
