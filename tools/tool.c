@@ -65,6 +65,24 @@ void tool_usage_error(tool_usage *usage, const char *format, ...) {
     usage->error_count++;
 }
 
+static int same_file(const char *a, const char *b) {
+    if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-"))
+        return 0;
+    if (!strcmp(a, b))
+        return 1;
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+void tool_usage_distinct(tool_usage *usage, const char *option, const char *path,
+                         const tool_named_file *named, int count) {
+    for (int k = 0; k < count; k++)
+        if (same_file(path, named[k].path))
+            tool_usage_error(usage, "%s and %s name the same file (%s)", option, named[k].option,
+                             path);
+}
+
 int tool_usage_finish(const tool_usage *usage) {
     if (usage->error_count == 0)
         return 0;

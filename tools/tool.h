@@ -31,6 +31,17 @@ void tool_usage_error(tool_usage *usage, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 int tool_usage_finish(const tool_usage *usage);
 
+/* A file an option writes against the files the other options name: a usage error "A and B
+ * name the same file" for each named[k] (an option and its path, NULL path: not given) that is
+ * the same file as `path` (the same name, or once both exist the same device and inode).
+ * Standard input/output ("-") is never the same file. So a typo cannot make a model, log or
+ * checkpoint overwrite the data it is made from. */
+typedef struct tool_named_file {
+    const char *option, *path;
+} tool_named_file;
+void tool_usage_distinct(tool_usage *usage, const char *option, const char *path,
+                         const tool_named_file *named, int count);
+
 /* Matches argv[*index] against the long option `name` ("--epochs") in either "--epochs 5" or
  * "--epochs=5" form. Returns 1 on a match and sets *value (advancing *index past a separate
  * value); a missing value is a usage error (*value = NULL). Returns 0 when it does not match. */

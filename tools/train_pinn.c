@@ -214,8 +214,14 @@ static int parse(int argc, char **argv, pinn_options *o) {
         tool_usage_error(&errors, "--unknown %s needs observations: --data FILE", o->unknown);
     if (o->set_count >= MAX_SET)
         tool_usage_error(&errors, "too many coefficient options");
-    if (o->model_path && o->log_path && !strcmp(o->model_path, o->log_path))
-        tool_usage_error(&errors, "--log and -o name the same file");
+    const tool_named_file data[] = {{"--data", o->data_path}};
+    const tool_named_file others[] = {{"-o", o->model_path},
+                                      {"--data", o->data_path},
+                                      {"--resume", o->resume_path},
+                                      {"--checkpoint", o->checkpoint_path}};
+    tool_usage_distinct(&errors, "--log", o->log_path, others, 4);
+    tool_usage_distinct(&errors, "-o", o->model_path, data, 1);
+    tool_usage_distinct(&errors, "--checkpoint", o->checkpoint_path, data, 1);
     return tool_usage_finish(&errors);
 }
 

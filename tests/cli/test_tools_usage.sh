@@ -134,6 +134,24 @@ run sciml-train mlp --data - --test - -o m.nc
 expect_rc 2 "sciml-train --data - --test -"
 run sciml-train mlp --data a.nc -o same --log same
 expect_rc 2 "sciml-train --log and -o the same file"
+# an output naming an input (by its name, or by another name of the same file) is refused
+# before anything is read or written, so a typo cannot overwrite the data
+sciml-gen oscillator -n 4 --points 8 -o data.nc 2>/dev/null
+ln -sf data.nc alias.nc
+cp data.nc data.orig
+for args in "-o data.nc" "-o alias.nc" "-o m.nc --log data.nc" "-o m.nc --checkpoint data.nc" \
+    "-o m.nc --test data.nc --log ./data.nc" "-o m.nc --resume r.ckpt --log r.ckpt"; do
+    # shellcheck disable=SC2086
+    run sciml-train mlp --data data.nc $args
+    expect_rc 2 "sciml-train mlp --data data.nc $args"
+    expect_stderr_has "name the same file" "sciml-train mlp $args: the message says why"
+done
+run sciml-train pinn --pde burgers --data data.nc -o data.nc
+expect_rc 2 "sciml-train pinn --data data.nc -o data.nc"
+run sciml-train pinn --pde burgers -o m.nc --resume r.ckpt --log r.ckpt
+expect_rc 2 "sciml-train pinn --resume and --log the same file"
+check "the data file is untouched" cmp -s data.nc data.orig
+check "no model written" test ! -e m.nc
 run sciml-info -H -s a.nc
 expect_rc 2 "sciml-info -H -s"
 # A usage error must not touch the file system: no output file made.
