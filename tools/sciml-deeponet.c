@@ -141,6 +141,8 @@ static int parse_options(int argc, char **argv, deeponet_options *o) {
     if (from_stdin > 1)
         tool_usage_error(&usage_errors,
                          "only one of the model, the input and --points can be standard input");
+    const tool_named_file points[] = {{"--points", o->points_path}};
+    tool_usage_distinct(&usage_errors, "OUT", o->apply.output_path, points, 1);
     return tool_usage_finish(&usage_errors);
 }
 

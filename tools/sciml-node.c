@@ -117,6 +117,8 @@ static int parse_options(int argc, char **argv, node_options *o) {
         o->input_path = "-";
     if (!o->output_path)
         o->output_path = "-";
+    const tool_named_file inputs[] = {{"IN", o->input_path}, {"-m", o->model_path}};
+    tool_usage_distinct(&usage_errors, "OUT", o->output_path, inputs, 2);
     return tool_usage_finish(&usage_errors);
 }
 

@@ -77,6 +77,8 @@ static int parse_options(int argc, char **argv, pi3nn_options *o) {
          (o->apply.model_path && !strcmp(o->apply.model_path, "-"))))
         tool_usage_error(&usage_errors, "--truth cannot be standard input when the model or the "
                                         "input is");
+    const tool_named_file truth[] = {{"--truth", o->truth_path}};
+    tool_usage_distinct(&usage_errors, "OUT", o->apply.output_path, truth, 1);
     return tool_usage_finish(&usage_errors);
 }
 

@@ -99,6 +99,9 @@ static int parse(int argc, char **argv, pinn_eval_options *o) {
     if (stdin_users > 1)
         tool_usage_error(&errors, "only one of the model, --points and --ref can be standard "
                                   "input");
+    const tool_named_file inputs[] = {
+        {"-m", o->model_path}, {"--points", o->points_path}, {"--ref", o->ref_path}};
+    tool_usage_distinct(&errors, "-o", o->output_path, inputs, 3);
     return tool_usage_finish(&errors);
 }
 

@@ -159,6 +159,8 @@ void tool_apply_defaults(tool_apply_options *o, tool_usage *usage_errors) {
         o->input_path = "-";
     if (!o->output_path)
         o->output_path = "-";
+    const tool_named_file inputs[] = {{"IN", o->input_path}, {"-m", o->model_path}};
+    tool_usage_distinct(usage_errors, "OUT", o->output_path, inputs, 2);
 }
 
 void tool_apply_check_stdin(const tool_apply_options *o, tool_usage *usage_errors) {

@@ -65,7 +65,8 @@ int tool_parse_apply_options(int argc, char **argv, void (*usage)(FILE *out), in
 /* The pieces of tool_parse_apply_options, for tools with options of their own (which they test
  * first). tool_apply_option handles argv[*index] as -h/--help, --version, -m/--model, --input,
  * --output (only when with_output), --batch, an unknown option or the positional IN/OUT (counted
- * in *positional). tool_apply_defaults requires -m and defaults IN and OUT to '-';
+ * in *positional). tool_apply_defaults requires -m, defaults IN and OUT to '-' and refuses an
+ * OUT that is IN or the model;
  * tool_apply_check_stdin rejects a model and an input that are both standard input. */
 void tool_apply_option(int argc, char **argv, int *index, void (*usage)(FILE *out), int with_output,
                        tool_apply_options *options, int *positional, tool_usage *usage_errors);

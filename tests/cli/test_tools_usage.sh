@@ -150,6 +150,19 @@ run sciml-train pinn --pde burgers --data data.nc -o data.nc
 expect_rc 2 "sciml-train pinn --data data.nc -o data.nc"
 run sciml-train pinn --pde burgers -o m.nc --resume r.ckpt --log r.ckpt
 expect_rc 2 "sciml-train pinn --resume and --log the same file"
+for tool in sciml-mlp sciml-fno sciml-deeponet sciml-pi3nn sciml-node; do
+    run $tool -m m.nc data.nc alias.nc
+    expect_rc 2 "$tool -m m.nc data.nc alias.nc (OUT is IN)"
+    expect_stderr_has "name the same file" "$tool: OUT is IN: the message says why"
+    run $tool -m data.nc - data.nc
+    expect_rc 2 "$tool -m data.nc - data.nc (OUT is the model)"
+done
+run sciml-deeponet -m m.nc --points data.nc - data.nc
+expect_rc 2 "sciml-deeponet --points data.nc - data.nc"
+run sciml-pinn -m m.nc --points data.nc -o ./data.nc
+expect_rc 2 "sciml-pinn --points data.nc -o ./data.nc"
+run sciml-pi3nn -m m.nc --truth data.nc - data.nc
+expect_rc 2 "sciml-pi3nn --truth data.nc - data.nc"
 check "the data file is untouched" cmp -s data.nc data.orig
 check "no model written" test ! -e m.nc
 run sciml-info -H -s a.nc
