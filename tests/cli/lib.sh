@@ -191,6 +191,39 @@ have_ncdump() {
     command -v ncdump >/dev/null 2>&1 && command -v ncgen >/dev/null 2>&1
 }
 
+# same_variables A B WHAT: every variable of A is in B with the same values bit for bit
+# (python ==; ncdump does not print every digit), else the data sections of ncdump equal.
+same_variables() {
+    if have_python; then
+        LAST_CMD="python3 compare variables $1 $2"
+        "$PYTHON" - "$1" "$2" >"$T/.stdout" 2>"$T/.stderr" <<'EOF'
+import sys, numpy as np, netCDF4
+a, b = netCDF4.Dataset(sys.argv[1]), netCDF4.Dataset(sys.argv[2])
+bad = [] if a.variables else ["no variables"]
+for n, v in a.variables.items():
+    if n not in b.variables:
+        bad.append(f"{n}: not in {sys.argv[2]}")
+        continue
+    x, y = np.asarray(v[:]), np.asarray(b.variables[n][:])
+    if x.shape != y.shape or not np.array_equal(x, y):
+        diff = np.max(np.abs(x.astype(float) - y.astype(float))) if x.shape == y.shape else "shape"
+        bad.append(f"{n}: differs (max abs diff {diff})")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+        RC=$?
+        if [ $RC -eq 0 ]; then ok; else fail "$3: $(cat "$T/.stdout")"; fi
+    elif have_ncdump; then
+        if cmp -s <(ncdump "$1" | sed -n '/^data:/,$p') <(ncdump "$2" | sed -n '/^data:/,$p'); then
+            ok
+        else
+            fail "$3: ncdump data differ"
+        fi
+    else
+        skip "neither python3 with netCDF4 nor ncdump to compare the variables"
+    fi
+}
+
 # ncdump_nohistory FILE: ncdump output without the history attribute lines (the attribute can
 # span several lines in CDL: a line starting with ':history = ' and continuation lines until
 # the one ending in ' ;'), and without the name line.
