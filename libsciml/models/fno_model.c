@@ -410,13 +410,17 @@ typedef struct fno_training {
     double *test_prediction;
 } fno_training;
 
-/* The current parameters into the model (and its prediction graph), before a checkpoint. */
-static void store_params(void *user, const double *params) {
-    sciml_fno_model *model = ((fno_training *)user)->model;
+/* The training graph's parameters into the model and its prediction graph: before a test
+ * evaluation or a checkpoint, and at the end of training. */
+static void take_params(sciml_fno_model *model, const double *params) {
     memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
     if (model->predict.graph)
         memcpy(sciml_graph_params(model->predict.graph), model->params,
                (size_t)model->parameter_count * sizeof(double));
+}
+
+static void store_params(void *user, const double *params) { /* before a checkpoint */
+    take_params(((fno_training *)user)->model, params);
 }
 
 static sciml_status evaluate_test(void *user, const double *params, sciml_train_report *report) {
@@ -424,10 +428,7 @@ static sciml_status evaluate_test(void *user, const double *params, sciml_train_
     if (!t->test_in)
         return SCIML_OK;
     sciml_fno_model *model = t->model;
-    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-    if (model->predict.graph)
-        memcpy(sciml_graph_params(model->predict.graph), model->params,
-               (size_t)model->parameter_count * sizeof(double));
+    take_params(model, params);
     sciml_status status =
         sciml_fno_model_predict(model, t->test_in, t->train->max_batch, t->test_prediction);
     if (status)
@@ -518,11 +519,7 @@ sciml_status sciml_fno_model_train(sciml_fno_model *model, const sciml_field_set
         .user = &context,
     };
     status = sciml_train_minibatch(ctx, &problem, &model->state, options);
-    memcpy(model->params, sciml_graph_params(train.graph),
-           (size_t)model->parameter_count * sizeof(double));
-    if (model->predict.graph)
-        memcpy(sciml_graph_params(model->predict.graph), model->params,
-               (size_t)model->parameter_count * sizeof(double));
+    take_params(model, sciml_graph_params(train.graph));
 done:
     fno_graph_free(&train);
     free(a);

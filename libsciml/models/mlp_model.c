@@ -170,6 +170,13 @@ static void sync_predict_params(sciml_mlp_model *model) {
                (size_t)model->parameter_count * sizeof(double));
 }
 
+/* The training graph's parameters into the model and its prediction graph: before a test
+ * evaluation or a checkpoint, and at the end of training. */
+static void take_params(sciml_mlp_model *model, const double *params) {
+    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
+    sync_predict_params(model);
+}
+
 /* Mean MSE (standardised units) and relative L2 error (physical units) on a data set. */
 static sciml_status evaluate(sciml_mlp_model *model, const double *inputs, const double *outputs,
                              int64_t count, double *loss, double *relative_error) {
@@ -241,18 +248,13 @@ static sciml_status evaluate_test_set(void *user, const double *params,
     mlp_test_set *test = user;
     if (test->count == 0)
         return SCIML_OK;
-    sciml_mlp_model *model = test->model;
-    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-    sync_predict_params(model);
-    return evaluate(model, test->inputs, test->outputs, test->count, &report->test_loss,
+    take_params(test->model, params);
+    return evaluate(test->model, test->inputs, test->outputs, test->count, &report->test_loss,
                     &report->test_error);
 }
 
-/* The current parameters into the model, before a checkpoint is written. */
-static void store_params(void *user, const double *params) {
-    sciml_mlp_model *model = ((mlp_test_set *)user)->model;
-    memcpy(model->params, params, (size_t)model->parameter_count * sizeof(double));
-    sync_predict_params(model);
+static void store_params(void *user, const double *params) { /* before a checkpoint */
+    take_params(((mlp_test_set *)user)->model, params);
 }
 
 /* Mini-batch Adam/AdamW training on standardised copies of the data (sciml/trainer.h). */
@@ -288,8 +290,7 @@ static sciml_status train_adam(sciml_mlp_model *model, const double *inputs, con
         .user = &test,
     };
     status = sciml_train_minibatch(ctx, &problem, &model->state, options);
-    memcpy(model->params, sciml_graph_params(g), (size_t)model->parameter_count * sizeof(double));
-    sync_predict_params(model);
+    take_params(model, sciml_graph_params(g));
 done:
     sciml_graph_destroy(&g);
     free(x_all);
