@@ -606,15 +606,9 @@ int train_run_read_data(training_run *run) {
 static sciml_status write_periodic_checkpoint(void *user) {
     training_run *run = user;
     sciml_model_provenance provenance = train_run_provenance(run);
-    if (run->handle.write(run->handle.model, run->checkpoint, &provenance, 1)) {
-        if (!run->checkpoint_failed)
-            tool_warning("cannot write the checkpoint %s: %s; training goes on (later failures "
-                         "are not reported)",
-                         run->checkpoint, sciml_ctx_message(run->ctx));
-        run->checkpoint_failed = 1;
-        sciml_ctx_clear_error(run->ctx);
-    }
-    return SCIML_OK;
+    return tool_periodic_checkpoint_written(
+        run->handle.write(run->handle.model, run->checkpoint, &provenance, 1), run->checkpoint,
+        run->ctx, &run->checkpoint_failed);
 }
 
 int train_run_start(training_run *run, const model_handle *handle) {

@@ -488,6 +488,19 @@ int tool_log_continue_lines(const char *path, int (*keep)(const char *line, void
     return 0;
 }
 
+sciml_status tool_periodic_checkpoint_written(sciml_status status, const char *path, sciml_ctx *ctx,
+                                              int *warned) {
+    if (status) {
+        if (!*warned)
+            tool_warning("cannot write the checkpoint %s: %s; training goes on (later failures "
+                         "are not reported)",
+                         path, sciml_ctx_message(ctx));
+        *warned = 1;
+        sciml_ctx_clear_error(ctx);
+    }
+    return SCIML_OK;
+}
+
 void tool_log_close(FILE **log) {
     if (log && *log) {
         fclose(*log);

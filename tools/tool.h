@@ -138,6 +138,12 @@ int tool_log_continue_lines(const char *path, int (*keep)(const char *line, void
                             FILE **out);
 void tool_log_close(FILE **log);
 
+/* After a periodic checkpoint write of `path` returned `status`: on failure the first time a
+ * warning (training goes on; *warned then stays set and later failures are quiet), and the
+ * context's error cleared. Always SCIML_OK, a sciml_train_checkpoint_fn's answer. */
+sciml_status tool_periodic_checkpoint_written(sciml_status status, const char *path, sciml_ctx *ctx,
+                                              int *warned);
+
 /* Monotonic wall-clock seconds. */
 double tool_seconds(void);
 

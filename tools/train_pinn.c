@@ -284,15 +284,8 @@ typedef struct periodic_state {
  * writing keeps the one before); a failed write is one warning and training goes on. */
 static sciml_status write_periodic_checkpoint(void *user) {
     periodic_state *p = user;
-    if (sciml_pinn_write_checkpoint(p->model, p->path, p->provenance)) {
-        if (!p->failed)
-            tool_warning("cannot write the checkpoint %s: %s; training goes on (later failures "
-                         "are not reported)",
-                         p->path, sciml_ctx_message(p->ctx));
-        p->failed = 1;
-        sciml_ctx_clear_error(p->ctx);
-    }
-    return SCIML_OK;
+    return tool_periodic_checkpoint_written(
+        sciml_pinn_write_checkpoint(p->model, p->path, p->provenance), p->path, p->ctx, &p->failed);
 }
 
 /* Relative L2 error of each output against the exact or reference solution on the standard
