@@ -435,10 +435,10 @@ int tool_log_open(const char *path, FILE **out) {
     return 0;
 }
 
-/* The epoch of a log line as tool_log_open's users write it ({"epoch":N,...}\n), or -1. */
+/* The epoch of a log line as tool_log_open's users write it ({"epoch":N,...}), or -1. */
 static long long log_line_epoch(const char *line) {
     static const char prefix[] = "{\"epoch\":";
-    if (strncmp(line, prefix, sizeof(prefix) - 1) != 0 || !strchr(line, '\n'))
+    if (strncmp(line, prefix, sizeof(prefix) - 1) != 0)
         return -1;
     char *end;
     errno = 0;

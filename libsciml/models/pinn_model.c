@@ -1304,6 +1304,18 @@ static sciml_status read_text(sciml_ctx *ctx, sciml_nc_reader *reader, const cha
     return status;
 }
 
+/* The text attributes that name a file's network: problem, hidden sizes, activation, unknown. */
+static sciml_status read_network_text(sciml_ctx *ctx, sciml_nc_reader *reader, const char **pde,
+                                      const char **hidden, const char **activation,
+                                      const char **unknown) {
+    sciml_status status;
+    if ((status = read_text(ctx, reader, "pde", pde)) ||
+        (status = read_text(ctx, reader, "hidden", hidden)) ||
+        (status = read_text(ctx, reader, "activation", activation)))
+        return status;
+    return read_text(ctx, reader, "unknown", unknown);
+}
+
 sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out) {
     *out = NULL;
     sciml_nc_reader *reader = NULL;
@@ -1323,10 +1335,7 @@ sciml_status sciml_pinn_read(sciml_ctx *ctx, const char *path, sciml_pinn **out)
                              path, kind, model_name);
         goto done;
     }
-    if ((status = read_text(ctx, reader, "pde", &pde_name)) ||
-        (status = read_text(ctx, reader, "hidden", &hidden)) ||
-        (status = read_text(ctx, reader, "activation", &activation)) ||
-        (status = read_text(ctx, reader, "unknown", &unknown)))
+    if ((status = read_network_text(ctx, reader, &pde_name, &hidden, &activation, &unknown)))
         goto done;
     sciml_pde pde;
     if ((status = sciml_pde_init(ctx, pde_name, &pde))) {
@@ -1450,10 +1459,7 @@ static sciml_status check_network(sciml_pinn *model, sciml_nc_reader *reader) {
     const sciml_pinn_config *config = &model->config;
     const char *name = sciml_nc_name(reader), *pde_name, *hidden, *activation, *unknown;
     sciml_status status;
-    if ((status = read_text(ctx, reader, "pde", &pde_name)) ||
-        (status = read_text(ctx, reader, "hidden", &hidden)) ||
-        (status = read_text(ctx, reader, "activation", &activation)) ||
-        (status = read_text(ctx, reader, "unknown", &unknown)))
+    if ((status = read_network_text(ctx, reader, &pde_name, &hidden, &activation, &unknown)))
         return status;
     const char *expected_unknown =
         config->unknown >= 0 ? model->pde.coefficient_names[config->unknown] : "";
