@@ -255,7 +255,8 @@ static void test_diverging_run_reports_step(void) {
     sciml_status status =
         sciml_mlp_model_train(model, train_x, train_y, TRAIN, NULL, NULL, 0, &options);
     CU_ASSERT_EQUAL(status, SCIML_ERR_NONFINITE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "step"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "at epoch 1, step 2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "reset to their initial values"));
     printf("\n    %s\n", sciml_ctx_message(ctx));
     sciml_mlp_model_destroy(&model);
     sciml_ctx_destroy(&ctx);
@@ -335,6 +336,48 @@ static void test_divergence_returns_to_last_epoch(void) {
     sciml_ctx_destroy(&ctx);
 }
 
+/* A run resumed inside an epoch that diverges before the epoch's end goes back to where it began
+ * (not to the end of an epoch it never saw): the message says so, and the checkpoint written after
+ * the divergence is, byte for byte, the one it was resumed from. */
+static void test_divergence_after_mid_epoch_resume(void) {
+    make_data();
+    sciml_ctx *ctx = NULL;
+    sciml_ctx_create(&ctx);
+    sciml_mlp_model_config config = small_config();
+    sciml_mlp_model *part = NULL, *resumed = NULL;
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_create(ctx, &config, 13, &part), SCIML_OK);
+    sciml_train_options options = options_for(3);
+    sciml_ctx_request_interrupt(ctx); /* stops after the first step of epoch 1 */
+    CU_ASSERT_EQUAL(sciml_mlp_model_train(part, train_x, train_y, TRAIN, NULL, NULL, 0, &options),
+                    SCIML_ERR_INTERRUPTED);
+    sciml_ctx_clear_interrupt(ctx);
+    sciml_ctx_clear_error(ctx);
+    char mid[1024], diverged[1024];
+    snprintf(mid, sizeof(mid), "%s/mid-epoch.ckpt", sciml_test_tmpdir());
+    snprintf(diverged, sizeof(diverged), "%s/mid-epoch-diverged.ckpt", sciml_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_write(part, mid, NULL, 1), SCIML_OK);
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_read(ctx, mid, &resumed, NULL, NULL), SCIML_OK);
+    /* absurd from the resumed run's first step (step 2): the loss of step 3 is not finite */
+    sciml_schedule_default(&options.schedule, 1e200);
+    CU_ASSERT_EQUAL(
+        sciml_mlp_model_train(resumed, train_x, train_y, TRAIN, NULL, NULL, 0, &options),
+        SCIML_ERR_NONFINITE);
+    printf("\n    %s\n", sciml_ctx_message(ctx));
+    CU_ASSERT_PTR_NOT_NULL(strstr(sciml_ctx_message(ctx), "at epoch 1, step 3"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(sciml_ctx_message(ctx), "reset to step 1 of epoch 1, where this run began"));
+    sciml_ctx_clear_error(ctx);
+    CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_write(resumed, diverged, NULL, 1), SCIML_OK);
+    long size_a, size_b;
+    unsigned char *a = file_bytes(diverged, &size_a), *b = file_bytes(mid, &size_b);
+    CU_ASSERT(a && b && size_a == size_b && memcmp(a, b, (size_t)size_a) == 0);
+    free(a);
+    free(b);
+    sciml_mlp_model_destroy(&part);
+    sciml_mlp_model_destroy(&resumed);
+    sciml_ctx_destroy(&ctx);
+}
+
 int main(void) {
     static const sciml_test_case cases[] = {
         {"training reaches the error bound", test_training_reaches_bound},
@@ -346,6 +389,8 @@ int main(void) {
         {"divergence names the step", test_diverging_run_reports_step},
         {"divergence returns to the last epoch, Adam's state included",
          test_divergence_returns_to_last_epoch},
+        {"divergence after a mid-epoch resume returns to where the run began",
+         test_divergence_after_mid_epoch_resume},
         {NULL, NULL}};
     return sciml_test_main("models_mlp", cases);
 }

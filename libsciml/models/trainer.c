@@ -43,6 +43,62 @@ static void save_moments(sciml_train_state *state, const sciml_adam *adam,
     state->optimizer = kind;
 }
 
+/* The last good position of a run, where a divergence goes back to: the end of the last epoch, or
+ * where the run began. Its parameters, its place in the epoch and, with several batches per epoch
+ * (whose steps move Adam on before a later one diverges), Adam's state; with one batch, Adam's
+ * state at a divergence is still the position's. */
+typedef struct good_position {
+    double *params;
+    double *m, *v; /* Adam's moments, NULL with one batch per epoch */
+    int64_t adam_steps;
+    int64_t batch; /* > 0: the run began inside the epoch, at this batch */
+    double loss_sum;
+    int64_t loss_samples;
+} good_position;
+
+static void position_free(good_position *position) {
+    free(position->params);
+    free(position->m);
+    free(position->v);
+}
+
+static sciml_status position_alloc(sciml_ctx *ctx, int64_t n, int with_adam,
+                                   good_position *position) {
+    memset(position, 0, sizeof(*position));
+    position->params = sciml_alloc_array((size_t)n, sizeof(double));
+    if (with_adam) {
+        position->m = sciml_alloc_array((size_t)n, sizeof(double));
+        position->v = sciml_alloc_array((size_t)n, sizeof(double));
+    }
+    if (!position->params || (with_adam && (!position->m || !position->v)))
+        return sciml_error(ctx, SCIML_ERR_NOMEM, "train: out of memory");
+    return SCIML_OK;
+}
+
+/* The run's present position becomes the good one. */
+static void position_take(good_position *position, const double *params, const sciml_adam *adam,
+                          const sciml_train_state *state) {
+    const int64_t n = state->parameter_count;
+    memcpy(position->params, params, (size_t)n * sizeof(double));
+    if (position->m)
+        sciml_adam_get_state(adam, &position->adam_steps, position->m, position->v, n);
+    position->batch = state->next_batch;
+    position->loss_sum = state->epoch_loss_sum;
+    position->loss_samples = state->epoch_loss_samples;
+}
+
+/* The run goes back to the good position. */
+static void position_restore(const good_position *position, double *params, sciml_adam *adam,
+                             sciml_train_state *state) {
+    const int64_t n = state->parameter_count;
+    memcpy(params, position->params, (size_t)n * sizeof(double));
+    if (position->m)
+        sciml_adam_set_state(adam, position->adam_steps, position->m, position->v, n);
+    state->next_batch = position->batch;
+    state->epoch_loss_sum = position->loss_sum;
+    state->epoch_loss_samples = position->loss_samples;
+}
+
 sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem *problem,
                                    sciml_train_state *state, const sciml_train_options *options) {
     sciml_graph *g = problem->graph;
@@ -62,13 +118,12 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
     const int64_t batches = (count + batch - 1) / batch;
     sciml_adam *adam = NULL;
     int64_t *index = sciml_alloc_array((size_t)count, sizeof(int64_t));
-    double *last_good = sciml_alloc_array((size_t)n_params, sizeof(double));
-    double *good_m = NULL, *good_v = NULL; /* Adam's state at last_good (several batches) */
-    sciml_status status = SCIML_OK;
-    if (!index || !last_good) {
+    good_position good;
+    sciml_status status = position_alloc(ctx, n_params, batches > 1, &good);
+    if (!status && !index)
         status = sciml_error(ctx, SCIML_ERR_NOMEM, "train: out of memory");
+    if (status)
         goto done;
-    }
     sciml_adam_options adam_options;
     sciml_adam_options_default(&adam_options, options->optimizer);
     adam_options.weight_decay = options->weight_decay;
@@ -80,23 +135,7 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
         goto done;
     double *params = sciml_graph_params(g);
     const double *grads = sciml_graph_grads(g);
-    /* The last good position, where a divergence goes back to: the end of the last epoch, or
-     * where this run started. Its parameters, and with several batches per epoch (whose steps
-     * move Adam on before a later one diverges) Adam's state; with one, Adam's state at a
-     * divergence is still the one of the position. */
-    memcpy(last_good, params, (size_t)n_params * sizeof(double));
-    int64_t good_steps = 0, good_batch = state->next_batch;
-    int64_t good_loss_samples = state->epoch_loss_samples;
-    double good_loss_sum = state->epoch_loss_sum;
-    if (batches > 1) {
-        good_m = sciml_alloc_array((size_t)n_params, sizeof(double));
-        good_v = sciml_alloc_array((size_t)n_params, sizeof(double));
-        if (!good_m || !good_v) {
-            status = sciml_error(ctx, SCIML_ERR_NOMEM, "train: out of memory");
-            goto done;
-        }
-        sciml_adam_get_state(adam, &good_steps, good_m, good_v, n_params);
-    }
+    position_take(&good, params, adam, state);
     state->has_position = 1;
     /* a full batch in table order: the tables go to the graph once, not every step */
     const int in_order = problem->full_batch_in_order && batch == count;
@@ -132,16 +171,13 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
                 goto done;
             const double value = sciml_graph_scalar(g, problem->loss);
             if (!isfinite(value)) {
-                memcpy(params, last_good, (size_t)n_params * sizeof(double));
-                if (good_m)
-                    sciml_adam_set_state(adam, good_steps, good_m, good_v, n_params);
-                state->next_batch = good_batch;
-                state->epoch_loss_sum = good_loss_sum;
-                state->epoch_loss_samples = good_loss_samples;
+                position_restore(&good, params, adam, state);
                 char where[96];
-                if (good_batch > 0) /* resumed inside this epoch and diverged before its end */
+                if (good.batch > 0) /* resumed inside this epoch and diverged before its end */
                     snprintf(where, sizeof(where), "step %lld of epoch %lld, where this run began",
-                             (long long)good_batch, (long long)epoch + 1);
+                             (long long)good.batch, (long long)epoch + 1);
+                else if (epoch == 0)
+                    snprintf(where, sizeof(where), "their initial values");
                 else
                     snprintf(where, sizeof(where), "the end of epoch %lld", (long long)epoch);
                 status = sciml_error(ctx, SCIML_ERR_NONFINITE,
@@ -169,11 +205,7 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
         state->epoch_loss_sum = 0.0;
         state->epoch_loss_samples = 0;
         state->epoch_rng = rng;
-        memcpy(last_good, params, (size_t)n_params * sizeof(double));
-        if (good_m)
-            sciml_adam_get_state(adam, &good_steps, good_m, good_v, n_params);
-        good_batch = good_loss_samples = 0;
-        good_loss_sum = 0.0;
+        position_take(&good, params, adam, state);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         sciml_train_report report = {
             .epoch = epoch + 1,
@@ -208,9 +240,7 @@ done:
         save_moments(state, adam, options->optimizer);
     sciml_adam_destroy(&adam);
     free(index);
-    free(last_good);
-    free(good_m);
-    free(good_v);
+    position_free(&good);
     return status;
 }
 
