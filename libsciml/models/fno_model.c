@@ -27,6 +27,7 @@ enum { MAX_CHANNELS = 4096 };
 typedef struct fno_graph {
     sciml_graph *graph;
     int64_t size[2];
+    int64_t padding[2]; /* zeros appended per dimension at this resolution */
     int64_t max_batch;
     sciml_node input, grid, target, output, loss;
     sciml_node output_mean, output_std;
@@ -41,6 +42,7 @@ struct sciml_fno_model {
     int64_t parameter_count;
     double *params; /* (parameter_count) */
     int normalized; /* statistics fitted or read */
+    int64_t padding_grid[2]; /* the grid config.padding counts points of (0: not known) */
     double input_mean[MAX_CHANNELS], input_std[MAX_CHANNELS];
     double output_mean[MAX_CHANNELS], output_std[MAX_CHANNELS];
     fno_graph predict; /* cached prediction graph (graph NULL when none) */
@@ -92,6 +94,18 @@ static sciml_status check_config(sciml_ctx *ctx, const sciml_fno_config *c) {
 /* Points per sample at a resolution. */
 static int64_t point_count(const sciml_fno_config *c, const int64_t *size) {
     return c->dims == 2 ? size[0] * size[1] : size[0];
+}
+
+/* The zeros appended along dimension d at s points: the padding keeps its length in the domain,
+ * config.padding points of the training grid (x_j = j / (s - 1)), so the padded period, and with
+ * it what each kept mode means, is the same at every resolution. A model whose training grid is
+ * not known (files written before it was stored) pads config.padding points at every s. */
+static int64_t padding_at(const sciml_fno_model *model, int d, int64_t s) {
+    const int64_t padding = model->config.padding, grid = model->padding_grid[d];
+    if (padding == 0 || grid < 2 || s == grid)
+        return padding;
+    const int64_t scaled = llround((double)padding * (double)(s - 1) / (double)(grid - 1));
+    return scaled > 1 ? scaled : 1;
 }
 
 static void fno_graph_free(fno_graph *fg) {
@@ -155,14 +169,14 @@ static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_gr
         int64_t padded[2] = {s1, s2};
         for (int d = 0; d < dims; d++) {
             int64_t zero_shape[4] = {SCIML_BATCH, padded[0], padded[1], c->width};
-            zero_shape[1 + d] = c->padding;
+            zero_shape[1 + d] = fg->padding[d];
             if (dims == 1)
                 zero_shape[2] = c->width;
             snprintf(name, sizeof(name), "padding.%d", d);
             fg->zeros[d] = sciml_graph_input(g, name, dims + 2, zero_shape);
             sciml_node pieces[2] = {h, fg->zeros[d]};
             h = sciml_concat(g, 2, pieces, 1 + d);
-            padded[d] += c->padding;
+            padded[d] += fg->padding[d];
         }
     }
     /* Training graphs keep the spectral convolution, the pointwise path, their sum and GELU as
@@ -224,6 +238,8 @@ static sciml_status build_graph(sciml_fno_model *model, const int64_t *size, int
     memset(fg, 0, sizeof(*fg));
     fg->size[0] = size[0];
     fg->size[1] = c->dims == 2 ? size[1] : 1;
+    for (int d = 0; d < c->dims; d++)
+        fg->padding[d] = padding_at(model, d, fg->size[d]);
     fg->max_batch = max_batch;
     fg->target = with_loss ? 0 : SCIML_NO_NODE;
     fg->loss = SCIML_NO_NODE;
@@ -486,6 +502,11 @@ sciml_status sciml_fno_model_train(sciml_fno_model *model, const sciml_field_set
         model->normalized = 1;
         fno_graph_free(&model->predict);
     }
+    if (!model->padding_grid[0]) { /* the first training, or a model file without its grid */
+        for (int d = 0; d < c->dims; d++)
+            model->padding_grid[d] = inputs->size[d];
+        fno_graph_free(&model->predict);
+    }
     const int64_t batch = options->batch < inputs->count ? options->batch : inputs->count;
     double *a = standardise(inputs, points, model->input_mean, model->input_std);
     double *test_prediction = NULL;
@@ -611,6 +632,12 @@ sciml_status sciml_fno_model_write(sciml_fno_model *model, const char *path,
         (status = put_count(writer, "padding", c->padding)) ||
         (status = put_count(writer, "epochs_done", model->state.epochs_done)))
         goto done;
+    if (model->padding_grid[0]) {
+        double grid[2] = {(double)model->padding_grid[0], (double)model->padding_grid[1]};
+        if ((status = sciml_nc_put_att_double(writer, SCIML_NC_GLOBAL, "padding_grid", SCIML_NC_INT,
+                                              grid, c->dims)))
+            goto done;
+    }
     if (provenance) {
         char seed[32];
         snprintf(seed, sizeof(seed), "%llu", (unsigned long long)provenance->seed);
@@ -711,6 +738,11 @@ sciml_status sciml_fno_model_read(sciml_ctx *ctx, const char *path, sciml_fno_mo
                                           model->output_std)))
         goto done;
     model->normalized = 1;
+    int64_t index; /* absent from files written before the grid was stored */
+    if (sciml_nc_find_att(reader, SCIML_NC_GLOBAL, "padding_grid", &index) == SCIML_OK &&
+        (status = sciml_model_read_integers(ctx, reader, "padding_grid", config.dims, 2,
+                                            INT64_C(1) << 31, model->padding_grid)))
+        goto done;
     int64_t size[2] = {2 * config.modes[0], 2 * config.modes[1]};
     if ((status = build_graph(model, size, 1, 0, 0, NULL, &fg)) ||
         (status = sciml_params_read(ctx, reader, fg.graph)))

@@ -91,6 +91,24 @@ run sciml-train mlp --data train.nc --modes 4 -o bad.nc
 expect_rc 2 "--modes does not apply to mlp"
 expect_stderr_has "does not apply" "says why"
 
+section "2D with padding: the model keeps the grid its padding counts on"
+run sciml-train fno --data darcy.nc --modes 3,3 --width 4 --layers 1 --projection 8 \
+    --padding 2 --epochs 2 --batch 3 --seed 1 -q -o darcy-fno.nc
+expect_rc 0 "sciml-train fno on Darcy fields with --padding"
+run sciml-info -H darcy-fno.nc
+expect_stdout_has ":padding_grid = 15, 15 ;" "the padding's grid is the training resolution"
+run sciml-gen darcy --samples 2 --resolution 29 --fine 29 --seed 3 -q -o darcy29.nc
+run sciml-fno -m darcy-fno.nc darcy29.nc darcy29-pred.nc
+expect_rc 0 "applied at twice the resolution (the padding scaled to 4 points)"
+if have_ncdump; then
+    ncdump darcy-fno.nc | sed 's/padding_grid = 15, 15 ;/padding_grid = 1, 15 ;/' >badgrid.cdl
+    cdl_to_nc badgrid.cdl badgrid.nc
+    run sciml-fno -m badgrid.nc darcy29.nc bad.nc
+    expect_rc 1 "a model file whose padding grid is below 2 points"
+    expect_stderr_has "padding_grid" "names the attribute"
+    check "no output left" test ! -e bad.nc
+fi
+
 section "--checkpoint-every without --test: the last periodic checkpoint resumes to the same model"
 # no test set, so nothing else copies the training graph's parameters into the model between
 # epochs: the periodic checkpoint must hold the parameters of its own epoch

@@ -11,7 +11,9 @@
  * Fields are channels last: a (sample, s1[, s2], input_channels), u (sample, s1[, s2],
  * output_channels). The grid coordinates appended to a are x_j = j / s (periodic) or
  * j / (s - 1) (closed domain, with `padding` zeros appended after lifting and removed before
- * projection, as the reference does for Darcy). Inputs and outputs are standardised with one
+ * projection, as the reference does for Darcy; `padding` counts points of the training grid,
+ * which the model keeps, and scales with s elsewhere so that the padded period is the same
+ * length of the domain at every resolution). Inputs and outputs are standardised with one
  * mean and standard deviation per channel over the training data, which keeps the model
  * resolution-independent: the same weights apply at any s the modes fit. Training minimises
  * the mean over samples of the relative L2 error in physical units.
@@ -37,7 +39,8 @@ typedef struct sciml_fno_config {
     int64_t width;           /* channels inside the Fourier layers */
     int layers;              /* Fourier layers, 1..SCIML_FNO_MAX_LAYERS */
     int64_t projection;      /* hidden width of the projection */
-    int64_t padding;         /* zeros appended per spatial dimension (0: periodic) */
+    int64_t padding;         /* zeros appended per spatial dimension at the training grid
+                                (0: periodic) */
 } sciml_fno_config;
 
 /* Defaults of the paper's 1D set-up: modes 16, width 64, 4 layers, projection 128, periodic,
