@@ -11,6 +11,7 @@
 #   EPOCHS=100 STEP=20 bench/fno_darcy.sh        # the compressed-schedule accuracy comparison
 #   EPOCHS=500 STEP=100 bench/fno_darcy.sh       # the paper's schedule
 #   TRAIN=100 TEST=20 FINE=85 EPOCHS=2 bench/fno_darcy.sh   # a quick check (seconds of data)
+#   ONLY=zero-shot ZERO_SHOT=141,211,421 MODEL=fno.nc bench/fno_darcy.sh   # a model at other s
 #
 # Knobs (defaults): TRAIN (1000), TEST (200), FINE (421: points per side of the solve), RES
 # (85: points per side of the data, (FINE-1) a multiple of (RES-1)), EPOCHS (5), STEP (100:
@@ -20,7 +21,10 @@
 # report shows the other side's last run beside it if that had the same knobs; data: only make
 # or check the cached data), REGEN (0; 1: regenerate the data even when a cached copy matches),
 # CHECKPOINT (0; 1: the PyTorch side saves its state after every epoch to
-# bench/out/fno_darcy/torch_<knobs>.ckpt and, when that file exists, continues from it; see below).
+# bench/out/fno_darcy/torch_<knobs>.ckpt and, when that file exists, continues from it; see below),
+# ZERO_SHOT (none; a list like 141,211,421: our model, trained at RES, is also applied to the
+# same TEST functions generated at those resolutions, each with (FINE-1) a multiple of (s-1);
+# ONLY=zero-shot does that alone), MODEL (bench/out/fno_darcy/fno.nc: the model ZERO_SHOT applies).
 # The two sides can run at once on two idle cores once the data are cached:
 #   ONLY=data bench/fno_darcy.sh; ONLY=ours CORE=0 bench/fno_darcy.sh &
 #   ONLY=torch CORE=1 bench/fno_darcy.sh; wait     # the later report shows both
@@ -58,9 +62,12 @@ init=${INIT:-reference}
 only=${ONLY:-both}
 regen=${REGEN:-0}
 checkpoint=${CHECKPOINT:-0}
+zero_shot=${ZERO_SHOT:-}
 python=${PYTHON:-/usr/bin/python3}
 out=$root/bench/out/fno_darcy
 result_path=$root/bench/out/fno_darcy.json
+model=${MODEL:-$out/fno.nc}
+case $model in /*) ;; *) model=$PWD/$model ;; esac
 
 die() { echo "fno_darcy.sh: error: $*" >&2; exit 1; }
 note() { echo "fno_darcy.sh: $*" >&2; }
@@ -73,8 +80,14 @@ done
 ((fine >= res && (fine - 1) % (res - 1) == 0)) ||
     die "FINE - 1 ($((fine - 1))) must be a multiple of RES - 1 ($((res - 1)))"
 [[ $init == reference || $init == sciml ]] || die "INIT must be reference or sciml (got '$init')"
-[[ $only == both || $only == ours || $only == torch || $only == data ]] ||
-    die "ONLY must be both, ours, torch or data (got '$only')"
+[[ $only == both || $only == ours || $only == torch || $only == data || $only == zero-shot ]] ||
+    die "ONLY must be both, ours, torch, data or zero-shot (got '$only')"
+IFS=, read -r -a zero_shot_sizes <<<"$zero_shot"
+for s in "${zero_shot_sizes[@]}"; do
+    [[ $s =~ ^[0-9]+$ ]] && ((s >= 24 && (fine - 1) % (s - 1) == 0)) ||
+        die "ZERO_SHOT: $s is not a resolution of at least 24 with FINE - 1 a multiple of s - 1"
+done
+[[ $only != zero-shot || ${#zero_shot_sizes[@]} -gt 0 ]] || die "ONLY=zero-shot needs ZERO_SHOT"
 [[ $regen == 0 || $regen == 1 ]] || die "REGEN must be 0 or 1"
 [[ $checkpoint == 0 || $checkpoint == 1 ]] || die "CHECKPOINT must be 0 or 1"
 command -v taskset >/dev/null || die "taskset not found (apt-get install util-linux)"
@@ -91,7 +104,9 @@ bin=$build/tools
 # Build the tools this run needs (a CMake tree is always brought up to date; a directory of
 # prebuilt tools/ is used as it is). ONLY=torch and ONLY=data need sciml-gen alone.
 tools=(sciml-gen)
-[[ $only == torch || $only == data ]] || tools+=(sciml-train)
+[[ $only == torch || $only == data || $only == zero-shot ]] || tools+=(sciml-train)
+((${#zero_shot_sizes[@]} == 0)) || [[ $only == torch || $only == data ]] ||
+    tools+=(sciml-fno sciml-cmp)
 if [[ -f $build/CMakeCache.txt || ! -x $bin/sciml-gen ]]; then
     if [[ ! -f $build/CMakeCache.txt ]]; then
         note "configuring libsciml in $build"
@@ -106,17 +121,17 @@ for tool in "${tools[@]}"; do
     [[ -x $bin/$tool ]] || die "no $bin/$tool (not built?)"
 done
 "$bin/sciml-gen" --help 2>&1 | grep -w darcy >/dev/null || die "this sciml-gen has no 'darcy' generator"
-if [[ $only != torch && $only != data ]]; then
+if [[ $only != torch && $only != data && $only != zero-shot ]]; then
     "$bin/sciml-train" --help 2>&1 | grep -- '--padding' >/dev/null ||
         die "this sciml-train has no 'fno --padding' option"
 fi
 
 # Data (cached) ------------------------------------------------------------------------------
 generator_sum=$(sha256sum "$root/libsciml/gen/darcy.c" | cut -c1-16)
-data() { # NAME SAMPLES SEED: prints the path of a cached or freshly generated data set
-    local name=$1 samples=$2 seed=$3
-    local file="$out/${name}_n${samples}_fine${fine}_s${res}_seed${seed}.nc"
-    local args=(darcy --samples "$samples" --fine "$fine" --resolution "$res" --seed "$seed")
+data() { # NAME SAMPLES SEED [RES]: prints the path of a cached or freshly generated data set
+    local name=$1 samples=$2 seed=$3 s=${4:-$res}
+    local file="$out/${name}_n${samples}_fine${fine}_s${s}_seed${seed}.nc"
+    local args=(darcy --samples "$samples" --fine "$fine" --resolution "$s" --seed "$seed")
     local stamp="${args[*]} darcy.c:$generator_sum"
     if [[ $regen == 1 || ! -f $file || ! -f $file.stamp || $(<"$file.stamp") != "$stamp" ]]; then
         note "generating $name: sciml-gen ${args[*]} (about 0.4 s a sample at FINE = 421)"
@@ -130,6 +145,38 @@ data() { # NAME SAMPLES SEED: prints the path of a cached or freshly generated d
     fi
     echo "$file"
 }
+# Zero-shot: the model at the test functions generated at other resolutions (same seed and
+# FINE: the same functions, subsampled differently). Mean per-sample relative L2, as training's.
+zero_shot_report() {
+    [[ -f $model ]] || die "no model $model to apply (MODEL=)"
+    local rows=() s file error base=
+    for s in "$res" "${zero_shot_sizes[@]}"; do
+        file=$(data test "$test" 2 "$s")
+        "${pin[@]}" "$bin/sciml-fno" -m "$model" "$file" "$out/zero_shot_pred.nc" ||
+            die "sciml-fno -m $model $file failed"
+        error=$("$bin/sciml-cmp" -v u "$out/zero_shot_pred.nc" "$file" |
+            awk '$1 == "u" { print $3; exit }')
+        rm -f "$out/zero_shot_pred.nc"
+        base=${base:-$error}
+        rows+=("$s $error $(awk -v e="$error" -v b="$base" 'BEGIN { printf "%.3f", e / b }')")
+    done
+    echo "zero-shot: $model (trained at s = $res), $test test functions solved at $fine"
+    printf '%6s %18s %14s\n' s "test rel L2" "ratio to $res"
+    local json="{\"model\": \"$model\", \"trained_at\": $res, \"by_resolution\": {" sep=
+    for row in "${rows[@]}"; do
+        read -r s error ratio <<<"$row"
+        printf '%6s %17.4f%% %14s\n' "$s" "$(awk -v e="$error" 'BEGIN { print 100 * e }')" "$ratio"
+        json+="$sep\"$s\": $error"
+        sep=", "
+    done
+    echo "$json}}" >"$root/bench/out/fno_darcy_zero_shot.json"
+    echo "wrote $root/bench/out/fno_darcy_zero_shot.json"
+}
+
+if [[ $only == zero-shot ]]; then
+    zero_shot_report
+    exit 0
+fi
 train_file=$(data train "$train" 1)
 test_file=$(data test "$test" 2)
 if [[ $only == data ]]; then
@@ -310,3 +357,7 @@ for epoch in shown:
     print(row)
 print(f"\nwrote {result_path}")
 PYTHON
+if ((${#zero_shot_sizes[@]} > 0)) && [[ $only != torch ]]; then
+    echo
+    zero_shot_report
+fi
