@@ -277,6 +277,16 @@ static unsigned char *file_bytes(const char *path, long *size) {
     return bytes;
 }
 
+/* Whether two files hold the same bytes (both readable). */
+static int same_bytes(const char *path_a, const char *path_b) {
+    long size_a, size_b;
+    unsigned char *a = file_bytes(path_a, &size_a), *b = file_bytes(path_b, &size_b);
+    const int same = a && b && size_a == size_b && memcmp(a, b, (size_t)size_a) == 0;
+    free(a);
+    free(b);
+    return same;
+}
+
 typedef struct epoch_checkpoints {
     sciml_mlp_model *model;
     sciml_train_options *options; /* the training's, read again every epoch */
@@ -324,14 +334,7 @@ static void test_divergence_returns_to_last_epoch(void) {
     snprintf(diverged, sizeof(diverged), "%s/diverged.ckpt", sciml_test_tmpdir());
     snprintf(epoch2, sizeof(epoch2), "%s/epoch-2.ckpt", sciml_test_tmpdir());
     CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_write(model, diverged, NULL, 1), SCIML_OK);
-    long size_a, size_b;
-    unsigned char *a = file_bytes(diverged, &size_a), *b = file_bytes(epoch2, &size_b);
-    CU_ASSERT_PTR_NOT_NULL(a);
-    CU_ASSERT_PTR_NOT_NULL(b);
-    CU_ASSERT_EQUAL(size_a, size_b);
-    CU_ASSERT(a && b && size_a == size_b && memcmp(a, b, (size_t)size_a) == 0);
-    free(a);
-    free(b);
+    CU_ASSERT(same_bytes(diverged, epoch2));
     sciml_mlp_model_destroy(&model);
     sciml_ctx_destroy(&ctx);
 }
@@ -368,11 +371,7 @@ static void test_divergence_after_mid_epoch_resume(void) {
         strstr(sciml_ctx_message(ctx), "reset to step 1 of epoch 1, where this run began"));
     sciml_ctx_clear_error(ctx);
     CU_ASSERT_EQUAL_FATAL(sciml_mlp_model_write(resumed, diverged, NULL, 1), SCIML_OK);
-    long size_a, size_b;
-    unsigned char *a = file_bytes(diverged, &size_a), *b = file_bytes(mid, &size_b);
-    CU_ASSERT(a && b && size_a == size_b && memcmp(a, b, (size_t)size_a) == 0);
-    free(a);
-    free(b);
+    CU_ASSERT(same_bytes(diverged, mid));
     sciml_mlp_model_destroy(&part);
     sciml_mlp_model_destroy(&resumed);
     sciml_ctx_destroy(&ctx);
