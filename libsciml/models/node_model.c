@@ -926,8 +926,8 @@ sciml_status sciml_node_model_train(sciml_node_model *model, const sciml_node_da
         if (sciml_ctx_interrupted(ctx)) {
             status = sciml_error(ctx, SCIML_ERR_INTERRUPTED, "interrupted after %lld iterations",
                                  (long long)model->iterations_done);
-        } else if (options->checkpoint && options->checkpoint_every > 0 &&
-                   done % options->checkpoint_every == 0 && done < options->iterations) {
+        } else if (options->checkpoint && sciml_train_checkpoint_due(options->checkpoint_every,
+                                                                     done, options->iterations)) {
             position->epoch_loss_sum = loss_sum; /* the report window so far */
             position->epoch_loss_samples = since_report;
             if ((status = save_position(model, adam, &done_rng, done)) ||

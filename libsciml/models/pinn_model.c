@@ -687,14 +687,16 @@ static void store_params(sciml_pinn *model, const double *params) {
             exp(params[sciml_graph_param_offset(model->eval, model->eval_net.coefficient)]);
 }
 
-/* A periodic checkpoint when one is due at `done` (Adam steps or L-BFGS iterations) of
- * `total`, the model being at that position; never at the position training started from. */
-static sciml_status checkpoint_due(sciml_pinn *model, int64_t done, int64_t started,
-                                   int64_t total) {
-    if (!model->checkpoint || model->checkpoint_every < 1 || done % model->checkpoint_every ||
-        done == started || done >= total)
-        return SCIML_OK;
-    return model->checkpoint(model->checkpoint_user);
+/* Whether a periodic checkpoint is due at `done` (Adam steps or L-BFGS iterations) of
+ * `total`; never at the position training started from. */
+static int checkpoint_due(const sciml_pinn *model, int64_t done, int64_t started, int64_t total) {
+    return model->checkpoint && done != started &&
+           sciml_train_checkpoint_due(model->checkpoint_every, done, total);
+}
+
+/* Adam steps in the whole schedule: the plain phase, then every refinement round's. */
+static int64_t adam_total(const sciml_pinn_config *config) {
+    return config->adam_iterations + config->rar_rounds * config->rar_steps;
 }
 
 typedef struct lbfgs_user {
@@ -720,17 +722,14 @@ static int lbfgs_iteration(void *user_pointer, const sciml_lbfgs_progress *progr
         if (u->progress(u->user, &p))
             return 1;
     }
-    if (model->checkpoint && model->checkpoint_every > 0 &&
-        iteration % model->checkpoint_every == 0) {
+    if (checkpoint_due(model, iteration, model->start_lbfgs, model->config.lbfgs_iterations)) {
         /* the position: this iterate after `iteration` iterations */
         store_params(model, progress->x);
         model->lbfgs_done = iteration;
         model->last.lbfgs_iterations = iteration;
         model->last.lbfgs_evaluations = u->base_evaluations + progress->evaluations;
         model->last.lbfgs_seconds = u->base_seconds + seconds_now() - u->started;
-        u->status =
-            checkpoint_due(model, iteration, model->start_lbfgs, model->config.lbfgs_iterations);
-        if (u->status)
+        if ((u->status = model->checkpoint(model->checkpoint_user)))
             return 1;
     }
     return 0;
@@ -755,8 +754,6 @@ static sciml_status adam_phase(sciml_pinn *model, train_graph *t, sciml_adam *ad
     sciml_graph *g = t->g;
     double *params = sciml_graph_params(g);
     double start = seconds_now() - model->last.adam_seconds;
-    int64_t adam_total =
-        model->config.adam_iterations + model->config.rar_rounds * model->config.rar_steps;
     sciml_status status = SCIML_OK;
     *stopped = 0;
     if (first > last)
@@ -794,7 +791,8 @@ static sciml_status adam_phase(sciml_pinn *model, train_graph *t, sciml_adam *ad
         if (sciml_ctx_interrupted(ctx))
             return sciml_error(ctx, SCIML_ERR_INTERRUPTED, "pinn: interrupted at Adam step %lld",
                                (long long)step);
-        if ((status = checkpoint_due(model, step - 1, model->start_adam, adam_total)))
+        if (checkpoint_due(model, step - 1, model->start_adam, adam_total(&model->config)) &&
+            (status = model->checkpoint(model->checkpoint_user)))
             return status;
         status = sciml_adam_step(adam, params, sciml_graph_grads(g), model->config.learning_rate);
         if (status == SCIML_ERR_NONFINITE)
@@ -949,9 +947,8 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
     sciml_status status = train_graph_build(model, &t);
     if (status)
         goto done;
-    int64_t plain = config->adam_iterations,
-            adam_total = plain + config->rar_rounds * config->rar_steps;
-    if (adam_total > 0 &&
+    const int64_t plain = config->adam_iterations, adam_end = adam_total(config);
+    if (adam_end > 0 &&
         ((status = sciml_adam_create(ctx, n, NULL, &adam)) ||
          (status = sciml_adam_set_state(adam, model->state.adam_steps, model->state.adam_m,
                                         model->state.adam_v, n))))
@@ -980,12 +977,13 @@ sciml_status sciml_pinn_train(sciml_pinn *model, sciml_pinn_progress_fn progress
     if (config->lbfgs_iterations > model->lbfgs_done) {
         if (model->lbfgs_done == 0 && sciml_ctx_interrupted(ctx)) {
             status = sciml_error(ctx, SCIML_ERR_INTERRUPTED,
-                                 "pinn: interrupted after %lld Adam steps", (long long)adam_total);
+                                 "pinn: interrupted after %lld Adam steps", (long long)adam_end);
             goto done;
         }
         /* the end of Adam counts as a position for periodic checkpoints */
         if (model->lbfgs_done == 0 &&
-            (status = checkpoint_due(model, adam_total, model->start_adam, adam_total + 1)))
+            checkpoint_due(model, adam_end, model->start_adam, adam_end + 1) &&
+            (status = model->checkpoint(model->checkpoint_user)))
             goto done;
         status = lbfgs_phase(model, &t, progress, user, every);
     }
@@ -1620,7 +1618,7 @@ sciml_status sciml_pinn_resume(sciml_pinn *model, const char *path, int *is_chec
     if ((status = sciml_params_read(ctx, reader, model->eval)))
         goto done;
     if (checkpoint) {
-        int64_t adam_total = config->adam_iterations + config->rar_rounds * config->rar_steps;
+        const int64_t adam_end = adam_total(config);
         if ((status = sciml_train_state_read(ctx, reader, n, &state)) ||
             (status = sciml_model_read_integers(ctx, reader, "rar_rounds_done", 1, 0,
                                                 config->rar_rounds, &rar_done)) ||
@@ -1638,10 +1636,10 @@ sciml_status sciml_pinn_resume(sciml_pinn *model, const char *path, int *is_chec
         int64_t done = state.epochs_done;
         int64_t round_start = config->adam_iterations + (rar_done - 1) * config->rar_steps;
         int fits =
-            done <= adam_total && state.optimizer == SCIML_OPTIMIZER_ADAM &&
+            done <= adam_end && state.optimizer == SCIML_OPTIMIZER_ADAM &&
             (rar_done == 0 ? done <= config->adam_iterations
                            : done >= round_start && done <= round_start + config->rar_steps) &&
-            (lbfgs_done == 0 || (done == adam_total && rar_done == config->rar_rounds));
+            (lbfgs_done == 0 || (done == adam_end && rar_done == config->rar_rounds));
         if (!fits) {
             status = sciml_error(ctx, SCIML_ERR_FORMAT,
                                  "%s: the position (Adam step %lld, refinement round %lld, "

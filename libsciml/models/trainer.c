@@ -99,6 +99,10 @@ static void position_restore(const good_position *position, double *params, scim
     state->epoch_loss_samples = position->loss_samples;
 }
 
+int sciml_train_checkpoint_due(int64_t every, int64_t done, int64_t total) {
+    return every > 0 && done % every == 0 && done < total;
+}
+
 sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem *problem,
                                    sciml_train_state *state, const sciml_train_options *options) {
     sciml_graph *g = problem->graph;
@@ -225,9 +229,9 @@ sciml_status sciml_train_minibatch(sciml_ctx *ctx, const sciml_minibatch_problem
                                  (long long)state->epochs_done);
             goto done;
         }
-        if (options->checkpoint && options->checkpoint_every > 0 &&
-            state->epochs_done % options->checkpoint_every == 0 &&
-            state->epochs_done < options->epochs) {
+        if (options->checkpoint &&
+            sciml_train_checkpoint_due(options->checkpoint_every, state->epochs_done,
+                                       options->epochs)) {
             save_moments(state, adam, options->optimizer); /* the state is whole now */
             if (problem->store)
                 problem->store(problem->user, params);

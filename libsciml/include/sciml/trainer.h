@@ -63,6 +63,11 @@ typedef struct sciml_minibatch_problem {
     void *user; /* of evaluate and store */
 } sciml_minibatch_problem;
 
+/* Whether a periodic checkpoint is due after `done` epochs (iterations, steps) of `total`, with
+ * one every `every` (< 1: never): at the multiples of `every` before the end, where the
+ * model itself is written. The one rule of every training loop that checkpoints. */
+int sciml_train_checkpoint_due(int64_t every, int64_t done, int64_t total);
+
 /* Runs epochs until state->epochs_done reaches options->epochs, updating the graph's
  * parameters in place. Returns SCIML_ERR_INTERRUPTED (after the current step, position
  * recorded) when the context's interrupt flag is raised, SCIML_ERR_NONFINITE naming the epoch
