@@ -466,15 +466,9 @@ static int parse_options(int argc, char **argv, train_options *o) {
     if (o->warmup > 0 && o->warmup >= o->epochs && o->epochs > 0)
         tool_usage_error(&usage_errors, "--warmup %lld must be shorter than --epochs %lld",
                          (long long)o->warmup, (long long)o->epochs);
-    const tool_named_file inputs[] = {{"--data", o->data}, {"--test", o->test}};
-    const tool_named_file others[] = {{"-o", o->model_path},
-                                      {"--data", o->data},
-                                      {"--test", o->test},
-                                      {"--resume", o->resume},
-                                      {"--checkpoint", o->checkpoint_path}};
-    tool_usage_distinct(&usage_errors, "--log", o->log_path, others, 5);
-    tool_usage_distinct(&usage_errors, "-o", o->model_path, inputs, 2);
-    tool_usage_distinct(&usage_errors, "--checkpoint", o->checkpoint_path, inputs, 2);
+    const tool_named_file data[] = {{"--data", o->data}, {"--test", o->test}};
+    tool_usage_training_files(&usage_errors, o->model_path, o->checkpoint_path, o->log_path,
+                              o->resume, data, 2);
     return tool_usage_finish(&usage_errors);
 }
 

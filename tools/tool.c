@@ -83,6 +83,18 @@ void tool_usage_distinct(tool_usage *usage, const char *option, const char *path
                              path);
 }
 
+void tool_usage_training_files(tool_usage *usage, const char *model, const char *checkpoint,
+                               const char *log, const char *resume, const tool_named_file *data,
+                               int data_count) {
+    const tool_named_file model_file[] = {{"-o", model}};
+    const tool_named_file written[] = {{"--resume", resume}, {"--checkpoint", checkpoint}};
+    tool_usage_distinct(usage, "--log", log, model_file, 1);
+    tool_usage_distinct(usage, "--log", log, data, data_count);
+    tool_usage_distinct(usage, "--log", log, written, 2);
+    tool_usage_distinct(usage, "-o", model, data, data_count);
+    tool_usage_distinct(usage, "--checkpoint", checkpoint, data, data_count);
+}
+
 int tool_usage_finish(const tool_usage *usage) {
     if (usage->error_count == 0)
         return 0;

@@ -41,6 +41,12 @@ typedef struct tool_named_file {
 } tool_named_file;
 void tool_usage_distinct(tool_usage *usage, const char *option, const char *path,
                          const tool_named_file *named, int count);
+/* The files a training tool writes (-o MODEL, --checkpoint, --log; NULL: not given) against
+ * the data it reads (data[0..data_count)) and, for the log, against each other and the
+ * checkpoint being resumed: tool_usage_distinct for every pair that must differ. */
+void tool_usage_training_files(tool_usage *usage, const char *model, const char *checkpoint,
+                               const char *log, const char *resume, const tool_named_file *data,
+                               int data_count);
 
 /* Matches argv[*index] against the long option `name` ("--epochs") in either "--epochs 5" or
  * "--epochs=5" form. Returns 1 on a match and sets *value (advancing *index past a separate

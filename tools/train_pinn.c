@@ -215,13 +215,8 @@ static int parse(int argc, char **argv, pinn_options *o) {
     if (o->set_count >= MAX_SET)
         tool_usage_error(&errors, "too many coefficient options");
     const tool_named_file data[] = {{"--data", o->data_path}};
-    const tool_named_file others[] = {{"-o", o->model_path},
-                                      {"--data", o->data_path},
-                                      {"--resume", o->resume_path},
-                                      {"--checkpoint", o->checkpoint_path}};
-    tool_usage_distinct(&errors, "--log", o->log_path, others, 4);
-    tool_usage_distinct(&errors, "-o", o->model_path, data, 1);
-    tool_usage_distinct(&errors, "--checkpoint", o->checkpoint_path, data, 1);
+    tool_usage_training_files(&errors, o->model_path, o->checkpoint_path, o->log_path,
+                              o->resume_path, data, 1);
     return tool_usage_finish(&errors);
 }
 
