@@ -162,34 +162,25 @@ fi
 section "checkpoints that do not fit are refused with one error line"
 SMALL=(--pde burgers --hidden 10,10 --interior 200 --iterations 3000 --lbfgs-iterations 0
     --rar-rounds 2 --rar-steps 1000 --rar-candidates 1000 --rar-add 5 -q -o bad.nc)
-run sciml-train pinn "${SMALL[@]}" --seed 3 --hidden 12,10 --resume int-first.ckpt
-expect_rc 1 "another --hidden"
-expect_one_error_line sciml-train int-first.ckpt "another --hidden"
-expect_stderr_has "hidden" "another --hidden: the message names it"
-run sciml-train pinn "${SMALL[@]}" --seed 3 --pde heat1d --resume int-first.ckpt
-expect_rc 1 "another --pde"
-expect_one_error_line sciml-train int-first.ckpt "another --pde"
-expect_stderr_has "pde" "another --pde: the message names it"
-run sciml-train pinn "${SMALL[@]}" --seed 4 --resume int-first.ckpt
-expect_rc 1 "another --seed"
-expect_one_error_line sciml-train int-first.ckpt "another --seed"
-expect_stderr_has "seed" "another --seed: the message names it"
-run sciml-train pinn "${SMALL[@]}" --seed 3 --activation sin --resume int-first.ckpt
-expect_rc 1 "another --activation"
-expect_one_error_line sciml-train int-first.ckpt "another --activation"
-run sciml-train pinn "${SMALL[@]}" --seed 3 --fourier-features 4 --resume int-first.ckpt
-expect_rc 1 "--fourier-features"
-expect_one_error_line sciml-train int-first.ckpt "--fourier-features"
-run sciml-train pinn "${SMALL[@]}" --seed 3 --rar-add 6 --resume int-first.ckpt
-expect_rc 1 "another --rar-add"
-expect_one_error_line sciml-train int-first.ckpt "another --rar-add"
+# refused WHAT FILE [NAMED] -- OPTIONS...: resuming FILE with the small run's options and
+# OPTIONS exits 1 with one error line naming FILE (and NAMED, when given)
+refused() {
+    local what=$1 file=$2 named=$3
+    shift 4
+    run sciml-train pinn "${SMALL[@]}" "$@" --resume "$file"
+    expect_rc 1 "$what"
+    expect_one_error_line sciml-train "$file" "$what"
+    [ -z "$named" ] || expect_stderr_has "$named" "$what: the message names it"
+}
+refused "another --hidden" int-first.ckpt hidden -- --seed 3 --hidden 12,10
+refused "another --pde" int-first.ckpt pde -- --seed 3 --pde heat1d
+refused "another --seed" int-first.ckpt seed -- --seed 4
+refused "another --activation" int-first.ckpt "" -- --seed 3 --activation sin
+refused "--fourier-features" int-first.ckpt "" -- --seed 3 --fourier-features 4
+refused "another --rar-add" int-first.ckpt "" -- --seed 3 --rar-add 6
 printf 'not a netCDF file\n' >junk.nc
-run sciml-train pinn "${SMALL[@]}" --seed 3 --resume junk.nc
-expect_rc 1 "a file that is not netCDF"
-expect_one_error_line sciml-train junk.nc "a file that is not netCDF"
-run sciml-train pinn "${SMALL[@]}" --seed 3 --resume no-such.nc
-expect_rc 1 "a missing file"
-expect_one_error_line sciml-train no-such.nc "a missing file"
+refused "a file that is not netCDF" junk.nc "" -- --seed 3
+refused "a missing file" no-such.nc "" -- --seed 3
 [ ! -e bad.nc ] && [ ! -e bad.nc.ckpt ] && ok || fail "a refused resume wrote a file"
 
 section "a plain model is a warm start, with a warning"
