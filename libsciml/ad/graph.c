@@ -2,8 +2,14 @@
  *
  * Nodes are appended in construction order, which is a topological order (an op can only
  * name nodes that already exist). Build places, in one backend arena sized for max_batch,
- *     params (P) | grads (P) | per node: value, gradient (if it needs one) | custom scratch,
- * each block 64-byte aligned; parameter nodes point into the flat params/grads vectors.
+ *     params (P) | grads (P) | node values and gradients | custom scratch,
+ * each block 64-byte aligned; parameter nodes point into the flat params/grads vectors. Value
+ * and gradient blocks share memory by liveness on the timeline of one forward pass (node i at
+ * step i) and one backward pass (node i at step 2 n - 1 - i): a value lives from its node's step
+ * to the last step that reads it (its consumers forward, and those whose backward reads it, as
+ * ops.c says per op), a gradient from its last consumer's backward step to its own; blocks are
+ * placed best-fit in order of first step, and given back (merged with free neighbours) after
+ * their last. Inputs, outputs and scalars keep blocks of their own.
  * Forward evaluates the ancestors of the requested node in order. Backward seeds dL/dL = 1 and
  * visits, in reverse order, the ancestors of L through which a parameter is reached, applying
  * dL/dx_i += (dy/dx_i)^T dL/dy; the first contribution to a gradient overwrites (so gradients
@@ -245,6 +251,18 @@ sciml_node sciml_graph_param(sciml_graph *g, const char *name, int ndim, const i
     return add_leaf(g, GRAPH_OP_PARAM, name, ndim, shape);
 }
 
+sciml_status sciml_graph_keep(sciml_graph *g, sciml_node n) {
+    if (!g)
+        return SCIML_ERR_ARG;
+    if (g->built)
+        return sciml_error(g->ctx, SCIML_ERR_STATE, "graph_keep: the graph is already built");
+    if (!valid_node(g, n))
+        return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_keep: node %d does not exist (%d nodes)",
+                           (int)n, (int)g->node_count);
+    g->nodes[n].keep = 1;
+    return SCIML_OK;
+}
+
 /* ---- build -------------------------------------------------------------------------------- */
 
 static int add_block(size_t *offset, int64_t doubles) {
@@ -258,29 +276,187 @@ static int add_block(size_t *offset, int64_t doubles) {
     return 0;
 }
 
-/* Forward-only plans share value memory by liveness: a free list of arena blocks. */
-typedef struct arena_block {
-    size_t offset, bytes;
-} arena_block;
+/* ---- memory plan: blocks on the timeline of one forward and one backward pass --------------- */
 
-/* Best fit from the free list (the remainder stays free), else the end of the arena. */
-static size_t take_block(arena_block *free_blocks, int *free_count, size_t bytes, size_t *end) {
+/* One value or gradient block: used from step start to step end (-1 to GRAPH_KEPT: always). */
+typedef struct plan_block {
+    int64_t start, end;
+    size_t bytes; /* 0: no block (parameters live in the flat vectors; no gradient) */
+    size_t offset;
+} plan_block;
+
+/* The free spans of the node memory, in address order, and its size so far. */
+typedef struct free_spans {
+    plan_block *span; /* offset and bytes only */
+    int count;
+    size_t top;
+} free_spans;
+
+static void spans_remove(free_spans *f, int k) {
+    memmove(&f->span[k], &f->span[k + 1], (size_t)(f->count - k - 1) * sizeof *f->span);
+    f->count--;
+}
+
+/* Best fit among the free spans (the rest of it stays free); else the span that ends at the
+ * top grows; else the memory grows. */
+static size_t spans_take(free_spans *f, size_t bytes) {
     int best = -1;
-    for (int k = 0; k < *free_count; k++)
-        if (free_blocks[k].bytes >= bytes &&
-            (best < 0 || free_blocks[k].bytes < free_blocks[best].bytes))
+    for (int k = 0; k < f->count; k++)
+        if (f->span[k].bytes >= bytes && (best < 0 || f->span[k].bytes < f->span[best].bytes))
             best = k;
-    if (best < 0) {
-        size_t offset = *end;
-        *end += bytes;
+    size_t offset;
+    if (best >= 0) {
+        offset = f->span[best].offset;
+        f->span[best].offset += bytes;
+        f->span[best].bytes -= bytes;
+        if (f->span[best].bytes == 0)
+            spans_remove(f, best);
         return offset;
     }
-    size_t offset = free_blocks[best].offset;
-    free_blocks[best].offset += bytes;
-    free_blocks[best].bytes -= bytes;
-    if (free_blocks[best].bytes == 0)
-        free_blocks[best] = free_blocks[--*free_count];
+    if (f->count > 0 && f->span[f->count - 1].offset + f->span[f->count - 1].bytes == f->top) {
+        offset = f->span[f->count - 1].offset;
+        spans_remove(f, f->count - 1);
+    } else {
+        offset = f->top;
+    }
+    f->top = offset + bytes;
     return offset;
+}
+
+/* Gives a block back, merged with the free spans it touches. */
+static void spans_release(free_spans *f, size_t offset, size_t bytes) {
+    int k = 0;
+    while (k < f->count && f->span[k].offset < offset)
+        k++;
+    const int joins_before = k > 0 && f->span[k - 1].offset + f->span[k - 1].bytes == offset;
+    const int joins_after = k < f->count && offset + bytes == f->span[k].offset;
+    if (joins_before) {
+        f->span[k - 1].bytes += bytes;
+        if (joins_after) {
+            f->span[k - 1].bytes += f->span[k].bytes;
+            spans_remove(f, k);
+        }
+    } else if (joins_after) {
+        f->span[k].offset = offset;
+        f->span[k].bytes += bytes;
+    } else {
+        memmove(&f->span[k + 1], &f->span[k], (size_t)(f->count - k) * sizeof *f->span);
+        f->span[k].offset = offset;
+        f->span[k].bytes = bytes;
+        f->count++;
+    }
+}
+
+/* Steps of node i: forward at i, backward at 2 node_count - 1 - i. */
+static int64_t backward_step(const sciml_graph *g, int64_t i) {
+    return 2 * (int64_t)g->node_count - 1 - i;
+}
+
+/* The lifetime of every block (2 per node: value, gradient), from who reads what. last_use and
+ * first_reader are node_count scratch entries. */
+static void plan_lifetimes(const sciml_graph *g, int forward_only, int64_t max_batch,
+                           int32_t *last_use, int32_t *first_reader, plan_block *blocks) {
+    for (int32_t i = 0; i < g->node_count; i++)
+        last_use[i] = first_reader[i] = -1;
+    for (int32_t i = 0; i < g->node_count; i++) {
+        const graph_node *node = &g->nodes[i];
+        for (int k = 0; k < node->input_count; k++) {
+            const sciml_node j = node->inputs[k];
+            last_use[j] = i;
+            if (!forward_only && node->needs_grad && first_reader[j] < 0 &&
+                sciml_ad_backward_reads(g, i, k))
+                first_reader[j] = i;
+        }
+    }
+    for (int32_t i = 0; i < g->node_count; i++) {
+        const graph_node *node = &g->nodes[i];
+        plan_block *value = &blocks[2 * i], *grad = &blocks[2 * i + 1];
+        const int64_t count = node->batched ? node->fixed_count * max_batch : node->fixed_count;
+        const size_t bytes =
+            (size_t)((count + ALIGN_DOUBLES - 1) / ALIGN_DOUBLES * ALIGN_DOUBLES) * sizeof(double);
+        value->bytes = grad->bytes = 0;
+        if (node->op == GRAPH_OP_PARAM)
+            continue;
+        value->bytes = bytes;
+        if (node->op == GRAPH_OP_INPUT || node->keep || last_use[i] < 0 ||
+            (!node->batched && node->fixed_count == 1)) {
+            value->start = -1;
+            value->end = GRAPH_KEPT;
+        } else {
+            value->start = i;
+            value->end = last_use[i];
+            if (first_reader[i] >= 0)
+                value->end = backward_step(g, first_reader[i]);
+            if (!forward_only && node->needs_grad && sciml_ad_backward_reads(g, i, -1))
+                value->end = backward_step(g, i);
+        }
+        if (forward_only || !node->needs_grad)
+            continue;
+        grad->bytes = bytes;
+        if (node->op == GRAPH_OP_INPUT) { /* read by sciml_graph_get_grad after backward */
+            grad->start = -1;
+            grad->end = GRAPH_KEPT;
+        } else { /* from the first contribution (its last consumer's backward) to its own */
+            grad->start = backward_step(g, last_use[i] >= 0 ? last_use[i] : i);
+            grad->end = backward_step(g, i);
+        }
+    }
+}
+
+/* A block's place in an order: by key (a first or a last step), then by index. */
+typedef struct block_order {
+    int64_t key;
+    int32_t block;
+} block_order;
+
+static int by_key(const void *a, const void *b) {
+    const block_order *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->block > y->block) - (x->block < y->block);
+}
+
+/* Places the blocks: in order of their first step, each takes free memory after the blocks
+ * whose last step is earlier have been given back. Returns the size of the node memory, or
+ * SIZE_MAX when out of memory or the total overflows. */
+static size_t plan_offsets(plan_block *blocks, int32_t block_count) {
+    size_t total = 0;
+    for (int32_t b = 0; b < block_count; b++) {
+        if (total + blocks[b].bytes < total)
+            return SIZE_MAX;
+        total += blocks[b].bytes;
+    }
+    block_order *starts = malloc((size_t)block_count * sizeof *starts);
+    block_order *ends = malloc((size_t)block_count * sizeof *ends);
+    free_spans spans = {malloc(((size_t)block_count + 1) * sizeof *spans.span), 0, 0};
+    if (!starts || !ends || !spans.span) {
+        free(starts);
+        free(ends);
+        free(spans.span);
+        return SIZE_MAX;
+    }
+    int32_t used = 0;
+    for (int32_t b = 0; b < block_count; b++)
+        if (blocks[b].bytes) {
+            starts[used] = (block_order){blocks[b].start, b};
+            ends[used] = (block_order){blocks[b].end, b};
+            used++;
+        }
+    qsort(starts, (size_t)used, sizeof *starts, by_key);
+    qsort(ends, (size_t)used, sizeof *ends, by_key);
+    int32_t released = 0;
+    for (int32_t k = 0; k < used; k++) {
+        plan_block *block = &blocks[starts[k].block];
+        for (; released < used && ends[released].key < block->start; released++)
+            spans_release(&spans, blocks[ends[released].block].offset,
+                          blocks[ends[released].block].bytes);
+        block->offset = spans_take(&spans, block->bytes);
+    }
+    const size_t size = spans.top;
+    free(starts);
+    free(ends);
+    free(spans.span);
+    return size;
 }
 
 static sciml_status graph_build(sciml_graph *g, int64_t max_batch, int forward_only);
@@ -327,87 +503,38 @@ static sciml_status graph_build(sciml_graph *g, int64_t max_batch, int forward_o
     size_t offset = 0;
     if (add_block(&offset, param_count) || add_block(&offset, param_count))
         return sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: parameter memory overflows");
-    size_t *value_offsets = calloc((size_t)g->node_count * 2, sizeof *value_offsets);
-    /* forward-only: the last consumer of every node (-1: none, so it is an output and keeps its
-     * block), the free list, and the block size of every node */
-    int32_t *last_use = forward_only ? malloc((size_t)g->node_count * sizeof *last_use) : NULL;
-    arena_block *free_blocks =
-        forward_only ? malloc((size_t)g->node_count * sizeof *free_blocks) : NULL;
-    size_t *block_bytes = forward_only ? malloc((size_t)g->node_count * sizeof *block_bytes) : NULL;
-    int free_count = 0;
-    if (!value_offsets || (forward_only && (!last_use || !free_blocks || !block_bytes))) {
-        free(value_offsets);
-        free(last_use);
-        free(free_blocks);
-        free(block_bytes);
-        return sciml_error(g->ctx, SCIML_ERR_NOMEM, "graph_build: out of memory");
-    }
-    if (forward_only) {
-        for (int32_t i = 0; i < g->node_count; i++) {
-            last_use[i] = -1;
-            for (int k = 0; k < g->nodes[i].input_count; k++)
-                last_use[g->nodes[i].inputs[k]] = i;
-        }
-    }
-    sciml_status status = SCIML_OK;
-    for (int32_t i = 0; i < g->node_count && !status; i++) {
-        graph_node *node = &g->nodes[i];
-        if (node->op == GRAPH_OP_PARAM)
-            continue;
+    for (int32_t i = 0; i < g->node_count; i++) {
+        const graph_node *node = &g->nodes[i];
         int64_t count = node->fixed_count;
-        if (node->batched && sciml_mul_i64(count, max_batch, &count)) {
-            status = sciml_error(g->ctx, SCIML_ERR_OVERFLOW,
-                                 "graph_build: node %d with max_batch %lld overflows", (int)i,
-                                 (long long)max_batch);
-            break;
-        }
-        if (!forward_only) {
-            value_offsets[2 * i] = offset;
-            int overflow = add_block(&offset, count);
-            value_offsets[2 * i + 1] = offset;
-            if (node->needs_grad)
-                overflow |= add_block(&offset, count);
-            if (overflow)
-                status =
-                    sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: memory size overflows");
-            continue;
-        }
-        size_t bytes = 0;
-        if (add_block(&bytes, count) || offset + bytes < offset) {
-            status = sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: memory size overflows");
-            break;
-        }
-        block_bytes[i] = bytes;
-        /* Inputs are set from outside and outputs (read by no node) are read after any later
-         * forward: their blocks are their own. Sharing is only between computed nodes, which a
-         * forward recomputes before they are read. */
-        if (node->op == GRAPH_OP_INPUT || last_use[i] == -1) {
-            value_offsets[2 * i] = offset;
-            offset += bytes;
-        } else {
-            value_offsets[2 * i] = take_block(free_blocks, &free_count, bytes, &offset);
-        }
-        for (int k = 0; k < node->input_count; k++) {
-            const sciml_node j = node->inputs[k];
-            const graph_node *in = &g->nodes[j];
-            if (last_use[j] != i || in->op == GRAPH_OP_INPUT || in->op == GRAPH_OP_PARAM)
-                continue;
-            last_use[j] = -2; /* released (an input listed twice is released once) */
-            free_blocks[free_count].offset = value_offsets[2 * j];
-            free_blocks[free_count].bytes = block_bytes[j];
-            free_count++;
-        }
+        if (node->op != GRAPH_OP_PARAM &&
+            ((node->batched && sciml_mul_i64(count, max_batch, &count)) ||
+             count > (INT64_MAX - ALIGN_DOUBLES) / (int64_t)sizeof(double)))
+            return sciml_error(g->ctx, SCIML_ERR_OVERFLOW,
+                               "graph_build: node %d with max_batch %lld overflows", (int)i,
+                               (long long)max_batch);
     }
+    /* Values and gradients: lifetimes from who reads what, then places by liveness. */
+    const int32_t block_count = 2 * g->node_count;
+    plan_block *blocks = malloc((size_t)block_count * sizeof *blocks);
+    int32_t *last_use = malloc((size_t)g->node_count * sizeof *last_use);
+    int32_t *first_reader = malloc((size_t)g->node_count * sizeof *first_reader);
+    if (blocks && last_use && first_reader)
+        plan_lifetimes(g, forward_only, max_batch, last_use, first_reader, blocks);
     free(last_use);
-    free(free_blocks);
-    free(block_bytes);
-    if (status) {
-        free(value_offsets);
-        return status;
+    free(first_reader);
+    const size_t node_bytes =
+        blocks && last_use && first_reader ? plan_offsets(blocks, block_count) : SIZE_MAX;
+    if (node_bytes == SIZE_MAX || offset + node_bytes < offset) {
+        free(blocks);
+        return sciml_error(g->ctx, SCIML_ERR_NOMEM,
+                           "graph_build: cannot plan the node memory (out of memory or its size "
+                           "overflows)");
     }
+    const size_t nodes_offset = offset;
+    offset += node_bytes;
     size_t scratch_offset = offset;
     if (offset + scratch_bytes + 64 < offset) {
-        free(value_offsets);
+        free(blocks);
         return sciml_error(g->ctx, SCIML_ERR_OVERFLOW, "graph_build: scratch size overflows");
     }
     offset += (scratch_bytes + 63) / 64 * 64;
@@ -419,7 +546,7 @@ static sciml_status graph_build(sciml_graph *g, int64_t max_batch, int forward_o
     g->flags = calloc((size_t)g->node_count, 3);
     g->views = calloc(view_count, sizeof *g->views);
     if (!g->arena || !g->flags || !g->views) {
-        free(value_offsets);
+        free(blocks);
         if (g->arena)
             g->backend->release(g->arena);
         free(g->flags);
@@ -442,13 +569,16 @@ static sciml_status graph_build(sciml_graph *g, int64_t max_batch, int forward_o
         if (node->op == GRAPH_OP_PARAM) {
             node->value = g->params + node->param_offset;
             node->grad = g->grads + node->param_offset;
+            node->value_end = GRAPH_KEPT;
             continue;
         }
-        node->value = (double *)(base + value_offsets[2 * i]);
-        node->grad =
-            node->needs_grad && !forward_only ? (double *)(base + value_offsets[2 * i + 1]) : NULL;
+        node->value = (double *)(base + nodes_offset + blocks[2 * i].offset);
+        node->value_end = blocks[2 * i].end;
+        node->grad = blocks[2 * i + 1].bytes
+                         ? (double *)(base + nodes_offset + blocks[2 * i + 1].offset)
+                         : NULL;
     }
-    free(value_offsets);
+    free(blocks);
     g->scratch = scratch_bytes ? base + scratch_offset : NULL;
     g->scratch_bytes = scratch_bytes;
     g->needed = g->flags;
@@ -460,6 +590,7 @@ static sciml_status graph_build(sciml_graph *g, int64_t max_batch, int forward_o
     g->built = 1;
     g->forward_only = forward_only;
     g->forward_valid = 0;
+    g->clock = -1;
     return SCIML_OK;
 }
 
@@ -576,6 +707,7 @@ sciml_status sciml_graph_forward(sciml_graph *g, sciml_node output) {
             return status;
     }
     g->forward_valid = 1;
+    g->clock = output;
     return SCIML_OK;
 }
 
@@ -613,6 +745,8 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
         g->backend->fill(g->nodes[loss].grad, 0, 1, 1.0);
         g->grad_ready[loss] = 1;
     }
+    /* From here the blocks of values backward has finished with take gradients. */
+    g->forward_valid = 0;
     for (sciml_node n = loss; n >= 0; n--) {
         graph_node *node = &g->nodes[n];
         if (!on_path[n] || !g->grad_ready[n] || node->op == GRAPH_OP_INPUT ||
@@ -633,6 +767,14 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss) {
 
 /* ---- inspection -------------------------------------------------------------------------------
  */
+
+/* Whether node n's block still holds its value: always for the blocks of their own; else the
+ * last forward computed it and no later step has reused the block. */
+static int value_held(const sciml_graph *g, sciml_node n) {
+    const graph_node *node = &g->nodes[n];
+    return node->value_end == GRAPH_KEPT ||
+           (g->forward_valid && g->needed[n] && g->clock <= node->value_end);
+}
 
 int sciml_graph_shape(const sciml_graph *g, sciml_node node, int64_t shape[SCIML_MAX_DIMS]) {
     if (!valid_node(g, node))
@@ -664,6 +806,11 @@ sciml_status sciml_graph_get_value(const sciml_graph *g, sciml_node node, double
                            (int)node, (long long)expected, (long long)g->batch, (long long)count);
     if (!values && count > 0)
         return sciml_error(g->ctx, SCIML_ERR_ARG, "graph_get_value: values is NULL");
+    if (!value_held(g, node))
+        return sciml_error(g->ctx, SCIML_ERR_STATE,
+                           "graph_get_value: node %d's memory is reused after the step that last "
+                           "reads it; read it after a sciml_graph_forward to it (before backward)",
+                           (int)node);
     g->backend->download(values, g->nodes[node].value, count);
     return SCIML_OK;
 }
@@ -687,7 +834,7 @@ sciml_status sciml_graph_get_grad(const sciml_graph *g, sciml_node node, double 
 }
 
 double sciml_graph_scalar(const sciml_graph *g, sciml_node node) {
-    if (!valid_node(g, node) || !g->built)
+    if (!valid_node(g, node) || !g->built || !value_held(g, node))
         return NAN;
     double value;
     g->backend->download(&value, g->nodes[node].value, 1);

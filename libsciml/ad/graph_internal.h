@@ -36,6 +36,7 @@ typedef struct graph_node {
     int input_count;
     sciml_node *inputs;           /* owned, input_count entries */
     int needs_grad;               /* a parameter is among its ancestors (or it is one) */
+    int keep;                     /* sciml_graph_keep: the value's block is its own */
     int axis;                     /* sum, mean, slice, concat */
     int transpose_a, transpose_b; /* matmul */
     int has_bias;                 /* linear */
@@ -46,12 +47,21 @@ typedef struct graph_node {
     const sciml_op_def *custom; /* borrowed */
     void *custom_state;         /* owned (custom->destroy) */
     int custom_overwrite;       /* sciml_custom_set_overwrite: no fill of input gradients */
+    uint32_t custom_reads;      /* sciml_custom_set_backward_reads: bit i, input i's value */
+    int custom_reads_output;    /* the same for the node's own value */
     size_t scratch_bytes;
     /* After build: */
     double *value;        /* (shape) row-major, sized for max_batch */
     double *grad;         /* same; NULL when !needs_grad */
     int64_t param_offset; /* parameters: offset into the flat vectors */
+    int64_t value_end;    /* last step that reads the value (GRAPH_KEPT: every step) */
 } graph_node;
+
+/* Build plans memory on one timeline of 2 node_count steps: forward runs node i at step i,
+ * backward runs node i at step 2 node_count - 1 - i. A block is reused once the last step that
+ * reads it is over; value_end GRAPH_KEPT marks the values that keep their blocks (inputs,
+ * parameters, outputs and scalars). */
+#define GRAPH_KEPT INT64_MAX
 
 struct sciml_graph {
     sciml_ctx *ctx; /* borrowed */
@@ -75,6 +85,7 @@ struct sciml_graph {
     unsigned char *grad_ready; /* gradient written in this backward pass */
     sciml_tensor_view *views;  /* custom op inputs, max_custom_inputs + 1 */
     int forward_valid;
+    int64_t clock; /* step of the last forward output, 2 node_count after backward, -1 none */
 };
 
 /* Elements of node n at the current batch. */
@@ -95,6 +106,10 @@ sciml_node sciml_ad_fail(sciml_graph *g, sciml_status status, const char *format
     ;
 /* Checks that node ids are valid and the graph is open for construction. */
 int sciml_ad_check_inputs(sciml_graph *g, const char *op_name, int count, const sciml_node *inputs);
+
+/* Whether the backward of node n reads the value of its input k, or for k == -1 its own value
+ * (ops.c: the per-op rule; custom ops as declared, everything by default). */
+int sciml_ad_backward_reads(const sciml_graph *g, sciml_node n, int k);
 
 /* Runs one node forward / backward (ops.c). */
 sciml_status sciml_ad_forward_node(sciml_graph *g, sciml_node n);

@@ -731,6 +731,8 @@ sciml_node sciml_custom(sciml_graph *g, const sciml_op_def *op, void *state, int
     }
     g->nodes[out].custom = op;
     g->nodes[out].custom_state = state;
+    g->nodes[out].custom_reads = UINT32_MAX; /* until declared: every input and the output */
+    g->nodes[out].custom_reads_output = 1;
     g->nodes[out].scratch_bytes = scratch_bytes;
     return out;
 }
@@ -745,6 +747,86 @@ sciml_status sciml_custom_set_overwrite(sciml_graph *g, sciml_node n) {
                            (int)n);
     g->nodes[n].custom_overwrite = 1;
     return SCIML_OK;
+}
+
+sciml_status sciml_custom_set_backward_reads(sciml_graph *g, sciml_node n, uint32_t input_mask,
+                                             int reads_output) {
+    if (!g)
+        return SCIML_ERR_ARG;
+    if (g->built)
+        return sciml_error(g->ctx, SCIML_ERR_STATE,
+                           "custom_set_backward_reads: the graph is built");
+    if (n < 0 || n >= g->node_count || g->nodes[n].op != GRAPH_OP_CUSTOM)
+        return sciml_error(g->ctx, SCIML_ERR_ARG,
+                           "custom_set_backward_reads: node %d is not a custom op", (int)n);
+    g->nodes[n].custom_reads = input_mask;
+    g->nodes[n].custom_reads_output = reads_output != 0;
+    return SCIML_OK;
+}
+
+/* ---- what backward reads ------------------------------------------------------------------ */
+
+/* Unary functions whose derivative is computed from y = f(x) alone, and those that need no
+ * value at all. */
+static int unary_reads_input(sciml_unary kind) {
+    switch (kind) {
+    case SCIML_UNARY_COPY:
+    case SCIML_UNARY_SCALE:
+    case SCIML_UNARY_SHIFT:
+    case SCIML_UNARY_TANH:    /* 1 - y^2 */
+    case SCIML_UNARY_SIGMOID: /* y (1 - y) */
+    case SCIML_UNARY_EXP:     /* y */
+    case SCIML_UNARY_SQRT:    /* 1 / (2 y) */
+        return 0;
+    default: /* relu, softplus, sin, cos, log, square: f'(x); gelu: Phi(x) = y / x and x */
+        return 1;
+    }
+}
+
+static int unary_reads_output(sciml_unary kind) {
+    switch (kind) {
+    case SCIML_UNARY_TANH:
+    case SCIML_UNARY_SIGMOID:
+    case SCIML_UNARY_EXP:
+    case SCIML_UNARY_SQRT:
+    case SCIML_UNARY_GELU:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int sciml_ad_backward_reads(const sciml_graph *g, sciml_node n, int k) {
+    const graph_node *node = node_at(g, n);
+    const int own = k < 0;
+    switch (node->op) {
+    case GRAPH_OP_INPUT:
+    case GRAPH_OP_PARAM:
+    case GRAPH_OP_SUM:
+    case GRAPH_OP_MEAN:
+    case GRAPH_OP_SLICE:
+    case GRAPH_OP_CONCAT:
+    case GRAPH_OP_RESHAPE:
+    case GRAPH_OP_TRANSPOSE:
+        return 0;
+    case GRAPH_OP_MATMUL: /* dA = dC B^T, dB = A^T dC */
+    case GRAPH_OP_MSE:
+    case GRAPH_OP_REL_L2:
+        return !own;
+    case GRAPH_OP_LINEAR: /* dX = dY W^T, dW = X^T dY; the bias needs only dY */
+        return !own && k < 2;
+    case GRAPH_OP_BINARY:
+        if (node->binary == SCIML_BINARY_ADD || node->binary == SCIML_BINARY_SUB)
+            return 0;
+        if (node->binary == SCIML_BINARY_MUL)
+            return !own;
+        return own || k == 1; /* div: da = dy / b, db = -dy y / b */
+    case GRAPH_OP_UNARY:
+        return own ? unary_reads_output(node->unary) : unary_reads_input(node->unary);
+    case GRAPH_OP_CUSTOM:
+        return own ? node->custom_reads_output : k >= 32 || (node->custom_reads >> k & 1u);
+    }
+    return 1;
 }
 
 static void fill_view(const sciml_graph *g, sciml_node n, double *grad, sciml_tensor_view *view) {

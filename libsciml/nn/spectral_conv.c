@@ -827,6 +827,9 @@ static sciml_node spectral_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_spe
     /* The graph owns each state from its sciml_custom call on, also when the call fails. */
     const int64_t spectrum_in[4] = {shape[0], kept, ci, 2};
     sciml_node x_kept = sciml_custom(g, &rfft_op, forward, 1, &x, 4, spectrum_in, 0);
+    /* the transforms are linear: their backward reads no value; the mix reads both spectra */
+    if (x_kept != SCIML_NO_NODE && sciml_custom_set_backward_reads(g, x_kept, 0, 0) != SCIML_OK)
+        x_kept = SCIML_NO_NODE;
     if (x_kept == SCIML_NO_NODE) {
         free(fused);
         free(mix);
@@ -836,14 +839,20 @@ static sciml_node spectral_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_spe
     const int64_t spectrum_out[4] = {shape[0], kept, co, 2};
     const sciml_node mix_inputs[2] = {x_kept, layer->weight};
     sciml_node y_kept = sciml_custom(g, &mix_op, mix, 2, mix_inputs, 4, spectrum_out, 0);
+    if (y_kept != SCIML_NO_NODE && sciml_custom_set_backward_reads(g, y_kept, 3u, 0) != SCIML_OK)
+        y_kept = SCIML_NO_NODE;
     if (y_kept == SCIML_NO_NODE) {
         free(fused);
         transform_destroy(inverse);
         return SCIML_NO_NODE;
     }
     shape[ndim - 1] = co;
-    if (!fused)
-        return sciml_custom(g, &irfft_op, inverse, 1, &y_kept, ndim, shape, 0);
+    if (!fused) {
+        sciml_node y = sciml_custom(g, &irfft_op, inverse, 1, &y_kept, ndim, shape, 0);
+        if (y != SCIML_NO_NODE && sciml_custom_set_backward_reads(g, y, 0, 0) != SCIML_OK)
+            return SCIML_NO_NODE;
+        return y;
+    }
     fused->t = inverse;
     const sciml_node layer_inputs[4] = {y_kept, x, pointwise->weight, pointwise->bias};
     const size_t scratch = (size_t)(2 * inverse->points * co) * sizeof(double); /* z, gz */

@@ -147,16 +147,33 @@ sciml_node sciml_custom(sciml_graph *g, const sciml_op_def *op, void *state, int
  * that writes all of a large gradient saves a pass over memory). Before build; SCIML_ERR_ARG
  * (message on the context, nothing changed) unless n is a custom node. */
 sciml_status sciml_custom_set_overwrite(sciml_graph *g, sciml_node n);
+/* Declares which values custom node n's backward reads: input i's value when bit i of
+ * input_mask is set (inputs from the 33rd on always count as read) and its own output's value
+ * when reads_output. Without the call it reads all of them. A training graph reuses the block
+ * of a value once the last step that reads it is over, so an op must not declare less than it
+ * reads; declaring less lets the values only forward reads (an FFT's input, say) share memory.
+ * Before build; SCIML_ERR_ARG unless n is a custom node. */
+sciml_status sciml_custom_set_backward_reads(sciml_graph *g, sciml_node n, uint32_t input_mask,
+                                             int reads_output);
+
+/* Gives node n's value a block of its own, so that it can be read after any forward that
+ * computed it, backward included (a training metric on a prediction, say). Before build;
+ * SCIML_ERR_STATE after, SCIML_ERR_ARG for a node that does not exist. */
+sciml_status sciml_graph_keep(sciml_graph *g, sciml_node n);
 
 /* ---- Running ------------------------------------------------------------------------------ */
-/* Freezes the graph and allocates all memory for batches up to max_batch (>= 1). */
+/* Freezes the graph and allocates all memory for batches up to max_batch (>= 1). Values and
+ * gradients share memory by liveness on the timeline of one forward and one backward pass: a
+ * value's block is reused once the last node that reads it, in forward or in backward, has run
+ * (the output of an add or a slice, which no backward reads, lives only until its consumers have
+ * run; a linear layer's input lives until that layer's backward), and a gradient lives from the
+ * first backward step that writes it to the step of its own node. Inputs, parameters, scalars,
+ * the nodes that nothing reads (outputs) and kept nodes have blocks of their own. So peak
+ * memory is what backward needs, not every node's value and gradient. */
 sciml_status sciml_graph_build(sciml_graph *g, int64_t max_batch);
-/* The same for inference: no gradient memory (backward is an error), and the values of
- * computed nodes share memory by liveness, a node's block being reused once every node that
- * reads it has run; inputs and the nodes that nothing reads (outputs) keep blocks of their own,
- * so an output stays valid after any later forward. Any other node's value is valid only until
- * a later node runs: read it right after the sciml_graph_forward() that computes it. Peak memory
- * is that of the widest few layers instead of every layer's. */
+/* The same for inference: no gradient memory (backward is an error), and a value's block is
+ * reused once every node that reads it has run forward. Peak memory is that of the widest few
+ * layers instead of every layer's. */
 sciml_status sciml_graph_build_forward_only(sciml_graph *g, int64_t max_batch);
 /* Sets the current batch size (1..max_batch); no allocation. */
 sciml_status sciml_graph_set_batch(sciml_graph *g, int64_t batch);
@@ -172,7 +189,8 @@ sciml_status sciml_graph_set_input_rows(sciml_graph *g, sciml_node input, const 
 /* Evaluates every node that `output` depends on. */
 sciml_status sciml_graph_forward(sciml_graph *g, sciml_node output);
 /* Zeroes all gradients, then back-propagates from the scalar `loss` (forward must have run).
- * Parameter gradients end up in sciml_graph_grads(). */
+ * Parameter gradients end up in sciml_graph_grads(). Backward reuses the blocks of the values it
+ * has finished with, so another backward needs another forward first (SCIML_ERR_STATE). */
 sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss);
 
 /* ---- Inspection ----------------------------------------------------------------------------- */
@@ -180,10 +198,15 @@ sciml_status sciml_graph_backward(sciml_graph *g, sciml_node loss);
  * current batch after. */
 int sciml_graph_shape(const sciml_graph *g, sciml_node node, int64_t shape[SCIML_MAX_DIMS]);
 int64_t sciml_graph_count(const sciml_graph *g, sciml_node node); /* elements, current batch */
-/* Copies the node's current value (count must equal its element count). */
+/* Copies the node's current value (count must equal its element count). Inputs, parameters,
+ * scalars, outputs and kept nodes (sciml_graph_keep) can always be read; any other node only
+ * after a forward that computed it, while its block is not yet reused (the output of that
+ * forward, and the values a backward would still read, until backward has run): else
+ * SCIML_ERR_STATE, naming the node. */
 sciml_status sciml_graph_get_value(const sciml_graph *g, sciml_node node, double *values,
                                    int64_t count);
-double sciml_graph_scalar(const sciml_graph *g, sciml_node node); /* first element */
+/* The first element of the value, NaN when sciml_graph_get_value would refuse it. */
+double sciml_graph_scalar(const sciml_graph *g, sciml_node node);
 /* Copies d loss / d input of an input made by sciml_graph_input_with_grad after backward
  * (zero where the loss does not depend on it); count must equal its element count. */
 sciml_status sciml_graph_get_grad(const sciml_graph *g, sciml_node node, double *values,
