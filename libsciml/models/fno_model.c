@@ -200,12 +200,10 @@ static sciml_status build_network(sciml_fno_model *model, sciml_graph *g, fno_gr
         if (dims == 2)
             h = sciml_slice(g, h, 2, 0, s2);
     }
-    if (fuse) { /* the projection head in row tiles: its 128-wide hidden layer stays in cache */
-        h = sciml_dense_pair_apply(ctx, g, &project_hidden, &project_out, h);
-    } else {
-        h = sciml_dense_apply(g, &project_hidden, h);
-        h = sciml_dense_apply(g, &project_out, h);
-    }
+    /* the projection head in row tiles: its 128-wide hidden layer stays in cache, and training
+     * recomputes it in backward instead of keeping it and its gradient (4 x 128 values per
+     * point) */
+    h = sciml_dense_pair_apply(ctx, g, &project_hidden, &project_out, h);
     /* decode: u = z * std + mean per channel (broadcast over the trailing axis) */
     h = sciml_mul(g, h, fg->output_std);
     fg->output = sciml_add(g, h, fg->output_mean);

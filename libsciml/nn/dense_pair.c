@@ -157,5 +157,9 @@ sciml_node sciml_dense_pair_apply(sciml_ctx *ctx, sciml_graph *g, const sciml_de
     shape[ndim - 1] = p->out;
     const sciml_node inputs[5] = {x, first->weight, first->bias, second->weight, second->bias};
     const size_t scratch = (size_t)(3 * TILE_ROWS * p->hidden) * sizeof(double); /* z, h, gh */
-    return sciml_custom(g, &pair_op, p, 5, inputs, ndim, shape, scratch);
+    sciml_node y = sciml_custom(g, &pair_op, p, 5, inputs, ndim, shape, scratch);
+    /* backward reads x and the weights, not its output */
+    if (y != SCIML_NO_NODE && sciml_custom_set_backward_reads(g, y, 0xFu, 0) != SCIML_OK)
+        return SCIML_NO_NODE;
+    return y;
 }
