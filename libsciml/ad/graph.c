@@ -372,8 +372,8 @@ static void plan_lifetimes(const sciml_graph *g, int forward_only, int64_t max_b
         const graph_node *node = &g->nodes[i];
         plan_block *value = &blocks[2 * i], *grad = &blocks[2 * i + 1];
         const int64_t count = node->batched ? node->fixed_count * max_batch : node->fixed_count;
-        const size_t bytes =
-            (size_t)((count + ALIGN_DOUBLES - 1) / ALIGN_DOUBLES * ALIGN_DOUBLES) * sizeof(double);
+        size_t bytes = 0;
+        add_block(&bytes, count); /* build has checked that no node's block overflows */
         value->bytes = grad->bytes = 0;
         if (node->op == GRAPH_OP_PARAM)
             continue;
@@ -518,12 +518,13 @@ static sciml_status graph_build(sciml_graph *g, int64_t max_batch, int forward_o
     plan_block *blocks = malloc((size_t)block_count * sizeof *blocks);
     int32_t *last_use = malloc((size_t)g->node_count * sizeof *last_use);
     int32_t *first_reader = malloc((size_t)g->node_count * sizeof *first_reader);
-    if (blocks && last_use && first_reader)
+    size_t node_bytes = SIZE_MAX;
+    if (blocks && last_use && first_reader) {
         plan_lifetimes(g, forward_only, max_batch, last_use, first_reader, blocks);
+        node_bytes = plan_offsets(blocks, block_count);
+    }
     free(last_use);
     free(first_reader);
-    const size_t node_bytes =
-        blocks && last_use && first_reader ? plan_offsets(blocks, block_count) : SIZE_MAX;
     if (node_bytes == SIZE_MAX || offset + node_bytes < offset) {
         free(blocks);
         return sciml_error(g->ctx, SCIML_ERR_NOMEM,

@@ -85,7 +85,7 @@ struct sciml_graph {
     unsigned char *grad_ready; /* gradient written in this backward pass */
     sciml_tensor_view *views;  /* custom op inputs, max_custom_inputs + 1 */
     int forward_valid;
-    int64_t clock; /* step of the last forward output, 2 node_count after backward, -1 none */
+    int64_t clock; /* step of the last forward's output, -1 before the first */
 };
 
 /* Elements of node n at the current batch. */

@@ -737,31 +737,42 @@ sciml_node sciml_custom(sciml_graph *g, const sciml_op_def *op, void *state, int
     return out;
 }
 
-sciml_status sciml_custom_set_overwrite(sciml_graph *g, sciml_node n) {
+/* The custom node n of an unbuilt graph, or NULL with the error (what: the caller's name). */
+static graph_node *custom_node(sciml_graph *g, sciml_node n, const char *what,
+                               sciml_status *status) {
+    *status = SCIML_ERR_ARG;
     if (!g)
-        return SCIML_ERR_ARG;
-    if (g->built)
-        return sciml_error(g->ctx, SCIML_ERR_STATE, "custom_set_overwrite: the graph is built");
-    if (n < 0 || n >= g->node_count || g->nodes[n].op != GRAPH_OP_CUSTOM)
-        return sciml_error(g->ctx, SCIML_ERR_ARG, "custom_set_overwrite: node %d is not a custom op",
-                           (int)n);
-    g->nodes[n].custom_overwrite = 1;
-    return SCIML_OK;
+        return NULL;
+    if (g->built) {
+        *status = sciml_error(g->ctx, SCIML_ERR_STATE, "%s: the graph is built", what);
+        return NULL;
+    }
+    if (n < 0 || n >= g->node_count || g->nodes[n].op != GRAPH_OP_CUSTOM) {
+        *status =
+            sciml_error(g->ctx, SCIML_ERR_ARG, "%s: node %d is not a custom op", what, (int)n);
+        return NULL;
+    }
+    *status = SCIML_OK;
+    return &g->nodes[n];
+}
+
+sciml_status sciml_custom_set_overwrite(sciml_graph *g, sciml_node n) {
+    sciml_status status;
+    graph_node *node = custom_node(g, n, "custom_set_overwrite", &status);
+    if (node)
+        node->custom_overwrite = 1;
+    return status;
 }
 
 sciml_status sciml_custom_set_backward_reads(sciml_graph *g, sciml_node n, uint32_t input_mask,
                                              int reads_output) {
-    if (!g)
-        return SCIML_ERR_ARG;
-    if (g->built)
-        return sciml_error(g->ctx, SCIML_ERR_STATE,
-                           "custom_set_backward_reads: the graph is built");
-    if (n < 0 || n >= g->node_count || g->nodes[n].op != GRAPH_OP_CUSTOM)
-        return sciml_error(g->ctx, SCIML_ERR_ARG,
-                           "custom_set_backward_reads: node %d is not a custom op", (int)n);
-    g->nodes[n].custom_reads = input_mask;
-    g->nodes[n].custom_reads_output = reads_output != 0;
-    return SCIML_OK;
+    sciml_status status;
+    graph_node *node = custom_node(g, n, "custom_set_backward_reads", &status);
+    if (node) {
+        node->custom_reads = input_mask;
+        node->custom_reads_output = reads_output != 0;
+    }
+    return status;
 }
 
 /* ---- what backward reads ------------------------------------------------------------------ */
